@@ -1,0 +1,1131 @@
+/*
+ * libwsandbox - run an AI agent's commands inside a sandbox.
+ *
+ * This is the one public header. Everything else under lib/ is private.
+ *
+ * Conventions (see docs/api-conventions.md):
+ *  - Functions return int: WSB_OK (0) or a negative WSB_E* code. Codes are never
+ *    reused; retired ones stay reserved.
+ *  - After a failure, wsb_error_last() describes it on the calling thread.
+ *  - Output parameters come first and are named out / out_*.
+ *  - Handles are opaque. *_free() accepts NULL.
+ *  - Strings are UTF-8 and NUL-terminated. Invalid UTF-8 is rejected with
+ *    WSB_EUTF8.
+ *  - Strings returned through char ** are owned by the caller and released with
+ *    wsb_free().
+ *  - The only public structs are versioned options structs: set them with the
+ *    matching *_INIT macro or *_init() function before use.
+ *
+ * Thread safety: the library has no global mutable state apart from the
+ * allocator (set once, before first use) and the per-thread error. A handle may
+ * be used from any thread, but not from two threads at once, except where a
+ * function says so. A policy that is no longer modified may be shared read-only
+ * by any number of threads (wsb_spawn, wsb_run, wsb_plan_create and
+ * wsb_policy_check_path only read it).
+ */
+#ifndef WSANDBOX_H
+#define WSANDBOX_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup wsb_build Build macros
+ * @{
+ */
+
+/**
+ * @def WSB_API
+ * Marks a public function. Exported when building the library, imported by
+ * users of the Windows DLL, default visibility on ELF. Define WSB_STATIC before
+ * including this header when linking the static library on Windows.
+ * @since 0.1.0
+ */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  if defined(WSB_BUILDING_LIBRARY)
+#    define WSB_API __declspec(dllexport)
+#  elif defined(WSB_STATIC)
+#    define WSB_API
+#  else
+#    define WSB_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define WSB_API __attribute__((visibility("default")))
+#else
+#  define WSB_API
+#endif
+
+/**
+ * Unsigned 64-bit integer used for sizes, byte counts and durations.
+ * @since 0.1.0
+ */
+#if defined(_MSC_VER) && _MSC_VER < 1600
+typedef unsigned __int64 wsb_u64;
+#elif defined(__GNUC__)
+__extension__ typedef unsigned long long wsb_u64;
+#else
+typedef unsigned long long wsb_u64;
+#endif
+
+/** @} */
+
+/**
+ * @defgroup wsb_version Version
+ * @{
+ */
+
+/** Major version: changes only with an incompatible ABI change. @since 0.1.0 */
+#define WSB_VERSION_MAJOR 0
+/** Minor version: new features, ABI compatible. @since 0.1.0 */
+#define WSB_VERSION_MINOR 1
+/** Patch version: fixes only. @since 0.1.0 */
+#define WSB_VERSION_PATCH 0
+/** The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH. @since 0.1.0 */
+#define WSB_VERSION_NUMBER \
+	(WSB_VERSION_MAJOR * 10000 + WSB_VERSION_MINOR * 100 + WSB_VERSION_PATCH)
+
+/**
+ * The version of the library that is running, as "MAJOR.MINOR.PATCH".
+ *
+ * @return a static string; never NULL. Thread-safe.
+ * @since 0.1.0
+ */
+WSB_API const char *wsb_version(void);
+
+/**
+ * The version of the library that is running, as WSB_VERSION_NUMBER would give
+ * for it. Compare with WSB_VERSION_NUMBER to detect a header/library mismatch.
+ *
+ * @return the version number. Thread-safe.
+ * @since 0.1.0
+ */
+WSB_API unsigned int wsb_version_number(void);
+
+/** @} */
+
+/**
+ * @defgroup wsb_errors Errors
+ * @{
+ */
+
+/**
+ * Error codes. Every function that can fail returns WSB_OK or one of these.
+ * Numbers are never reused: a retired code stays reserved.
+ * @since 0.1.0
+ */
+typedef enum wsb_error_code {
+	WSB_OK = 0,              /**< Success. */
+	WSB_ERROR = -1,          /**< Unclassified failure; the message says more. */
+	WSB_ENOMEM = -2,         /**< Out of memory. */
+	WSB_EINVAL = -3,         /**< Invalid argument: NULL, unknown flag or enum value. */
+	WSB_EUTF8 = -4,          /**< A string is not valid UTF-8. */
+	WSB_EPATH = -5,          /**< A path is malformed, relative, or of a kind not allowed here. */
+	WSB_ETOOLONG = -6,       /**< A path or string is longer than the library accepts. */
+	WSB_ERANGE = -7,         /**< A number or count is out of range. */
+	WSB_ENOTSUP = -8,        /**< Not supported on this platform or in this build. */
+	WSB_ENOENT = -9,         /**< A path, program or record does not exist. */
+	WSB_EEXIST = -10,        /**< Already present (a duplicate entry). */
+	WSB_EACCES = -11,        /**< The operating system denied the library an action. */
+	WSB_EOS = -12,           /**< An operating-system call failed; see wsb_error_os(). */
+	WSB_ESTATE = -13,        /**< The call is not valid in the object's current state. */
+	WSB_ERUNNING = -14,      /**< A wait ended before the process exited. */
+	WSB_EUNAVAIL = -15,      /**< A required protection is unavailable here (fails closed). */
+	WSB_ECONFLICT = -16,     /**< Policy entries contradict each other. */
+	WSB_EVERSION = -17,      /**< An options struct has a version this library does not know. */
+	WSB_ENOEXEC = -18,       /**< The program exists but cannot be executed. */
+	WSB_EJOURNAL = -19,      /**< The state directory or its journal is damaged or locked. */
+	WSB_ENOTELEVATED = -20,  /**< The operation needs administrator rights. */
+	WSB_EGROUPPOLICY = -21,  /**< Group policy overrides the local firewall rules. */
+	WSB_ELOGON = -22,        /**< The sandbox user cannot log on (stale password, 1326). */
+	WSB_ELOCKED = -23,       /**< The sandbox user's account is locked or disabled (1909). */
+	WSB_ENOTSETUP = -24,     /**< The elevated sandbox is not installed or not intact. */
+	WSB_EWORLDWRITABLE = -25 /**< A world-writable directory was found and the policy refuses them. */
+} wsb_error_code;
+
+/**
+ * Opaque description of the last failure on this thread.
+ * @since 0.1.0
+ */
+typedef struct wsb_error wsb_error;
+
+/**
+ * The last error recorded on the calling thread.
+ *
+ * Never NULL: before any failure it describes WSB_OK with the message
+ * "no error". A successful call does not clear it. The object stays valid until
+ * the next failing library call on the same thread.
+ *
+ * @return a pointer owned by the library. Thread-safe (per-thread value).
+ * @since 0.1.0
+ */
+WSB_API const wsb_error *wsb_error_last(void);
+
+/**
+ * The UTF-8 message of an error.
+ *
+ * @param err an error from wsb_error_last(), or NULL for the last error.
+ * @return a string owned by the library; never NULL, never empty.
+ * @since 0.1.0
+ */
+WSB_API const char *wsb_error_message(const wsb_error *err);
+
+/**
+ * The WSB_E* code of an error.
+ *
+ * @param err an error from wsb_error_last(), or NULL for the last error.
+ * @return the code (WSB_OK when no error has happened on this thread).
+ * @since 0.1.0
+ */
+WSB_API int wsb_error_code(const wsb_error *err);
+
+/**
+ * The operating-system error captured where the failure happened: the Win32
+ * GetLastError() value on Windows, errno on POSIX, 0 when none applies.
+ *
+ * @param err an error from wsb_error_last(), or NULL for the last error.
+ * @return the OS error number.
+ * @since 0.1.0
+ */
+WSB_API long wsb_error_os(const wsb_error *err);
+
+/**
+ * Clear the calling thread's last error back to WSB_OK / "no error".
+ * @since 0.1.0
+ */
+WSB_API void wsb_error_clear(void);
+
+/**
+ * A short, static English description of an error code.
+ *
+ * @param code a WSB_E* value (any int is accepted).
+ * @return a static string; "unknown error code" for values not in the enum.
+ * @since 0.1.0
+ */
+WSB_API const char *wsb_strerror(int code);
+
+/** @} */
+
+/**
+ * @defgroup wsb_memory Memory
+ * @{
+ */
+
+/** Current version of wsb_allocator. @since 0.1.0 */
+#define WSB_ALLOCATOR_VERSION 1
+
+/**
+ * Custom allocator hooks. All three functions must be set. realloc_fn must
+ * behave like realloc(3) (NULL pointer allocates); free_fn must accept NULL.
+ * @since 0.1.0
+ */
+typedef struct wsb_allocator {
+	unsigned int version;                                   /**< WSB_ALLOCATOR_VERSION */
+	void *(*malloc_fn)(size_t size, void *ctx);             /**< allocate */
+	void *(*realloc_fn)(void *ptr, size_t size, void *ctx); /**< resize */
+	void (*free_fn)(void *ptr, void *ctx);                  /**< release */
+	void *ctx;                                              /**< passed to every hook */
+} wsb_allocator;
+
+/** Static initializer for wsb_allocator. @since 0.1.0 */
+#define WSB_ALLOCATOR_INIT { WSB_ALLOCATOR_VERSION, NULL, NULL, NULL, NULL }
+
+/**
+ * Install allocator hooks. Must be called before any other library function
+ * that allocates, and at most once; the library copies the struct.
+ *
+ * @param allocator the hooks; NULL restores the default (malloc/realloc/free)
+ *        if nothing has been allocated yet.
+ * @return WSB_OK; WSB_EINVAL if a hook is missing; WSB_EVERSION for an unknown
+ *         version; WSB_ESTATE if the library has already allocated.
+ *         Not thread-safe: call it before starting threads that use the library.
+ * @since 0.1.0
+ */
+WSB_API int wsb_set_allocator(const wsb_allocator *allocator);
+
+/**
+ * Release memory that the library returned through a char ** or void **
+ * output parameter (JSON strings, explanations).
+ *
+ * @param ptr memory from the library, or NULL.
+ * @since 0.1.0
+ */
+WSB_API void wsb_free(void *ptr);
+
+/** @} */
+
+/**
+ * @defgroup wsb_policy Policy
+ * What a sandboxed command may do.
+ * @{
+ */
+
+/**
+ * Opaque policy handle.
+ * @since 0.1.0
+ */
+typedef struct wsb_policy wsb_policy;
+
+/**
+ * File-system mode of a policy.
+ * @since 0.1.0
+ */
+typedef enum wsb_mode {
+	WSB_MODE_READ_ONLY = 0,       /**< Read everything (except deny-read paths), write nothing but temp. */
+	WSB_MODE_WORKSPACE_WRITE = 1, /**< Write only under writable roots, minus protected paths. */
+	WSB_MODE_FULL_ACCESS = 2      /**< No file-system confinement (limits and network still apply). */
+} wsb_mode;
+
+/**
+ * Network setting of a policy.
+ * @since 0.1.0
+ */
+typedef enum wsb_network {
+	WSB_NETWORK_OFF = 0, /**< No traffic leaves the sandbox (loopback inside it still works where the backend can). */
+	WSB_NETWORK_ON = 1   /**< The host's network. */
+} wsb_network;
+
+/**
+ * Resource limits. A value of 0 means "no limit".
+ * @since 0.1.0
+ */
+typedef enum wsb_limit {
+	WSB_LIMIT_NONE = 0,         /**< No limit (used in results: nothing ended the process). */
+	WSB_LIMIT_MEMORY = 1,       /**< Memory of the whole process tree, in bytes. */
+	WSB_LIMIT_PROCESSES = 2,    /**< Number of processes alive at once in the tree. */
+	WSB_LIMIT_CPU_TIME = 3,     /**< CPU time of the tree, in milliseconds. */
+	WSB_LIMIT_TIMEOUT = 4,      /**< Wall-clock time from spawn, in milliseconds. */
+	WSB_LIMIT_OUTPUT = 5        /**< Captured bytes kept per output stream (more is read and dropped). */
+} wsb_limit;
+
+/**
+ * How the command's environment starts.
+ * @since 0.1.0
+ */
+typedef enum wsb_env_mode {
+	WSB_ENV_INHERIT = 0, /**< Start from the caller's environment. */
+	WSB_ENV_CLEAR = 1    /**< Start empty (on Windows the variables programs need, such as SYSTEMROOT, are kept). */
+} wsb_env_mode;
+
+/**
+ * Protections a sandbox can put in force. Used as a bit set: in
+ * wsb_policy_allow_missing() (what the caller accepts to go without) and in
+ * results (what was actually in force).
+ * @since 0.1.0
+ */
+typedef enum wsb_protection {
+	WSB_PROT_FS_WRITE = 1 << 0,        /**< Writes confined to the writable roots (and temp). */
+	WSB_PROT_FS_PROTECTED = 1 << 1,    /**< Protected paths inside roots cannot be written. */
+	WSB_PROT_FS_DENY_READ = 1 << 2,    /**< Deny-read paths cannot be read. */
+	WSB_PROT_NETWORK = 1 << 3,         /**< Network off is enforced. */
+	WSB_PROT_NETWORK_ADVISORY = 1 << 4,/**< Network off is only asked for (environment variables); not enforced. */
+	WSB_PROT_PROCESS_TREE = 1 << 5,    /**< The whole process tree is contained and killed at the end. */
+	WSB_PROT_LIMIT_MEMORY = 1 << 6,    /**< The memory limit is enforced. */
+	WSB_PROT_LIMIT_PROCESSES = 1 << 7, /**< The process-count limit is enforced. */
+	WSB_PROT_LIMIT_CPU = 1 << 8,       /**< The CPU-time limit is enforced. */
+	WSB_PROT_NO_NEW_PRIVS = 1 << 9,    /**< The command cannot gain privileges (setuid, file capabilities). */
+	WSB_PROT_SYSCALL_FILTER = 1 << 10, /**< A system-call filter blocks escape routes (Linux seccomp). */
+	WSB_PROT_PRIVATE_DESKTOP = 1 << 11 /**< The command runs on a private desktop (Windows). */
+} wsb_protection;
+
+/**
+ * Policy flags for wsb_policy_set_flags().
+ * @since 0.1.0
+ */
+typedef enum wsb_policy_flag {
+	WSB_POLICY_NO_DEFAULT_PROTECT = 1 << 0,     /**< Do not protect ".git" by default. */
+	WSB_POLICY_DENY_WORLD_WRITABLE = 1 << 1,    /**< Deny writes to world-writable directories found by the audit (Windows). */
+	WSB_POLICY_REFUSE_WORLD_WRITABLE = 1 << 2,  /**< Fail with WSB_EWORLDWRITABLE if the audit finds any (Windows). */
+	WSB_POLICY_PRIVATE_DESKTOP = 1 << 3,        /**< Run on a private desktop (Windows). */
+	WSB_POLICY_NO_TEMP_WRITE = 1 << 4           /**< Do not make the temp directory writable. */
+} wsb_policy_flag;
+
+/**
+ * Create a policy.
+ *
+ * A new policy has the given mode, network off, no limits, an inherited
+ * environment, and ".git" protected under every writable root.
+ *
+ * @param out receives the policy; the caller frees it with wsb_policy_free().
+ * @param mode a wsb_mode value.
+ * @return WSB_OK; WSB_EINVAL for NULL or an unknown mode; WSB_ENOMEM.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_create(wsb_policy **out, int mode);
+
+/**
+ * Free a policy. Processes spawned from it are not affected.
+ * @param policy the policy, or NULL.
+ * @since 0.1.0
+ */
+WSB_API void wsb_policy_free(wsb_policy *policy);
+
+/**
+ * Change the file-system mode.
+ * @param policy the policy.
+ * @param mode a wsb_mode value.
+ * @return WSB_OK; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_set_mode(wsb_policy *policy, int mode);
+
+/**
+ * The file-system mode.
+ * @param policy the policy.
+ * @return a wsb_mode value, or WSB_EINVAL for NULL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_mode(const wsb_policy *policy);
+
+/**
+ * Add a writable root. The path must be absolute and name a directory when
+ * the sandbox starts; it is normalized (separators, "." and ".."). Only
+ * meaningful in WSB_MODE_WORKSPACE_WRITE.
+ *
+ * @param policy the policy.
+ * @param path absolute UTF-8 path, copied.
+ * @return WSB_OK; WSB_EINVAL; WSB_EUTF8; WSB_EPATH (relative, device, stream,
+ *         or malformed); WSB_ETOOLONG; WSB_EEXIST if already a root;
+ *         WSB_ERANGE past WSB_MAX_ROOTS. On failure the policy is unchanged.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_allow_write(wsb_policy *policy, const char *path);
+
+/**
+ * Protect a path inside writable roots: it stays readable but cannot be
+ * written, deleted or renamed.
+ *
+ * @param policy the policy.
+ * @param path absolute UTF-8 path, copied.
+ * @return as wsb_policy_allow_write().
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_protect_path(wsb_policy *policy, const char *path);
+
+/**
+ * Protect a file or directory name wherever it appears under a writable root
+ * (compared case-insensitively on Windows). ".git" is protected by default;
+ * a ".git" file that points to a gitdir protects that gitdir too.
+ *
+ * @param policy the policy.
+ * @param name a single path component such as ".git" or ".hg".
+ * @return WSB_OK; WSB_EINVAL for NULL, empty, ".", ".." or a name with a
+ *         separator; WSB_EUTF8; WSB_ETOOLONG; WSB_EEXIST.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_protect_name(wsb_policy *policy, const char *name);
+
+/**
+ * Make a path unreadable (and unwritable) by the command.
+ *
+ * @param policy the policy.
+ * @param path absolute UTF-8 path, copied.
+ * @return as wsb_policy_allow_write().
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_deny_read(wsb_policy *policy, const char *path);
+
+/**
+ * Set the network setting.
+ * @param policy the policy.
+ * @param network a wsb_network value.
+ * @return WSB_OK; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_set_network(wsb_policy *policy, int network);
+
+/**
+ * Set a resource limit.
+ *
+ * @param policy the policy.
+ * @param limit a wsb_limit value other than WSB_LIMIT_NONE.
+ * @param value the limit in the unit wsb_limit gives; 0 removes it.
+ * @return WSB_OK; WSB_EINVAL for an unknown limit; WSB_ERANGE for a value
+ *         the platform cannot represent.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_set_limit(wsb_policy *policy, int limit, wsb_u64 value);
+
+/**
+ * Read a resource limit.
+ *
+ * @param out receives the value (0 = no limit).
+ * @param policy the policy.
+ * @param limit a wsb_limit value other than WSB_LIMIT_NONE.
+ * @return WSB_OK; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_limit(wsb_u64 *out, const wsb_policy *policy, int limit);
+
+/**
+ * Choose how the command's environment starts.
+ * @param policy the policy.
+ * @param mode a wsb_env_mode value.
+ * @return WSB_OK; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_env_mode(wsb_policy *policy, int mode);
+
+/**
+ * Set an environment variable for the command (replaces an earlier set or
+ * unset of the same name).
+ *
+ * @param policy the policy.
+ * @param name variable name: non-empty, no '=' (a leading '=' is allowed on
+ *        Windows for drive variables such as "=C:"), no NUL.
+ * @param value UTF-8 value, copied.
+ * @return WSB_OK; WSB_EINVAL; WSB_EUTF8; WSB_ETOOLONG.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_env_set(wsb_policy *policy, const char *name, const char *value);
+
+/**
+ * Remove an environment variable from the command's environment.
+ * @param policy the policy.
+ * @param name variable name, as for wsb_policy_env_set().
+ * @return WSB_OK; WSB_EINVAL; WSB_EUTF8; WSB_ETOOLONG.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_env_unset(wsb_policy *policy, const char *name);
+
+/**
+ * Set policy flags (a bit set of wsb_policy_flag). Replaces earlier flags.
+ * @param policy the policy.
+ * @param flags wsb_policy_flag bits.
+ * @return WSB_OK; WSB_EINVAL for unknown bits or for both world-writable
+ *         flags at once.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_set_flags(wsb_policy *policy, unsigned int flags);
+
+/**
+ * Accept that some protections may be missing on this machine (a named
+ * weaker mode). By default every protection the policy implies is required,
+ * and spawning fails with WSB_EUNAVAIL when one is unavailable. The protections
+ * actually in force are reported by wsb_process_protections().
+ *
+ * @param policy the policy.
+ * @param protections wsb_protection bits the caller can do without.
+ * @return WSB_OK; WSB_EINVAL for unknown bits.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protections);
+
+/**
+ * Check a policy as a whole: roots that overlap protected or deny-read paths,
+ * a workspace-write policy without roots. Spawning runs the same check.
+ *
+ * @param policy the policy.
+ * @return WSB_OK; WSB_ECONFLICT with a message naming the entries; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_validate(const wsb_policy *policy);
+
+/** Largest number of writable roots, protected paths or deny-read paths each. @since 0.1.0 */
+#define WSB_MAX_ROOTS 4096
+
+/**
+ * Access kinds for wsb_policy_check_path().
+ * @since 0.1.0
+ */
+typedef enum wsb_access {
+	WSB_ACCESS_READ = 1,  /**< Open for reading, list, execute. */
+	WSB_ACCESS_WRITE = 2  /**< Create, modify, delete, rename. */
+} wsb_access;
+
+/**
+ * Which rule decided a path check.
+ * @since 0.1.0
+ */
+typedef enum wsb_rule {
+	WSB_RULE_FULL_ACCESS = 1,     /**< The mode is full access. */
+	WSB_RULE_READ_DEFAULT = 2,    /**< Reads are allowed everywhere not denied. */
+	WSB_RULE_DENY_READ = 3,       /**< Under a deny-read path. */
+	WSB_RULE_WRITABLE_ROOT = 4,   /**< Under a writable root. */
+	WSB_RULE_PROTECTED_NAME = 5,  /**< Under a protected name (such as .git) inside a root. */
+	WSB_RULE_PROTECTED_PATH = 6,  /**< Under a protected path. */
+	WSB_RULE_GITDIR = 7,          /**< Under the gitdir a .git file points to. */
+	WSB_RULE_OUTSIDE_ROOTS = 8,   /**< Not under any writable root. */
+	WSB_RULE_READ_ONLY_MODE = 9,  /**< The mode is read-only. */
+	WSB_RULE_TEMP = 10            /**< Under the temp directory, writable by default. */
+} wsb_rule;
+
+/**
+ * Would the policy allow this access to this path, and which rule decides?
+ * A lexical check on the normalized path (no file is opened, except a ".git"
+ * file under a root, read to find its gitdir). It lets a runtime refuse an
+ * edit before running anything; the sandbox itself enforces the same rules.
+ *
+ * @param out_allowed receives 1 (allowed) or 0 (denied).
+ * @param out_rule receives a wsb_rule value; may be NULL.
+ * @param out_reason receives a UTF-8 sentence naming the rule and the entry
+ *        that matched, freed with wsb_free(); may be NULL.
+ * @param policy the policy.
+ * @param path absolute UTF-8 path.
+ * @param access WSB_ACCESS_READ or WSB_ACCESS_WRITE.
+ * @return WSB_OK; WSB_EINVAL; WSB_EUTF8; WSB_EPATH; WSB_ETOOLONG; WSB_ENOMEM.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_check_path(int *out_allowed, int *out_rule, char **out_reason,
+	const wsb_policy *policy, const char *path, int access);
+
+/** @} */
+
+/**
+ * @defgroup wsb_identity Identity
+ * Which principal a command runs as, and where the library keeps its state.
+ * @{
+ */
+
+/**
+ * Opaque identity handle.
+ * @since 0.1.0
+ */
+typedef struct wsb_identity wsb_identity;
+
+/**
+ * Kinds of identity.
+ * @since 0.1.0
+ */
+typedef enum wsb_identity_kind {
+	WSB_IDENTITY_CURRENT_USER = 0, /**< The calling user, restricted (Windows: restricted token; Linux: namespaces + Landlock). */
+	WSB_IDENTITY_SANDBOX_USER = 1  /**< A sandbox user provisioned by wsb_setup_install() (Windows only). */
+} wsb_identity_kind;
+
+/** Current version of wsb_identity_options. @since 0.1.0 */
+#define WSB_IDENTITY_OPTIONS_VERSION 1
+
+/**
+ * Options for wsb_identity_create().
+ * @since 0.1.0
+ */
+typedef struct wsb_identity_options {
+	unsigned int version;  /**< WSB_IDENTITY_OPTIONS_VERSION */
+	int kind;              /**< a wsb_identity_kind */
+	const char *state_dir; /**< absolute path of the state directory, or NULL for the per-user default */
+} wsb_identity_options;
+
+/** Static initializer for wsb_identity_options. @since 0.1.0 */
+#define WSB_IDENTITY_OPTIONS_INIT { WSB_IDENTITY_OPTIONS_VERSION, WSB_IDENTITY_CURRENT_USER, NULL }
+
+/**
+ * Initialize an options struct to its defaults.
+ * @param opts the struct.
+ * @param version WSB_IDENTITY_OPTIONS_VERSION.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION.
+ * @since 0.1.0
+ */
+WSB_API int wsb_identity_options_init(wsb_identity_options *opts, unsigned int version);
+
+/**
+ * Create an identity. Nothing on the machine changes.
+ *
+ * @param out receives the identity; free it with wsb_identity_free().
+ * @param opts options, or NULL for the current user and the default state
+ *        directory. Copied.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_ENOTSUP for a kind
+ *         this platform does not have.
+ * @since 0.1.0
+ */
+WSB_API int wsb_identity_create(wsb_identity **out, const wsb_identity_options *opts);
+
+/**
+ * Free an identity. Changes it made stay recorded in its state directory.
+ * @param identity the identity, or NULL.
+ * @since 0.1.0
+ */
+WSB_API void wsb_identity_free(wsb_identity *identity);
+
+/**
+ * The state directory the identity uses.
+ * @param identity the identity.
+ * @return a string owned by the identity, or NULL for NULL.
+ * @since 0.1.0
+ */
+WSB_API const char *wsb_identity_state_dir(const wsb_identity *identity);
+
+/**
+ * Undo every lasting change recorded in the identity's journal (on Windows
+ * the ACEs the library added; never an ACE it did not add, never an owner).
+ * Safe to call after a crash and more than once.
+ *
+ * @param identity the identity.
+ * @return WSB_OK; WSB_EJOURNAL; WSB_EOS; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_identity_revert(wsb_identity *identity);
+
+/** @} */
+
+/**
+ * @defgroup wsb_plan Plan
+ * The changes a sandbox will make, decided before anything is changed.
+ * @{
+ */
+
+/**
+ * Opaque plan handle.
+ * @since 0.1.0
+ */
+typedef struct wsb_plan wsb_plan;
+
+/**
+ * Decide what running under this policy and identity would change on the
+ * machine and in the process (ACEs with their SDDL, token SIDs, firewall
+ * rules, job limits; on Linux Landlock rules, mounts, namespaces, seccomp,
+ * limits) and which protections would be in force. Reads the machine; changes
+ * nothing. This is the dry run.
+ *
+ * @param out receives the plan; free with wsb_plan_free().
+ * @param policy the policy (validated as by wsb_policy_validate()).
+ * @param identity the identity, or NULL for the current user with defaults.
+ * @return WSB_OK; WSB_EINVAL; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_ENOTSUP;
+ *         WSB_ENOMEM; WSB_EOS.
+ * @since 0.1.0
+ */
+WSB_API int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity *identity);
+
+/**
+ * Free a plan.
+ * @param plan the plan, or NULL.
+ * @since 0.1.0
+ */
+WSB_API void wsb_plan_free(wsb_plan *plan);
+
+/**
+ * Render a plan as one JSON object (UTF-8). The format is described in
+ * docs/plan-json.md and versioned by its "format" member.
+ *
+ * @param out receives the JSON text; free with wsb_free().
+ * @param plan the plan.
+ * @return WSB_OK; WSB_EINVAL; WSB_ENOMEM.
+ * @since 0.1.0
+ */
+WSB_API int wsb_plan_to_json(char **out, const wsb_plan *plan);
+
+/**
+ * The protections the plan would put in force (wsb_protection bits).
+ * @param plan the plan.
+ * @return the bit set; 0 for NULL.
+ * @since 0.1.0
+ */
+WSB_API unsigned int wsb_plan_protections(const wsb_plan *plan);
+
+/**
+ * Number of steps (changes) in the plan.
+ * @param plan the plan.
+ * @return the count; 0 for NULL.
+ * @since 0.1.0
+ */
+WSB_API size_t wsb_plan_step_count(const wsb_plan *plan);
+
+/** @} */
+
+/**
+ * @defgroup wsb_process Processes
+ * @{
+ */
+
+/**
+ * Opaque process handle: one sandboxed process tree.
+ * @since 0.1.0
+ */
+typedef struct wsb_process wsb_process;
+
+/**
+ * What to connect a standard stream to.
+ * @since 0.1.0
+ */
+typedef enum wsb_stdio {
+	WSB_STDIO_NULL = 0,    /**< The null device. */
+	WSB_STDIO_PIPE = 1,    /**< A pipe to the caller (wsb_process_write / wsb_process_read). */
+	WSB_STDIO_INHERIT = 2  /**< The caller's own stream. */
+} wsb_stdio;
+
+/**
+ * Standard streams.
+ * @since 0.1.0
+ */
+typedef enum wsb_stream {
+	WSB_STREAM_STDOUT = 1, /**< standard output */
+	WSB_STREAM_STDERR = 2  /**< standard error */
+} wsb_stream;
+
+/** Current version of wsb_spawn_options. @since 0.1.0 */
+#define WSB_SPAWN_OPTIONS_VERSION 1
+
+/**
+ * Options for wsb_spawn() and wsb_run().
+ * @since 0.1.0
+ */
+typedef struct wsb_spawn_options {
+	unsigned int version;          /**< WSB_SPAWN_OPTIONS_VERSION */
+	const char *const *argv;       /**< program and arguments, NULL-terminated; argv[0] is looked up on PATH if it has no separator */
+	const char *cwd;               /**< absolute working directory, or NULL for the caller's */
+	int stdin_mode;                /**< a wsb_stdio value */
+	int stdout_mode;               /**< a wsb_stdio value */
+	int stderr_mode;               /**< a wsb_stdio value */
+} wsb_spawn_options;
+
+/** Static initializer for wsb_spawn_options (stdin null, stdout/stderr piped). @since 0.1.0 */
+#define WSB_SPAWN_OPTIONS_INIT \
+	{ WSB_SPAWN_OPTIONS_VERSION, NULL, NULL, WSB_STDIO_NULL, WSB_STDIO_PIPE, WSB_STDIO_PIPE }
+
+/** Largest number of arguments accepted in wsb_spawn_options.argv. @since 0.1.0 */
+#define WSB_MAX_ARGS 65536
+
+/**
+ * Initialize an options struct to its defaults.
+ * @param opts the struct.
+ * @param version WSB_SPAWN_OPTIONS_VERSION.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION.
+ * @since 0.1.0
+ */
+WSB_API int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version);
+
+/**
+ * Start a command in a sandbox.
+ *
+ * Applies the plan (every lasting change journaled first, undone on failure),
+ * then starts the process tree. Fails closed: if a protection the policy needs
+ * is unavailable and not accepted by wsb_policy_allow_missing(), nothing runs
+ * and WSB_EUNAVAIL is returned.
+ *
+ * @param out receives the process; free with wsb_process_free() (which kills
+ *        the tree if it is still running).
+ * @param policy the policy; only read, may be freed afterwards.
+ * @param identity the identity, or NULL for the current user with defaults.
+ * @param opts what to run; copied.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EUTF8; WSB_EPATH; WSB_ERANGE;
+ *         WSB_ENOENT (program not found); WSB_ENOEXEC; WSB_ECONFLICT;
+ *         WSB_EUNAVAIL; WSB_ENOTSUP; WSB_EOS; WSB_ENOMEM.
+ * @since 0.1.0
+ */
+WSB_API int wsb_spawn(wsb_process **out, const wsb_policy *policy,
+	const wsb_identity *identity, const wsb_spawn_options *opts);
+
+/**
+ * Run a command in a sandbox to completion and capture its output.
+ *
+ * stdout and stderr are piped and read concurrently (never deadlocks on large
+ * output); each keeps at most the policy's WSB_LIMIT_OUTPUT bytes and the rest
+ * is read and dropped. The modes in opts for stdout/stderr are ignored.
+ * stdin receives stdin_data and is then closed (or is the null device when
+ * stdin_data is NULL).
+ *
+ * @param out receives the finished process: query it with the
+ *        wsb_process_* getters and free it with wsb_process_free().
+ * @param policy as wsb_spawn().
+ * @param identity as wsb_spawn().
+ * @param opts as wsb_spawn().
+ * @param stdin_data bytes for stdin, or NULL.
+ * @param stdin_len number of bytes in stdin_data.
+ * @return as wsb_spawn(). A command that fails, times out or is killed by a
+ *         limit still returns WSB_OK: see wsb_process_exit_kind().
+ * @since 0.1.0
+ */
+WSB_API int wsb_run(wsb_process **out, const wsb_policy *policy,
+	const wsb_identity *identity, const wsb_spawn_options *opts,
+	const void *stdin_data, size_t stdin_len);
+
+/**
+ * Free a process handle. If the tree is still running it is killed first and
+ * reaped; nothing of it outlives the handle.
+ * @param process the process, or NULL.
+ * @since 0.1.0
+ */
+WSB_API void wsb_process_free(wsb_process *process);
+
+/**
+ * Wait for the process tree to end.
+ *
+ * The policy's wall-clock limit is enforced whether or not the caller waits;
+ * this timeout only bounds the wait.
+ *
+ * @param process the process.
+ * @param timeout_ms how long to wait; negative waits without end; 0 polls.
+ * @return WSB_OK when it has ended (see wsb_process_exit_kind());
+ *         WSB_ERUNNING if the wait ended first; WSB_EINVAL; WSB_EOS.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_wait(wsb_process *process, long timeout_ms);
+
+/**
+ * Kill the whole process tree now. Idempotent.
+ * @param process the process.
+ * @return WSB_OK; WSB_EINVAL; WSB_EOS.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_kill(wsb_process *process);
+
+/**
+ * Write to the process's stdin pipe.
+ *
+ * @param out_written receives the number of bytes written; may be NULL.
+ * @param process a process spawned with stdin_mode WSB_STDIO_PIPE.
+ * @param data bytes to write.
+ * @param len number of bytes.
+ * @return WSB_OK; WSB_ESTATE if stdin is not a pipe or already closed;
+ *         WSB_EOS (for example, the process closed its end); WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_write(size_t *out_written, wsb_process *process,
+	const void *data, size_t len);
+
+/**
+ * Close the process's stdin pipe (the command sees end of file). Idempotent.
+ * @param process the process.
+ * @return WSB_OK; WSB_EINVAL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_close_stdin(wsb_process *process);
+
+/**
+ * Read from the process's stdout or stderr pipe.
+ *
+ * @param out_read receives the number of bytes read; 0 means end of stream.
+ * @param process a process spawned with that stream as WSB_STDIO_PIPE.
+ * @param stream WSB_STREAM_STDOUT or WSB_STREAM_STDERR.
+ * @param buf where to put the bytes.
+ * @param len size of buf.
+ * @param timeout_ms how long to wait for data; negative waits without end.
+ * @return WSB_OK; WSB_ERUNNING if no data came in time; WSB_ESTATE if the
+ *         stream is not a pipe; WSB_EINVAL; WSB_EOS.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_read(size_t *out_read, wsb_process *process, int stream,
+	void *buf, size_t len, long timeout_ms);
+
+/**
+ * How a process tree ended.
+ * @since 0.1.0
+ */
+typedef enum wsb_exit_kind {
+	WSB_EXIT_RUNNING = 0, /**< Not ended yet. */
+	WSB_EXIT_NORMAL = 1,  /**< Exited; wsb_process_exit_code() is its exit code. */
+	WSB_EXIT_SIGNAL = 2,  /**< Killed by a signal (Linux; the code is the signal) or an unhandled exception (Windows; the code is the NTSTATUS). */
+	WSB_EXIT_TIMEOUT = 3, /**< Killed because the wall-clock limit passed. */
+	WSB_EXIT_LIMIT = 4,   /**< Killed by a resource limit; see wsb_process_limit(). */
+	WSB_EXIT_KILLED = 5   /**< Killed by wsb_process_kill() or wsb_process_free(). */
+} wsb_exit_kind;
+
+/**
+ * How the tree ended.
+ * @param process the process.
+ * @return a wsb_exit_kind; WSB_EINVAL for NULL.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_exit_kind(const wsb_process *process);
+
+/**
+ * The exit code (WSB_EXIT_NORMAL), signal number or exception code
+ * (WSB_EXIT_SIGNAL); -1 otherwise.
+ * @param process the process.
+ * @return the code.
+ * @since 0.1.0
+ */
+WSB_API long wsb_process_exit_code(const wsb_process *process);
+
+/**
+ * Which limit ended the tree (a wsb_limit; WSB_LIMIT_NONE if none did).
+ * @param process the process.
+ * @return a wsb_limit value.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_limit(const wsb_process *process);
+
+/**
+ * The protections actually in force for this process (wsb_protection bits).
+ * @param process the process.
+ * @return the bit set; 0 for NULL.
+ * @since 0.1.0
+ */
+WSB_API unsigned int wsb_process_protections(const wsb_process *process);
+
+/**
+ * The operating-system id of the top process.
+ * @param process the process.
+ * @return the pid, or -1 for NULL.
+ * @since 0.1.0
+ */
+WSB_API long wsb_process_pid(const wsb_process *process);
+
+/**
+ * Wall-clock milliseconds from start to end (or to now while running).
+ * @param process the process.
+ * @return milliseconds; 0 for NULL.
+ * @since 0.1.0
+ */
+WSB_API wsb_u64 wsb_process_duration_ms(const wsb_process *process);
+
+/**
+ * Captured output of a process run with wsb_run().
+ *
+ * @param out_len receives the number of bytes; may be NULL.
+ * @param out_truncated receives 1 if output beyond WSB_LIMIT_OUTPUT was
+ *        dropped, else 0; may be NULL.
+ * @param process the process.
+ * @param stream WSB_STREAM_STDOUT or WSB_STREAM_STDERR.
+ * @return the bytes (owned by the process, NUL-terminated for convenience,
+ *         may contain NULs); NULL if nothing was captured for that stream.
+ * @since 0.1.0
+ */
+WSB_API const char *wsb_process_output(size_t *out_len, int *out_truncated,
+	const wsb_process *process, int stream);
+
+/**
+ * Render how the process ended, which limit ended it and the protections in
+ * force as one JSON object (docs/plan-json.md describes it).
+ *
+ * @param out receives the JSON text; free with wsb_free().
+ * @param process the process.
+ * @return WSB_OK; WSB_EINVAL; WSB_ENOMEM.
+ * @since 0.1.0
+ */
+WSB_API int wsb_process_to_json(char **out, const wsb_process *process);
+
+/** @} */
+
+/**
+ * @defgroup wsb_audit World-writable audit (Windows)
+ * @{
+ */
+
+/** Current version of wsb_audit_options. @since 0.1.0 */
+#define WSB_AUDIT_OPTIONS_VERSION 1
+
+/**
+ * Options for wsb_audit_world_writable().
+ * @since 0.1.0
+ */
+typedef struct wsb_audit_options {
+	unsigned int version;   /**< WSB_AUDIT_OPTIONS_VERSION */
+	const char *cwd;        /**< directory whose children are audited, or NULL for the caller's */
+	unsigned long max_entries; /**< directories to examine at most; 0 for the default (10000) */
+	unsigned long max_ms;   /**< time budget in milliseconds; 0 for the default (2000) */
+} wsb_audit_options;
+
+/** Static initializer for wsb_audit_options. @since 0.1.0 */
+#define WSB_AUDIT_OPTIONS_INIT { WSB_AUDIT_OPTIONS_VERSION, NULL, 0, 0 }
+
+/**
+ * Initialize an options struct to its defaults.
+ * @param opts the struct.
+ * @param version WSB_AUDIT_OPTIONS_VERSION.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION.
+ * @since 0.1.0
+ */
+WSB_API int wsb_audit_options_init(wsb_audit_options *opts, unsigned int version);
+
+/**
+ * Find directories that Everyone, Users or Authenticated Users may write
+ * (the cwd and its children, TEMP/TMP, USERPROFILE, PUBLIC, PATH entries,
+ * the system drive root, the Windows directory), within the budget. Reads only.
+ *
+ * @param out_json receives a JSON object listing what was found and whether the
+ *        budget ran out; free with wsb_free().
+ * @param policy the policy whose roots are excluded from the findings.
+ * @param opts options, or NULL for defaults.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_ENOTSUP on non-Windows hosts.
+ * @since 0.1.0
+ */
+WSB_API int wsb_audit_world_writable(char **out_json, const wsb_policy *policy,
+	const wsb_audit_options *opts);
+
+/** @} */
+
+/**
+ * @defgroup wsb_setup Elevated sandbox setup (Windows)
+ * @{
+ */
+
+/**
+ * Progress callback for long setup steps.
+ * @param step short UTF-8 name of the step.
+ * @param done units of work done so far.
+ * @param total units of work in the step (0 if unknown).
+ * @param ctx the caller's pointer from wsb_setup_options.
+ * @since 0.1.0
+ */
+typedef void (*wsb_progress_cb)(const char *step, unsigned long done,
+	unsigned long total, void *ctx);
+
+/** Current version of wsb_setup_options. @since 0.1.0 */
+#define WSB_SETUP_OPTIONS_VERSION 1
+
+/**
+ * Options for wsb_setup_install() and friends.
+ * @since 0.1.0
+ */
+typedef struct wsb_setup_options {
+	unsigned int version;          /**< WSB_SETUP_OPTIONS_VERSION */
+	const char *state_dir;         /**< state directory, or NULL for the default */
+	const char *offline_user;      /**< offline user name, or NULL for "wsb-offline" */
+	const char *online_user;       /**< online user name, or NULL for "wsb-online" */
+	const char *group;             /**< sandbox group name, or NULL for "wsb-sandbox" */
+	const unsigned short *loopback_ports; /**< loopback ports the offline user may reach */
+	size_t loopback_port_count;    /**< number of entries in loopback_ports */
+	wsb_progress_cb progress;      /**< progress callback, or NULL */
+	void *progress_ctx;            /**< passed to progress */
+} wsb_setup_options;
+
+/** Static initializer for wsb_setup_options. @since 0.1.0 */
+#define WSB_SETUP_OPTIONS_INIT \
+	{ WSB_SETUP_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+
+/**
+ * Initialize an options struct to its defaults.
+ * @param opts the struct.
+ * @param version WSB_SETUP_OPTIONS_VERSION.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION.
+ * @since 0.1.0
+ */
+WSB_API int wsb_setup_options_init(wsb_setup_options *opts, unsigned int version);
+
+/**
+ * Decide what wsb_setup_install() would change, without changing anything.
+ * @param out receives the plan; free with wsb_plan_free().
+ * @param opts options, or NULL for defaults.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_ENOTSUP where no setup exists.
+ * @since 0.1.0
+ */
+WSB_API int wsb_setup_plan(wsb_plan **out, const wsb_setup_options *opts);
+
+/**
+ * Provision the elevated sandbox (needs administrator rights): sandbox users
+ * and group, encrypted secrets, firewall rules, read grants. Transactional:
+ * a failure undoes this run's changes. Running it again changes nothing.
+ * @param opts options, or NULL for defaults.
+ * @return WSB_OK; WSB_ENOTELEVATED; WSB_EGROUPPOLICY; WSB_EINVAL; WSB_EVERSION;
+ *         WSB_EOS; WSB_EJOURNAL; WSB_ENOTSUP where no setup exists.
+ * @since 0.1.0
+ */
+WSB_API int wsb_setup_install(const wsb_setup_options *opts);
+
+/**
+ * Report what is installed and whether it is intact.
+ * @param out_json receives a JSON object; free with wsb_free().
+ * @param opts options, or NULL for defaults.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_ENOTSUP where no setup exists.
+ * @since 0.1.0
+ */
+WSB_API int wsb_setup_status(char **out_json, const wsb_setup_options *opts);
+
+/**
+ * Remove everything setup added, leaving every pre-existing ACE as it was.
+ * @param opts options, or NULL for defaults.
+ * @return WSB_OK; WSB_ENOTELEVATED; WSB_EOS; WSB_EJOURNAL; WSB_ENOTSUP where
+ *         no setup exists.
+ * @since 0.1.0
+ */
+WSB_API int wsb_setup_uninstall(const wsb_setup_options *opts);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSANDBOX_H */

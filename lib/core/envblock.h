@@ -1,0 +1,43 @@
+/*
+ * Environments (lib/core/envblock.c): the list of NAME=VALUE entries the
+ * command gets, and the UTF-16 block CreateProcessW wants (sorted
+ * case-insensitively by name, each entry NUL-terminated, the block ending
+ * with an extra NUL). OS-neutral: the caller passes the starting environment.
+ */
+#ifndef WSB_CORE_ENVBLOCK_H
+#define WSB_CORE_ENVBLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+struct wsb_policy;
+
+/* Build the final environment for a command:
+ *   start from base (NULL-terminated "NAME=VALUE" array; may be NULL) if the
+ *   policy inherits, otherwise empty plus the variables in keep_if_clear
+ *   taken from base (Windows: SYSTEMROOT, SYSTEMDRIVE, WINDIR, COMSPEC,
+ *   PATHEXT, TEMP, TMP, USERPROFILE...; the caller passes the list);
+ *   then apply the policy's unsets and sets in order, then extra (the
+ *   backend's own additions, e.g. advisory proxy variables), which win.
+ * Names compare case-insensitively when case_insensitive (Windows).
+ * Result: owned "NAME=VALUE" strings in out. */
+int wsb__env_build(wsb__strvec *out, const struct wsb_policy *policy,
+	const char *const *base, const char *const *keep_if_clear,
+	const char *const *extra, int case_insensitive);
+
+/* UTF-16 environment block from "NAME=VALUE" entries: sorted by name
+ * case-insensitively (by upper-cased UTF-16 units, as Windows does), entries
+ * with '=' drive names ("=C:=C:\x") first as Windows keeps them, double-NUL
+ * terminated. An empty list gives two NULs. *out_len counts units including
+ * both final NULs. WSB_EINVAL for an entry without '=' after the first
+ * character; WSB_EUTF8; WSB_ETOOLONG past 32767 units per entry. */
+int wsb__env_block_utf16(uint16_t **out, size_t *out_len,
+	const char *const *entries, size_t count);
+
+/* Valid environment variable name? (non-empty, no '=' after the first
+ * character, no NUL; on Windows a leading '=' is allowed.) */
+int wsb__env_valid_name(const char *name, int windows);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * The plan (lib/core/plan.c): what a backend decided to change. The core owns
+ * the type and its JSON; a backend's decide step fills it, its act step walks
+ * it. A step is one change: a kind ("ace", "token_sid", "firewall_rule",
+ * "job_limit", "landlock_rule", "mount", "namespace", "seccomp", "limit",
+ * "env", ...), an action ("add", "set", "keep", "remove"), a target (path or
+ * object name), and ordered string fields (e.g. "sddl", "access").
+ */
+#ifndef WSB_CORE_PLAN_H
+#define WSB_CORE_PLAN_H
+
+#include "common.h"
+
+typedef struct wsb__plan_field {
+	char *key;
+	char *value;
+} wsb__plan_field;
+
+typedef struct wsb__plan_step {
+	char *kind;
+	char *action;
+	char *target;
+	wsb__plan_field *fields;
+	size_t field_count;
+	size_t field_cap;
+} wsb__plan_step;
+
+struct wsb_plan {
+	char *backend;                /* "linux", "win32-restricted", "win32-sandbox-user", "win32-setup" */
+	unsigned int protections;     /* wsb_protection bits that will be in force */
+	unsigned int missing;         /* bits the policy implies but this machine cannot give */
+	wsb__plan_step *steps;
+	size_t step_count;
+	size_t step_cap;
+	wsb__strvec notes;            /* human-readable remarks (e.g. "network is advisory") */
+	const struct wsb_policy *policy; /* borrowed, for the JSON "policy" summary; may be NULL */
+	void *backend_data;           /* backend's private decisions, freed by backend_free */
+	void (*backend_free)(void *);
+};
+
+int wsb__plan_new(struct wsb_plan **out, const char *backend, const struct wsb_policy *policy);
+/* Append a step; *out_step (may be NULL) points into the plan until the next add. */
+int wsb__plan_add(struct wsb_plan *plan, wsb__plan_step **out_step,
+	const char *kind, const char *action, const char *target);
+int wsb__plan_field(wsb__plan_step *step, const char *key, const char *value);
+int wsb__plan_field_u64(wsb__plan_step *step, const char *key, wsb_u64 value);
+int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...) WSB__PRINTF(2, 3);
+/* Look up a field of a step; NULL if absent. */
+const char *wsb__plan_step_get(const wsb__plan_step *step, const char *key);
+
+/* JSON of a policy alone (used inside plan and result JSON). */
+struct wsb__json;
+void wsb__policy_to_json(struct wsb__json *j, const struct wsb_policy *policy);
+
+#endif
