@@ -8,9 +8,7 @@
  */
 #include "win32.h"
 #include "core/policy.h"
-#include "core/plan.h"
 #include "core/path.h"
-#include "core/json.h"
 #include "core/utf.h"
 
 #include <string.h>
@@ -360,64 +358,3 @@ void wsb__w32_unapply(wsb__w32_decision *d, const char *state_dir)
 	wsb__error_os(keep, os, "%s", msg);
 }
 
-int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
-	const struct wsb_policy *policy)
-{
-	wsb__plan_step *s;
-	size_t i;
-	int rc = WSB_OK;
-
-	plan->protections = d->protections;
-	plan->missing = d->missing;
-	for (i = 0; i < d->caps.sids.count && rc == WSB_OK; i++) {
-		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", d->caps.sids.items[i])) == WSB_OK &&
-				(rc = wsb__plan_set(s, "role", "capability")) == WSB_OK)
-			rc = wsb__plan_set(s, "key", d->caps.keys.items[i]);
-	}
-	if (rc == WSB_OK && d->write_restricted) {
-		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", "logon")) == WSB_OK)
-			rc = wsb__plan_set(s, "role", "logon");
-		if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token_sid", "add", "S-1-1-0")) == WSB_OK)
-			rc = wsb__plan_set(s, "role", "everyone");
-	}
-	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token", "set", "restricted")) == WSB_OK)
-		rc = wsb__plan_set(s, "flags", d->write_restricted ?
-			"DISABLE_MAX_PRIVILEGE|LUA_TOKEN|WRITE_RESTRICTED" : "DISABLE_MAX_PRIVILEGE|LUA_TOKEN");
-	for (i = 0; i < d->ace_count && rc == WSB_OK; i++) {
-		const wsb__w32_ace *a = &d->aces[i];
-		if ((rc = wsb__plan_add(plan, &s, "ace", a->present ? "keep" : "add", a->path)) == WSB_OK &&
-				(rc = wsb__plan_set(s, "sddl", a->sddl)) == WSB_OK)
-			rc = wsb__plan_set(s, "role", a->role);
-	}
-	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "flags")) == WSB_OK)
-		rc = wsb__plan_set(s, "value", "KILL_ON_JOB_CLOSE|DIE_ON_UNHANDLED_EXCEPTION");
-	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "ui")) == WSB_OK)
-		rc = wsb__plan_set(s, "value", "DESKTOP|DISPLAYSETTINGS|EXITWINDOWS|GLOBALATOMS|HANDLES|"
-			"READCLIPBOARD|WRITECLIPBOARD|SYSTEMPARAMETERS");
-	for (i = WSB_LIMIT_MEMORY; i <= WSB_LIMIT_OUTPUT && rc == WSB_OK; i++)
-		if (policy->limits[i] && (rc = wsb__plan_add(plan, &s, "job_limit", "set",
-				wsb__limit_name((int)i))) == WSB_OK)
-			rc = wsb__plan_set_u64(s, "value", policy->limits[i]);
-	for (i = 0; i < d->env_extra.count && rc == WSB_OK; i++) {
-		const char *e = d->env_extra.items[i], *eq = strchr(e, '=');
-		char *name = wsb__strndup(e, (size_t)(eq - e));
-		if (!name)
-			return wsb__error_nomem();
-		if ((rc = wsb__plan_add(plan, &s, "env", "set", name)) == WSB_OK)
-			rc = wsb__plan_set(s, "value", eq + 1);
-		wsb__free(name);
-	}
-	if (rc == WSB_OK)
-		rc = wsb__plan_note(plan, "reads are not restricted in the unelevated mode (WRITE_RESTRICTED "
-			"checks writes only)");
-	if (rc == WSB_OK && policy->network == WSB_NETWORK_OFF)
-		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
-			"package managers are told to stay offline; a program that ignores them reaches the "
-			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
-	if (rc == WSB_OK && policy->deny_read.count > 0)
-		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
-	if (rc == WSB_OK && d->write_restricted)
-		rc = wsb__plan_note(plan, "protected names are looked up directly under each writable root; "
-			"deeper ones (nested repositories) are not protected by ACEs");
-	return rc;
-}

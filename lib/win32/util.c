@@ -269,3 +269,8 @@ done:
 	wsb__buf_dispose(&tmp);
 	return rc;
 }
+
+wsb_u64 wsb__now_ms(void)
+{
+	return (wsb_u64)WSB_OS(GetTickCount64)();
+}
