@@ -119,7 +119,8 @@ static int add_path(wsb_policy *policy, wsb__strvec *list, const char *path,
 		return prefix_error(rc, fn);
 	for (i = 0; i < list->count; i++) {
 		if (wsb__path_cmp(list->items[i], norm, policy->flavor) == 0) {
-			rc = wsb__error(WSB_EEXIST, "%s: '%s' is already a %s", fn, norm, what);
+			rc = wsb__error(WSB_EEXIST, "%s: '%s' is already a %s (as '%s')", fn, path,
+				what, list->items[i]);
 			wsb__free(norm);
 			return rc;
 		}
