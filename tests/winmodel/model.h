@@ -331,7 +331,9 @@ int wm_fs_get_sd(wm_fs *fs, const wm_token *t, const char *path, uint32_t si, wm
 /* SetNamedSecurityInfo with auto-inheritance: WRITE_DAC / WRITE_OWNER; a new
  * DACL keeps its explicit ACEs (inherited ones given are dropped), then gets
  * the parent's inheritable ACEs unless protected, and the change propagates
- * to every descendant whose DACL is not protected. */
+ * to every descendant whose DACL is not protected. As with the real call
+ * (which takes a PACL, not a descriptor), protection comes only from
+ * WM_PROTECTED_DACL_SI / WM_UNPROTECTED_DACL_SI; with neither it is kept. */
 int wm_fs_set_sd(wm_fs *fs, const wm_token *t, const char *path, uint32_t si, const wm_sd *sd);
 /* Raw access for the harness and assertions: the SD of the object a path
  * names (after reparse resolution unless WM_OPEN_REPARSE_POINT). */
