@@ -116,7 +116,7 @@ WSB_API unsigned int wsb_version_number(void);
  * Numbers are never reused: a retired code stays reserved.
  * @since 0.1.0
  */
-typedef enum wsb_error_code {
+typedef enum wsb_code {
 	WSB_OK = 0,              /**< Success. */
 	WSB_ERROR = -1,          /**< Unclassified failure; the message says more. */
 	WSB_ENOMEM = -2,         /**< Out of memory. */
@@ -143,7 +143,7 @@ typedef enum wsb_error_code {
 	WSB_ELOCKED = -23,       /**< The sandbox user's account is locked or disabled (1909). */
 	WSB_ENOTSETUP = -24,     /**< The elevated sandbox is not installed or not intact. */
 	WSB_EWORLDWRITABLE = -25 /**< A world-writable directory was found and the policy refuses them. */
-} wsb_error_code;
+} wsb_code;
 
 /**
  * Opaque description of the last failure on this thread.

@@ -42,8 +42,8 @@ int wsb__plan_new(struct wsb_plan **out, const char *backend, const struct wsb_p
 /* Append a step; *out_step (may be NULL) points into the plan until the next add. */
 int wsb__plan_add(struct wsb_plan *plan, wsb__plan_step **out_step,
 	const char *kind, const char *action, const char *target);
-int wsb__plan_field(wsb__plan_step *step, const char *key, const char *value);
-int wsb__plan_field_u64(wsb__plan_step *step, const char *key, wsb_u64 value);
+int wsb__plan_set(wsb__plan_step *step, const char *key, const char *value);
+int wsb__plan_set_u64(wsb__plan_step *step, const char *key, wsb_u64 value);
 int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...) WSB__PRINTF(2, 3);
 /* Look up a field of a step; NULL if absent. */
 const char *wsb__plan_step_get(const wsb__plan_step *step, const char *key);
