@@ -936,7 +936,7 @@ WSB_API long wsb_process_exit_code(const wsb_process *process);
 /**
  * Which limit ended the tree (a wsb_limit; WSB_LIMIT_NONE if none did).
  * @param process the process.
- * @return a wsb_limit value.
+ * @return a wsb_limit value, or WSB_EINVAL for NULL.
  * @since 0.1.0
  */
 WSB_API int wsb_process_limit(const wsb_process *process);
