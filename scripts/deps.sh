@@ -17,8 +17,9 @@ packages=(
 	doxygen graphviz abigail-tools python3
 	# Linux backend tests and peers
 	bubblewrap
-	# bindings
-	python3-pytest rustc cargo libstd-rust-dev-windows
+	# bindings (python: a venv with pip and setuptools; rust: offline, Debian toolchain)
+	python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
+	rustc cargo libstd-rust-dev-windows
 )
 
 missing=()
