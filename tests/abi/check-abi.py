@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 # Only types reachable from the public header, no build paths: the baseline
 # must not change when nothing public changed.
@@ -22,22 +23,37 @@ ABIDW = ["abidw", "--no-corpus-path", "--no-comp-dir-path", "--no-show-locs",
 ABIDIFF_ERROR, ABIDIFF_USAGE, ABIDIFF_CHANGE, ABIDIFF_INCOMPATIBLE = 1, 2, 4, 8
 
 
-def update(baseline, lib, headers):
-    subprocess.run(ABIDW + ["--headers-dir", headers, "--out-file", baseline, lib], check=True)
+def has_debug_info(lib):
+    out = subprocess.run(["readelf", "-S", "-W", lib], check=True,
+                         capture_output=True, text=True).stdout
+    return ".debug_info" in out
+
+
+def dump(out, lib, headers):
+    subprocess.run(ABIDW + ["--headers-dir", headers, "--out-file", out, lib], check=True)
     # Translation units keep their absolute source paths; make them relative
     # to the source tree so the baseline does not depend on the checkout.
     root = os.path.dirname(os.path.dirname(os.path.abspath(headers))) + os.sep
-    with open(baseline, encoding="utf-8") as f:
+    with open(out, encoding="utf-8") as f:
         text = f.read()
-    with open(baseline, "w", encoding="utf-8") as f:
+    with open(out, "w", encoding="utf-8") as f:
         f.write(text.replace("path='" + root, "path='"))
+
+
+def update(baseline, lib, headers):
+    dump(baseline, lib, headers)
     print("wrote %s from %s" % (baseline, lib))
     return 0
 
 
 def check(baseline, lib, headers):
-    proc = subprocess.run(["abidiff", "--headers-dir2", headers, baseline, lib],
-                          capture_output=True, text=True)
+    # Both sides come from the same abidw options: comparing the baseline with
+    # the .so directly would filter type changes out (the baseline has no
+    # source locations for abidiff's public-header filter to match).
+    with tempfile.TemporaryDirectory() as tmp:
+        current = os.path.join(tmp, "current.abi")
+        dump(current, lib, headers)
+        proc = subprocess.run(["abidiff", baseline, current], capture_output=True, text=True)
     report = proc.stdout + proc.stderr
     status = proc.returncode
     if status & (ABIDIFF_ERROR | ABIDIFF_USAGE):
@@ -58,18 +74,21 @@ def check(baseline, lib, headers):
         print("FAIL: incompatible ABI change against %s (removed or changed interfaces above)." % baseline)
         print("An incompatible change needs a new major version; never update the baseline to hide one.")
         return 1
-    print("NOTE: the ABI only grew (additions above). Record them deliberately:")
-    print("      scripts/update-abi-baseline.sh, and an 'Added' line in CHANGELOG.md.")
+    print("NOTE: the ABI only grew (additions above); that is compatible.")
+    print("NOTE: record it deliberately: scripts/update-abi-baseline.sh and an 'Added' line in CHANGELOG.md.")
     return 0
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == "--update":
-        return update(*argv[2:])
-    if len(argv) == 4:
-        return check(*argv[1:])
-    print(__doc__, file=sys.stderr)
-    return 2
+    args = argv[2:] if len(argv) == 5 and argv[1] == "--update" else argv[1:]
+    if len(args) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    if not has_debug_info(args[1]):
+        print("FAIL: %s has no debug information; build it with -g "
+              "(CMAKE_BUILD_TYPE=RelWithDebInfo)" % args[1])
+        return 1
+    return update(*args) if len(argv) == 5 else check(*args)
 
 
 if __name__ == "__main__":
