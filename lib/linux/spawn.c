@@ -85,8 +85,10 @@ static int check_exec(const char *path)
 {
 	struct stat st;
 
+	/* Anything we cannot even stat (missing, unsearchable directory) is
+	 * "not found"; ENOEXEC is for a file that exists but cannot run. */
 	if (stat(path, &st) < 0)
-		return errno == ENOENT || errno == ENOTDIR ? WSB_ENOENT : WSB_ENOEXEC;
+		return WSB_ENOENT;
 	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
 		return WSB_ENOEXEC;
 	return WSB_OK;
@@ -274,6 +276,9 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		close(c->sync_r);
 	}
 	if (s->use_userns) {
+		/* A caller that changed uid is not dumpable, which makes its
+		 * /proc/self files root's; the maps must be written as ourselves. */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 		err = write_proc("/proc/self/setgroups", "deny");
 		if (err && err != ENOENT)
 			fail(c, WSB__LX_STAGE_USERNS, err, 0);
