@@ -75,15 +75,21 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 {
 	wsb__buf b = WSB__BUF_INIT;
 	int fd, err;
+	struct stat st;
 
 	*out = NULL;
 	*out_len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted as ".git" must not hang the caller. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENOTDIR)
 			return WSB_ENOENT;
 		return wsb__error_os(WSB_EOS, err, "cannot open %s: %s", path, strerror(err));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return WSB_ENOENT; /* not a regular file: nothing to read as one */
 	}
 	if (wsb__buf_grow(&b, 0) < 0) {
 		close(fd);
