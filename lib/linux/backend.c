@@ -124,14 +124,20 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 	return WSB_OK;
 }
 
+/* Read once per effective uid: the sysctls rarely change, and if they do,
+ * clone() still refuses and the spawn fails closed. */
 int wsb__lx_userns_available(void)
 {
+	static int cached = -1;
+	static uid_t cached_euid;
 	char *text = NULL;
 	size_t len;
 	int ok = 1;
 
 	if (wsb__lx_fake_missing & WSB__LX_FAKE_NO_USERNS)
 		return 0;
+	if (cached >= 0 && cached_euid == geteuid())
+		return cached;
 	if (wsb__backend_read_small_file(&text, &len, "/proc/sys/user/max_user_namespaces", 32) == WSB_OK) {
 		ok = strtol(text, NULL, 10) > 0;
 		wsb__free(text);
@@ -141,20 +147,9 @@ int wsb__lx_userns_available(void)
 		ok = strtol(text, NULL, 10) > 0;
 		wsb__free(text);
 	}
+	cached_euid = geteuid();
+	cached = ok;
 	return ok;
-}
-
-static int cap_last(void)
-{
-	char *text = NULL;
-	size_t len;
-	int v = 40;
-
-	if (wsb__backend_read_small_file(&text, &len, "/proc/sys/kernel/cap_last_cap", 32) == WSB_OK) {
-		v = (int)strtol(text, NULL, 10);
-		wsb__free(text);
-	}
-	return v > 0 && v < 64 ? v : 63;
 }
 
 void wsb__lx_setup_free(wsb__lx_setup *s)
@@ -206,7 +201,6 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 
 	s->uid = geteuid();
 	s->gid = getegid();
-	s->cap_last = cap_last();
 	snprintf(s->uid_map, sizeof(s->uid_map), "%lu %lu 1\n", (unsigned long)s->uid, (unsigned long)s->uid);
 	snprintf(s->gid_map, sizeof(s->gid_map), "%lu %lu 1\n", (unsigned long)s->gid, (unsigned long)s->gid);
 	s->use_userns = wsb__lx_userns_available();

@@ -116,7 +116,6 @@ typedef struct wsb__lx_setup {
 	unsigned int missing;       /* implied by the policy, not available */
 	int use_userns, use_mountns, use_pidns, use_netns;
 	int net_off;
-	int cap_last;
 	uid_t uid;
 	gid_t gid;
 	char uid_map[48];

@@ -21,6 +21,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -61,31 +62,41 @@
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
 
-struct denied {
+enum rule_kind { DENY_EPERM, DENY_ENOSYS, CHECK_CLONE, CHECK_IOCTL, CHECK_SOCKET };
+
+struct rule {
 	int nr;
+	int kind;
 	const char *name;
 };
 
-static const struct denied denied[] = {
-	{ __NR_unshare, "unshare" }, { __NR_setns, "setns" },
-	{ __NR_mount, "mount" }, { __NR_umount2, "umount2" },
-	{ __NR_pivot_root, "pivot_root" }, { __NR_chroot, "chroot" },
-	{ __NR_open_tree, "open_tree" }, { __NR_move_mount, "move_mount" },
-	{ __NR_fsopen, "fsopen" }, { __NR_fsconfig, "fsconfig" },
-	{ __NR_fsmount, "fsmount" }, { __NR_fspick, "fspick" },
-	{ __NR_mount_setattr, "mount_setattr" },
-	{ __NR_io_uring_setup, "io_uring_setup" }, { __NR_io_uring_enter, "io_uring_enter" },
-	{ __NR_io_uring_register, "io_uring_register" },
-	{ __NR_keyctl, "keyctl" }, { __NR_add_key, "add_key" },
-	{ __NR_request_key, "request_key" }, { __NR_bpf, "bpf" },
-	{ __NR_perf_event_open, "perf_event_open" }, { __NR_userfaultfd, "userfaultfd" },
-	{ __NR_open_by_handle_at, "open_by_handle_at" },
-	{ __NR_kexec_load, "kexec_load" }, { __NR_kexec_file_load, "kexec_file_load" },
-	{ __NR_init_module, "init_module" }, { __NR_finit_module, "finit_module" },
-	{ __NR_delete_module, "delete_module" }, { __NR_reboot, "reboot" },
-	{ __NR_swapon, "swapon" }, { __NR_swapoff, "swapoff" }, { __NR_acct, "acct" },
-	{ __NR_syslog, "syslog" }, { __NR_iopl, "iopl" }, { __NR_ioperm, "ioperm" },
-	{ __NR_quotactl, "quotactl" }, { __NR_vhangup, "vhangup" },
+static const struct rule denied[] = {
+	{ __NR_unshare, DENY_EPERM, "unshare" }, { __NR_setns, DENY_EPERM, "setns" },
+	{ __NR_mount, DENY_EPERM, "mount" }, { __NR_umount2, DENY_EPERM, "umount2" },
+	{ __NR_pivot_root, DENY_EPERM, "pivot_root" }, { __NR_chroot, DENY_EPERM, "chroot" },
+	{ __NR_open_tree, DENY_EPERM, "open_tree" }, { __NR_move_mount, DENY_EPERM, "move_mount" },
+	{ __NR_fsopen, DENY_EPERM, "fsopen" }, { __NR_fsconfig, DENY_EPERM, "fsconfig" },
+	{ __NR_fsmount, DENY_EPERM, "fsmount" }, { __NR_fspick, DENY_EPERM, "fspick" },
+	{ __NR_mount_setattr, DENY_EPERM, "mount_setattr" },
+	{ __NR_io_uring_setup, DENY_EPERM, "io_uring_setup" },
+	{ __NR_io_uring_enter, DENY_EPERM, "io_uring_enter" },
+	{ __NR_io_uring_register, DENY_EPERM, "io_uring_register" },
+	{ __NR_keyctl, DENY_EPERM, "keyctl" }, { __NR_add_key, DENY_EPERM, "add_key" },
+	{ __NR_request_key, DENY_EPERM, "request_key" }, { __NR_bpf, DENY_EPERM, "bpf" },
+	{ __NR_perf_event_open, DENY_EPERM, "perf_event_open" },
+	{ __NR_userfaultfd, DENY_EPERM, "userfaultfd" },
+	{ __NR_open_by_handle_at, DENY_EPERM, "open_by_handle_at" },
+	{ __NR_kexec_load, DENY_EPERM, "kexec_load" }, { __NR_kexec_file_load, DENY_EPERM, "kexec_file_load" },
+	{ __NR_init_module, DENY_EPERM, "init_module" }, { __NR_finit_module, DENY_EPERM, "finit_module" },
+	{ __NR_delete_module, DENY_EPERM, "delete_module" }, { __NR_reboot, DENY_EPERM, "reboot" },
+	{ __NR_swapon, DENY_EPERM, "swapon" }, { __NR_swapoff, DENY_EPERM, "swapoff" },
+	{ __NR_acct, DENY_EPERM, "acct" }, { __NR_syslog, DENY_EPERM, "syslog" },
+	{ __NR_iopl, DENY_EPERM, "iopl" }, { __NR_ioperm, DENY_EPERM, "ioperm" },
+	{ __NR_quotactl, DENY_EPERM, "quotactl" }, { __NR_vhangup, DENY_EPERM, "vhangup" },
+	{ __NR_clone3, DENY_ENOSYS, "clone3" },
+	{ __NR_clone, CHECK_CLONE, "clone" },
+	{ __NR_ioctl, CHECK_IOCTL, "ioctl" },
+	{ __NR_socket, CHECK_SOCKET, "socket" },
 };
 
 #define RET_ERRNO(e) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
@@ -93,80 +104,146 @@ static const struct denied denied[] = {
 #define LOAD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + 8 * (n))
 
-static int step(struct wsb_plan *plan, const char *name, const char *when, const char *err)
+typedef struct emitter {
+	struct sock_filter *f;
+	size_t n, cap;
+	int overflow;
+} emitter;
+
+static void put(emitter *e, struct sock_filter ins)
 {
+	if (e->n == e->cap) {
+		e->overflow = 1;
+		return;
+	}
+	e->f[e->n++] = ins;
+}
+
+static void emit_block(emitter *e, int kind)
+{
+	switch (kind) {
+	case DENY_EPERM:
+		put(e, (struct sock_filter)RET_ERRNO(EPERM));
+		break;
+	case DENY_ENOSYS:
+		put(e, (struct sock_filter)RET_ERRNO(ENOSYS));
+		break;
+	case CHECK_CLONE: /* refuse any CLONE_NEW* flag */
+		put(e, (struct sock_filter)LOAD(ARG_LO(0)));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1));
+		put(e, (struct sock_filter)RET_ERRNO(EPERM));
+		put(e, (struct sock_filter)RET_ALLOW);
+		break;
+	case CHECK_IOCTL: /* no typing into a terminal */
+		put(e, (struct sock_filter)LOAD(ARG_LO(1)));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x5412 /* TIOCSTI */, 1, 0));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x541C /* TIOCLINUX */, 0, 1));
+		put(e, (struct sock_filter)RET_ERRNO(EPERM));
+		put(e, (struct sock_filter)RET_ALLOW);
+		break;
+	case CHECK_SOCKET: /* families the network namespace confines */
+		put(e, (struct sock_filter)LOAD(ARG_LO(0)));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 3, 0));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 2, 0));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 1, 0));
+		put(e, (struct sock_filter)RET_ERRNO(EPERM));
+		put(e, (struct sock_filter)RET_ALLOW);
+		break;
+	}
+}
+
+static size_t block_len(int kind)
+{
+	static const size_t len[] = { 1, 1, 4, 5, 6 };
+	return len[kind];
+}
+
+/* A binary search over the sorted rules: each system call is decided after
+ * a handful of comparisons, which also keeps the kernel's per-syscall
+ * verdict cache (computed by emulating the filter) cheap to build. */
+static void emit_tree(emitter *e, const struct rule *r, size_t count)
+{
+	size_t i, slot, mid;
+
+	if (count <= 4) {
+		for (i = 0; i < count; i++) {
+			put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)r[i].nr,
+				0, (unsigned char)block_len(r[i].kind)));
+			emit_block(e, r[i].kind);
+		}
+		put(e, (struct sock_filter)RET_ALLOW);
+		return;
+	}
+	mid = count / 2;
+	slot = e->n;
+	put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (unsigned)r[mid].nr, 0, 0));
+	emit_tree(e, r, mid);
+	if (!e->overflow && e->n - slot - 1 > 255)
+		e->overflow = 1;
+	if (!e->overflow)
+		e->f[slot].jt = (unsigned char)(e->n - slot - 1);
+	emit_tree(e, r + mid, count - mid);
+}
+
+static int by_nr(const void *a, const void *b)
+{
+	return ((const struct rule *)a)->nr - ((const struct rule *)b)->nr;
+}
+
+static int step(struct wsb_plan *plan, const struct rule *r)
+{
+	static const char *const when[] = {
+		NULL, "always (its flags are not visible to a filter; libc falls back to clone)",
+		"flags include CLONE_NEW*", "request is TIOCSTI or TIOCLINUX",
+		"network off and the family is not AF_INET, AF_INET6 or AF_NETLINK (AF_UNIX included; socketpair stays allowed)"
+	};
 	wsb__plan_step *st;
 	int rc;
 
-	if ((rc = wsb__plan_add(plan, &st, "seccomp", "deny", name)) < 0)
+	if ((rc = wsb__plan_add(plan, &st, "seccomp", "deny", r->name)) < 0)
 		return rc;
-	if (when && (rc = wsb__plan_set(st, "when", when)) < 0)
+	if (when[r->kind] && (rc = wsb__plan_set(st, "when", when[r->kind])) < 0)
 		return rc;
-	return wsb__plan_set(st, "errno", err);
+	return wsb__plan_set(st, "errno", r->kind == DENY_ENOSYS ? "ENOSYS" : "EPERM");
 }
 
 int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	const struct wsb_policy *policy)
 {
-	struct sock_filter *f;
-	size_t n = 0, cap = 16 + 2 * WSB__ARRAY_SIZE(denied) + 32, i;
+	struct rule rules[WSB__ARRAY_SIZE(denied)];
+	size_t count = 0, i;
+	emitter e;
 	int rc;
 
-	f = wsb__calloc(cap, sizeof(*f));
-	if (!f)
-		return wsb__error_nomem();
-	f[n++] = (struct sock_filter)LOAD(offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	f[n++] = (struct sock_filter)LOAD(offsetof(struct seccomp_data, nr));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1);
-	f[n++] = (struct sock_filter)RET_ERRNO(ENOSYS);
 	for (i = 0; i < WSB__ARRAY_SIZE(denied); i++) {
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied[i].nr, 0, 1);
-		f[n++] = (struct sock_filter)RET_ERRNO(EPERM);
-		if ((rc = step(plan, denied[i].name, NULL, "EPERM")) < 0)
-			goto fail;
+		if (denied[i].kind == CHECK_SOCKET && policy->network != WSB_NETWORK_OFF)
+			continue;
+		rules[count++] = denied[i];
+		if ((rc = step(plan, &denied[i])) < 0)
+			return rc;
 	}
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1);
-	f[n++] = (struct sock_filter)RET_ERRNO(ENOSYS);
-	if ((rc = step(plan, "clone3", "always (flags are not visible to the filter; libc falls back to clone)", "ENOSYS")) < 0)
-		goto fail;
-	/* clone: refuse any CLONE_NEW* flag. */
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4);
-	f[n++] = (struct sock_filter)LOAD(ARG_LO(0));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1);
-	f[n++] = (struct sock_filter)RET_ERRNO(EPERM);
-	f[n++] = (struct sock_filter)RET_ALLOW;
-	if ((rc = step(plan, "clone", "flags include CLONE_NEW*", "EPERM")) < 0)
-		goto fail;
-	/* ioctl: no typing into a terminal. */
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 5);
-	f[n++] = (struct sock_filter)LOAD(ARG_LO(1));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x5412 /* TIOCSTI */, 1, 0);
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x541C /* TIOCLINUX */, 0, 1);
-	f[n++] = (struct sock_filter)RET_ERRNO(EPERM);
-	f[n++] = (struct sock_filter)RET_ALLOW;
-	if ((rc = step(plan, "ioctl", "request is TIOCSTI or TIOCLINUX", "EPERM")) < 0)
-		goto fail;
-	if (policy->network == WSB_NETWORK_OFF) {
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 6);
-		f[n++] = (struct sock_filter)LOAD(ARG_LO(0));
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 3, 0);
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 2, 0);
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 1, 0);
-		f[n++] = (struct sock_filter)RET_ERRNO(EPERM);
-		f[n++] = (struct sock_filter)RET_ALLOW;
-		if ((rc = step(plan, "socket", "network off and family is not AF_INET, AF_INET6 or AF_NETLINK (AF_UNIX included; socketpair allowed)", "EPERM")) < 0)
-			goto fail;
+	qsort(rules, count, sizeof(rules[0]), by_nr);
+	e.cap = 16 + 8 * count;
+	e.n = 0;
+	e.overflow = 0;
+	e.f = wsb__calloc(e.cap, sizeof(*e.f));
+	if (!e.f)
+		return wsb__error_nomem();
+	put(&e, (struct sock_filter)LOAD(offsetof(struct seccomp_data, arch)));
+	put(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
+	put(&e, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	put(&e, (struct sock_filter)LOAD(offsetof(struct seccomp_data, nr)));
+	put(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1));
+	put(&e, (struct sock_filter)RET_ERRNO(ENOSYS));
+	emit_tree(&e, rules, count);
+	if (e.overflow) {
+		wsb__free(e.f);
+		return wsb__error(WSB_ERROR, "the seccomp filter does not fit its jump ranges");
 	}
-	f[n++] = (struct sock_filter)RET_ALLOW;
-	s->seccomp.prog = f;
-	s->seccomp.len = (unsigned short)n;
+	s->seccomp.prog = e.f;
+	s->seccomp.len = (unsigned short)e.n;
 	s->protections |= WSB_PROT_SYSCALL_FILTER;
 	return WSB_OK;
-fail:
-	wsb__free(f);
-	return rc;
 }
 
 void wsb__lx_seccomp_dispose(wsb__lx_seccomp *sc)

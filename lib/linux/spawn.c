@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #  define CLOSE_RANGE_CLOEXEC (1u << 2)
@@ -189,14 +190,20 @@ static int write_proc(const char *path, const char *text)
 	return err;
 }
 
-static int drop_caps(int cap_last)
+/* No capability survives into the command: securebits make uid 0 gain
+ * nothing at exec (one credential change instead of one per bounding-set
+ * bit), NO_NEW_PRIVS keeps file capabilities from applying, and the current
+ * sets are emptied. Without CAP_SETPCAP (no user namespace, not root) there
+ * is nothing to drop and the securebits call fails harmlessly. */
+static int drop_caps(void)
 {
 	struct __user_cap_header_struct hdr;
 	struct __user_cap_data_struct data[2];
-	int i;
 
-	for (i = 0; i <= cap_last; i++)
-		prctl(PR_CAPBSET_DROP, i, 0, 0, 0); /* fails harmlessly without CAP_SETPCAP */
+	prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+		SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+		SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
@@ -297,7 +304,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_CAPS, errno, -1);
 	if ((err = wsb__lx_landlock_apply(&s->landlock)) != 0)
 		fail(c, WSB__LX_STAGE_LANDLOCK, err, -1);
-	if ((err = drop_caps(s->cap_last)) != 0)
+	if ((err = drop_caps()) != 0)
 		fail(c, WSB__LX_STAGE_CAPS, err, -1);
 	if ((err = wsb__lx_seccomp_apply(&s->seccomp)) != 0)
 		fail(c, WSB__LX_STAGE_SECCOMP, err, -1);
@@ -308,7 +315,9 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (s->timeout_ms)
 		deadline = mono_ms() + s->timeout_ms;
-	cmd = fork();
+	/* vfork: the command borrows init's memory until it execs, so no page
+	 * tables are copied; it only makes system calls before execve. */
+	cmd = vfork();
 	if (cmd < 0)
 		fail(c, WSB__LX_STAGE_FORK, errno, -1);
 	if (cmd == 0)
