@@ -208,9 +208,15 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 				LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_IOCTL_DEV, "device")) < 0)
 			return rc;
 	if (policy->mode == WSB_MODE_WORKSPACE_WRITE)
-		for (i = 0; i < policy->write_roots.count; i++)
-			if ((rc = rule(l, plan, policy->write_roots.items[i], ~0ull, "writable root")) < 0)
+		for (i = 0; i < policy->write_roots.count; i++) {
+			const char *root = policy->write_roots.items[i];
+			struct stat st;
+			if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+				return wsb__error_os(WSB_EPATH, errno,
+					"writable root is not an existing directory: %s", root);
+			if ((rc = rule(l, plan, root, ~0ull, "writable root")) < 0)
 				return rc;
+		}
 	if (!(policy->flags & WSB_POLICY_NO_TEMP_WRITE)) {
 		if ((rc = rule(l, plan, "/tmp", ~0ull, "private temp directory")) < 0)
 			return rc;

@@ -57,6 +57,7 @@ typedef struct wsb__lx_landlock {
 enum wsb__lx_mount_kind {
 	WSB__LX_MOUNT_TMPFS = 1,    /* fresh writable tmpfs (private /tmp, /dev/shm) */
 	WSB__LX_MOUNT_CARRY,        /* re-attach a path hidden by a tmpfs above it */
+	WSB__LX_MOUNT_CARRY_RO,     /* the same, read-only (a working directory that is no root) */
 	WSB__LX_MOUNT_RO_BIND,      /* bind the path onto itself, read-only, recursive */
 	WSB__LX_MOUNT_EMPTY_DIR,    /* empty read-only tmpfs with mode 000 */
 	WSB__LX_MOUNT_EMPTY_FILE,   /* /dev/null bound over a file */

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -79,6 +80,7 @@ static const char *kind_name(int kind)
 	switch (kind) {
 	case WSB__LX_MOUNT_TMPFS: return "tmpfs";
 	case WSB__LX_MOUNT_CARRY: return "bind (carried into private temp)";
+	case WSB__LX_MOUNT_CARRY_RO: return "read-only bind (carried into private temp)";
 	case WSB__LX_MOUNT_RO_BIND: return "read-only bind";
 	case WSB__LX_MOUNT_EMPTY_DIR: return "empty read-only tmpfs, mode 000";
 	case WSB__LX_MOUNT_EMPTY_FILE: return "nodev /dev/null";
@@ -124,7 +126,8 @@ static int visible(const decide_ctx *c, const char *path)
 		if (!path_under(path, tmp_dirs[i]))
 			continue;
 		for (j = 0; j < c->m->count; j++)
-			if (c->m->items[j].kind == WSB__LX_MOUNT_CARRY &&
+			if ((c->m->items[j].kind == WSB__LX_MOUNT_CARRY ||
+			     c->m->items[j].kind == WSB__LX_MOUNT_CARRY_RO) &&
 			    path_under(path, c->m->items[j].target))
 				return 1;
 		return 0;
@@ -197,7 +200,18 @@ static int scan_root(decide_ctx *c, const char *root, size_t *budget)
 				rc = wsb__error_nomem();
 				break;
 			}
-			if (lstat(child.ptr, &st) < 0 || S_ISLNK(st.st_mode)) {
+			if (lstat(child.ptr, &st) < 0) {
+				wsb__buf_dispose(&child);
+				continue;
+			}
+			if (S_ISLNK(st.st_mode)) {
+				/* A protected name that is a symlink protects its target. */
+				char *target = wsb__policy_protects_name(c->policy, e->d_name) ?
+					realpath(child.ptr, NULL) : NULL;
+				if (target && visible(c, target))
+					rc = planned(c->m, c->plan, WSB__LX_MOUNT_RO_BIND, target,
+						"target of a protected name that is a symlink");
+				free(target);
 				wsb__buf_dispose(&child);
 				continue;
 			}
@@ -300,7 +314,9 @@ int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path)
 	size_t i, j;
 
 	for (i = 0; i < m->count; i++)
-		if (m->items[i].kind == WSB__LX_MOUNT_CARRY && path_under(path, m->items[i].target))
+		if ((m->items[i].kind == WSB__LX_MOUNT_CARRY ||
+		     m->items[i].kind == WSB__LX_MOUNT_CARRY_RO) &&
+		    path_under(path, m->items[i].target))
 			return WSB_OK;
 	for (i = 0; i < m->count; i++) {
 		if (m->items[i].kind != WSB__LX_MOUNT_TMPFS || !path_under(path, m->items[i].target))
@@ -308,7 +324,9 @@ int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path)
 		/* Carries go right after the tmpfs mounts, before anything on top. */
 		for (j = 0; j < m->count && m->items[j].kind == WSB__LX_MOUNT_TMPFS; j++)
 			;
-		if (add_mount(m, WSB__LX_MOUNT_CARRY, path) < 0)
+		/* Read-only: below /tmp, Landlock would otherwise grant it the
+		 * private temp directory's write access. */
+		if (add_mount(m, WSB__LX_MOUNT_CARRY_RO, path) < 0)
 			return WSB_ENOMEM;
 		if (j != m->count - 1) {
 			wsb__lx_mount tmp = m->items[m->count - 1];
@@ -390,7 +408,7 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 		return errno;
 	/* Hold on to carried paths before a tmpfs hides them. */
 	for (i = 0; i < m->count; i++) {
-		if (m->items[i].kind != WSB__LX_MOUNT_CARRY)
+		if (m->items[i].kind != WSB__LX_MOUNT_CARRY && m->items[i].kind != WSB__LX_MOUNT_CARRY_RO)
 			continue;
 		if (carries == MAX_CARRIES) {
 			*out_index = (int)i;
@@ -414,10 +432,13 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 				err = errno;
 			break;
 		case WSB__LX_MOUNT_CARRY:
+		case WSB__LX_MOUNT_CARRY_RO:
 			fd_path(src, carry_fd[carries++]);
 			err = mkdir_p(it->target);
 			if (!err && mount(src, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
 				err = errno;
+			if (!err && it->kind == WSB__LX_MOUNT_CARRY_RO)
+				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY);
 			break;
 		case WSB__LX_MOUNT_RO_BIND:
 			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)

@@ -34,6 +34,7 @@ struct stream {
 
 struct wsb_process {
 	pid_t pid;           /* init's pid; -1 once reaped */
+	long top_pid;        /* init's pid, kept for wsb_process_pid */
 	int pidfd;
 	int status_fd;
 	int fd_in;
@@ -60,6 +61,7 @@ int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	if (!p)
 		return wsb__error_nomem();
 	p->pid = pid;
+	p->top_pid = (long)pid;
 	p->pidfd = (int)syscall(__NR_pidfd_open, pid, 0);
 	p->status_fd = status_fd;
 	p->fd_in = fd_in;
@@ -457,7 +459,7 @@ int wsb__proc_exit_kind(const struct wsb_process *p) { return p->exit_kind; }
 long wsb__proc_exit_code(const struct wsb_process *p) { return p->exit_code; }
 int wsb__proc_limit(const struct wsb_process *p) { return p->limit; }
 unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
-long wsb__proc_pid(const struct wsb_process *p) { return (long)p->pid; }
+long wsb__proc_pid(const struct wsb_process *p) { return p->top_pid; }
 
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)
 {

@@ -111,7 +111,7 @@ static int helper(int argc, char **argv)
 		r = accept(l, NULL, NULL);
 		return result(r >= 0 && write(s, "k", 1) == 1 && read(r, &c, 1) == 1 && c == 'k', "loopback");
 	}
-	if (!strcmp(op, "daemon") && argc == 2) {
+	if (!strcmp(op, "daemon") && (argc == 2 || argc == 3)) {
 		/* double fork + setsid, then write to the marker every 50 ms */
 		struct stat st;
 		int i;
@@ -133,6 +133,8 @@ static int helper(int argc, char **argv)
 		}
 		for (i = 0; i < 200 && (stat(argv[1], &st) < 0 || st.st_size == 0); i++)
 			sleep_ms(10);
+		if (argc == 3)  /* "stay": the top process keeps running */
+			sleep_ms(10000);
 		return 0;
 	}
 	if (!strcmp(op, "forkbomb") && argc == 2) {
@@ -532,7 +534,7 @@ static int sc_free_kills_tree(const char *base)
 {
 	wsb_policy *pol = workspace(base);
 	const char *marker = path_of(base, "root/marker");
-	const char *argv[] = { helper_path, "--helper", "daemon", marker, NULL };
+	const char *argv[] = { helper_path, "--helper", "daemon", marker, "stay", NULL };
 	const char *argv2[] = { helper_path, "--helper", "sleep", "10000", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
 	wsb_process *p = NULL;
@@ -546,7 +548,7 @@ static int sc_free_kills_tree(const char *base)
 	CHECK(wsb_process_kill(p) == WSB_OK);
 	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_KILLED);
 	wsb_process_free(p);
-	/* the daemon: spawn a shell-less top that waits, free the handle early */
+	/* a top process that stays and its daemon: free the handle early */
 	o.argv = argv;
 	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
 	for (i = 0; i < 200 && file_size(marker) <= 0; i++)
@@ -557,6 +559,70 @@ static int sc_free_kills_tree(const char *base)
 	sleep_ms(300);
 	s2 = file_size(marker);
 	CHECK(s1 == s2);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The caller dies without freeing the handle: the sandbox's init sees its
+ * status pipe lose its reader and takes the tree down. */
+static int sc_caller_death(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	const char *marker = path_of(base, "root/marker");
+	long s1, s2;
+	int st, i;
+	pid_t caller;
+	CHECK(pol);
+	caller = fork();
+	CHECK(caller >= 0);
+	if (caller == 0) {
+		const char *argv[] = { helper_path, "--helper", "daemon", marker, "stay", NULL };
+		wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+		wsb_process *p1 = NULL;
+		o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+		o.argv = argv;    /* a top process that stays, and its daemon */
+		if (wsb_spawn(&p1, pol, NULL, &o) != WSB_OK)
+			_exit(2);
+		for (i = 0; i < 200 && file_size(marker) <= 0; i++)
+			sleep_ms(10);
+		_exit(0);         /* no wsb_process_free */
+	}
+	CHECK(waitpid(caller, &st, 0) == caller && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(file_size(marker) > 0);
+	sleep_ms(200);
+	s1 = file_size(marker);
+	sleep_ms(300);
+	s2 = file_size(marker);
+	CHECK(s1 == s2);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A working directory under /tmp that is no writable root is visible but
+ * read-only; a ".git" that is a symlink protects its target. */
+static int sc_tmp_cwd_and_git_symlink(const char *base)
+{
+	char dir[] = "/tmp/wsb-linux-cwd-XXXXXX", file[64];
+	const char *argv[] = { helper_path, "--helper", "write", "here", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	int ok;
+	CHECK(pol);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(file, sizeof(file), "%s/here", dir);
+	o.argv = argv;
+	o.cwd = dir;
+	ok = wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK &&
+		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 1 &&
+		!exists(file);
+	wsb_process_free(p);
+	rmdir(dir);
+	CHECK(ok);
+	CHECK(mkdir(path_of(base, "root/realgit"), 0755) == 0);
+	CHECK(symlink("realgit", path_of(base, "root/.git")) == 0);
+	CHECK(sb(pol, "write", path_of(base, "root/realgit/config"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/other"), NULL) == 0);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -773,6 +839,8 @@ SCENARIO(tcp)
 SCENARIO(unix)
 SCENARIO(daemon)
 SCENARIO(free_kills_tree)
+SCENARIO(caller_death)
+SCENARIO(tmp_cwd_and_git_symlink)
 SCENARIO(fork_bomb)
 SCENARIO(memory_hog)
 SCENARIO(timeout)
@@ -788,7 +856,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
-		BOTH(free_kills_tree), BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout),
+		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
+		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout),
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
