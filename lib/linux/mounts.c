@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -389,10 +390,27 @@ static void fd_path(char *buf, int fd)
 static int set_attr(const char *target, uint64_t attr)
 {
 	struct wsb_mount_attr a;
+	struct statvfs sv;
+	unsigned long flags = MS_BIND | MS_REMOUNT;
 
 	memset(&a, 0, sizeof(a));
 	a.attr_set = attr;
-	if (syscall(__NR_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &a, sizeof(a)) < 0)
+	if (syscall(__NR_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &a, sizeof(a)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return errno;
+	/* Kernels before 5.12: remount the top mount, keeping the flags a user
+	 * namespace may not clear. */
+	if (statvfs(target, &sv) < 0)
+		return errno;
+	flags |= (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+		(sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) | (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+		(sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) | (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+	if (attr & WSB_MOUNT_ATTR_RDONLY)
+		flags |= MS_RDONLY;
+	if (attr & WSB_MOUNT_ATTR_NODEV)
+		flags |= MS_NODEV;
+	if (mount(NULL, target, NULL, flags, NULL) < 0)
 		return errno;
 	return 0;
 }
