@@ -179,30 +179,11 @@ static int check_path(const run_args *a, const wsb_policy *policy)
 	return allowed ? 0 : 1;
 }
 
-static void print_list(const char *label, const tool_strlist *l, const char *none)
-{
-	size_t k;
-
-	printf("  %-15s", label);
-	if (!l->count)
-		printf("%s", none);
-	for (k = 0; k < l->count; k++)
-		printf("%s%s", k ? ", " : "", l->items[k]);
-	printf("\n");
-}
-
-static void print_ms(const char *label, wsb_u64 ms)
-{
-	if (ms)
-		printf("%s %lu.%03u s", label, (unsigned long)(ms / 1000), (unsigned)(ms % 1000));
-}
-
 static int dry_run(const run_args *a, const wsb_policy *policy, const wsb_identity *identity)
 {
 	wsb_plan *plan = NULL;
 	char *json = NULL;
 	int rc;
-	const tool_policy_opts *o = &a->policy;
 
 	rc = wsb_plan_create(&plan, policy, identity);
 	if (rc == WSB_OK)
@@ -233,38 +214,10 @@ static int dry_run(const run_args *a, const wsb_policy *policy, const wsb_identi
 				printf("%s%s", k ? " " : "", a->command[k]);
 			printf("\n");
 		}
-		printf("policy:\n  mode:          %s\n", tool_mode_name(wsb_policy_mode(policy)));
-		print_list("writable:", &o->writes, "none");
-		printf("  %-15s%s", "protected:", o->no_default_protect ? "" : ".git (default)");
-		for (k = 0; k < o->protects.count; k++)
-			printf("%s%s", (k || !o->no_default_protect) ? ", " : "", o->protects.items[k]);
-		if (o->no_default_protect && !o->protects.count)
-			printf("none");
-		printf("\n");
-		print_list("deny-read:", &o->deny_reads, "none");
-		printf("  network:       %s\n", o->network == WSB_NETWORK_ON ? "on" : "off");
-		printf("  limits:       ");
-		if (!o->timeout_ms && !o->memory && !o->max_processes && !o->cpu_ms && !o->output_limit_set)
-			printf(" none");
-		print_ms(" timeout", o->timeout_ms);
-		if (o->memory)
-			printf(" memory %lu bytes", (unsigned long)o->memory);
-		if (o->max_processes)
-			printf(" processes %lu", (unsigned long)o->max_processes);
-		print_ms(" cpu", o->cpu_ms);
-		if (o->output_limit_set)
-			printf(" output %lu bytes/stream", (unsigned long)o->output_limit);
-		printf("\n  environment:   %s", o->clear_env ? "cleared" : "inherited");
-		for (k = 0; k < o->env_ops.count; k++) {
-			const char *e = o->env_ops.items[k];
-			printf(", %s %s", e[0] == '-' ? "unset" : "set", e + 1);
-		}
-		printf("\n  identity:      %s\n",
-			o->identity == WSB_IDENTITY_SANDBOX_USER ? "sandbox-user" : "restricted");
 		tool_protections_text(&prot, wsb_plan_protections(plan));
 		printf("protections in force: %s\n", tool_buf_str(&prot));
 		printf("changes: %lu\n", (unsigned long)wsb_plan_step_count(plan));
-		printf("plan details:\n");
+		printf("plan (the policy as the library sees it, and each change):\n");
 		if (tool_json_print_text(stdout, json, 2) < 0)
 			printf("  %s\n", json);
 		tool_buf_free(&prot);
