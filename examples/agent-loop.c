@@ -244,23 +244,24 @@ int main(int argc, char **argv)
 		cwd = tool_abspath(o.cwd);
 	tool_catch_interrupts();
 	while (!sig && (line = read_line(stdin)) != NULL) {
-		char **words;
+		char **words, *shown = tool_xstrdup(line);
+		size_t len = strlen(shown);
 		int n;
 
+		while (len && (shown[len - 1] == '\n' || shown[len - 1] == '\r'))
+			shown[--len] = '\0';
 		n = split_line(line, &words);
 		if (n < 0) {
-			printf("-> not run: unterminated quote\n");
+			printf("$ %s\n-> not run: unterminated quote\n", shown);
 		} else if (n > 0 && words[0][0] != '#') {
 			count++;
-			printf("$");
-			for (i = 0; i < n; i++)
-				printf(" %s", words[i]);
-			printf("\n");
+			printf("$ %s\n", shown);
 			fflush(stdout);
 			sig = run_one(words, policy, identity, &o, cwd);
 		}
 		if (n >= 0)
 			free(words);
+		free(shown);
 		free(line);
 	}
 	if (!sig)

@@ -189,6 +189,38 @@ class WsbRunPlumbing(Workdir):
     def test_check_path_with_a_command_is_rejected(self):
         self.assertBadOption("--check-path", "/x")
 
+    def plan_policy(self, *args):
+        r = run("wsb-run", *args, "--dry-run", "--json")
+        self.assertExit(r, 0)
+        return json.loads(r.stdout)["policy"]
+
+    def test_values_reach_the_policy_exactly(self):
+        pol = self.plan_policy("--timeout", "0.0001", "--memory", "1536k", "--cpu-time", "1.5",
+                               "--max-processes", "7", "--output-limit", "2M")
+        self.assertEqual(pol["limits"], {"timeout": 1, "memory": 1536 << 10, "cpu_time": 1500,
+                                         "processes": 7, "output": 2 << 20})
+        pol = self.plan_policy("--timeout=.25", "--memory=2G")
+        self.assertEqual(pol["limits"]["timeout"], 250)
+        self.assertEqual(pol["limits"]["memory"], 2 << 30)
+
+    def test_value_the_library_refuses_is_125_with_its_message(self):
+        r = run("wsb-run", "--memory", "1k", "--", "true")
+        self.assertExit(r, 125)
+        self.assertRegex(r.stderr, r"^wsb-run: --memory: .*range")
+
+    def test_mode_defaults_to_workspace_write_only_with_write(self):
+        self.assertEqual(self.plan_policy()["mode"], "read_only")
+        root = "C:\\ws" if CFG.wine else self.ws
+        self.assertEqual(self.plan_policy("--write", root)["mode"], "workspace_write")
+        self.assertEqual(self.plan_policy("--mode", "full-access")["mode"], "full_access")
+        self.assertEqual(self.plan_policy("--network", "on")["network"], "on")
+
+    def test_env_options_reach_the_policy_in_order(self):
+        pol = self.plan_policy("--clear-env", "--env", "A=1=2", "--unset", "B")
+        self.assertEqual(pol["env"]["mode"], "clear")
+        self.assertIn("A", json.dumps(pol["env"]["changes"]))
+        self.assertIn("B", json.dumps(pol["env"]["changes"]))
+
     def test_options_take_equals_form(self):
         # Accepted values make it past parsing: the path check then answers.
         r = run("wsb-run", "--timeout=2.5", "--memory=64M", "--max-processes=10",
