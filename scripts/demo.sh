@@ -73,13 +73,24 @@ result() {
 		failures=$((failures + 1))
 	fi
 	printf '   %s%-7s%s %s %s\n' "$colour$bold" "$actual" "$off" "$what" "$mark"
-	[ -z "$detail" ] || printf '           %s%s%s\n' "$dim" "$detail" "$off"
+	if [ -n "$detail" ]; then
+		printf '%s\n' "$detail" | while IFS= read -r l; do
+			printf '           %s%s%s\n' "$dim" "$l" "$off"
+		done
+	fi
 }
 
+# Print the command line as one would type it.
 show() {
-	printf '   %s$ wsb-run' "$dim"
-	printf ' %q' "$@"
-	printf '%s\n' "$off"
+	local a q="'" line='$ wsb-run'
+	for a in "$@"; do
+		if [[ $a =~ ^[A-Za-z0-9_./:=+-]+$ ]]; then
+			line+=" $a"
+		else
+			line+=" '${a//$q/$q\\$q$q}'"
+		fi
+	done
+	printf '   %s%s%s\n' "$dim" "$line" "$off"
 }
 
 cat <<EOF
@@ -88,10 +99,16 @@ ${bold}libwsandbox demo$off — $("$wsb_run" --version)
 The sandbox lets a command read the machine but write only in its workspace,
 keeps .git read-only, blocks the network and kills it when its time is up.
 
-  workspace: $ws
-  outside:   $outside
+In $demo:
+  workspace/   the sandboxed command may write here (except its .git)
+  outside/     it may not write here
 
 EOF
+# Relative paths from here on keep the commands short: wsb-run makes them
+# absolute, and the command starts in this directory too.
+cd "$demo"
+ws=workspace
+outside=outside
 
 # Can this build run sandboxed commands yet?
 real=1
