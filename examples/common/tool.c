@@ -343,7 +343,14 @@ const char tool_policy_help[] =
 	"  --unset NAME          remove a variable (repeatable)\n"
 	"  --clear-env           start from an empty environment\n"
 	"  --identity KIND       restricted (default) or sandbox-user (Windows, needs\n"
-	"                        wsb-setup install)\n";
+	"                        wsb-setup install)\n"
+	"  --allow-missing LIST  run even without these protections, where this machine\n"
+	"                        cannot give them (comma-separated, repeatable; e.g.\n"
+	"                        network: on Windows without wsb-setup, network off is\n"
+	"                        then only advisory). Names: fs_write, fs_protected,\n"
+	"                        fs_deny_read, network, network_advisory, process_tree,\n"
+	"                        limit_memory, limit_processes, limit_cpu,\n"
+	"                        no_new_privs, syscall_filter, private_desktop\n";
 
 /* Match "--name" or "--name=value" at argv[*i]; fetch the value. Returns 1 on
  * a match with *value set, 0 when not this option, -1 when the value is
@@ -501,6 +508,16 @@ int tool_policy_option(tool_policy_opts *o, const char *prog, int argc, char **a
 		env_op(o, '-', v);
 		return 1;
 	}
+	if (VALUE_OPT("--allow-missing")) {
+		unsigned int bits;
+		if (r < 0)
+			return -1;
+		if (tool_parse_protections(&bits, v) < 0)
+			return bad_value(prog, "--allow-missing", v,
+				"protection names separated by commas (see --help)");
+		o->allow_missing |= bits;
+		return 1;
+	}
 	if (VALUE_OPT("--identity")) {
 		if (r < 0)
 			return -1;
@@ -625,6 +642,10 @@ int tool_policy_build(wsb_policy **out_policy, wsb_identity **out_identity,
 		lib_failed(rc, prog, "--no-default-protect", NULL);
 		goto fail;
 	}
+	if (o->allow_missing && (rc = wsb_policy_allow_missing(p, o->allow_missing)) != WSB_OK) {
+		lib_failed(rc, prog, "--allow-missing", NULL);
+		goto fail;
+	}
 	if (o->identity != WSB_IDENTITY_CURRENT_USER) {
 		wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
 		io.kind = o->identity;
@@ -696,17 +717,41 @@ const char *tool_exit_kind_name(int kind)
 	}
 }
 
+/* Names of the wsb_protection bits, in bit order. */
+static const char *const protection_names[] = {
+	"fs_write", "fs_protected", "fs_deny_read", "network", "network_advisory",
+	"process_tree", "limit_memory", "limit_processes", "limit_cpu",
+	"no_new_privs", "syscall_filter", "private_desktop"
+};
+#define PROTECTION_COUNT (sizeof(protection_names) / sizeof(protection_names[0]))
+
+int tool_parse_protections(unsigned int *out, const char *s)
+{
+	unsigned int bits = 0;
+
+	for (;;) {
+		size_t n = strcspn(s, ","), k;
+		for (k = 0; k < PROTECTION_COUNT; k++)
+			if (strlen(protection_names[k]) == n && strncmp(s, protection_names[k], n) == 0)
+				break;
+		if (k == PROTECTION_COUNT)
+			return -1;
+		bits |= 1u << k;
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+	*out = bits;
+	return 0;
+}
+
 void tool_protections_text(tool_buf *b, unsigned int bits)
 {
-	static const char *const names[] = {
-		"fs_write", "fs_protected", "fs_deny_read", "network", "network_advisory",
-		"process_tree", "limit_memory", "limit_processes", "limit_cpu",
-		"no_new_privs", "syscall_filter", "private_desktop"
-	};
+	const char *const *names = protection_names;
 	size_t k;
 	int first = 1;
 
-	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+	for (k = 0; k < PROTECTION_COUNT; k++) {
 		if (!(bits & (1u << k)))
 			continue;
 		tool_buf_printf(b, "%s%s", first ? "" : ", ", names[k]);

@@ -87,6 +87,7 @@ typedef struct tool_policy_opts {
 	tool_strlist env_ops;    /* "+NAME=VALUE" sets and "-NAME" unsets, in order (owned) */
 	int clear_env;
 	int identity;            /* wsb_identity_kind */
+	unsigned int allow_missing; /* wsb_protection bits */
 } tool_policy_opts;
 
 void tool_policy_opts_init(tool_policy_opts *o);
@@ -117,6 +118,8 @@ const char *tool_mode_name(int mode);
 const char *tool_rule_name(int rule);
 const char *tool_limit_name(int limit);
 const char *tool_exit_kind_name(int kind);
+/* "network,limit_memory" to wsb_protection bits; -1 for an unknown name. */
+int tool_parse_protections(unsigned int *out, const char *s);
 /* Protection bits as ", "-separated names into b ("none" for 0). */
 void tool_protections_text(tool_buf *b, unsigned int bits);
 

@@ -31,12 +31,22 @@ WSB_RUN_OPTIONS = [
     "--mode", "--write", "--protect", "--no-default-protect", "--deny-read",
     "--network", "--timeout", "--memory", "--max-processes", "--cpu-time",
     "--output-limit", "--cwd", "--env", "--unset", "--clear-env", "--identity",
-    "--dry-run", "--json", "--check-path", "--version", "--help",
+    "--allow-missing", "--dry-run", "--json", "--check-path", "--version", "--help",
 ]
 
 
 def tool(name):
     return os.path.join(CFG.bin_dir, name + (".exe" if CFG.wine else ""))
+
+
+def winpath(p):
+    """A host path as the Windows build sees it under Wine."""
+    return "Z:" + p.replace("/", "\\")
+
+
+# Without wsb-setup, Windows cannot enforce network off: runs under Wine
+# accept that (the named weaker mode), as a user without setup would.
+WINE_RUN_OPTS = ["--allow-missing", "network"]
 
 
 def wine_env():
@@ -72,8 +82,8 @@ def real_runs_reason():
     """None if this build can run a sandboxed command, else why not."""
     global _probe
     if _probe is None:
-        cmd = ["cmd", "/c", "exit", "0"] if CFG.wine else ["true"]
-        r = run("wsb-run", "--", *cmd)
+        cmd = WINE_RUN_OPTS + ["--", "cmd", "/c", "exit", "0"] if CFG.wine else ["true"]
+        r = run("wsb-run", *cmd)
         if r.returncode == 0:
             _probe = ""
         elif CFG.backend == "stub":
@@ -113,13 +123,17 @@ class Workdir(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def root(self):
+        """The workspace as the tool under test names it."""
+        return winpath(self.ws) if CFG.wine else self.ws
+
     def assertExit(self, r, code, msg=None):
         self.assertEqual(r.returncode, code,
                          "%s\nstdout: %r\nstderr: %r" % (msg or "", r.stdout, r.stderr))
 
     def assertBadOption(self, *args):
         marker = os.path.join(self.outside, "ran")
-        cmd = (["cmd", "/c", "echo x >" + "Z:" + marker.replace("/", "\\")]
+        cmd = (["cmd", "/c", "echo x >" + winpath(marker)]
                if CFG.wine else ["touch", marker])
         r = run("wsb-run", *args, "--", *cmd)
         self.assertExit(r, 125, "options %r" % (args,))
@@ -210,7 +224,7 @@ class WsbRunPlumbing(Workdir):
 
     def test_mode_defaults_to_workspace_write_only_with_write(self):
         self.assertEqual(self.plan_policy()["mode"], "read_only")
-        root = "C:\\ws" if CFG.wine else self.ws
+        root = winpath(self.ws) if CFG.wine else self.ws
         self.assertEqual(self.plan_policy("--write", root)["mode"], "workspace_write")
         self.assertEqual(self.plan_policy("--mode", "full-access")["mode"], "full_access")
         self.assertEqual(self.plan_policy("--network", "on")["network"], "on")
@@ -220,6 +234,14 @@ class WsbRunPlumbing(Workdir):
         self.assertEqual(pol["env"]["mode"], "clear")
         self.assertIn("A", json.dumps(pol["env"]["changes"]))
         self.assertIn("B", json.dumps(pol["env"]["changes"]))
+
+    def test_allow_missing_reaches_the_policy(self):
+        pol = self.plan_policy("--allow-missing", "network,limit_cpu",
+                               "--allow-missing=limit_memory")
+        self.assertEqual(sorted(pol["allow_missing"]), ["limit_cpu", "limit_memory", "network"])
+        for v in ("", "netw", "network,", ",network", "network limit_cpu"):
+            with self.subTest(v=v):
+                self.assertBadOption("--allow-missing", v)
 
     def test_options_take_equals_form(self):
         # Accepted values make it past parsing: the path check then answers.
@@ -307,12 +329,12 @@ class WsbRunDryRun(Workdir):
     def marker_cmd(self):
         marker = os.path.join(self.ws, "ran")
         if CFG.wine:
-            return marker, ["cmd", "/c", "echo x >Z:" + marker.replace("/", "\\")]
+            return marker, ["cmd", "/c", "echo x >" + winpath(marker)]
         return marker, ["touch", marker]
 
     def test_dry_run_prints_the_plan_and_runs_nothing(self):
         marker, cmd = self.marker_cmd()
-        r = run("wsb-run", "--write", self.ws, "--timeout", "5", "--dry-run", "--", *cmd)
+        r = run("wsb-run", "--write", self.root(), "--timeout", "5", "--dry-run", "--", *cmd)
         self.assertExit(r, 0)
         self.assertIn("Dry run", r.stdout)
         self.assertIn("protections in force:", r.stdout)
@@ -321,7 +343,7 @@ class WsbRunDryRun(Workdir):
 
     def test_dry_run_json_is_one_object(self):
         marker, cmd = self.marker_cmd()
-        r = run("wsb-run", "--write", self.ws, "--dry-run", "--json", "--", *cmd)
+        r = run("wsb-run", "--write", self.root(), "--dry-run", "--json", "--", *cmd)
         self.assertExit(r, 0)
         self.assertIsInstance(json.loads(r.stdout), dict)
         self.assertFalse(os.path.exists(marker))
@@ -337,13 +359,20 @@ class WsbRunWine(Workdir):
         need_real_runs(self)
 
     def test_exit_code_passes_through(self):
-        self.assertExit(run("wsb-run", "--", "cmd", "/c", "exit", "3"), 3)
+        self.assertExit(run("wsb-run", *WINE_RUN_OPTS, "--", "cmd", "/c", "exit", "3"), 3)
 
     def test_missing_program_is_127(self):
-        self.assertExit(run("wsb-run", "--", "no-such-program-wsb.exe"), 127)
+        self.assertExit(run("wsb-run", *WINE_RUN_OPTS, "--", "no-such-program-wsb.exe"), 127)
+
+    def test_unenforceable_network_off_fails_closed_with_125(self):
+        # Plumbing, not enforcement: the library refuses before running.
+        r = run("wsb-run", "--", "cmd", "/c", "exit", "3")
+        if r.returncode != 125:
+            self.skipTest("this build can enforce network off")
+        self.assertIn("network", r.stderr)
 
     def test_json_result(self):
-        r = run("wsb-run", "--json", "--", "cmd", "/c", "echo hi& exit 4")
+        r = run("wsb-run", *WINE_RUN_OPTS, "--json", "--", "cmd", "/c", "echo hi& exit 4")
         self.assertExit(r, 4)
         out = json.loads(r.stdout)
         self.assertEqual(out["exit_status"], 4)
@@ -600,7 +629,8 @@ class Examples(Workdir):
                      "printf '%s|%s\\n' 'a b' \"c\\\"d\"\n"
                      "no-such-command-wsb\n"
                      "echo 'unterminated\n")
-        r = run("agent-loop", "--timeout", "10", input=lines)
+        r = run("agent-loop", "--timeout", "10", *(WINE_RUN_OPTS if CFG.wine else []),
+                input=lines)
         self.assertExit(r, 0)
         self.assertRegex(r.stdout, r"end of input: ran \d+ command\(s\)\n$")
         if real_runs_reason():
@@ -641,7 +671,7 @@ class Examples(Workdir):
         return CFG.wine and CFG.backend == "stub"
 
     def test_audit_text(self):
-        r = run("audit", "--write", self.ws if not CFG.wine else "C:\\")
+        r = run("audit", "--write", self.root())
         self.assertIn("World-writable audit:", r.stdout)
         self.assertIn("Plan for this policy", r.stdout)
         if not CFG.wine:
