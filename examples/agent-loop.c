@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 	unsigned long count = 0;
 	int i, sig = 0, status = 0;
 
-	tool_utf8_args(&argc, &argv);
+	tool_init(&argc, &argv);
 	tool_policy_opts_init(&o);
 	for (i = 1; i < argc; i++) {
 		int r;

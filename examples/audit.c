@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	int i, json = 0, audit_rc, plan_rc, status = 0, audit_failed = 0;
 	tool_buf b = { NULL, 0, 0 };
 
-	tool_utf8_args(&argc, &argv);
+	tool_init(&argc, &argv);
 	tool_policy_opts_init(&o);
 	for (i = 1; i < argc; i++) {
 		int r;

@@ -364,7 +364,7 @@ int main(int argc, char **argv)
 	char *cwd = NULL;
 	int status;
 
-	tool_utf8_args(&argc, &argv);
+	tool_init(&argc, &argv);
 	memset(&a, 0, sizeof(a));
 	tool_policy_opts_init(&a.policy);
 	status = parse_args(&a, argc, argv);

@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	char *state_abs = NULL;
 	int i, json = 0, status, r;
 
-	tool_utf8_args(&argc, &argv);
+	tool_init(&argc, &argv);
 	if (argc < 2)
 		return usage_error();
 	cmd = argv[1];

@@ -8,6 +8,7 @@
 #ifdef _WIN32
 #  include <windows.h>
 #  include <io.h>
+#  include <fcntl.h>
 #else
 #  include <unistd.h>
 #endif
@@ -804,14 +805,17 @@ int tool_isatty(FILE *f)
 	return GetConsoleMode((HANDLE)_get_osfhandle(_fileno(f)), &mode) != 0;
 }
 
-void tool_utf8_args(int *argc, char ***argv)
+void tool_init(int *argc, char ***argv)
 {
 	int n, k;
 	wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
 	char **out;
 
-	if (!w)
+	if (!w) {
+		_setmode(_fileno(stdout), _O_BINARY);
+		_setmode(_fileno(stderr), _O_BINARY);
 		return;
+	}
 	out = tool_xmalloc(((size_t)n + 1) * sizeof(char *));
 	for (k = 0; k < n; k++) {
 		int len = WideCharToMultiByte(CP_UTF8, 0, w[k], -1, NULL, 0, NULL, NULL);
@@ -823,6 +827,8 @@ void tool_utf8_args(int *argc, char ***argv)
 	LocalFree(w);
 	*argc = n;
 	*argv = out;
+	_setmode(_fileno(stdout), _O_BINARY);
+	_setmode(_fileno(stderr), _O_BINARY);
 }
 #else
 #include <signal.h>
@@ -858,7 +864,7 @@ int tool_isatty(FILE *f)
 	return isatty(fileno(f));
 }
 
-void tool_utf8_args(int *argc, char ***argv)
+void tool_init(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;

@@ -145,9 +145,10 @@ int tool_json_print_text(FILE *f, const char *json, int indent);
 const char *tool_code_name(int code);
 
 /* ---- platform ------------------------------------------------------------ */
-/* Replace argv with UTF-8 arguments (Windows: from the wide command line;
- * elsewhere unchanged). */
-void tool_utf8_args(int *argc, char ***argv);
+/* Start-up: on Windows, replace argv with UTF-8 arguments from the wide
+ * command line and put stdout/stderr in binary mode, so captured output is
+ * passed through byte for byte (no "\r\n" doubling); elsewhere nothing. */
+void tool_init(int *argc, char ***argv);
 /* Catch Ctrl-C / SIGINT / SIGTERM (and Ctrl-Break / console close on Windows)
  * into a flag instead of dying, so the tools can kill the sandboxed tree
  * first. System calls are not restarted after the signal. */
