@@ -217,3 +217,24 @@ int fakefs_ace_count(const char *path)
 		return -1;
 	return d->AceCount;
 }
+
+const char *fakefs_temp_dir(const char *tag)
+{
+	static char out[MAX_PATH * 2];
+	static unsigned long n;
+	wchar_t tmp[MAX_PATH], dir[MAX_PATH * 2];
+
+	GetTempPathW(MAX_PATH, tmp);
+	swprintf(dir, MAX_PATH * 2, L"%lswsbtest-%hs-%lu-%lu", tmp, tag, (unsigned long)GetCurrentProcessId(), ++n);
+	CreateDirectoryW(dir, NULL);
+	WideCharToMultiByte(CP_UTF8, 0, dir, -1, out, sizeof(out), NULL, NULL);
+	return out;
+}
+
+unsigned long fakefs_handles(void)
+{
+	DWORD n = 0;
+
+	GetProcessHandleCount(GetCurrentProcess(), &n);
+	return n;
+}

@@ -25,4 +25,9 @@ int fakefs_ace_count(const char *path);
 /* Calls seen since fakefs_clear. */
 extern unsigned long fakefs_reads, fakefs_writes, fakefs_owner_writes, fakefs_enumerated;
 
+/* A fresh empty directory under Wine's TEMP (UTF-8 path, static buffer). */
+const char *fakefs_temp_dir(const char *tag);
+/* Open handles of this process (GetProcessHandleCount). */
+unsigned long fakefs_handles(void);
+
 #endif
