@@ -28,13 +28,20 @@ static int has_sep(const char *s)
 	return strchr(s, '\\') || strchr(s, '/') || strchr(s, ':');
 }
 
+/* 1 if path is an existing file, 0 if not, <0 on an error worth stopping
+ * for (a PATH entry we may not read is skipped, like Windows does). */
 static int is_file(const char *path)
 {
 	int dir = 0, rc = wsb__w32_stat(&dir, path);
 
 	if (rc < 0) {
-		wsb_error_clear();
-		return 0;
+		long os = wsb_error_os(NULL);
+		if (os == ERROR_ACCESS_DENIED || os == ERROR_INVALID_NAME || os == ERROR_NOT_READY ||
+				os == ERROR_BAD_NETPATH || os == ERROR_BAD_NET_NAME) {
+			wsb_error_clear();
+			return 0;
+		}
+		return rc;
 	}
 	return rc == 1 && !dir;
 }
@@ -61,7 +68,11 @@ static int try_candidate(char **out, const char *base, const char *pathext)
 {
 	const char *p = pathext;
 
-	if (has_ext(base, pathext) && is_file(base)) {
+	int rc;
+
+	if (has_ext(base, pathext) && (rc = is_file(base)) != 0) {
+		if (rc < 0)
+			return rc;
 		*out = wsb__strdup(base);
 		return *out ? 1 : wsb__error_nomem();
 	}
@@ -74,7 +85,11 @@ static int try_candidate(char **out, const char *base, const char *pathext)
 				wsb__buf_dispose(&b);
 				return wsb__error_nomem();
 			}
-			if (is_file(b.ptr)) {
+			if ((rc = is_file(b.ptr)) != 0) {
+				if (rc < 0) {
+					wsb__buf_dispose(&b);
+					return rc;
+				}
 				*out = wsb__buf_detach(&b);
 				return 1;
 			}
