@@ -208,6 +208,51 @@ static void the_plan_lists_aces_sids_limits_and_advisory_notes(void **s)
 	wsb_plan_free(plan);
 }
 
+static void a_cleared_environment_keeps_systemroot(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "%SYSTEMROOT%", NULL };
+	wsb_process *p;
+	const char *out;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	assert_int_equal(wsb_policy_env_mode(policy, WSB_ENV_CLEAR), WSB_OK);
+	p = run(argv, WSB_OK);
+	out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+	assert_non_null(strstr(out, ":\\"));
+	assert_null(strstr(out, "%SYSTEMROOT%"));
+	wsb_process_free(p);
+}
+
+static void a_private_desktop_is_created_and_reported(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "desk", NULL };
+	wsb_process *p;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_PRIVATE_DESKTOP), WSB_OK);
+	p = run(argv, WSB_OK);
+	assert_true(wsb_process_protections(p) & WSB_PROT_PRIVATE_DESKTOP);
+	assert_string_equal(wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT), "desk\r\n");
+	wsb_process_free(p);
+}
+
+static void a_run_and_free_leave_no_handle_behind(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "x", NULL };
+	unsigned long before;
+	wsb_process *p;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	wsb_process_free(run(argv, WSB_OK)); /* warm up lazily loaded DLLs */
+	before = fakefs_handles();
+	p = run(argv, WSB_OK);
+	wsb_process_free(p);
+	assert_int_equal(fakefs_handles(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +266,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stdin_pipe_feeds_the_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_program_is_not_found_and_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_plan_lists_aces_sids_limits_and_advisory_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_cleared_environment_keeps_systemroot, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_private_desktop_is_created_and_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_run_and_free_leave_no_handle_behind, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
