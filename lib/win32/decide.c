@@ -147,12 +147,12 @@ static int add_temp_root(wsb__w32_decision *d)
 	return wsb__strvec_push_owned(&d->roots, norm);
 }
 
-static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy)
+static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy, const char *cwd)
 {
 	int exhausted = 0, rc;
 	size_t i, j;
 
-	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, NULL, 0, 0);
+	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, cwd, 0, 0);
 	if (rc != WSB_OK)
 		return rc;
 	if (d->world_writable.count == 0)
@@ -178,7 +178,7 @@ static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy)
 }
 
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, int run_audit)
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd)
 {
 	wsb__w32_decision *d;
 	size_t i;
@@ -251,7 +251,7 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
 		goto fail;
 	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
-		if ((rc = world_writable(d, policy)) != WSB_OK)
+		if ((rc = world_writable(d, policy, audit_cwd)) != WSB_OK)
 			goto fail;
 	for (i = 0; i < d->roots.count; i++)
 		if ((rc = add_ace(d, d->roots.items[i], 0, WSB__MASK_ALLOW_WRITE, 1,

@@ -394,7 +394,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 
 	*out = NULL;
 	memset(&pi, 0, sizeof(pi));
-	if ((rc = wsb__w32_decide(&d, policy, identity, 1)) != WSB_OK)
+	if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
 		return rc;
 	if (d->missing & ~policy->allow_missing) {
 		unsigned int m = d->missing & ~policy->allow_missing;

@@ -156,7 +156,7 @@ int wsb__w32_resolve_program(char **out, const char *argv0, const char *path_var
 int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_policy *policy,
 	const char *cwd, unsigned long max_entries, unsigned long max_ms);
 
-/* ---- plan.c of the backend (decide/act) ---- */
+/* ---- decide.c (decide/act); the plan is filled in backend.c ---- */
 
 typedef struct wsb__w32_ace {
 	char *path;
@@ -179,8 +179,10 @@ typedef struct wsb__w32_decision {
 	unsigned int missing;
 } wsb__w32_decision;
 
+/* run_audit: run the world-writable audit when the policy's flags ask
+ * for it, over audit_cwd (NULL: the caller's directory) and the rest. */
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, int run_audit);
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd);
 void wsb__w32_decision_free(wsb__w32_decision *d);
 /* Add the missing ACEs, journaled first. On failure the ACEs added by this
  * call are removed again (and the removal journaled). */
