@@ -103,8 +103,8 @@ fn every_header_function_is_declared() {
     let lib = fs::read_to_string(root().join("bindings/rust/wsandbox-sys/src/lib.rs")).unwrap();
     let text = header();
     let mut count = 0;
-    for chunk in text.split("WSB_API ").skip(2) {
-        let name: String = chunk
+    for line in text.lines().filter(|l| l.starts_with("WSB_API ")) {
+        let name: String = line
             .split('(')
             .next()
             .unwrap()
