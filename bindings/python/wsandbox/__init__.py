@@ -159,8 +159,8 @@ class _Handle:
     def __init__(self):
         self._ptr = ctypes.c_void_p()
 
-    @property
-    def _as_parameter_(self):
+    def _h(self) -> ctypes.c_void_p:
+        """The live handle; ValueError once closed (like a closed file)."""
         if not self._ptr:
             raise ValueError(f"{type(self).__name__} is closed")
         return self._ptr
@@ -251,27 +251,27 @@ class Policy(_Handle):
 
     @property
     def mode(self) -> Mode:
-        return Mode(raise_for(_lib.wsb_policy_mode(self)))
+        return Mode(raise_for(_lib.wsb_policy_mode(self._h())))
 
     @mode.setter
     def mode(self, mode: Mode) -> None:
-        raise_for(_lib.wsb_policy_set_mode(self, _int(mode, "mode")))
+        raise_for(_lib.wsb_policy_set_mode(self._h(), _int(mode, "mode")))
 
     def allow_write(self, path: PathLike) -> None:
         """Add a writable root (absolute path)."""
-        raise_for(_lib.wsb_policy_allow_write(self, _text(path, "path")))
+        raise_for(_lib.wsb_policy_allow_write(self._h(), _text(path, "path")))
 
     def protect_path(self, path: PathLike) -> None:
         """Keep a path inside writable roots read-only."""
-        raise_for(_lib.wsb_policy_protect_path(self, _text(path, "path")))
+        raise_for(_lib.wsb_policy_protect_path(self._h(), _text(path, "path")))
 
     def protect_name(self, name: str) -> None:
         """Keep a name (like ".git") read-only wherever it appears under a root."""
-        raise_for(_lib.wsb_policy_protect_name(self, _text(name, "name")))
+        raise_for(_lib.wsb_policy_protect_name(self._h(), _text(name, "name")))
 
     def deny_read(self, path: PathLike) -> None:
         """Make a path unreadable."""
-        raise_for(_lib.wsb_policy_deny_read(self, _text(path, "path")))
+        raise_for(_lib.wsb_policy_deny_read(self._h(), _text(path, "path")))
 
     @property
     def network(self) -> Network:
@@ -279,7 +279,7 @@ class Policy(_Handle):
 
     @network.setter
     def network(self, network: Network) -> None:
-        raise_for(_lib.wsb_policy_set_network(self, _int(network, "network")))
+        raise_for(_lib.wsb_policy_set_network(self._h(), _int(network, "network")))
         self._network = Network(network)
 
     def set_limit(self, limit: Limit, value: int) -> None:
@@ -287,11 +287,11 @@ class Policy(_Handle):
         value = _int(value, "value")
         if value < 0 or value >= 2**64:
             raise _errors_out_of_range(f"limit value out of range: {value}")
-        raise_for(_lib.wsb_policy_set_limit(self, _int(limit, "limit"), value))
+        raise_for(_lib.wsb_policy_set_limit(self._h(), _int(limit, "limit"), value))
 
     def limit(self, limit: Limit) -> int:
         out = _lib.c_u64()
-        raise_for(_lib.wsb_policy_limit(ctypes.byref(out), self, _int(limit, "limit")))
+        raise_for(_lib.wsb_policy_limit(ctypes.byref(out), self._h(), _int(limit, "limit")))
         return out.value
 
     @property
@@ -300,24 +300,24 @@ class Policy(_Handle):
 
     @env_mode.setter
     def env_mode(self, mode: EnvMode) -> None:
-        raise_for(_lib.wsb_policy_env_mode(self, _int(mode, "mode")))
+        raise_for(_lib.wsb_policy_env_mode(self._h(), _int(mode, "mode")))
         self._env_mode = EnvMode(mode)
 
     def env_set(self, name: str, value: str) -> None:
-        raise_for(_lib.wsb_policy_env_set(self, _text(name, "name"), _text(value, "value")))
+        raise_for(_lib.wsb_policy_env_set(self._h(), _text(name, "name"), _text(value, "value")))
 
     def env_unset(self, name: str) -> None:
-        raise_for(_lib.wsb_policy_env_unset(self, _text(name, "name")))
+        raise_for(_lib.wsb_policy_env_unset(self._h(), _text(name, "name")))
 
     def set_flags(self, flags: PolicyFlag) -> None:
-        raise_for(_lib.wsb_policy_set_flags(self, _int(flags, "flags")))
+        raise_for(_lib.wsb_policy_set_flags(self._h(), _int(flags, "flags")))
 
     def allow_missing(self, protections: Protection) -> None:
         """Accept that these protections may be unavailable (a named weaker mode)."""
-        raise_for(_lib.wsb_policy_allow_missing(self, _int(protections, "protections")))
+        raise_for(_lib.wsb_policy_allow_missing(self._h(), _int(protections, "protections")))
 
     def validate(self) -> None:
-        raise_for(_lib.wsb_policy_validate(self))
+        raise_for(_lib.wsb_policy_validate(self._h()))
 
     def check_path(self, path: PathLike, access: Access = Access.WRITE) -> PathCheck:
         """Would this access be allowed, and which rule decides? Runs nothing."""
@@ -325,7 +325,7 @@ class Policy(_Handle):
         rule = ctypes.c_int()
         reason = ctypes.c_void_p()
         raise_for(_lib.wsb_policy_check_path(ctypes.byref(allowed), ctypes.byref(rule),
-                                             ctypes.byref(reason), self,
+                                             ctypes.byref(reason), self._h(),
                                              _text(path, "path"), _int(access, "access")))
         return PathCheck(bool(allowed.value), Rule(rule.value), _lib.take_string(reason.value))
 
@@ -351,11 +351,11 @@ class Identity(_Handle):
 
     @property
     def state_dir(self) -> str:
-        return _lib.wsb_identity_state_dir(self).decode()
+        return _lib.wsb_identity_state_dir(self._h()).decode()
 
     def revert(self) -> None:
         """Undo every lasting change recorded in this identity's journal."""
-        raise_for(_lib.wsb_identity_revert(self))
+        raise_for(_lib.wsb_identity_revert(self._h()))
 
 
 class Plan(_Handle):
@@ -370,7 +370,7 @@ class Plan(_Handle):
 
     def to_json(self) -> str:
         out = ctypes.c_void_p()
-        raise_for(_lib.wsb_plan_to_json(ctypes.byref(out), self))
+        raise_for(_lib.wsb_plan_to_json(ctypes.byref(out), self._h()))
         return _lib.take_string(out.value)
 
     def as_dict(self) -> dict:
@@ -378,16 +378,16 @@ class Plan(_Handle):
 
     @property
     def protections(self) -> Protection:
-        return Protection(_lib.wsb_plan_protections(self))
+        return Protection(_lib.wsb_plan_protections(self._h()))
 
     def __len__(self) -> int:
-        return _lib.wsb_plan_step_count(self)
+        return _lib.wsb_plan_step_count(self._h())
 
 
 def _policy(policy) -> ctypes.c_void_p:
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a wsandbox.Policy, not {type(policy).__name__}")
-    return policy._as_parameter_
+    return policy._h()
 
 
 def _identity(identity) -> Optional[ctypes.c_void_p]:
@@ -395,7 +395,7 @@ def _identity(identity) -> Optional[ctypes.c_void_p]:
         return None
     if not isinstance(identity, Identity):
         raise TypeError(f"identity must be a wsandbox.Identity, not {type(identity).__name__}")
-    return identity._as_parameter_
+    return identity._h()
 
 
 def _spawn_options(args: Sequence[PathLike], cwd, stdin, stdout, stderr):
@@ -431,19 +431,19 @@ class Process(_Handle):
     def wait(self, timeout: Optional[float] = None) -> int:
         """Wait for the end; returns returncode. Raises StillRunning on timeout."""
         ms = -1 if timeout is None else max(0, int(timeout * 1000))
-        raise_for(_lib.wsb_process_wait(self, ms))
+        raise_for(_lib.wsb_process_wait(self._h(), ms))
         return self.returncode
 
     def kill(self) -> None:
-        raise_for(_lib.wsb_process_kill(self))
+        raise_for(_lib.wsb_process_kill(self._h()))
 
     def write(self, data: bytes) -> int:
         n = ctypes.c_size_t()
-        raise_for(_lib.wsb_process_write(ctypes.byref(n), self, data, len(data)))
+        raise_for(_lib.wsb_process_write(ctypes.byref(n), self._h(), data, len(data)))
         return n.value
 
     def close_stdin(self) -> None:
-        raise_for(_lib.wsb_process_close_stdin(self))
+        raise_for(_lib.wsb_process_close_stdin(self._h()))
 
     def read(self, stream: Stream = Stream.STDOUT, size: int = 65536,
              timeout: Optional[float] = None) -> bytes:
@@ -451,17 +451,17 @@ class Process(_Handle):
         buf = ctypes.create_string_buffer(size)
         n = ctypes.c_size_t()
         ms = -1 if timeout is None else max(0, int(timeout * 1000))
-        raise_for(_lib.wsb_process_read(ctypes.byref(n), self, _int(stream, "stream"),
+        raise_for(_lib.wsb_process_read(ctypes.byref(n), self._h(), _int(stream, "stream"),
                                         buf, size, ms))
         return buf.raw[:n.value]
 
     @property
     def exit_kind(self) -> ExitKind:
-        return ExitKind(raise_for(_lib.wsb_process_exit_kind(self)))
+        return ExitKind(raise_for(_lib.wsb_process_exit_kind(self._h())))
 
     @property
     def exit_code(self) -> int:
-        return _lib.wsb_process_exit_code(self)
+        return _lib.wsb_process_exit_code(self._h())
 
     @property
     def returncode(self) -> Optional[int]:
@@ -482,27 +482,27 @@ class Process(_Handle):
 
     @property
     def limit(self) -> Optional[Limit]:
-        value = _lib.wsb_process_limit(self)
+        value = _lib.wsb_process_limit(self._h())
         return None if value == Limit.NONE else Limit(value)
 
     @property
     def protections(self) -> Protection:
-        return Protection(_lib.wsb_process_protections(self))
+        return Protection(_lib.wsb_process_protections(self._h()))
 
     @property
     def pid(self) -> int:
-        return _lib.wsb_process_pid(self)
+        return _lib.wsb_process_pid(self._h())
 
     @property
     def duration(self) -> float:
         """Seconds from start to end (or to now)."""
-        return _lib.wsb_process_duration_ms(self) / 1000.0
+        return _lib.wsb_process_duration_ms(self._h()) / 1000.0
 
     def output(self, stream: Stream) -> tuple[bytes, bool]:
         """Captured bytes of a stream (from run()) and whether they were truncated."""
         n = ctypes.c_size_t()
         trunc = ctypes.c_int()
-        ptr = _lib.wsb_process_output(ctypes.byref(n), ctypes.byref(trunc), self,
+        ptr = _lib.wsb_process_output(ctypes.byref(n), ctypes.byref(trunc), self._h(),
                                       _int(stream, "stream"))
         if not ptr:
             return b"", False
@@ -510,7 +510,7 @@ class Process(_Handle):
 
     def to_json(self) -> str:
         out = ctypes.c_void_p()
-        raise_for(_lib.wsb_process_to_json(ctypes.byref(out), self))
+        raise_for(_lib.wsb_process_to_json(ctypes.byref(out), self._h()))
         return _lib.take_string(out.value)
 
 
