@@ -1,5 +1,7 @@
 """Real sandboxed runs through the Python binding (Linux kernel enforcement)."""
 
+import os
+import pathlib
 import socket
 import sys
 
@@ -22,14 +24,33 @@ def test_allowed_write_inside_the_workspace(tmp_path):
     assert result.protections & Protection.FS_WRITE
 
 
-def test_denied_write_outside_the_workspace(tmp_path):
+@pytest.fixture
+def host_dir():
+    """A directory outside /tmp: the sandbox gives the command a private /tmp,
+    so a write there would succeed without reaching the host."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="wsb-py-", dir="/var/tmp")
+    yield pathlib.Path(d)
+    shutil.rmtree(d)
+
+
+def test_denied_write_outside_the_workspace(tmp_path, host_dir):
     work = tmp_path / "work"
     work.mkdir()
-    outside = tmp_path / "outside.txt"
+    outside = host_dir / "outside.txt"
     policy = Policy(Mode.WORKSPACE_WRITE, writable=[work])
     result = wsandbox.run(["sh", "-c", f"echo x > {outside}"], policy)
     assert result.returncode != 0
     assert not outside.exists()
+
+
+def test_writes_to_tmp_stay_private(tmp_path):
+    policy = Policy(Mode.READ_ONLY)
+    name = f"/tmp/wsb-private-{os.getpid()}"
+    result = wsandbox.run(["sh", "-c", f"echo x > {name} && cat {name}"], policy)
+    assert result.returncode == 0 and result.stdout == b"x\n"
+    assert not os.path.exists(name)
 
 
 def test_protected_git_is_read_only(tmp_path):

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use wsandbox::{Access, Command, ExitStatus, Mode, Network, Policy, Protections};
 
+/// Under /var/tmp, not /tmp: the sandbox gives commands a private /tmp, so a
+/// write there would succeed without reaching the host.
 fn workspace(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("wsb-rs-{}-{}", name, std::process::id()));
+    let d = PathBuf::from("/var/tmp").join(format!("wsb-rs-{}-{}", name, std::process::id()));
     let _ = fs::remove_dir_all(&d);
     fs::create_dir_all(&d).unwrap();
     d
