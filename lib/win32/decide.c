@@ -247,8 +247,11 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		if (rc == 1 && (rc = protect(d, policy->protect_paths.items[i], is_dir)) != WSB_OK)
 			goto fail;
 	}
-	/* The library's own state is never writable by the sandbox. */
-	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
+	/* The library's own state is never writable by the sandbox (spawn
+	 * creates the directory before deciding, so it exists by then). */
+	if ((rc = wsb__w32_stat(NULL, identity->state_dir)) < 0)
+		goto fail;
+	if (rc == 1 && (rc = protect(d, identity->state_dir, 1)) != WSB_OK)
 		goto fail;
 	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
 		if ((rc = world_writable(d, policy, audit_cwd)) != WSB_OK)

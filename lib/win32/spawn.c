@@ -390,10 +390,15 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	PROCESS_INFORMATION pi;
 	struct wsb_process *p = NULL;
 	DWORD nlist = 0, i;
+	DWORD create_flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
 	int rc, applied = 0, attrs_ready = 0;
 
 	*out = NULL;
 	memset(&pi, 0, sizeof(pi));
+	/* The state directory must exist before deciding, so that a state
+	 * directory inside a writable root is protected on the first spawn. */
+	if ((rc = wsb__w32_mkdirs(identity->state_dir)) != WSB_OK)
+		return rc;
 	if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
 		return rc;
 	if (d->missing & ~policy->allow_missing) {
@@ -488,8 +493,12 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		goto done;
 	}
 	si.lpAttributeList = attrs;
+	/* No console of its own unless it writes to ours. */
+	if (opts->stdin_mode != WSB_STDIO_INHERIT && opts->stdout_mode != WSB_STDIO_INHERIT &&
+			opts->stderr_mode != WSB_STDIO_INHERIT)
+		create_flags |= CREATE_NO_WINDOW;
 	if (!WSB_OS(CreateProcessAsUserW)(token, wapp, wcmd, NULL, NULL, TRUE,
-			CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW,
+			create_flags,
 			block, wcwd, &si.StartupInfo, &pi)) {
 		DWORD err = GetLastError();
 		memset(&pi, 0, sizeof(pi));

@@ -5,6 +5,7 @@
  */
 #include "win32.h"
 #include "core/utf.h"
+#include "core/path.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -131,8 +132,8 @@ int wsb__w32_mkdirs(const char *path)
 	if (!copy)
 		return wsb__error_nomem();
 	/* Create each prefix that ends at a separator, then the whole path;
-	 * skip the root ("C:\") itself. */
-	for (i = 3; i <= len && rc == WSB_OK; i++) {
+	 * never the root ("C:\", "\\srv\share") itself. */
+	for (i = wsb__path_root_len(path, WSB__PATH_WIN) + 1; i <= len && rc == WSB_OK; i++) {
 		if (i < len && copy[i] != '\\')
 			continue;
 		copy[i] = '\0';
