@@ -34,14 +34,13 @@ static int fail_nth(const char *name, unsigned long index, void *ctx)
 	return ++f->seen == f->target;
 }
 
-static void each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled(void **s)
+static void fault_loop(unsigned int flags, int stdio)
 {
 	const char *argv[] = { "cmd", "/c", "exit", "3", NULL };
 	char root[600], git[700], before_root[4096], before_git[4096], before_nul[4096];
 	unsigned long k, faults = 0;
 	int done = 0;
 
-	(void)s;
 	strcpy(root, fakefs_temp_dir("faultroot"));
 	snprintf(git, sizeof(git), "%s\\.git", root);
 	for (k = 1; k < MAX_CALLS && !done; k++) {
@@ -68,9 +67,10 @@ static void each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled(void
 		assert_int_equal(wsb_policy_create(&policy, WSB_MODE_WORKSPACE_WRITE), WSB_OK);
 		assert_int_equal(wsb_policy_allow_write(policy, root), WSB_OK);
 		assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
-		assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_NO_TEMP_WRITE), WSB_OK);
+		assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_NO_TEMP_WRITE | flags), WSB_OK);
 		o.argv = argv;
 		o.cwd = root;
+		o.stdin_mode = o.stdout_mode = o.stderr_mode = stdio;
 
 		handles = fakefs_handles();
 		f.thread = GetCurrentThreadId();
@@ -121,10 +121,23 @@ static void each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled(void
 	assert_true(faults > 20);
 }
 
+static void each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled(void **s)
+{
+	(void)s;
+	fault_loop(0, WSB_STDIO_PIPE);
+}
+
+static void the_same_holds_with_a_private_desktop_and_null_stdio(void **s)
+{
+	(void)s;
+	fault_loop(WSB_POLICY_PRIVATE_DESKTOP, WSB_STDIO_NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled),
+		cmocka_unit_test(the_same_holds_with_a_private_desktop_and_null_stdio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
