@@ -60,7 +60,7 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 
 int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, size_t max)
 {
-	return wsb__w32_read_file(out, out_len, path, max);
+	return wsb__w32_read_prefix(out, out_len, path, max);
 }
 
 int wsb__backend_revert(struct wsb_identity *identity)

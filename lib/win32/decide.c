@@ -110,13 +110,13 @@ static int protect_name(const char *name, void *vctx)
 	if ((rc = protect(ctx->d, path, is_dir)) != WSB_OK)
 		goto done;
 	if (!is_dir && wsb__utf8_casecmp(name, WSB__DEFAULT_PROTECT_NAME) == 0) {
-		rc = wsb__w32_read_file(&text, &len, path, GITFILE_MAX);
-		if (rc == WSB_OK)
+		rc = wsb__w32_read_prefix(&text, &len, path, GITFILE_MAX);
+		if (rc == WSB_ENOENT)
+			rc = WSB_OK; /* gone since we looked: nothing to follow */
+		else if (rc == WSB_OK)
 			rc = wsb__gitdir_from_file(&gitdir, text, len, ctx->root, WSB__PATH_WIN);
-		if (rc == WSB_OK && gitdir && wsb__w32_stat(&is_dir, gitdir) == 1)
+		if (rc == WSB_OK && gitdir && (rc = wsb__w32_stat(&is_dir, gitdir)) == 1)
 			rc = protect(ctx->d, gitdir, is_dir);
-		else if (rc == WSB_ETOOLONG)
-			rc = WSB_OK; /* not a gitdir pointer */
 	}
 done:
 	wsb__free(path);

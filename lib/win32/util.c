@@ -172,7 +172,7 @@ static int open_file(HANDLE *out, const char *path, DWORD access, DWORD disposit
 	return WSB_OK;
 }
 
-int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max)
+static int read_file(char **out, size_t *out_len, const char *path, size_t max, int truncate)
 {
 	HANDLE h;
 	LARGE_INTEGER size;
@@ -191,8 +191,11 @@ int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max
 		return wsb__w32_fail("GetFileSizeEx", err, "%s", path);
 	}
 	if ((unsigned long long)size.QuadPart > max) {
-		WSB_OS(CloseHandle)(h);
-		return wsb__error(WSB_ETOOLONG, "%s is larger than %lu bytes", path, (unsigned long)max);
+		if (!truncate) {
+			WSB_OS(CloseHandle)(h);
+			return wsb__error(WSB_ETOOLONG, "%s is larger than %lu bytes", path, (unsigned long)max);
+		}
+		size.QuadPart = (LONGLONG)max;
 	}
 	data = wsb__malloc((size_t)size.QuadPart + 1);
 	if (!data) {
@@ -211,6 +214,24 @@ int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max
 	if (out_len)
 		*out_len = got;
 	return WSB_OK;
+}
+
+int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+	return read_file(out, out_len, path, max, 0);
+}
+
+int wsb__w32_read_prefix(char **out, size_t *out_len, const char *path, size_t max)
+{
+	int dir = 0, rc = wsb__w32_stat(&dir, path);
+
+	*out = NULL;
+	*out_len = 0;
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || dir)
+		return WSB_ENOENT; /* absent, or not a file to read as one */
+	return read_file(out, out_len, path, max, 1);
 }
 
 static int write_all(HANDLE h, const char *data, size_t len, const char *path)

@@ -24,8 +24,11 @@ int wsb__w32_getenv(char **out, const char *name);
 int wsb__w32_mkdirs(const char *path);
 /* GetFileAttributesW: 1 exists (sets *out_dir), 0 absent, <0 error. */
 int wsb__w32_stat(int *out_dir, const char *path);
-/* Write a whole file atomically enough for state files: temp + flush + move. */
+/* Read a whole file; WSB_ETOOLONG past max bytes, WSB_ENOENT if absent. */
 int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max);
+/* Read at most max bytes of a regular file; WSB_ENOENT (no error recorded)
+ * if it is absent or a directory. */
+int wsb__w32_read_prefix(char **out, size_t *out_len, const char *path, size_t max);
 /* Append bytes to a file and flush them to disk before returning. */
 int wsb__w32_append_file(const char *path, const char *data, size_t len);
 /* Replace a file's contents (temp file, flush, MoveFileEx). */

@@ -253,6 +253,28 @@ static void a_run_and_free_leave_no_handle_behind(void **s)
 	assert_int_equal(fakefs_handles(), before);
 }
 
+static void check_path_works_with_a_git_directory_and_follows_a_git_file(void **s)
+{
+	char git[700], wt[700], gitfile[800], text[800], target[800];
+	int allowed = 1, rule = 0;
+
+	(void)s;
+	snprintf(git, sizeof(git), "%s\\.git", root);
+	assert_true(CreateDirectoryA(git, NULL));
+	snprintf(target, sizeof(target), "%s\\.git\\config", root);
+	assert_int_equal(wsb_policy_check_path(&allowed, &rule, NULL, policy, target, WSB_ACCESS_WRITE), WSB_OK);
+	assert_int_equal(allowed, 0);
+	assert_int_equal(rule, WSB_RULE_PROTECTED_NAME);
+	strcpy(wt, fakefs_temp_dir("wt"));
+	snprintf(gitfile, sizeof(gitfile), "%s\\.git", wt);
+	snprintf(text, sizeof(text), "gitdir: %s\\.git\\worktrees\\x\n", root);
+	assert_int_equal(wsb__w32_write_file(gitfile, text, strlen(text)), WSB_OK);
+	assert_int_equal(wsb_policy_allow_write(policy, wt), WSB_OK);
+	snprintf(target, sizeof(target), "%s\\HEAD", wt);
+	assert_int_equal(wsb_policy_check_path(&allowed, &rule, NULL, policy, target, WSB_ACCESS_WRITE), WSB_OK);
+	assert_int_equal(allowed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_cleared_environment_keeps_systemroot, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_private_desktop_is_created_and_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_and_free_leave_no_handle_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(check_path_works_with_a_git_directory_and_follows_a_git_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
