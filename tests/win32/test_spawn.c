@@ -275,6 +275,20 @@ static void check_path_works_with_a_git_directory_and_follows_a_git_file(void **
 	assert_int_equal(allowed, 1);
 }
 
+static void revert_after_a_spawn_leaves_nothing_outstanding(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "0", NULL };
+	size_t n = 1;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	wsb_process_free(run(argv, WSB_OK));
+	assert_int_equal(wsb_identity_revert(identity), WSB_OK);
+	assert_int_equal(wsb__journal_outstanding(&n, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(wsb_identity_revert(identity), WSB_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_cleared_environment_keeps_systemroot, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_private_desktop_is_created_and_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_and_free_leave_no_handle_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(revert_after_a_spawn_leaves_nothing_outstanding, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_path_works_with_a_git_directory_and_follows_a_git_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
