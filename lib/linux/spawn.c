@@ -268,7 +268,8 @@ static void __attribute__((noreturn)) end(int fd, int kind, int status)
 static void __attribute__((noreturn)) init_main(const child_ctx *c)
 {
 	const wsb__lx_setup *s = c->s;
-	wsb_u64 deadline;
+	/* volatile: set before the vfork below and read after it returns. */
+	volatile wsb_u64 deadline = 0;
 	sigset_t chld;
 	pid_t cmd;
 	int i, err, index = -1, sfd;
@@ -313,6 +314,8 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
+	if (s->timeout_ms)
+		deadline = mono_ms() + s->timeout_ms;
 	/* vfork: the command borrows init's memory until it execs, so no page
 	 * tables are copied; it only makes system calls before execve. */
 	cmd = vfork();
@@ -320,9 +323,6 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_FORK, errno, -1);
 	if (cmd == 0)
 		run_command(c);
-	/* Set after vfork, so no variable the child could clobber is live
-	 * across it (gcc -O2 -Wclobbered). */
-	deadline = s->timeout_ms ? mono_ms() + s->timeout_ms : 0;
 	/* Init keeps only its status pipe. */
 	if (c->status_w > 0)
 		syscall(__NR_close_range, 0u, (unsigned)c->status_w - 1, 0u);
