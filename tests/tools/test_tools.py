@@ -755,6 +755,8 @@ def main():
     args, rest = ap.parse_known_args()
     if rest and rest[0] == "--":
         rest = rest[1:]
+    for d in ("bin_dir", "lib_dir", "build_dir"):
+        setattr(args, d, os.path.abspath(getattr(args, d)))
     CFG = args
     if CFG.wine:
         if CFG.wine_run and os.path.exists(CFG.wine_run):
