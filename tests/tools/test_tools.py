@@ -759,15 +759,15 @@ def main():
         setattr(args, d, os.path.abspath(getattr(args, d)))
     CFG = args
     if CFG.wine:
-        if CFG.wine_run and os.path.exists(CFG.wine_run):
-            # Create the private prefix once, under the script's lock.
-            subprocess.run([CFG.wine_run, "--start", CFG.build_dir], check=False)
-        # A warm server makes each run cost ~0.05 s instead of ~0.6 s and
-        # exits by itself a minute after the last client. Started here with
-        # its output on /dev/null: a server started by a captured run would
-        # hold that run's pipes open until it exits.
+        # The wineserver outlives this driver: its output goes to /dev/null,
+        # or it would hold ctest's (or a captured run's) pipes open.
         quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL, env=wine_env(), check=False)
+        if CFG.wine_run and os.path.exists(CFG.wine_run):
+            # Create the private prefix once, under the script's lock.
+            subprocess.run([CFG.wine_run, "--start", CFG.build_dir], **quiet)
+        # A warm server makes each run cost ~0.05 s instead of ~0.6 s and
+        # exits by itself a minute after the last client.
         subprocess.run(["wineserver", "-p60"], **quiet)
         subprocess.run(["wine", "cmd", "/c", "exit"], **quiet)
     unittest.main(argv=[sys.argv[0]] + rest)
