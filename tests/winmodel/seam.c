@@ -43,7 +43,9 @@ static struct world {
 	hslot h[H_MAX];
 	void **sds;          /* SDs handed out, freed by the LocalFree hook */
 	size_t nsds, capsds;
-	char *temp, *localappdata;
+	char **env;          /* "NAME=value" */
+	size_t nenv;
+	char *cwd, *windir;
 } W;
 
 DWORD wms_error(int rc)
@@ -662,24 +664,58 @@ static BOOL WINAPI h_FindClose(HANDLE h)
 
 /* ---- environment ---- */
 
-static DWORD WINAPI h_GetEnvironmentVariableW(LPCWSTR n, LPWSTR b, DWORD size)
-{
-	const char *v;
-	int need;
+/* Variables that describe the model machine: never read from the real one. */
+static const char *const model_vars[] = { "TEMP", "TMP", "LOCALAPPDATA", "USERPROFILE", "PUBLIC",
+	"PATH", "SystemDrive" };
 
-	if (_wcsicmp(n, L"TEMP") == 0)
-		v = W.temp;
-	else if (_wcsicmp(n, L"LOCALAPPDATA") == 0)
-		v = W.localappdata;
-	else
-		return REAL(GetEnvironmentVariableW)(n, b, size);
-	if (!v)
-		return fail(ERROR_ENVVAR_NOT_FOUND);
-	need = MultiByteToWideChar(CP_UTF8, 0, v, -1, NULL, 0);
+static int env_lookup(const char *name, const char **value)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < W.nenv; i++)
+		if (_strnicmp(W.env[i], name, n) == 0 && W.env[i][n] == '=') {
+			*value = W.env[i] + n + 1;
+			return 1;
+		}
+	*value = NULL;
+	for (i = 0; i < sizeof(model_vars) / sizeof(model_vars[0]); i++)
+		if (_stricmp(model_vars[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Copy UTF-8 v into a wide buffer as the Get...W calls do: the length
+ * without the terminator, or the size needed (with it) if it does not fit. */
+static DWORD give_wide(const char *v, LPWSTR b, DWORD size)
+{
+	int need = MultiByteToWideChar(CP_UTF8, 0, v, -1, NULL, 0);
+
 	if (!b || (DWORD)need > size)
 		return (DWORD)need;
 	MultiByteToWideChar(CP_UTF8, 0, v, -1, b, (int)size);
 	return (DWORD)need - 1;
+}
+
+static DWORD WINAPI h_GetEnvironmentVariableW(LPCWSTR n, LPWSTR b, DWORD size)
+{
+	char name[256];
+	const char *v;
+
+	if (!WideCharToMultiByte(CP_UTF8, 0, n, -1, name, sizeof(name), NULL, NULL) || !env_lookup(name, &v))
+		return REAL(GetEnvironmentVariableW)(n, b, size);
+	if (!v)
+		return fail(ERROR_ENVVAR_NOT_FOUND);
+	return give_wide(v, b, size);
+}
+
+static DWORD WINAPI h_GetCurrentDirectoryW(DWORD size, LPWSTR b)
+{
+	return W.cwd ? give_wide(W.cwd, b, size) : REAL(GetCurrentDirectoryW)(size, b);
+}
+
+static UINT WINAPI h_GetWindowsDirectoryW(LPWSTR b, UINT size)
+{
+	return W.windir ? (UINT)give_wide(W.windir, b, size) : REAL(GetWindowsDirectoryW)(b, size);
 }
 
 /* ---- tokens ---- */
@@ -1120,10 +1156,7 @@ int wms_install(const wms_options *opts)
 	if (W.installed)
 		wms_uninstall();
 	memset(&W, 0, sizeof(W));
-	/* The volume root: Administrators and SYSTEM full control, Users read,
-	 * Authenticated Users may create folders (as Windows' C:\ has). */
-	if (check(wm_sd_from_sddl(&root, "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)"
-			"(A;;0x4;;;AU)")))
+	if (check(wm_sd_from_sddl(&root, opts->root_sddl ? opts->root_sddl : WMS_ROOT_SDDL)))
 		return -1;
 	rc |= check(wm_fs_create(&W.fs, &root, opts->gen_short_names));
 	wm_sd_dispose(&root);
@@ -1170,8 +1203,30 @@ int wms_install(const wms_options *opts)
 			rc = -1;
 		}
 	}
-	W.temp = opts->temp ? _strdup(opts->temp) : NULL;
-	W.localappdata = opts->localappdata ? _strdup(opts->localappdata) : NULL;
+	{
+		size_t n = 0, i;
+		char buf[1024];
+		while (opts->env && opts->env[n])
+			n++;
+		W.env = calloc(n + 2, sizeof(char *));
+		if (!W.env)
+			rc = -1;
+		for (i = 0; W.env && i < n; i++)
+			if (!(W.env[W.nenv++] = _strdup(opts->env[i])))
+				rc = -1;
+		if (W.env && opts->temp) {
+			snprintf(buf, sizeof(buf), "TEMP=%s", opts->temp);
+			if (!(W.env[W.nenv++] = _strdup(buf)))
+				rc = -1;
+		}
+		if (W.env && opts->localappdata) {
+			snprintf(buf, sizeof(buf), "LOCALAPPDATA=%s", opts->localappdata);
+			if (!(W.env[W.nenv++] = _strdup(buf)))
+				rc = -1;
+		}
+	}
+	W.cwd = opts->cwd ? _strdup(opts->cwd) : NULL;
+	W.windir = opts->windir ? _strdup(opts->windir) : NULL;
 	W.installed = 1;
 	if (rc) {
 		wms_uninstall();
@@ -1197,6 +1252,8 @@ int wms_install(const wms_options *opts)
 	HOOK(FindNextFileW);
 	HOOK(FindClose);
 	HOOK(GetEnvironmentVariableW);
+	HOOK(GetCurrentDirectoryW);
+	HOOK(GetWindowsDirectoryW);
 	HOOK(OpenProcessToken);
 	HOOK(GetTokenInformation);
 	HOOK(SetTokenInformation);
@@ -1231,8 +1288,11 @@ void wms_uninstall(void)
 	wm_jobsys_free(W.js);
 	wm_token_dispose(&W.caller);
 	wm_sd_dispose(&W.nul_sd);
-	free(W.temp);
-	free(W.localappdata);
+	for (i = 0; i < W.nenv; i++)
+		free(W.env[i]);
+	free(W.env);
+	free(W.cwd);
+	free(W.windir);
 	memset(&W, 0, sizeof(W));
 }
 

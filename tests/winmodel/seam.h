@@ -34,7 +34,19 @@ typedef struct wms_options {
 	uint32_t write_restricted_mask;  /* 0 (narrow) or WM_WRITE_RESTRICTED_WIDE */
 	const char *temp;            /* %TEMP% the library sees (NULL = unset) */
 	const char *localappdata;    /* %LOCALAPPDATA% (NULL = unset) */
+	/* More of the model machine's variables, "NAME=value", NULL-ended.
+	 * TEMP, TMP, LOCALAPPDATA, USERPROFILE, PUBLIC, PATH and SystemDrive
+	 * come only from here (unset if absent); other names read the real
+	 * environment. */
+	const char *const *env;
+	const char *cwd;             /* GetCurrentDirectoryW (NULL = the real one) */
+	const char *windir;          /* GetWindowsDirectoryW (NULL = the real one) */
+	const char *root_sddl;       /* C:\'s descriptor (NULL = Windows' default, WMS_ROOT_SDDL) */
 } wms_options;
+
+/* C:\ as Windows installs it: Administrators and SYSTEM full control,
+ * Users read, Authenticated Users may create folders (the "LC" ACE). */
+#define WMS_ROOT_SDDL "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;;0x4;;;AU)"
 
 /* The caller's identity in the model. */
 #define WMS_USER_SID  "S-1-5-21-1111-2222-3333-1001"
