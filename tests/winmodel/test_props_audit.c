@@ -275,6 +275,9 @@ static void refuse_case(prop_rng *r)
 	build(r, &c);
 	for (i = 0; i < NCAND; i++)
 		any |= c.open[i];
+	/* Windows' default C:\ lets Authenticated Users create folders: the
+	 * audit counts that as world-writable (docs/windows-model.md). */
+	any |= c.default_root;
 	policy_for(&policy, &c, WSB_POLICY_REFUSE_WORLD_WRITABLE);
 	rc = wsb__w32_decide(&d, policy, &id, 1);
 	if (any)
