@@ -268,7 +268,8 @@ static void __attribute__((noreturn)) end(int fd, int kind, int status)
 static void __attribute__((noreturn)) init_main(const child_ctx *c)
 {
 	const wsb__lx_setup *s = c->s;
-	wsb_u64 deadline = 0;
+	/* volatile: set before the vfork below and read after it returns. */
+	volatile wsb_u64 deadline = 0;
 	sigset_t chld;
 	pid_t cmd;
 	int i, err, index = -1, sfd;
