@@ -46,7 +46,26 @@ static struct world {
 	char **env;          /* "NAME=value" */
 	size_t nenv;
 	char *cwd, *windir;
+	unsigned long resumed_outside_job;
 } W;
+
+/* The library's monitor thread waits on model processes while the test's
+ * thread changes the model: job and process state is touched only under
+ * this lock (recursive, as critical sections are). */
+static CRITICAL_SECTION lock;
+static LONG lock_ready;
+
+void wms_lock(void)
+{
+	if (InterlockedCompareExchange(&lock_ready, 1, 0) == 0)
+		InitializeCriticalSection(&lock);
+	EnterCriticalSection(&lock);
+}
+
+void wms_unlock(void)
+{
+	LeaveCriticalSection(&lock);
+}
 
 DWORD wms_error(int rc)
 {
@@ -953,7 +972,7 @@ invalid:
 
 /* ---- jobs and processes ---- */
 
-static HANDLE WINAPI h_CreateJobObjectW(LPSECURITY_ATTRIBUTES sa, LPCWSTR n)
+static HANDLE WINAPI u_CreateJobObjectW(LPSECURITY_ATTRIBUTES sa, LPCWSTR n)
 {
 	hslot *s;
 	HANDLE h;
@@ -974,7 +993,7 @@ static HANDLE WINAPI h_CreateJobObjectW(LPSECURITY_ATTRIBUTES sa, LPCWSTR n)
 	return h;
 }
 
-static BOOL WINAPI h_SetInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n)
+static BOOL WINAPI u_SetInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n)
 {
 	hslot *s = h_get(j, H_JOB);
 	wm_job_limits lim;
@@ -1010,7 +1029,7 @@ static BOOL WINAPI h_SetInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPV
 	}
 }
 
-static BOOL WINAPI h_QueryInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n, LPDWORD r)
+static BOOL WINAPI u_QueryInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n, LPDWORD r)
 {
 	hslot *s = h_get(j, H_JOB);
 	JOBOBJECT_BASIC_ACCOUNTING_INFORMATION *a = b;
@@ -1026,7 +1045,7 @@ static BOOL WINAPI h_QueryInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, L
 	return TRUE;
 }
 
-static BOOL WINAPI h_AssignProcessToJobObject(HANDLE j, HANDLE p)
+static BOOL WINAPI u_AssignProcessToJobObject(HANDLE j, HANDLE p)
 {
 	hslot *s = h_get(j, H_JOB), *q = h_get(p, H_PROCESS);
 	int rc;
@@ -1039,7 +1058,7 @@ static BOOL WINAPI h_AssignProcessToJobObject(HANDLE j, HANDLE p)
 	return rc == WM_OK ? TRUE : fail(wms_error(rc));
 }
 
-static BOOL WINAPI h_TerminateJobObject(HANDLE j, UINT code)
+static BOOL WINAPI u_TerminateJobObject(HANDLE j, UINT code)
 {
 	hslot *s = h_get(j, H_JOB);
 	int rc;
@@ -1050,7 +1069,7 @@ static BOOL WINAPI h_TerminateJobObject(HANDLE j, UINT code)
 	return rc == WM_OK ? TRUE : fail(wms_error(rc));
 }
 
-static BOOL WINAPI h_CreateProcessAsUserW(HANDLE t, LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa,
+static BOOL WINAPI u_CreateProcessAsUserW(HANDLE t, LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa,
 	LPSECURITY_ATTRIBUTES ta, BOOL inh, DWORD f, LPVOID env, LPCWSTR cwd, LPSTARTUPINFOW si,
 	LPPROCESS_INFORMATION pi)
 {
@@ -1083,12 +1102,19 @@ static BOOL WINAPI h_CreateProcessAsUserW(HANDLE t, LPCWSTR app, LPWSTR cmd, LPS
 	return TRUE;
 }
 
-static DWORD WINAPI h_ResumeThread(HANDLE t)
+static DWORD WINAPI u_ResumeThread(HANDLE t)
 {
-	return h_get(t, H_THREAD) ? 1 : REAL(ResumeThread)(t);
+	hslot *s = h_get(t, H_THREAD);
+
+	if (!s)
+		return REAL(ResumeThread)(t);
+	/* A process that runs before it is in a job could escape it. */
+	if (!wm_proc_job(W.js, s->pid))
+		W.resumed_outside_job++;
+	return 1;
 }
 
-static BOOL WINAPI h_TerminateProcess(HANDLE p, UINT code)
+static BOOL WINAPI u_TerminateProcess(HANDLE p, UINT code)
 {
 	hslot *s = h_get(p, H_PROCESS);
 
@@ -1098,7 +1124,7 @@ static BOOL WINAPI h_TerminateProcess(HANDLE p, UINT code)
 	return TRUE;
 }
 
-static BOOL WINAPI h_GetExitCodeProcess(HANDLE p, LPDWORD code)
+static BOOL WINAPI u_GetExitCodeProcess(HANDLE p, LPDWORD code)
 {
 	hslot *s = h_get(p, H_PROCESS);
 
@@ -1108,23 +1134,83 @@ static BOOL WINAPI h_GetExitCodeProcess(HANDLE p, LPDWORD code)
 	return TRUE;
 }
 
-static DWORD WINAPI h_GetProcessId(HANDLE p)
+static DWORD WINAPI u_GetProcessId(HANDLE p)
 {
 	hslot *s = h_get(p, H_PROCESS);
 
 	return s ? (DWORD)s->pid : REAL(GetProcessId)(p);
 }
 
+static int proc_alive(hslot *s)
+{
+	int alive;
+
+	wms_lock();
+	alive = wm_proc_alive(W.js, s->pid);
+	wms_unlock();
+	return alive;
+}
+
+/* A model process is signalled when it is dead; waiting polls the model,
+ * since only another thread's call (TerminateJobObject, ...) can end it. */
 static DWORD WINAPI h_WaitForSingleObject(HANDLE h, DWORD ms)
 {
 	hslot *s = h_get(h, H_PROCESS);
+	ULONGLONG start = GetTickCount64();
 
 	if (!s)
 		return REAL(WaitForSingleObject)(h, ms);
-	return wm_proc_alive(W.js, s->pid) ? WAIT_TIMEOUT : WAIT_OBJECT_0;
+	while (proc_alive(s)) {
+		if (ms != INFINITE && GetTickCount64() - start >= ms)
+			return WAIT_TIMEOUT;
+		Sleep(2);
+	}
+	return WAIT_OBJECT_0;
 }
 
-static BOOL WINAPI h_CloseHandle(HANDLE h)
+/* Wait-any over model processes and real handles: a dead model process
+ * answers at once; else the real handles are waited on in short slices
+ * (a caller looping on WAIT_TIMEOUT, as the backend's monitor does, sees
+ * the same thing, only sooner). Wait-all with model handles is refused. */
+static DWORD WINAPI h_WaitForMultipleObjects(DWORD n, const HANDLE *h, BOOL all, DWORD ms)
+{
+	HANDLE real[MAXIMUM_WAIT_OBJECTS];
+	DWORD map[MAXIMUM_WAIT_OBJECTS], k = 0, i, r, slice;
+	int fake = 0;
+
+	if (n == 0 || n > MAXIMUM_WAIT_OBJECTS)
+		return REAL(WaitForMultipleObjects)(n, h, all, ms);
+	for (i = 0; i < n; i++) {
+		hslot *s = h_get(h[i], H_PROCESS);
+		if (!s) {
+			map[k] = i;
+			real[k++] = h[i];
+			continue;
+		}
+		fake = 1;
+		if (!all && !proc_alive(s))
+			return WAIT_OBJECT_0 + i;
+	}
+	if (!fake)
+		return REAL(WaitForMultipleObjects)(n, h, all, ms);
+	if (all) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return WAIT_FAILED;
+	}
+	slice = ms < 5 ? ms : 5;
+	if (k == 0) {
+		Sleep(slice);
+		return WAIT_TIMEOUT;
+	}
+	r = REAL(WaitForMultipleObjects)(k, real, FALSE, slice);
+	if (r < WAIT_OBJECT_0 + k)
+		return WAIT_OBJECT_0 + map[r - WAIT_OBJECT_0];
+	if (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + k)
+		return WAIT_ABANDONED_0 + map[r - WAIT_ABANDONED_0];
+	return r;
+}
+
+static BOOL WINAPI u_CloseHandle(HANDLE h)
 {
 	hslot *s = h_get(h, 0);
 
@@ -1134,6 +1220,119 @@ static BOOL WINAPI h_CloseHandle(HANDLE h)
 		wm_job_close_handle(W.js, s->job);
 	h_free(s);
 	return TRUE;
+}
+
+/* Locked entry points of the job and process hooks. */
+static HANDLE WINAPI h_CreateJobObjectW(LPSECURITY_ATTRIBUTES sa, LPCWSTR n)
+{
+	HANDLE ret;
+
+	wms_lock();
+	ret = u_CreateJobObjectW(sa, n);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_SetInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_SetInformationJobObject(j, c, b, n);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_QueryInformationJobObject(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n, LPDWORD r)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_QueryInformationJobObject(j, c, b, n, r);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_AssignProcessToJobObject(HANDLE j, HANDLE p)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_AssignProcessToJobObject(j, p);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_TerminateJobObject(HANDLE j, UINT code)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_TerminateJobObject(j, code);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_CreateProcessAsUserW(HANDLE t, LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa,
+	LPSECURITY_ATTRIBUTES ta, BOOL inh, DWORD f, LPVOID env, LPCWSTR cwd, LPSTARTUPINFOW si,
+	LPPROCESS_INFORMATION pi)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_CreateProcessAsUserW(t, app, cmd, pa, ta, inh, f, env, cwd, si, pi);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_TerminateProcess(HANDLE p, UINT code)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_TerminateProcess(p, code);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_GetExitCodeProcess(HANDLE p, LPDWORD code)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_GetExitCodeProcess(p, code);
+	wms_unlock();
+	return ret;
+}
+
+static DWORD WINAPI h_GetProcessId(HANDLE p)
+{
+	DWORD ret;
+
+	wms_lock();
+	ret = u_GetProcessId(p);
+	wms_unlock();
+	return ret;
+}
+
+static BOOL WINAPI h_CloseHandle(HANDLE h)
+{
+	BOOL ret;
+
+	wms_lock();
+	ret = u_CloseHandle(h);
+	wms_unlock();
+	return ret;
+}
+
+static DWORD WINAPI h_ResumeThread(HANDLE t)
+{
+	DWORD ret;
+
+	wms_lock();
+	ret = u_ResumeThread(t);
+	wms_unlock();
+	return ret;
 }
 
 /* ---- install ---- */
@@ -1269,6 +1468,7 @@ int wms_install(const wms_options *opts)
 	HOOK(GetExitCodeProcess);
 	HOOK(GetProcessId);
 	HOOK(WaitForSingleObject);
+	HOOK(WaitForMultipleObjects);
 	HOOK(CloseHandle);
 	return 0;
 }
@@ -1333,4 +1533,19 @@ size_t wms_open_handles(void)
 	for (i = 0; i < H_MAX; i++)
 		n += W.h[i].kind != H_FREE;
 	return n;
+}
+
+unsigned long wms_resumed_outside_job(void)
+{
+	return W.resumed_outside_job;
+}
+
+const wm_token *wms_token_of_pid(long pid)
+{
+	size_t i;
+
+	for (i = 0; i < H_MAX; i++)
+		if (W.h[i].kind == H_PROCESS && W.h[i].pid == pid)
+			return &W.h[i].token;
+	return NULL;
 }

@@ -72,6 +72,17 @@ long wms_pid_of(HANDLE h);
 size_t wms_outstanding_sds(void);
 size_t wms_open_handles(void);
 
+/* Threads started by the library (the process monitor) wait on model
+ * processes: a test that changes jobs or processes directly while one runs
+ * holds this lock around those calls. Recursive. */
+void wms_lock(void);
+void wms_unlock(void);
+/* Processes resumed (ResumeThread) while in no job: 0 if the library always
+ * assigned before it resumed. */
+unsigned long wms_resumed_outside_job(void);
+/* The token a model process was created with (while its handle is open). */
+const wm_token *wms_token_of_pid(long pid);
+
 /* Win32 error code for a model result (WM_OK -> ERROR_SUCCESS). */
 DWORD wms_error(int wm_rc);
 
