@@ -7,9 +7,7 @@
  * live processes in the job never exceeds the policy's process limit, no
  * child leaves the job, and every process dies when the backend closes the
  * job. Random from a seed (props.h).
- *
- * Not covered here: wsb__backend_spawn end to end (its monitor thread would
- * touch the model concurrently with the test).
+ * (test_props_spawn.c covers the same through wsb_spawn.)
  */
 #include <stdarg.h>
 #include <stddef.h>
