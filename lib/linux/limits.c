@@ -164,13 +164,13 @@ static int limit_step(struct wsb_plan *plan, const char *limit, wsb_u64 value,
 	wsb__plan_step *st;
 	int rc;
 
-	if ((rc = wsb__plan_add(plan, &st, "limit", "set", limit)) < 0)
+	if ((rc = wsb__lx_add(plan, &st, "limit", "set", limit)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set_u64(st, unit, value)) < 0)
+	if ((rc = wsb__lx_set_u64(st, unit, value)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set(st, "mechanism", by ? by : "none")) < 0)
+	if ((rc = wsb__lx_set(st, "mechanism", by ? by : "none")) < 0)
 		return rc;
-	return wsb__plan_set(st, "scope", scope);
+	return wsb__lx_set(st, "scope", scope);
 }
 
 static void add_rlimit(wsb__lx_limits *l, int res, rlim_t soft, rlim_t hard)

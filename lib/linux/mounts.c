@@ -102,11 +102,11 @@ static int planned(wsb__lx_mounts *m, struct wsb_plan *plan, int kind,
 			return WSB_OK;
 	if ((rc = add_mount(m, kind, target)) < 0)
 		return rc;
-	if ((rc = wsb__plan_add(plan, &step, "mount", "add", target)) < 0)
+	if ((rc = wsb__lx_add(plan, &step, "mount", "add", target)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set(step, "type", kind_name(kind))) < 0)
+	if ((rc = wsb__lx_set(step, "type", kind_name(kind))) < 0)
 		return rc;
-	return wsb__plan_set(step, "reason", why);
+	return wsb__lx_set(step, "reason", why);
 }
 
 typedef struct decide_ctx {
@@ -279,7 +279,7 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		for (i = 0; i < policy->write_roots.count; i++)
 			if ((rc = scan_root(&c, policy->write_roots.items[i], &budget)) < 0)
 				return rc;
-		if (c.m->truncated_scan && (rc = wsb__plan_note(plan,
+		if (c.m->truncated_scan && (rc = WSB__LX_NOTE(plan,
 				"the protected-name scan stopped after %d directories: deeper names are not mounted read-only",
 				SCAN_MAX_DIRS)) < 0)
 			return rc;
