@@ -173,6 +173,11 @@ static int helper(int argc, char **argv)
 		char c = 'x';
 		return ioctl(0, TIOCSTI, &c) < 0 && errno == EPERM ? 0 : 1;
 	}
+	if (!strcmp(op, "spin")) {
+		volatile unsigned long n = 0;
+		for (;;)
+			n++;
+	}
 	if (!strcmp(op, "sleep") && argc == 2) {
 		sleep_ms(atol(argv[1]));
 		return 0;
@@ -705,6 +710,22 @@ static int sc_timeout(const char *base)
 	return 0;
 }
 
+static int sc_cpu_limit(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	CHECK(pol);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_CPU_TIME, 500) == WSB_OK);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 20000) == WSB_OK);
+	CHECK(sb_run(&p, pol, "spin", NULL, NULL) == WSB_OK);
+	CHECK(wsb_process_protections(p) & WSB_PROT_LIMIT_CPU);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_LIMIT);
+	CHECK(wsb_process_limit(p) == WSB_LIMIT_CPU_TIME);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_inherited_fd(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -844,6 +865,7 @@ SCENARIO(tmp_cwd_and_git_symlink)
 SCENARIO(fork_bomb)
 SCENARIO(memory_hog)
 SCENARIO(timeout)
+SCENARIO(cpu_limit)
 SCENARIO(inherited_fd)
 SCENARIO(syscall_filter)
 SCENARIO(exec_errors)
@@ -857,7 +879,7 @@ int main(int argc, char **argv)
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
-		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout),
+		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
