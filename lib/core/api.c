@@ -17,20 +17,6 @@
 #define WSB__USER_NAME_MAX 20
 #define WSB__GROUP_NAME_MAX 256
 
-static int null_arg(const char *fn, const char *arg)
-{
-	return wsb__error(WSB_EINVAL, "%s: %s is NULL", fn, arg);
-}
-
-static int prefix_error(int rc, const char *fn)
-{
-	char msg[512];
-
-	if (rc == WSB_ENOMEM)
-		return rc;
-	snprintf(msg, sizeof(msg), "%s", wsb_error_message(NULL));
-	return wsb__error_os(rc, wsb_error_os(NULL), "%s: %s", fn, msg);
-}
 
 static int check_version(unsigned int version, unsigned int current, const char *fn,
 	const char *type)
@@ -50,10 +36,10 @@ static int host_path_arg(char **out, const char *path, const char *fn, const cha
 	rc = wsb__utf8_check_arg(path, WSB__PATH_HOST == WSB__PATH_WIN ? WSB__PATH_MAX_WIN :
 		WSB__PATH_MAX_POSIX, what);
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	rc = wsb__path_normalize(out, path, WSB__PATH_HOST, 0);
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	return WSB_OK;
 }
 
@@ -64,7 +50,7 @@ static int host_policy(const wsb_policy *policy, const char *fn)
 	int rc = wsb_policy_validate(policy);
 
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	if (policy->flavor != WSB__PATH_HOST)
 		return wsb__error(WSB_ENOTSUP, "%s: the policy uses %s path syntax, which this host "
 			"cannot run", fn, policy->flavor == WSB__PATH_WIN ? "Windows" : "POSIX");
@@ -79,7 +65,7 @@ int wsb_identity_options_init(wsb_identity_options *opts, unsigned int version)
 	int rc;
 
 	if (opts == NULL)
-		return null_arg("wsb_identity_options_init", "opts");
+		return wsb__error_null("wsb_identity_options_init", "opts");
 	rc = check_version(version, WSB_IDENTITY_OPTIONS_VERSION, "wsb_identity_options_init",
 		"wsb_identity_options");
 	if (rc < 0)
@@ -98,7 +84,7 @@ int wsb_identity_create(wsb_identity **out, const wsb_identity_options *opts)
 	int rc;
 
 	if (out == NULL)
-		return null_arg(fn, "out");
+		return wsb__error_null(fn, "out");
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
@@ -140,7 +126,7 @@ void wsb_identity_free(wsb_identity *identity)
 const char *wsb_identity_state_dir(const wsb_identity *identity)
 {
 	if (identity == NULL) {
-		null_arg("wsb_identity_state_dir", "identity");
+		wsb__error_null("wsb_identity_state_dir", "identity");
 		return NULL;
 	}
 	return identity->state_dir;
@@ -149,7 +135,7 @@ const char *wsb_identity_state_dir(const wsb_identity *identity)
 int wsb_identity_revert(wsb_identity *identity)
 {
 	if (identity == NULL)
-		return null_arg("wsb_identity_revert", "identity");
+		return wsb__error_null("wsb_identity_revert", "identity");
 	return wsb__backend_revert(identity);
 }
 
@@ -179,10 +165,10 @@ int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity
 	int rc;
 
 	if (out == NULL)
-		return null_arg(fn, "out");
+		return wsb__error_null(fn, "out");
 	*out = NULL;
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	rc = host_policy(policy, fn);
 	if (rc < 0)
 		return rc;
@@ -208,7 +194,7 @@ int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version)
 	int rc;
 
 	if (opts == NULL)
-		return null_arg("wsb_spawn_options_init", "opts");
+		return wsb__error_null("wsb_spawn_options_init", "opts");
 	rc = check_version(version, WSB_SPAWN_OPTIONS_VERSION, "wsb_spawn_options_init",
 		"wsb_spawn_options");
 	if (rc < 0)
@@ -235,14 +221,14 @@ static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *po
 
 	*cwd = NULL;
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	if (opts == NULL)
-		return null_arg(fn, "opts");
+		return wsb__error_null(fn, "opts");
 	rc = check_version(opts->version, WSB_SPAWN_OPTIONS_VERSION, fn, "wsb_spawn_options");
 	if (rc < 0)
 		return rc;
 	if (opts->argv == NULL)
-		return null_arg(fn, "opts->argv");
+		return wsb__error_null(fn, "opts->argv");
 	if (opts->argv[0] == NULL)
 		return wsb__error(WSB_EINVAL, "%s: opts->argv is empty (it needs the program)", fn);
 	if (opts->argv[0][0] == '\0')
@@ -256,7 +242,7 @@ static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *po
 		snprintf(label, sizeof(label), "opts->argv[%lu]", (unsigned long)i);
 		rc = wsb__utf8_check_arg(opts->argv[i], WSB__ARG_MAX, label);
 		if (rc < 0)
-			return prefix_error(rc, fn);
+			return wsb__error_prefix(rc, fn);
 	}
 	if ((rc = check_stdio(opts->stdin_mode, fn, "opts->stdin_mode")) < 0 ||
 	    (rc = check_stdio(opts->stdout_mode, fn, "opts->stdout_mode")) < 0 ||
@@ -303,7 +289,7 @@ int wsb_spawn(wsb_process **out, const wsb_policy *policy,
 	int rc;
 
 	if (out == NULL)
-		return null_arg("wsb_spawn", "out");
+		return wsb__error_null("wsb_spawn", "out");
 	*out = NULL;
 	rc = check_spawn(&copy, &cwd, policy, opts, "wsb_spawn");
 	if (rc < 0)
@@ -323,7 +309,7 @@ int wsb_run(wsb_process **out, const wsb_policy *policy,
 	int rc;
 
 	if (out == NULL)
-		return null_arg("wsb_run", "out");
+		return wsb__error_null("wsb_run", "out");
 	*out = NULL;
 	if (stdin_data == NULL && stdin_len > 0)
 		return wsb__error(WSB_EINVAL, "wsb_run: stdin_data is NULL but stdin_len is %lu",
@@ -358,14 +344,14 @@ void wsb_process_free(wsb_process *process)
 int wsb_process_wait(wsb_process *process, long timeout_ms)
 {
 	if (process == NULL)
-		return null_arg("wsb_process_wait", "process");
+		return wsb__error_null("wsb_process_wait", "process");
 	return wsb__proc_wait(process, timeout_ms);
 }
 
 int wsb_process_kill(wsb_process *process)
 {
 	if (process == NULL)
-		return null_arg("wsb_process_kill", "process");
+		return wsb__error_null("wsb_process_kill", "process");
 	return wsb__proc_kill(process);
 }
 
@@ -377,9 +363,9 @@ int wsb_process_write(size_t *out_written, wsb_process *process, const void *dat
 	if (out_written)
 		*out_written = 0;
 	if (process == NULL)
-		return null_arg("wsb_process_write", "process");
+		return wsb__error_null("wsb_process_write", "process");
 	if (data == NULL && len > 0)
-		return null_arg("wsb_process_write", "data");
+		return wsb__error_null("wsb_process_write", "data");
 	rc = wsb__proc_write(&written, process, data, len);
 	if (out_written)
 		*out_written = written;
@@ -389,7 +375,7 @@ int wsb_process_write(size_t *out_written, wsb_process *process, const void *dat
 int wsb_process_close_stdin(wsb_process *process)
 {
 	if (process == NULL)
-		return null_arg("wsb_process_close_stdin", "process");
+		return wsb__error_null("wsb_process_close_stdin", "process");
 	return wsb__proc_close_stdin(process);
 }
 
@@ -408,14 +394,14 @@ int wsb_process_read(size_t *out_read, wsb_process *process, int stream,
 	int rc;
 
 	if (out_read == NULL)
-		return null_arg(fn, "out_read");
+		return wsb__error_null(fn, "out_read");
 	*out_read = 0;
 	if (process == NULL)
-		return null_arg(fn, "process");
+		return wsb__error_null(fn, "process");
 	if ((rc = check_stream(stream, fn)) < 0)
 		return rc;
 	if (buf == NULL)
-		return null_arg(fn, "buf");
+		return wsb__error_null(fn, "buf");
 	/* 0 bytes read means end of stream, so an empty buffer is a mistake. */
 	if (len == 0)
 		return wsb__error(WSB_EINVAL, "%s: len is 0", fn);
@@ -425,14 +411,14 @@ int wsb_process_read(size_t *out_read, wsb_process *process, int stream,
 int wsb_process_exit_kind(const wsb_process *process)
 {
 	if (process == NULL)
-		return null_arg("wsb_process_exit_kind", "process");
+		return wsb__error_null("wsb_process_exit_kind", "process");
 	return wsb__proc_exit_kind(process);
 }
 
 long wsb_process_exit_code(const wsb_process *process)
 {
 	if (process == NULL) {
-		null_arg("wsb_process_exit_code", "process");
+		wsb__error_null("wsb_process_exit_code", "process");
 		return -1;
 	}
 	return wsb__proc_exit_code(process);
@@ -441,14 +427,14 @@ long wsb_process_exit_code(const wsb_process *process)
 int wsb_process_limit(const wsb_process *process)
 {
 	if (process == NULL)
-		return null_arg("wsb_process_limit", "process");
+		return wsb__error_null("wsb_process_limit", "process");
 	return wsb__proc_limit(process);
 }
 
 unsigned int wsb_process_protections(const wsb_process *process)
 {
 	if (process == NULL) {
-		null_arg("wsb_process_protections", "process");
+		wsb__error_null("wsb_process_protections", "process");
 		return 0;
 	}
 	return wsb__proc_protections(process);
@@ -457,7 +443,7 @@ unsigned int wsb_process_protections(const wsb_process *process)
 long wsb_process_pid(const wsb_process *process)
 {
 	if (process == NULL) {
-		null_arg("wsb_process_pid", "process");
+		wsb__error_null("wsb_process_pid", "process");
 		return -1;
 	}
 	return wsb__proc_pid(process);
@@ -466,7 +452,7 @@ long wsb_process_pid(const wsb_process *process)
 wsb_u64 wsb_process_duration_ms(const wsb_process *process)
 {
 	if (process == NULL) {
-		null_arg("wsb_process_duration_ms", "process");
+		wsb__error_null("wsb_process_duration_ms", "process");
 		return 0;
 	}
 	return wsb__proc_duration_ms(process);
@@ -480,7 +466,7 @@ const char *wsb_process_output(size_t *out_len, int *out_truncated,
 	if (out_truncated)
 		*out_truncated = 0;
 	if (process == NULL) {
-		null_arg("wsb_process_output", "process");
+		wsb__error_null("wsb_process_output", "process");
 		return NULL;
 	}
 	if (check_stream(stream, "wsb_process_output") < 0)
@@ -508,10 +494,10 @@ int wsb_process_to_json(char **out, const wsb_process *process)
 	int kind;
 
 	if (out == NULL)
-		return null_arg("wsb_process_to_json", "out");
+		return wsb__error_null("wsb_process_to_json", "out");
 	*out = NULL;
 	if (process == NULL)
-		return null_arg("wsb_process_to_json", "process");
+		return wsb__error_null("wsb_process_to_json", "process");
 	kind = wsb__proc_exit_kind(process);
 	wsb__json_init(&j);
 	wsb__json_object_begin(&j);
@@ -545,7 +531,7 @@ int wsb_audit_options_init(wsb_audit_options *opts, unsigned int version)
 	int rc;
 
 	if (opts == NULL)
-		return null_arg("wsb_audit_options_init", "opts");
+		return wsb__error_null("wsb_audit_options_init", "opts");
 	rc = check_version(version, WSB_AUDIT_OPTIONS_VERSION, "wsb_audit_options_init",
 		"wsb_audit_options");
 	if (rc < 0)
@@ -565,10 +551,10 @@ int wsb_audit_world_writable(char **out_json, const wsb_policy *policy,
 	int rc;
 
 	if (out_json == NULL)
-		return null_arg(fn, "out_json");
+		return wsb__error_null(fn, "out_json");
 	*out_json = NULL;
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	if (opts == NULL)
 		opts = &defaults;
 	rc = check_version(opts->version, WSB_AUDIT_OPTIONS_VERSION, fn, "wsb_audit_options");
@@ -594,7 +580,7 @@ int wsb_setup_options_init(wsb_setup_options *opts, unsigned int version)
 	int rc;
 
 	if (opts == NULL)
-		return null_arg("wsb_setup_options_init", "opts");
+		return wsb__error_null("wsb_setup_options_init", "opts");
 	rc = check_version(version, WSB_SETUP_OPTIONS_VERSION, "wsb_setup_options_init",
 		"wsb_setup_options");
 	if (rc < 0)
@@ -615,7 +601,7 @@ static int check_account_name(const char *name, size_t max, const char *fn, cons
 
 	rc = wsb__utf8_check_arg(name, max * 3, what);
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	for (i = 0; name[i]; i++) {
 		unsigned char c = (unsigned char)name[i];
 
@@ -697,7 +683,7 @@ int wsb_setup_plan(wsb_plan **out, const wsb_setup_options *opts)
 	int rc;
 
 	if (out == NULL)
-		return null_arg("wsb_setup_plan", "out");
+		return wsb__error_null("wsb_setup_plan", "out");
 	*out = NULL;
 	rc = check_setup(&copy, &state_dir, opts, "wsb_setup_plan");
 	if (rc < 0)
@@ -732,7 +718,7 @@ int wsb_setup_status(char **out_json, const wsb_setup_options *opts)
 	int rc;
 
 	if (out_json == NULL)
-		return null_arg("wsb_setup_status", "out_json");
+		return wsb__error_null("wsb_setup_status", "out_json");
 	*out_json = NULL;
 	rc = check_setup(&copy, &state_dir, opts, "wsb_setup_status");
 	if (rc < 0)

@@ -235,20 +235,19 @@ int wsb_policy_check_path(int *out_allowed, int *out_rule, char **out_reason,
 	if (out_reason)
 		*out_reason = NULL;
 	if (out_allowed == NULL)
-		return wsb__error(WSB_EINVAL, "%s: out_allowed is NULL", fn);
+		return wsb__error_null(fn, "out_allowed");
 	if (policy == NULL)
-		return wsb__error(WSB_EINVAL, "%s: policy is NULL", fn);
+		return wsb__error_null(fn, "policy");
 	if (path == NULL)
-		return wsb__error(WSB_EINVAL, "%s: path is NULL", fn);
+		return wsb__error_null(fn, "path");
 	if (access != WSB_ACCESS_READ && access != WSB_ACCESS_WRITE)
 		return wsb__error(WSB_EINVAL, "%s: unknown access %d (WSB_ACCESS_READ or "
 			"WSB_ACCESS_WRITE)", fn, access);
 	rc = wsb__utf8_check_arg(path, wsb__policy_path_max(policy), "path");
+	if (rc == WSB_OK)
+		rc = normalize_for_check(&norm, policy, path);
 	if (rc < 0)
-		return rc;
-	rc = normalize_for_check(&norm, policy, path);
-	if (rc < 0)
-		return rc;
+		return wsb__error_prefix(rc, fn);
 	memset(&v, 0, sizeof(v));
 	rc = check(&v, policy, norm, access);
 	wsb__free(norm);

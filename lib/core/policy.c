@@ -15,18 +15,18 @@
 	WSB_POLICY_REFUSE_WORLD_WRITABLE | WSB_POLICY_PRIVATE_DESKTOP | WSB_POLICY_NO_TEMP_WRITE)
 #define KNOWN_PROTECTIONS ((unsigned int)WSB_PROT_PRIVATE_DESKTOP * 2u - 1u)
 
-static int null_arg(const char *fn, const char *arg)
+int wsb__error_null(const char *fn, const char *arg)
 {
 	return wsb__error(WSB_EINVAL, "%s: %s is NULL", fn, arg);
 }
 
-/* Put the function name in front of a message another module wrote. */
-static int prefix_error(int rc, const char *fn)
+int wsb__error_prefix(int rc, const char *fn)
 {
 	char msg[512];
 
 	if (rc == WSB_ENOMEM)
 		return rc;
+	/* Copy first: the message lives in the buffer the new error reuses. */
 	snprintf(msg, sizeof(msg), "%s", wsb_error_message(NULL));
 	return wsb__error_os(rc, wsb_error_os(NULL), "%s: %s", fn, msg);
 }
@@ -48,7 +48,7 @@ int wsb_policy_create(wsb_policy **out, int mode)
 	wsb_policy *p;
 
 	if (out == NULL)
-		return null_arg("wsb_policy_create", "out");
+		return wsb__error_null("wsb_policy_create", "out");
 	*out = NULL;
 	if (mode < WSB_MODE_READ_ONLY || mode > WSB_MODE_FULL_ACCESS)
 		return wsb__error(WSB_EINVAL, "wsb_policy_create: unknown mode %d", mode);
@@ -84,7 +84,7 @@ void wsb_policy_free(wsb_policy *policy)
 int wsb_policy_set_mode(wsb_policy *policy, int mode)
 {
 	if (policy == NULL)
-		return null_arg("wsb_policy_set_mode", "policy");
+		return wsb__error_null("wsb_policy_set_mode", "policy");
 	if (mode < WSB_MODE_READ_ONLY || mode > WSB_MODE_FULL_ACCESS)
 		return wsb__error(WSB_EINVAL, "wsb_policy_set_mode: unknown mode %d", mode);
 	policy->mode = mode;
@@ -94,7 +94,7 @@ int wsb_policy_set_mode(wsb_policy *policy, int mode)
 int wsb_policy_mode(const wsb_policy *policy)
 {
 	if (policy == NULL)
-		return null_arg("wsb_policy_mode", "policy");
+		return wsb__error_null("wsb_policy_mode", "policy");
 	return policy->mode;
 }
 
@@ -108,15 +108,15 @@ static int add_path(wsb_policy *policy, wsb__strvec *list, const char *path,
 	int rc;
 
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	if (path == NULL)
-		return null_arg(fn, "path");
+		return wsb__error_null(fn, "path");
 	rc = wsb__utf8_check_arg(path, wsb__policy_path_max(policy), "path");
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	rc = wsb__path_normalize(&norm, path, policy->flavor, 0);
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	for (i = 0; i < list->count; i++) {
 		if (wsb__path_cmp(list->items[i], norm, policy->flavor) == 0) {
 			rc = wsb__error(WSB_EEXIST, "%s: '%s' is already a %s (as '%s')", fn, path,
@@ -157,12 +157,12 @@ int wsb_policy_protect_name(wsb_policy *policy, const char *name)
 	int rc;
 
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	if (name == NULL)
-		return null_arg(fn, "name");
+		return wsb__error_null(fn, "name");
 	rc = wsb__utf8_check_arg(name, WSB__NAME_MAX, "name");
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	len = strlen(name);
 	if (!wsb__path_valid_name(name, policy->flavor))
 		return wsb__error(WSB_EINVAL, "%s: '%s' is not a single file or directory name "
@@ -183,7 +183,7 @@ int wsb_policy_protect_name(wsb_policy *policy, const char *name)
 int wsb_policy_set_network(wsb_policy *policy, int network)
 {
 	if (policy == NULL)
-		return null_arg("wsb_policy_set_network", "policy");
+		return wsb__error_null("wsb_policy_set_network", "policy");
 	if (network != WSB_NETWORK_OFF && network != WSB_NETWORK_ON)
 		return wsb__error(WSB_EINVAL, "wsb_policy_set_network: unknown network setting %d", network);
 	policy->network = network;
@@ -221,7 +221,7 @@ int wsb_policy_set_limit(wsb_policy *policy, int limit, wsb_u64 value)
 	wsb_u64 min, max;
 
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	if (!limit_range(limit, &min, &max))
 		return wsb__error(WSB_EINVAL, "%s: unknown limit %d", fn, limit);
 	if (value != 0 && (value < min || value > max))
@@ -237,9 +237,9 @@ int wsb_policy_limit(wsb_u64 *out, const wsb_policy *policy, int limit)
 	wsb_u64 min, max;
 
 	if (out == NULL)
-		return null_arg("wsb_policy_limit", "out");
+		return wsb__error_null("wsb_policy_limit", "out");
 	if (policy == NULL)
-		return null_arg("wsb_policy_limit", "policy");
+		return wsb__error_null("wsb_policy_limit", "policy");
 	if (!limit_range(limit, &min, &max))
 		return wsb__error(WSB_EINVAL, "wsb_policy_limit: unknown limit %d", limit);
 	*out = policy->limits[limit];
@@ -249,7 +249,7 @@ int wsb_policy_limit(wsb_u64 *out, const wsb_policy *policy, int limit)
 int wsb_policy_env_mode(wsb_policy *policy, int mode)
 {
 	if (policy == NULL)
-		return null_arg("wsb_policy_env_mode", "policy");
+		return wsb__error_null("wsb_policy_env_mode", "policy");
 	if (mode != WSB_ENV_INHERIT && mode != WSB_ENV_CLEAR)
 		return wsb__error(WSB_EINVAL, "wsb_policy_env_mode: unknown environment mode %d", mode);
 	policy->env_mode = mode;
@@ -261,10 +261,10 @@ static int check_env_name(const wsb_policy *policy, const char *name, const char
 	int rc;
 
 	if (name == NULL)
-		return null_arg(fn, "name");
+		return wsb__error_null(fn, "name");
 	rc = wsb__utf8_check_arg(name, WSB__ENV_MAX, "name");
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	if (!wsb__env_valid_name(name, policy->flavor == WSB__PATH_WIN))
 		return wsb__error(WSB_EINVAL, "%s: '%s' is not a valid environment variable name "
 			"(empty, or '=' after the first character)", fn, name);
@@ -314,15 +314,15 @@ int wsb_policy_env_set(wsb_policy *policy, const char *name, const char *value)
 	int rc;
 
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	rc = check_env_name(policy, name, fn);
 	if (rc < 0)
 		return rc;
 	if (value == NULL)
-		return null_arg(fn, "value");
+		return wsb__error_null(fn, "value");
 	rc = wsb__utf8_check_arg(value, WSB__ENV_MAX, "value");
 	if (rc < 0)
-		return prefix_error(rc, fn);
+		return wsb__error_prefix(rc, fn);
 	if (strlen(name) + 1 + strlen(value) > WSB__ENV_MAX)
 		return wsb__error(WSB_ETOOLONG, "%s: '%s=...' is longer than %d bytes", fn, name,
 			WSB__ENV_MAX);
@@ -335,7 +335,7 @@ int wsb_policy_env_unset(wsb_policy *policy, const char *name)
 	int rc;
 
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	rc = check_env_name(policy, name, fn);
 	if (rc < 0)
 		return rc;
@@ -347,7 +347,7 @@ int wsb_policy_set_flags(wsb_policy *policy, unsigned int flags)
 	static const char fn[] = "wsb_policy_set_flags";
 
 	if (policy == NULL)
-		return null_arg(fn, "policy");
+		return wsb__error_null(fn, "policy");
 	if (flags & ~(unsigned int)KNOWN_FLAGS)
 		return wsb__error(WSB_EINVAL, "%s: unknown flag bits 0x%x", fn,
 			flags & ~(unsigned int)KNOWN_FLAGS);
@@ -361,7 +361,7 @@ int wsb_policy_set_flags(wsb_policy *policy, unsigned int flags)
 int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protections)
 {
 	if (policy == NULL)
-		return null_arg("wsb_policy_allow_missing", "policy");
+		return wsb__error_null("wsb_policy_allow_missing", "policy");
 	if (protections & ~KNOWN_PROTECTIONS)
 		return wsb__error(WSB_EINVAL, "wsb_policy_allow_missing: unknown protection bits 0x%x",
 			protections & ~KNOWN_PROTECTIONS);
@@ -378,18 +378,19 @@ int wsb_policy_validate(const wsb_policy *policy)
 	size_t r, i;
 
 	if (policy == NULL)
-		return null_arg("wsb_policy_validate", "policy");
+		return wsb__error_null("wsb_policy_validate", "policy");
 	for (r = 0; r < policy->write_roots.count; r++) {
 		const char *root = policy->write_roots.items[r];
 
 		for (i = 0; i < policy->protect_paths.count; i++)
 			if (wsb__path_within(root, policy->protect_paths.items[i], policy->flavor))
-				return wsb__error(WSB_ECONFLICT, "writable root '%s' lies inside "
-					"protected path '%s'", root, policy->protect_paths.items[i]);
+				return wsb__error(WSB_ECONFLICT, "wsb_policy_validate: writable root "
+					"'%s' lies inside protected path '%s'", root,
+					policy->protect_paths.items[i]);
 		for (i = 0; i < policy->deny_read.count; i++)
 			if (wsb__path_within(root, policy->deny_read.items[i], policy->flavor))
-				return wsb__error(WSB_ECONFLICT, "writable root '%s' lies inside "
-					"deny-read path '%s'", root, policy->deny_read.items[i]);
+				return wsb__error(WSB_ECONFLICT, "wsb_policy_validate: writable root "
+					"'%s' lies inside deny-read path '%s'", root, policy->deny_read.items[i]);
 	}
 	return WSB_OK;
 }
@@ -423,7 +424,7 @@ unsigned int wsb__policy_required_protections(const struct wsb_policy *policy)
 int wsb__policy_set_flavor(struct wsb_policy *policy, int flavor)
 {
 	if (policy == NULL)
-		return null_arg("wsb__policy_set_flavor", "policy");
+		return wsb__error_null("wsb__policy_set_flavor", "policy");
 	if (flavor != WSB__PATH_POSIX && flavor != WSB__PATH_WIN)
 		return wsb__error(WSB_EINVAL, "wsb__policy_set_flavor: unknown path flavor %d", flavor);
 	if (policy->write_roots.count || policy->protect_paths.count || policy->deny_read.count ||

@@ -49,6 +49,13 @@ struct wsb_policy {
 #define WSB__NAME_MAX 255
 #define WSB__ENV_MAX 32767
 
+/* Error helpers for the public entry points in lib/core (policy.c,
+ * check.c, api.c): "<fn>: <arg> is NULL" as WSB_EINVAL, and putting the
+ * function name in front of the message another module recorded (keeping
+ * its code and OS error; WSB_ENOMEM is passed through untouched). */
+int wsb__error_null(const char *fn, const char *arg);
+int wsb__error_prefix(int rc, const char *fn);
+
 /* Longest path accepted in the policy's flavor. */
 size_t wsb__policy_path_max(const struct wsb_policy *policy);
 
