@@ -336,7 +336,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 			wsb_u64 now = mono_ms();
 			if (now >= deadline)
 				end(c->status_w, WSB__LX_END_TIMEOUT, 0);
-			timeout = (int)(deadline - now);
+			timeout = deadline - now > 0x7fffffff ? 0x7fffffff : (int)(deadline - now);
 		}
 		p[0].fd = sfd;
 		p[0].events = POLLIN;
