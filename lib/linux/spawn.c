@@ -313,8 +313,6 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	if (s->timeout_ms)
-		deadline = mono_ms() + s->timeout_ms;
 	/* vfork: the command borrows init's memory until it execs, so no page
 	 * tables are copied; it only makes system calls before execve. */
 	cmd = vfork();
@@ -322,6 +320,8 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_FORK, errno, -1);
 	if (cmd == 0)
 		run_command(c);
+	if (s->timeout_ms)
+		deadline = mono_ms() + s->timeout_ms;
 	/* Init keeps only its status pipe. */
 	if (c->status_w > 0)
 		syscall(__NR_close_range, 0u, (unsigned)c->status_w - 1, 0u);
