@@ -213,9 +213,18 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		for (i = 0; i < policy->write_roots.count; i++) {
 			const char *root = policy->write_roots.items[i];
 			struct stat st;
-			if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+			if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				/* A dry run says so; a spawn refuses. */
+				if (plan) {
+					if ((rc = WSB__LX_NOTE(plan,
+							"writable root is not an existing directory: %s (a spawn fails with WSB_EPATH)",
+							root)) < 0)
+						return rc;
+					continue;
+				}
 				return wsb__error_os(WSB_EPATH, errno,
 					"writable root is not an existing directory: %s", root);
+			}
 			if ((rc = rule(l, plan, root, ~0ull, "writable root")) < 0)
 				return rc;
 		}

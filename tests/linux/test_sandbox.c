@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,6 +166,8 @@ static int helper(int argc, char **argv)
 		/* success = the descriptor is not there */
 		return fcntl(fd, F_GETFD) < 0 && errno == EBADF ? 0 : 1;
 	}
+	if (!strcmp(op, "umount") && argc == 2)  /* success = refused */
+		return umount2(argv[1], MNT_DETACH) < 0 && errno == EPERM ? 0 : 1;
 	if (!strcmp(op, "unshare"))  /* success = refused */
 		return unshare(CLONE_NEWUSER) < 0 && errno == EPERM ? 0 : 1;
 	if (!strcmp(op, "io_uring"))
@@ -414,6 +417,7 @@ static int sc_git(const char *base)
 	CHECK(sb(pol, "write", path_of(base, "root/.git/hooks-new"), NULL) == 1);
 	CHECK(sb(pol, "write", path_of(base, "root/sub/.git/HEAD"), NULL) == 1);
 	CHECK(sb(pol, "rename", path_of(base, "root/.git"), path_of(base, "root/moved")) == 1);
+	CHECK(sb(pol, "umount", path_of(base, "root/.git"), NULL) == 0);   /* cannot undo it */
 	CHECK(sb(pol, "write", path_of(base, "root/ok.txt"), NULL) == 0);
 	CHECK(file_size(path_of(base, "root/.git/config")) == 4);
 	CHECK(!exists(path_of(base, "root/.git/hooks-new")));
@@ -826,6 +830,7 @@ static int sc_plan(const char *base)
 {
 	wsb_policy *pol = workspace(base);
 	wsb_plan *plan = NULL;
+	wsb_process *p = NULL;
 	char *json = NULL;
 	CHECK(pol);
 	CHECK(mkdir(path_of(base, "root/.git"), 0755) == 0);
@@ -841,6 +846,14 @@ static int sc_plan(const char *base)
 	CHECK(wsb_plan_protections(plan) & WSB_PROT_FS_WRITE);
 	wsb_free(json);
 	wsb_plan_free(plan);
+	/* a root that does not exist: the dry run notes it, a spawn refuses */
+	CHECK(wsb_policy_allow_write(pol, path_of(base, "missing")) == WSB_OK);
+	CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+	CHECK(wsb_plan_to_json(&json, plan) == WSB_OK);
+	CHECK(strstr(json, "not an existing directory"));
+	wsb_free(json);
+	wsb_plan_free(plan);
+	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_EPATH);
 	wsb_policy_free(pol);
 	return 0;
 }
