@@ -176,6 +176,13 @@ static int helper(int argc, char **argv)
 		char c = 'x';
 		return ioctl(0, TIOCSTI, &c) < 0 && errno == EPERM ? 0 : 1;
 	}
+	if (!strcmp(op, "exit") && argc == 2)
+		return atoi(argv[1]);
+	if (!strcmp(op, "raise") && argc == 2) {
+		kill(getpid(), atoi(argv[1]));
+		sleep_ms(1000);
+		return 0;
+	}
 	if (!strcmp(op, "spin")) {
 		volatile unsigned long n = 0;
 		for (;;)
@@ -785,6 +792,32 @@ static int sc_exec_errors(const char *base)
 	return 0;
 }
 
+static int sc_exit_kinds(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *argv[] = { "wsb-helper-alias", "--helper", "exit", "0", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	CHECK(pol);
+	CHECK(sb_run(&p, pol, "exit", "3", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 3);
+	CHECK(wsb_process_limit(p) == WSB_LIMIT_NONE);
+	wsb_process_free(p);
+	CHECK(sb_run(&p, pol, "raise", "15", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_SIGNAL && wsb_process_exit_code(p) == 15);
+	wsb_process_free(p);
+	/* argv[0] is looked up on the PATH of the command's environment */
+	CHECK(mkdir(path_of(base, "bin"), 0755) == 0);
+	CHECK(symlink(helper_path, path_of(base, "bin/wsb-helper-alias")) == 0);
+	CHECK(wsb_policy_env_set(pol, "PATH", path_of(base, "bin")) == WSB_OK);
+	o.argv = argv;
+	CHECK(wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fail_closed(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -884,6 +917,7 @@ SCENARIO(cpu_limit)
 SCENARIO(inherited_fd)
 SCENARIO(syscall_filter)
 SCENARIO(exec_errors)
+SCENARIO(exit_kinds)
 SCENARIO(fail_closed)
 SCENARIO(output_cap)
 SCENARIO(plan)
@@ -895,7 +929,7 @@ int main(int argc, char **argv)
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
-		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(fail_closed),
+		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
 	ssize_t n;
