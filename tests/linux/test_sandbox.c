@@ -818,6 +818,43 @@ static int sc_exit_kinds(const char *base)
 	return 0;
 }
 
+static void reap_everything(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+/* A caller whose SIGCHLD handler reaps every child (as some event loops
+ * do) still gets the command's status, and kill/free do not hang. */
+static int sc_caller_reaps_children(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *argv[] = { helper_path, "--helper", "sleep", "10000", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	struct sigaction sa;
+	CHECK(pol);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = reap_everything;
+	sa.sa_flags = SA_RESTART;
+	CHECK(sigaction(SIGCHLD, &sa, NULL) == 0);
+	CHECK(sb_run(&p, pol, "exit", "3", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 3);
+	wsb_process_free(p);
+	o.argv = argv;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
+	CHECK(wsb_process_kill(p) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_KILLED);
+	wsb_process_free(p);
+	signal(SIGCHLD, SIG_DFL);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fail_closed(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -918,6 +955,7 @@ SCENARIO(inherited_fd)
 SCENARIO(syscall_filter)
 SCENARIO(exec_errors)
 SCENARIO(exit_kinds)
+SCENARIO(caller_reaps_children)
 SCENARIO(fail_closed)
 SCENARIO(output_cap)
 SCENARIO(plan)
@@ -929,7 +967,8 @@ int main(int argc, char **argv)
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
-		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(fail_closed),
+		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children),
+		BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
 	ssize_t n;
