@@ -107,7 +107,6 @@ typedef struct wsb__lx_rlimit {
 typedef struct wsb__lx_cgroup {
 	char *dirs[2];       /* created cgroup directories (v2: one; v1: memory, pids) */
 	int dir_count;
-	int version;         /* 0 none, 1 or 2 */
 	char *mem_dir;       /* the directory holding the memory controller, or NULL */
 	int mem_is_v2;
 } wsb__lx_cgroup;
