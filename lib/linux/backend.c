@@ -317,11 +317,10 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 			"wsb_policy_allow_missing() can accept running without it",
 			prot_label(bit), bit == WSB_PROT_LIMIT_MEMORY ?
 			" (no writable cgroup with the memory controller; an rlimit bounds each process only)" :
-			bit == WSB_PROT_FS_WRITE ? " (no Landlock in this kernel)" : "");
+			bit == WSB_PROT_FS_WRITE ? " (no Landlock in this kernel)" :
+			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network namespace)" : "");
 		goto out;
 	}
-	if (!(s->missing & WSB_PROT_FS_WRITE) && !s->landlock.abi && policy->mode != WSB_MODE_FULL_ACCESS)
-		s->protections &= ~WSB_PROT_FS_WRITE;
 
 	if (opts->cwd) {
 		e.cwd = wsb__strdup(opts->cwd);
