@@ -872,6 +872,7 @@ static int sc_fail_closed(const char *base)
 	wsb_process_free(p);
 	wsb__lx_fake_missing = WSB__LX_FAKE_NO_USERNS;
 	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_EUNAVAIL);
+	CHECK(strstr(wsb_error_message(NULL), "user namespaces") != NULL);
 	wsb__lx_fake_missing = 0;
 	wsb_policy_free(pol);
 	return 0;
