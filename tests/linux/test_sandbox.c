@@ -873,6 +873,19 @@ static int sc_fail_closed(const char *base)
 	wsb__lx_fake_missing = WSB__LX_FAKE_NO_USERNS;
 	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_EUNAVAIL);
 	CHECK(strstr(wsb_error_message(NULL), "user namespaces") != NULL);
+	/* accepting what needs namespaces runs with Landlock and seccomp only */
+	CHECK(wsb_policy_allow_missing(pol, WSB_PROT_PROCESS_TREE | WSB_PROT_NETWORK |
+		WSB_PROT_FS_PROTECTED) == WSB_OK);
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_USERNS;
+	CHECK(sb_run(&p, pol, "write", path_of(base, "root/x"), NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	CHECK((wsb_process_protections(p) & (WSB_PROT_PROCESS_TREE | WSB_PROT_NETWORK |
+		WSB_PROT_FS_PROTECTED)) == 0);
+	CHECK(wsb_process_protections(p) & WSB_PROT_FS_WRITE);
+	wsb_process_free(p);
+	CHECK(sb_run(&p, pol, "write", path_of(base, "outside"), NULL) == WSB_OK);
+	CHECK(wsb_process_exit_code(p) == 1);
+	wsb_process_free(p);
 	wsb__lx_fake_missing = 0;
 	wsb_policy_free(pol);
 	return 0;
