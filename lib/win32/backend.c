@@ -46,7 +46,7 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 	int rc;
 
 	*out = NULL;
-	if ((rc = wsb__w32_decide(&d, policy, identity, 1)) != WSB_OK)
+	if ((rc = wsb__w32_decide(&d, policy, identity, 1, NULL)) != WSB_OK)
 		return rc;
 	if ((rc = wsb__plan_new(&plan, "win32-restricted", policy)) == WSB_OK &&
 			(rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK) {

@@ -178,12 +178,6 @@ static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy,
 }
 
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, int run_audit)
-{
-	return wsb__w32_decide_at(out, policy, identity, run_audit, NULL);
-}
-
-int wsb__w32_decide_at(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd)
 {
 	wsb__w32_decision *d;

@@ -399,7 +399,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	 * directory inside a writable root is protected on the first spawn. */
 	if ((rc = wsb__w32_mkdirs(identity->state_dir)) != WSB_OK)
 		return rc;
-	if ((rc = wsb__w32_decide_at(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
+	if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
 		return rc;
 	if (d->missing & ~policy->allow_missing) {
 		unsigned int m = d->missing & ~policy->allow_missing;

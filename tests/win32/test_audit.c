@@ -138,10 +138,10 @@ static void refuse_fails_with_world_writable_and_deny_plans_a_deny_ace(void **s)
 	assert_int_equal(wsb_identity_create(&id, &io), WSB_OK);
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\root"), WSB_OK);
 	assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_REFUSE_WORLD_WRITABLE | WSB_POLICY_NO_TEMP_WRITE), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, id, 1), WSB_EWORLDWRITABLE);
+	assert_int_equal(wsb__w32_decide(&d, policy, id, 1, NULL), WSB_EWORLDWRITABLE);
 	assert_non_null(strstr(wsb_error_message(NULL), "C:\\ww"));
 	assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_NO_TEMP_WRITE), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, id, 1), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, id, 1, NULL), WSB_OK);
 	for (i = 0; i < d->ace_count; i++)
 		if (strcmp(d->aces[i].path, "C:\\ww") == 0 && strcmp(d->aces[i].role, "world_writable") == 0 &&
 				strncmp(d->aces[i].sddl, "(D;OICI;0xd0156;;;S-1-5-21-", 27) == 0)

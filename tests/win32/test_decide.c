@@ -58,7 +58,7 @@ static void a_git_directory_in_any_case_is_protected(void **s)
 	fakefs_add("C:\\w", 1, NULL, 0);
 	fakefs_add("C:\\w\\.GiT", 1, NULL, 0);
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	a = find(d, "C:\\w\\.git", "protected");
 	assert_non_null(a);
 	assert_memory_equal(a->sddl, "(D;OICI;0xd0156;;;S-1-5-21-", 27);
@@ -84,7 +84,7 @@ static void the_gitdir_of_a_git_file_is_protected(void **s)
 	fakefs_add(root, 1, NULL, 0);
 	fakefs_add(gitdir, 1, NULL, 0);
 	assert_int_equal(wsb_policy_allow_write(policy, root), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	assert_non_null(find(d, gitdir, "protected"));
 	wsb__w32_decision_free(d);
 }
@@ -101,7 +101,7 @@ static void the_state_directory_under_a_root_is_protected(void **s)
 	io.state_dir = "C:\\w\\state";
 	assert_int_equal(wsb_identity_create(&inner, &io), WSB_OK);
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, inner, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, inner, 0, NULL), WSB_OK);
 	assert_non_null(find(d, "C:\\w\\state", "protected"));
 	wsb__w32_decision_free(d);
 	wsb_identity_free(inner);
@@ -113,7 +113,7 @@ static void a_missing_root_is_reported_and_nothing_is_written(void **s)
 
 	(void)s;
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\definitely\\not\\here"), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_ENOENT);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_ENOENT);
 	assert_null(d);
 	assert_non_null(strstr(wsb_error_message(NULL), "C:\\definitely\\not\\here"));
 	assert_int_equal(fakefs_writes, 0);
@@ -132,7 +132,7 @@ static void a_thousand_roots_keep_the_token_bounded(void **s)
 		fakefs_add(path, 1, NULL, 0);
 		assert_int_equal(wsb_policy_allow_write(policy, path), WSB_OK);
 	}
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	assert_int_equal(d->caps.sids.count, 1);
 	assert_int_equal(d->ace_count, 1001); /* 1,000 grants + \\.\NUL */
 	assert_int_equal(wsb__token_create(&token, NULL, &d->caps.sids, 1), WSB_OK);
@@ -149,13 +149,13 @@ static void apply_writes_the_missing_aces_once(void **s)
 	fakefs_add("C:\\w", 1, NULL, 0);
 	fakefs_add("C:\\w\\.git", 1, NULL, 0);
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	assert_int_equal(wsb__w32_apply(d, wsb_identity_state_dir(identity)), WSB_OK);
 	assert_int_equal(fakefs_writes, 3);
 	assert_int_equal(wsb__journal_outstanding(&n, wsb_identity_state_dir(identity)), WSB_OK);
 	assert_int_equal(n, 3);
 	wsb__w32_decision_free(d);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	for (i = 0; i < d->ace_count; i++)
 		assert_true(d->aces[i].present);
 	assert_int_equal(wsb__w32_apply(d, wsb_identity_state_dir(identity)), WSB_OK);
@@ -171,7 +171,7 @@ static void deny_read_paths_are_reported_missing(void **s)
 	fakefs_add("C:\\w", 1, NULL, 0);
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
 	assert_int_equal(wsb_policy_deny_read(policy, "C:\\secret"), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	assert_true(d->missing & WSB_PROT_FS_DENY_READ);
 	assert_true(d->missing & WSB_PROT_NETWORK);
 	assert_false(d->protections & WSB_PROT_NETWORK);

@@ -101,7 +101,7 @@ static int setup(void **s)
 	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_WORKSPACE_WRITE), WSB_OK);
 	assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_NO_TEMP_WRITE), WSB_OK);
 	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
-	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
 	assert_int_equal(wsb__w32_apply(d, wsb_identity_state_dir(identity)), WSB_OK);
 	assert_int_equal(d->caps.sids.count, 1);
 	strcpy(cap, d->caps.sids.items[0]);
