@@ -633,6 +633,32 @@ class WsbRunReal(Workdir):
         self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
 
 
+    def test_json_sigterm_ends_wsb_run_and_the_tree(self):
+        # --json blocks in wsb_run; a caught-and-ignored SIGTERM would leave
+        # wsb-run (and the command) running until the command ends.
+        marker = "32.%d" % os.getpid()
+        p = subprocess.Popen([tool("wsb-run"), "--json", "--", "sh", "-c",
+                              "sleep %s; :" % marker],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1)
+        p.send_signal(signal.SIGTERM)
+        try:
+            status = p.wait(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
+        self.assertEqual(status, -signal.SIGTERM)
+        for _ in range(50):
+            left = subprocess.run(["pgrep", "-f", "sleep " + marker], capture_output=True)
+            if left.stdout == b"":
+                break
+            time.sleep(0.1)
+        self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
+
+
 class Examples(Workdir):
     def test_agent_loop_runs_each_line_and_stops_at_eof(self):
         if CFG.wine:
