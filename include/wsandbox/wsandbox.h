@@ -295,7 +295,7 @@ typedef enum wsb_limit {
 	WSB_LIMIT_NONE = 0,         /**< No limit (used in results: nothing ended the process). */
 	WSB_LIMIT_MEMORY = 1,       /**< Memory of the whole process tree, in bytes. */
 	WSB_LIMIT_PROCESSES = 2,    /**< Number of processes alive at once in the tree. */
-	WSB_LIMIT_CPU_TIME = 3,     /**< CPU time of the tree, in milliseconds. */
+	WSB_LIMIT_CPU_TIME = 3,     /**< CPU time of the tree, in milliseconds (Linux: of each process, rounded up to whole seconds). */
 	WSB_LIMIT_TIMEOUT = 4,      /**< Wall-clock time from spawn, in milliseconds. */
 	WSB_LIMIT_OUTPUT = 5        /**< Captured bytes kept per output stream (more is read and dropped). */
 } wsb_limit;
@@ -558,7 +558,12 @@ typedef enum wsb_rule {
  * Would the policy allow this access to this path, and which rule decides?
  * A lexical check on the normalized path (no file is opened, except a ".git"
  * file under a root, read to find its gitdir). It lets a runtime refuse an
- * edit before running anything; the sandbox itself enforces the same rules.
+ * edit before running anything. The sandbox enforces these rules on what
+ * exists when it starts, within its backend's limits: a protected name or
+ * path, or a deny-read path, created after the spawn, or a protected name
+ * deeper than the backend looks (Linux: 2 directories below a root;
+ * Windows: directly under a root), is denied here but not in the sandbox.
+ * Links are not followed here. docs/policy.md lists every difference.
  *
  * @param out_allowed receives 1 (allowed) or 0 (denied).
  * @param out_rule receives a wsb_rule value; may be NULL.
