@@ -284,7 +284,7 @@ typedef enum wsb_mode {
  */
 typedef enum wsb_network {
 	WSB_NETWORK_OFF = 0, /**< No traffic leaves the sandbox (loopback inside it still works where the backend can). */
-	WSB_NETWORK_ON = 1   /**< The host's network. */
+	WSB_NETWORK_ON = 1   /**< The host's network, and on Linux its UNIX sockets: a service listening on one (a D-Bus bus, an ssh-agent, a container daemon) may act outside the sandbox for the command. */
 } wsb_network;
 
 /**
