@@ -692,7 +692,9 @@ typedef struct wsb_plan wsb_plan;
  * @param policy the policy (validated as by wsb_policy_validate()).
  * @param identity the identity, or NULL for the current user with defaults.
  * @return WSB_OK; WSB_EINVAL; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_ENOTSUP;
- *         WSB_ENOMEM; WSB_EOS.
+ *         WSB_ENOMEM; WSB_EOS; on Windows also WSB_ENOENT (a writable root
+ *         that is not an existing directory; Linux notes it in the plan) and
+ *         WSB_EWORLDWRITABLE (WSB_POLICY_REFUSE_WORLD_WRITABLE).
  * @since 0.1.0
  */
 WSB_API int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity *identity);
@@ -808,9 +810,13 @@ WSB_API int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version
  * @param policy the policy; only read, may be freed afterwards.
  * @param identity the identity, or NULL for the current user with defaults.
  * @param opts what to run; copied.
- * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EUTF8; WSB_EPATH; WSB_ERANGE;
- *         WSB_ENOENT (program not found); WSB_ENOEXEC; WSB_ECONFLICT;
- *         WSB_EUNAVAIL; WSB_ENOTSUP; WSB_EOS; WSB_ENOMEM.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EUTF8; WSB_EPATH (on Linux
+ *         also a writable root that is not an existing directory);
+ *         WSB_ETOOLONG (an argument, or the Windows command line); WSB_ERANGE;
+ *         WSB_ENOENT (program not found; on Windows also a missing writable
+ *         root); WSB_ENOEXEC; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_EWORLDWRITABLE
+ *         (WSB_POLICY_REFUSE_WORLD_WRITABLE); WSB_EJOURNAL; WSB_EACCES;
+ *         WSB_ENOTSUP; WSB_EOS; WSB_ENOMEM.
  * @since 0.1.0
  */
 WSB_API int wsb_spawn(wsb_process **out, const wsb_policy *policy,
@@ -1038,8 +1044,8 @@ WSB_API int wsb_audit_options_init(wsb_audit_options *opts, unsigned int version
  *        budget ran out; free with wsb_free().
  * @param policy the policy whose roots are excluded from the findings.
  * @param opts options, or NULL for defaults.
- * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ECONFLICT;
- *         WSB_ENOTSUP on non-Windows hosts.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ETOOLONG;
+ *         WSB_ECONFLICT; WSB_ENOMEM; WSB_EOS; WSB_ENOTSUP on non-Windows hosts.
  * @since 0.1.0
  */
 WSB_API int wsb_audit_world_writable(char **out_json, const wsb_policy *policy,
