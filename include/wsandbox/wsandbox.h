@@ -827,8 +827,8 @@ WSB_API int wsb_spawn(wsb_process **out, const wsb_policy *policy,
  *
  * stdout and stderr are piped and read concurrently (never deadlocks on large
  * output); each keeps at most the policy's WSB_LIMIT_OUTPUT bytes and the rest
- * is read and dropped. The modes in opts for stdout/stderr are ignored.
- * stdin receives stdin_data and is then closed (or is the null device when
+ * is read and dropped. The three stdio modes in opts are replaced (but must
+ * still be wsb_stdio values). stdin receives stdin_data and is then closed (or is the null device when
  * stdin_data is NULL).
  *
  * @param out receives the finished process: query it with the
