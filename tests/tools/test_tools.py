@@ -269,6 +269,16 @@ class WsbRunCheckPath(Workdir):
         self.assertEqual(out["allowed"], r.returncode == 0)
         return out
 
+    def test_json_stays_valid_for_a_path_that_is_not_utf8(self):
+        # The library refuses the path (WSB_EUTF8); the JSON error object
+        # that echoes it must still parse, with U+FFFD for the bad byte.
+        r = run("wsb-run", "--json", "--check-path", os.fsencode(self.ws) + b"/x\xff\xe2\x82",
+                binary=True)
+        self.assertExit(r, 125)
+        out = json.loads(r.stdout)
+        self.assertTrue(out["path"].endswith("/x\ufffd\ufffd\ufffd"), out["path"])
+        self.assertEqual(out["error"]["name"], "WSB_EUTF8")
+
     def test_write_inside_root_is_allowed(self):
         r = run("wsb-run", "--write", self.ws, "--check-path", self.ws + "/src/a.c")
         if r.returncode == 125 and CFG.backend == "stub":
