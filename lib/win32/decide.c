@@ -149,12 +149,19 @@ static int add_temp_root(wsb__w32_decision *d)
 
 static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy, const char *cwd)
 {
-	int exhausted = 0, rc;
+	wsb__audit found;
+	int rc;
 	size_t i, j;
 
-	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, cwd, 0, 0);
-	if (rc != WSB_OK)
+	if ((rc = wsb__audit_find(&found, policy, cwd, 0, 0)) != WSB_OK)
 		return rc;
+	/* Folders only non-restricting groups may write are no hole: noted in
+	 * the plan, never denied (the user often cannot re-ACL them: C:\). */
+	d->world_writable = found.holes;
+	d->group_writable = found.groups_only;
+	memset(&found.holes, 0, sizeof(found.holes));
+	memset(&found.groups_only, 0, sizeof(found.groups_only));
+	wsb__audit_dispose(&found);
 	if (d->world_writable.count == 0)
 		return WSB_OK;
 	if (policy->flags & WSB_POLICY_REFUSE_WORLD_WRITABLE)
@@ -292,6 +299,7 @@ void wsb__w32_decision_free(wsb__w32_decision *d)
 	wsb__caps_dispose(&d->caps);
 	wsb__strvec_dispose(&d->env_extra);
 	wsb__strvec_dispose(&d->world_writable);
+	wsb__strvec_dispose(&d->group_writable);
 	wsb__free(d);
 }
 
