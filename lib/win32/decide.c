@@ -189,7 +189,7 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 {
 	wsb__w32_decision *d;
 	size_t i;
-	int rc = WSB_OK;
+	int rc = WSB_OK, state_absent = 0;
 
 	*out = NULL;
 	d = wsb__calloc(1, sizeof(*d));
@@ -254,11 +254,13 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		if (rc == 1 && (rc = protect(d, policy->protect_paths.items[i], is_dir)) != WSB_OK)
 			goto fail;
 	}
-	/* The library's own state is never writable by the sandbox (spawn
-	 * creates the directory before deciding, so it exists by then). */
+	/* The library's own state is never writable by the sandbox. decide
+	 * only reads: a state directory that does not exist yet (a dry run
+	 * before any spawn) needs its ACE, which apply adds after creating it. */
 	if ((rc = wsb__w32_stat(NULL, identity->state_dir)) < 0)
 		goto fail;
-	if (rc == 1 && (rc = protect(d, identity->state_dir, 1)) != WSB_OK)
+	state_absent = rc == 0;
+	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
 		goto fail;
 	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
 		if ((rc = world_writable(d, policy, audit_cwd)) != WSB_OK)
@@ -273,6 +275,8 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	for (i = 0; i < d->ace_count; i++) {
 		if (strcmp(d->aces[i].role, "protected") == 0)
 			d->protections |= WSB_PROT_FS_PROTECTED;
+		if (state_absent && wsb__path_cmp(d->aces[i].path, identity->state_dir, WSB__PATH_WIN) == 0)
+			continue; /* no DACL to read: missing */
 		if ((rc = wsb__acl_has(&d->aces[i].present, d->aces[i].path, d->aces[i].sddl)) != WSB_OK)
 			goto fail;
 	}

@@ -107,6 +107,41 @@ static void the_state_directory_under_a_root_is_protected(void **s)
 	wsb_identity_free(inner);
 }
 
+/* A dry run before the first spawn: the state directory does not exist yet.
+ * decide reads only, so it must neither need it nor create it, and still
+ * plan its deny ACE (apply creates the directory first). Real files (Wine). */
+static void a_missing_state_directory_is_planned_not_read_nor_created(void **s)
+{
+	char root[600], state[700];
+	wsb__w32_decision *d = NULL;
+	wsb_identity *inner = NULL;
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+	const wsb__w32_ace *a;
+	int is_dir = 0;
+
+	(void)s;
+	wsb__os_reset();
+	strcpy(root, fakefs_temp_dir("fresh"));
+	snprintf(state, sizeof(state), "%s\\AppData\\wsandbox", root);
+	io.state_dir = state;
+	assert_int_equal(wsb_identity_create(&inner, &io), WSB_OK);
+	assert_int_equal(wsb_policy_allow_write(policy, root), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, inner, 1, NULL), WSB_OK);
+	a = find(d, state, "protected");
+	assert_non_null(a);
+	assert_false(a->present);
+	wsb__w32_decision_free(d);
+	assert_int_equal(wsb_plan_create(&plan, policy, inner), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "AppData\\\\wsandbox\",\"sddl\":\"(D;OICI;0xd0156;;;S-1-5-21-"));
+	assert_int_equal(wsb__w32_stat(&is_dir, state), 0);
+	wsb_free(json);
+	wsb_plan_free(plan);
+	wsb_identity_free(inner);
+}
+
 static void a_missing_root_is_reported_and_nothing_is_written(void **s)
 {
 	wsb__w32_decision *d = NULL;
@@ -184,6 +219,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_git_directory_in_any_case_is_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_gitdir_of_a_git_file_is_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_state_directory_under_a_root_is_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_state_directory_is_planned_not_read_nor_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_root_is_reported_and_nothing_is_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_thousand_roots_keep_the_token_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_writes_the_missing_aces_once, setup, teardown),
