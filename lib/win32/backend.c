@@ -155,9 +155,15 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
 	if (rc == WSB_OK && policy->deny_read.count > 0)
 		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
-	if (rc == WSB_OK && d->write_restricted)
-		rc = wsb__plan_note(plan, "protected names are looked up directly under each writable root; "
-			"deeper ones (nested repositories) are not protected by ACEs");
+	if (rc == WSB_OK && d->write_restricted && !d->scan_truncated)
+		rc = wsb__plan_note(plan, "protected names are looked up under each writable root down to "
+			"%d levels (%lu folders listed); deeper ones are not protected by ACEs",
+			WSB__SCAN_MAX_DEPTH, d->scan_dirs);
+	if (rc == WSB_OK && d->scan_truncated)
+		rc = wsb__plan_note(plan, "the protected-name scan stopped at its budget after %lu folders and "
+			"%lu names (at most %d folders, %d names, %d levels): protected names below the top level "
+			"of a root it did not reach are not protected by ACEs", d->scan_dirs, d->scan_entries,
+			WSB__SCAN_MAX_DIRS, WSB__SCAN_MAX_ENTRIES, WSB__SCAN_MAX_DEPTH);
 	if (rc == WSB_OK && d->group_writable.count > 0)
 		rc = wsb__plan_note(plan, "%lu folder%s only Users, Authenticated Users or INTERACTIVE may "
 			"write (first: %s): not writable by the write-restricted token, left as they are",

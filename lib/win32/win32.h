@@ -181,6 +181,14 @@ typedef struct wsb__w32_ace {
 	int added;          /* written by this run's apply */
 } wsb__w32_ace;
 
+/* Budget of decide's protected-name scan below the writable roots: as on
+ * Linux (lib/linux/mounts.c) folders are listed down to depth 3 (names
+ * found at root\a\b\NAME) and at most 1,024 of them for all roots; here
+ * also at most 100,000 names, since every name listed costs time. */
+#define WSB__SCAN_MAX_DEPTH 3
+#define WSB__SCAN_MAX_DIRS 1024
+#define WSB__SCAN_MAX_ENTRIES 100000
+
 typedef struct wsb__w32_decision {
 	wsb__strvec roots;         /* writable roots, temp included */
 	wsb__caps caps;
@@ -190,6 +198,9 @@ typedef struct wsb__w32_decision {
 	wsb__strvec env_extra;     /* advisory "NAME=VALUE" */
 	wsb__strvec world_writable;  /* audit holes: denied or refused */
 	wsb__strvec group_writable;  /* writable by non-restricting groups only: noted */
+	unsigned long scan_dirs;     /* folders listed by the protected-name scan */
+	unsigned long scan_entries;  /* names it saw */
+	int scan_truncated;          /* it stopped at its budget */
 	int write_restricted;
 	unsigned int protections;
 	unsigned int missing;
