@@ -561,8 +561,8 @@ typedef enum wsb_rule {
  * edit before running anything. The sandbox enforces these rules on what
  * exists when it starts, within its backend's limits: a protected name or
  * path, or a deny-read path, created after the spawn, or a protected name
- * deeper than the backend looks (Linux: 2 directories below a root;
- * Windows: directly under a root), is denied here but not in the sandbox.
+ * deeper than the backends look (2 directories below a root, within a
+ * budget), is denied here but not in the sandbox.
  * Links are not followed here. docs/policy.md lists every difference.
  *
  * @param out_allowed receives 1 (allowed) or 0 (denied).
