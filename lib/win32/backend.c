@@ -153,6 +153,10 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
 			"package managers are told to stay offline; a program that ignores them reaches the "
 			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
+	if (rc == WSB_OK && d->temp_dir)
+		rc = wsb__plan_note(plan, "TEMP and TMP point at the sandbox's own folder %s%s; the caller's "
+			"%%TEMP%% is not writable by the sandbox", d->temp_dir,
+			d->temp_absent ? " (created on the first spawn)" : "");
 	if (rc == WSB_OK && policy->deny_read.count > 0)
 		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
 	if (rc == WSB_OK && d->write_restricted && !d->scan_truncated)

@@ -110,6 +110,37 @@ static void advisory_variables_reach_the_command(void **s)
 	wsb_process_free(p);
 }
 
+static void temp_and_tmp_name_the_sandboxs_own_folder(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "%TEMP%+%TMP%", NULL };
+	wsb_process *p;
+	char *real = NULL, *out, *bar, *nl;
+	int is_dir = 0;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	assert_int_equal(wsb__w32_getenv(&real, "TEMP"), WSB_OK);
+	assert_non_null(real);
+	p = run(argv, WSB_OK);
+	out = wsb__strdup(wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT));
+	assert_non_null(out);
+	nl = strstr(out, "\r\n");
+	assert_non_null(nl);
+	*nl = '\0';
+	bar = strchr(out, '+');
+	assert_non_null(bar);
+	*bar = '\0';
+	assert_string_equal(out, bar + 1);
+	/* %TEMP%\wsb-<id>, made by the library, not the caller's %TEMP%. */
+	assert_int_equal(_strnicmp(out, real, strlen(real)), 0);
+	assert_int_equal(_strnicmp(out + strlen(real), "\\wsb-", 5), 0);
+	assert_int_equal(wsb__w32_stat(&is_dir, out), 1);
+	assert_true(is_dir);
+	wsb__free(out);
+	wsb__free(real);
+	wsb_process_free(p);
+}
+
 static void stderr_is_captured_apart_and_output_is_capped(void **s)
 {
 	const char *argv[] = { "cmd", "/c", "echo 0123456789 & echo err 1>&2", NULL };
@@ -334,6 +365,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(cmd_echo_runs_and_its_output_is_captured, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_exit_code_comes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(advisory_variables_reach_the_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(temp_and_tmp_name_the_sandboxs_own_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(stderr_is_captured_apart_and_output_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_wall_clock_timeout_kills_the_tree_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(kill_ends_a_running_tree, setup, teardown),
