@@ -158,7 +158,9 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 			"%%TEMP%% is not writable by the sandbox", d->temp_dir,
 			d->temp_absent ? " (created on the first spawn)" : "");
 	if (rc == WSB_OK && policy->deny_read.count > 0)
-		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
+		rc = wsb__plan_note(plan, policy->mode == WSB_MODE_FULL_ACCESS ?
+			"deny-read paths do not apply in full access" :
+			"deny-read paths cannot be enforced in the unelevated mode");
 	if (rc == WSB_OK && d->write_restricted && !d->scan_truncated)
 		rc = wsb__plan_note(plan, "protected names are looked up under each writable root down to "
 			"%d levels (%lu folders listed); deeper ones are not protected by ACEs",

@@ -373,8 +373,12 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		d->protections |= WSB_PROT_LIMIT_CPU;
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP)
 		d->protections |= WSB_PROT_PRIVATE_DESKTOP;
-	if (policy->deny_read.count > 0)
-		d->missing |= WSB_PROT_FS_DENY_READ; /* reads are not restricted in this mode */
+	/* Reads are never restricted by this backend, so deny-read paths are
+	 * missing, and fail the spawn unless allowed missing, in every mode that
+	 * confines the file system. In full access they do not apply at all (as
+	 * for the core's path check and the Linux backend): nothing is missing. */
+	if (policy->deny_read.count > 0 && policy->mode != WSB_MODE_FULL_ACCESS)
+		d->missing |= WSB_PROT_FS_DENY_READ;
 	if (policy->network == WSB_NETWORK_OFF) {
 		d->missing |= WSB_PROT_NETWORK;
 		d->protections |= WSB_PROT_NETWORK_ADVISORY;

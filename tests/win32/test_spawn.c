@@ -141,6 +141,52 @@ static void temp_and_tmp_name_the_sandboxs_own_folder(void **s)
 	wsb_process_free(p);
 }
 
+/* Full access confines no path: deny-read does not apply, and nothing else
+ * fails the spawn either. */
+static void full_access_with_deny_read_paths_runs(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "3", NULL };
+	char secret[700];
+	wsb_process *p;
+
+	(void)s;
+	snprintf(secret, sizeof(secret), "%s\\secret", root);
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_FULL_ACCESS), WSB_OK);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ON), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, secret), WSB_OK);
+	p = run(argv, WSB_OK);
+	assert_int_equal(wsb_process_exit_code(p), 3);
+	assert_false(wsb_process_protections(p) & WSB_PROT_FS_DENY_READ);
+	assert_false(wsb_process_protections(p) & WSB_PROT_FS_WRITE);
+	wsb_process_free(p);
+}
+
+/* Where deny-read applies, this mode cannot restrict reads: the spawn
+ * fails closed, naming it, until WSB_PROT_FS_DENY_READ is allowed missing. */
+static void deny_read_fails_closed_unless_allowed_missing(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "0", NULL };
+	char secret[700];
+	wsb_process *p;
+	int mode;
+
+	(void)s;
+	snprintf(secret, sizeof(secret), "%s\\secret", root);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ON), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, secret), WSB_OK);
+	for (mode = WSB_MODE_READ_ONLY; mode <= WSB_MODE_WORKSPACE_WRITE; mode++) {
+		assert_int_equal(wsb_policy_set_mode(policy, mode), WSB_OK);
+		assert_int_equal(wsb_policy_allow_missing(policy, 0), WSB_OK);
+		assert_null(run(argv, WSB_EUNAVAIL));
+		assert_non_null(strstr(wsb_error_message(NULL), "deny-read"));
+		assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_FS_DENY_READ), WSB_OK);
+		p = run(argv, WSB_OK);
+		assert_int_equal(wsb_process_exit_code(p), 0);
+		assert_false(wsb_process_protections(p) & WSB_PROT_FS_DENY_READ);
+		wsb_process_free(p);
+	}
+}
+
 static void stderr_is_captured_apart_and_output_is_capped(void **s)
 {
 	const char *argv[] = { "cmd", "/c", "echo 0123456789 & echo err 1>&2", NULL };
@@ -366,6 +412,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_exit_code_comes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(advisory_variables_reach_the_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(temp_and_tmp_name_the_sandboxs_own_folder, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_access_with_deny_read_paths_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(deny_read_fails_closed_unless_allowed_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(stderr_is_captured_apart_and_output_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_wall_clock_timeout_kills_the_tree_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(kill_ends_a_running_tree, setup, teardown),
