@@ -187,6 +187,60 @@ static void deny_read_fails_closed_unless_allowed_missing(void **s)
 	}
 }
 
+/* Reads after end of stream: WSB_OK with 0 bytes, again and again, with any
+ * timeout, before and after the wait; for a stream that carried nothing
+ * too, and after wsb_run drained both. */
+static void reads_after_end_of_stream_keep_returning_ok_and_zero(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "hi", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	static const long timeouts[] = { 0, 50, -1 };
+	wsb_process *p = NULL;
+	char buf[64], got[64];
+	size_t n = 0, total = 0, i;
+	int k;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	o.argv = argv;
+	o.cwd = root;
+	o.stdin_mode = WSB_STDIO_NULL;
+	o.stdout_mode = WSB_STDIO_PIPE;
+	o.stderr_mode = WSB_STDIO_PIPE;
+	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_OK);
+	do {
+		assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), 5000), WSB_OK);
+		assert_true(total + n < sizeof(got));
+		memcpy(got + total, buf, n);
+		total += n;
+	} while (n > 0);
+	got[total] = '\0';
+	assert_string_equal(got, "hi\r\n");
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < 3; i++) {
+			n = 99;
+			assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), timeouts[i]),
+				WSB_OK);
+			assert_int_equal(n, 0);
+			n = 99;
+			assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDERR, buf, sizeof(buf), timeouts[i]),
+				WSB_OK);
+			assert_int_equal(n, 0);
+		}
+		if (k == 0)
+			assert_int_equal(wsb_process_wait(p, -1), WSB_OK);
+	}
+	wsb_process_free(p);
+
+	p = run(argv, WSB_OK);
+	for (i = 0; i < 3; i++) {
+		n = 99;
+		assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), timeouts[i]), WSB_OK);
+		assert_int_equal(n, 0);
+	}
+	wsb_process_free(p);
+}
+
 static void stderr_is_captured_apart_and_output_is_capped(void **s)
 {
 	const char *argv[] = { "cmd", "/c", "echo 0123456789 & echo err 1>&2", NULL };
@@ -414,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(temp_and_tmp_name_the_sandboxs_own_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_access_with_deny_read_paths_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(deny_read_fails_closed_unless_allowed_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_after_end_of_stream_keep_returning_ok_and_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(stderr_is_captured_apart_and_output_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_wall_clock_timeout_kills_the_tree_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(kill_ends_a_running_tree, setup, teardown),
