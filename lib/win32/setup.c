@@ -371,6 +371,8 @@ static int undo_from(setup_ctx *c, size_t from)
 {
 	int rc = WSB_OK;
 
+	if (c->entries.count <= from)
+		return WSB_OK;
 	while (c->entries.count > from) {
 		if ((rc = undo(c, c->entries.items[c->entries.count - 1])) != WSB_OK)
 			break;
@@ -765,7 +767,7 @@ int wsb__setup_install(const wsb_setup_options *opts)
 		goto undo_state;
 	/* A crashed run's tail is undone before anything else. */
 	if ((rc = in_step(undo_from(&c, committed_end(&c)), "recovery")) != WSB_OK)
-		goto out;
+		goto undo_state;
 	c.run_start = c.entries.count;
 	rc = install_steps(&c);
 	if (rc != WSB_OK && !c.crashed) {
