@@ -20,6 +20,8 @@
 #include <netfw.h>
 
 #define FAKE_MAX 32
+/* Helpers a test file may not use. */
+#define FAKE_HELPER static __attribute__((unused))
 
 typedef struct fake_rule {
 	wchar_t name[128], desc[256], group[64], addrs[512], ports[1024], users[128];
@@ -711,7 +713,7 @@ static void fake_install(const wchar_t *state_dir)
 	FAKE_SET(CoCreateInstance);
 }
 
-static void snap_dir(wsb__buf *b, const wchar_t *dir, int depth)
+FAKE_HELPER void snap_dir(wsb__buf *b, const wchar_t *dir, int depth)
 {
 	WIN32_FIND_DATAW fd;
 	wchar_t pat[MAX_PATH];
@@ -737,7 +739,7 @@ static void snap_dir(wsb__buf *b, const wchar_t *dir, int depth)
 
 /* The machine as text (accounts, memberships, registry, rules, files);
  * passwords are left out (they change on every install). Free with free(). */
-static char *fake_snapshot(void)
+FAKE_HELPER char *fake_snapshot(void)
 {
 	wsb__buf b = WSB__BUF_INIT;
 	int i, k;
@@ -768,7 +770,7 @@ static char *fake_snapshot(void)
 }
 
 /* The password an account has in the fake (NULL if no such user). */
-static const wchar_t *fake_password(const wchar_t *user)
+FAKE_HELPER const wchar_t *fake_password(const wchar_t *user)
 {
 	int i = find_name(W.users, W.nusers, user);
 
@@ -776,7 +778,7 @@ static const wchar_t *fake_password(const wchar_t *user)
 }
 
 /* A fresh, empty state folder for one test. */
-static void fake_state_dir(wchar_t *out, const char *tag)
+FAKE_HELPER void fake_state_dir(wchar_t *out, const char *tag)
 {
 	wchar_t tmp[MAX_PATH];
 	static unsigned n;
