@@ -412,7 +412,8 @@ WSB_API int wsb_policy_protect_path(wsb_policy *policy, const char *path);
  * @param policy the policy.
  * @param name a single path component such as ".git" or ".hg".
  * @return WSB_OK; WSB_EINVAL for NULL, empty, ".", ".." or a name with a
- *         separator; WSB_EUTF8; WSB_ETOOLONG; WSB_EEXIST.
+ *         separator; WSB_EUTF8; WSB_ETOOLONG; WSB_EEXIST; WSB_ERANGE past
+ *         WSB_MAX_ROOTS names.
  * @since 0.1.0
  */
 WSB_API int wsb_policy_protect_name(wsb_policy *policy, const char *name);
@@ -443,7 +444,7 @@ WSB_API int wsb_policy_set_network(wsb_policy *policy, int network);
  * @param limit a wsb_limit value other than WSB_LIMIT_NONE.
  * @param value the limit in the unit wsb_limit gives; 0 removes it.
  * @return WSB_OK; WSB_EINVAL for an unknown limit; WSB_ERANGE for a value
- *         the platform cannot represent.
+ *         the platform cannot represent (docs/policy.md lists the ranges).
  * @since 0.1.0
  */
 WSB_API int wsb_policy_set_limit(wsb_policy *policy, int limit, wsb_u64 value);
@@ -514,8 +515,9 @@ WSB_API int wsb_policy_set_flags(wsb_policy *policy, unsigned int flags);
 WSB_API int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protections);
 
 /**
- * Check a policy as a whole: roots that overlap protected or deny-read paths,
- * a workspace-write policy without roots. Spawning runs the same check.
+ * Check a policy as a whole: a writable root may not lie inside a protected
+ * or deny-read path. A workspace-write policy without roots is valid: only
+ * temp is writable then. Spawning runs the same check.
  *
  * @param policy the policy.
  * @return WSB_OK; WSB_ECONFLICT with a message naming the entries; WSB_EINVAL.
@@ -565,7 +567,9 @@ typedef enum wsb_rule {
  * @param policy the policy.
  * @param path absolute UTF-8 path.
  * @param access WSB_ACCESS_READ or WSB_ACCESS_WRITE.
- * @return WSB_OK; WSB_EINVAL; WSB_EUTF8; WSB_EPATH; WSB_ETOOLONG; WSB_ENOMEM.
+ * @return WSB_OK; WSB_EINVAL; WSB_EUTF8; WSB_EPATH; WSB_ETOOLONG; WSB_ENOMEM;
+ *         the read error (such as WSB_EOS) when a ".git" file exists but
+ *         cannot be read.
  * @since 0.1.0
  */
 WSB_API int wsb_policy_check_path(int *out_allowed, int *out_rule, char **out_reason,
@@ -625,7 +629,8 @@ WSB_API int wsb_identity_options_init(wsb_identity_options *opts, unsigned int v
  * @param out receives the identity; free it with wsb_identity_free().
  * @param opts options, or NULL for the current user and the default state
  *        directory. Copied.
- * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_ENOTSUP for a kind
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ETOOLONG;
+ *         WSB_ENOENT when there is no default state directory; WSB_ENOTSUP for a kind
  *         this platform does not have.
  * @since 0.1.0
  */
@@ -931,7 +936,7 @@ WSB_API long wsb_process_exit_code(const wsb_process *process);
 /**
  * Which limit ended the tree (a wsb_limit; WSB_LIMIT_NONE if none did).
  * @param process the process.
- * @return a wsb_limit value.
+ * @return a wsb_limit value, or WSB_EINVAL for NULL.
  * @since 0.1.0
  */
 WSB_API int wsb_process_limit(const wsb_process *process);
@@ -1028,7 +1033,8 @@ WSB_API int wsb_audit_options_init(wsb_audit_options *opts, unsigned int version
  *        budget ran out; free with wsb_free().
  * @param policy the policy whose roots are excluded from the findings.
  * @param opts options, or NULL for defaults.
- * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_ENOTSUP on non-Windows hosts.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ECONFLICT;
+ *         WSB_ENOTSUP on non-Windows hosts.
  * @since 0.1.0
  */
 WSB_API int wsb_audit_world_writable(char **out_json, const wsb_policy *policy,
@@ -1057,6 +1063,15 @@ typedef void (*wsb_progress_cb)(const char *step, unsigned long done,
 
 /**
  * Options for wsb_setup_install() and friends.
+ *
+ * Every setup function checks them first, before the backend runs: the
+ * version (WSB_EVERSION); names, when given, must not be empty or only dots
+ * and spaces, nor hold \ / [ ] : ; | = , + * ? < > " or control characters
+ * (WSB_EINVAL), must be valid UTF-8 (WSB_EUTF8) and at most 20 characters
+ * for users, 256 for the group (WSB_ETOOLONG), and the two users must
+ * differ (WSB_EINVAL); ports must be nonzero and at most 65535 of them
+ * (WSB_ERANGE), without duplicates (WSB_EEXIST), and not NULL when counted
+ * (WSB_EINVAL); state_dir must be absolute (WSB_EPATH).
  * @since 0.1.0
  */
 typedef struct wsb_setup_options {
@@ -1116,7 +1131,8 @@ WSB_API int wsb_setup_status(char **out_json, const wsb_setup_options *opts);
 /**
  * Remove everything setup added, leaving every pre-existing ACE as it was.
  * @param opts options, or NULL for defaults.
- * @return WSB_OK; WSB_ENOTELEVATED; WSB_EOS; WSB_EJOURNAL; WSB_ENOTSUP where
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION (see wsb_setup_options);
+ *         WSB_ENOTELEVATED; WSB_EOS; WSB_EJOURNAL; WSB_ENOTSUP where
  *         no setup exists.
  * @since 0.1.0
  */

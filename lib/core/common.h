@@ -38,7 +38,7 @@ long wsb__alloc_live(void);
  * the first line of the error path, before anything can overwrite it. */
 int wsb__error(int code, const char *fmt, ...) WSB__PRINTF(2, 3);
 int wsb__error_os(int code, long os_error, const char *fmt, ...) WSB__PRINTF(3, 4);
-int wsb__error_v(int code, long os_error, const char *fmt, va_list ap);
+int wsb__error_v(int code, long os_error, const char *fmt, va_list ap) WSB__PRINTF(3, 0);
 /* Out-of-memory: uses a static message, allocates nothing. */
 int wsb__error_nomem(void);
 

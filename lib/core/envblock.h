@@ -21,8 +21,14 @@ struct wsb_policy;
  *   PATHEXT, TEMP, TMP, USERPROFILE...; the caller passes the list);
  *   then apply the policy's unsets and sets in order, then extra (the
  *   backend's own additions, e.g. advisory proxy variables), which win.
- * Names compare case-insensitively when case_insensitive (Windows).
- * Result: owned "NAME=VALUE" strings in out. */
+ * Names compare case-insensitively when case_insensitive (Windows). A set
+ * replaces the first entry of that name in place (so the base order is kept)
+ * and drops later duplicates; an unset removes every spelling; keep_if_clear
+ * takes the last matching base entry. Base entries without a name are
+ * dropped. Result: owned "NAME=VALUE" strings in out, whose earlier contents
+ * are released on success; on failure out is untouched. WSB_EINVAL (NULL
+ * policy, unknown env_mode, invalid op name, extra entry without NAME=),
+ * WSB_ENOMEM. */
 int wsb__env_build(wsb__strvec *out, const struct wsb_policy *policy,
 	const char *const *base, const char *const *keep_if_clear,
 	const char *const *extra, int case_insensitive);
@@ -30,14 +36,17 @@ int wsb__env_build(wsb__strvec *out, const struct wsb_policy *policy,
 /* UTF-16 environment block from "NAME=VALUE" entries: sorted by name
  * case-insensitively (by upper-cased UTF-16 units, as Windows does), entries
  * with '=' drive names ("=C:=C:\x") first as Windows keeps them, double-NUL
- * terminated. An empty list gives two NULs. *out_len counts units including
- * both final NULs. WSB_EINVAL for an entry without '=' after the first
- * character; WSB_EUTF8; WSB_ETOOLONG past 32767 units per entry. */
+ * terminated. Entries with the same name (case-insensitively): the last one
+ * in entries wins. An empty list gives two NULs. *out_len (may be NULL)
+ * counts units including both final NULs. WSB_EINVAL for a NULL entry or
+ * one without '=' after the first character; WSB_EUTF8; WSB_ETOOLONG when an
+ * entry with its NUL exceeds 32767 units. *out is NULL on failure. */
 int wsb__env_block_utf16(uint16_t **out, size_t *out_len,
 	const char *const *entries, size_t count);
 
-/* Valid environment variable name? (non-empty, no '=' after the first
- * character, no NUL; on Windows a leading '=' is allowed.) */
+/* Valid environment variable name? (non-empty, valid UTF-8, no '=' after the
+ * first character; on Windows a leading '=' is allowed, elsewhere no '=' at
+ * all.) Returns 1 or 0, sets no error. */
 int wsb__env_valid_name(const char *name, int windows);
 
 #endif

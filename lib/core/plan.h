@@ -33,23 +33,34 @@ struct wsb_plan {
 	size_t step_count;
 	size_t step_cap;
 	wsb__strvec notes;            /* human-readable remarks (e.g. "network is advisory") */
-	const struct wsb_policy *policy; /* borrowed, for the JSON "policy" summary; may be NULL */
+	const struct wsb_policy *policy; /* borrowed for the backend's decide step only;
+	                                    wsb_plan_create clears it before returning */
+	char *policy_json;            /* the policy summary, rendered by wsb__plan_new (the
+	                                 caller may free the policy before the plan) */
 	void *backend_data;           /* backend's private decisions, freed by backend_free */
 	void (*backend_free)(void *);
 };
 
+/* A new empty plan. policy may be NULL (setup plans); its summary is
+ * rendered now. */
 int wsb__plan_new(struct wsb_plan **out, const char *backend, const struct wsb_policy *policy);
-/* Append a step; *out_step (may be NULL) points into the plan until the next add. */
+/* Append a step; *out_step (may be NULL) points into the plan until the next
+ * add. kind and action are required; target may be NULL. */
 int wsb__plan_add(struct wsb_plan *plan, wsb__plan_step **out_step,
 	const char *kind, const char *action, const char *target);
+/* Set a field (replacing a field of the same key). "kind", "action" and
+ * "target" are reserved (they share the step's JSON object): WSB_EINVAL. */
 int wsb__plan_set(wsb__plan_step *step, const char *key, const char *value);
 int wsb__plan_set_u64(wsb__plan_step *step, const char *key, wsb_u64 value);
 int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...) WSB__PRINTF(2, 3);
 /* Look up a field of a step; NULL if absent. */
 const char *wsb__plan_step_get(const wsb__plan_step *step, const char *key);
 
-/* JSON of a policy alone (used inside plan and result JSON). */
+/* JSON of a policy alone (used inside plan and result JSON). Environment
+ * values are left out on purpose: they may hold secrets. */
 struct wsb__json;
 void wsb__policy_to_json(struct wsb__json *j, const struct wsb_policy *policy);
+/* The same as a whole document; *out is freed with wsb__free. */
+int wsb__policy_json_string(char **out, const struct wsb_policy *policy);
 
 #endif

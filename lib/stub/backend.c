@@ -5,8 +5,11 @@
  */
 #include "../backend.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct wsb_process {
@@ -26,10 +29,38 @@ wsb_u64 wsb__now_ms(void)
 	return (wsb_u64)clock() * 1000u / CLOCKS_PER_SEC;
 }
 
+/* $base/<rel> when $var is an absolute path (XDG ignores relative ones). */
+static int state_dir_from(char **out, const char *var, const char *rel)
+{
+	const char *base = getenv(var);
+	char *norm;
+	int rc;
+
+	*out = NULL;
+	if (base == NULL || !wsb__path_is_absolute(base, WSB__PATH_HOST))
+		return WSB_ENOENT;
+	rc = wsb__path_normalize(&norm, base, WSB__PATH_HOST, 0);
+	if (rc < 0)
+		return rc;
+	rc = wsb__path_join(out, norm, rel, WSB__PATH_HOST);
+	wsb__free(norm);
+	return rc;
+}
+
+/* The same places the real backends use, so dry runs work with the stub. */
 int wsb__backend_default_state_dir(char **out)
 {
-	*out = NULL;
-	return missing("a default state directory");
+	int rc;
+
+	rc = state_dir_from(out, "XDG_STATE_HOME", "wsandbox");
+	if (rc == WSB_ENOENT)
+		rc = state_dir_from(out, "LOCALAPPDATA", "wsandbox");
+	if (rc == WSB_ENOENT)
+		rc = state_dir_from(out, "HOME", ".local/state/wsandbox");
+	if (rc == WSB_ENOENT)
+		return wsb__error(WSB_ENOENT, "no default state directory: set XDG_STATE_HOME or "
+			"HOME to an absolute path, or pass a state_dir");
+	return rc;
 }
 
 int wsb__backend_identity_check(const struct wsb_identity *identity)
@@ -38,20 +69,68 @@ int wsb__backend_identity_check(const struct wsb_identity *identity)
 	return WSB_OK;
 }
 
+/* An honest empty plan: nothing would change and nothing is enforced, so
+ * every protection the policy asks for is listed as missing. */
 int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity)
 {
-	(void)policy; (void)identity;
-	*out = NULL;
-	return missing("planning");
+	struct wsb_plan *plan;
+	int rc;
+
+	(void)identity;
+	rc = wsb__plan_new(&plan, wsb__backend_name, policy);
+	if (rc < 0)
+		return rc;
+	plan->missing = wsb__policy_required_protections(policy);
+	rc = wsb__plan_note(plan, "the stub backend of this build enforces nothing; "
+		"spawning is not supported");
+	if (rc < 0) {
+		wsb_plan_free(plan);
+		return rc;
+	}
+	*out = plan;
+	return WSB_OK;
 }
 
+/* Plain C stdio: only regular files count, anything else is "no file". */
 int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, size_t max)
 {
-	(void)path; (void)max;
+	struct stat st;
+	wsb__buf b = WSB__BUF_INIT;
+	FILE *f;
+	size_t n;
+	int err;
+
 	*out = NULL;
 	*out_len = 0;
-	return missing("reading files");
+	if (stat(path, &st) != 0) {
+		err = errno;
+		if (err == ENOENT || err == ENOTDIR)
+			return WSB_ENOENT;
+		return wsb__error_os(WSB_EOS, err, "cannot examine '%s'", path);
+	}
+	if (!S_ISREG(st.st_mode))
+		return WSB_ENOENT;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		err = errno;
+		return wsb__error_os(err == ENOENT ? WSB_ENOENT : WSB_EOS, err, "cannot open '%s'", path);
+	}
+	if (wsb__buf_grow(&b, max) < 0) {
+		fclose(f);
+		return WSB_ENOMEM;
+	}
+	n = fread(b.ptr, 1, max, f);
+	err = ferror(f) ? errno : 0;
+	fclose(f);
+	if (err) {
+		wsb__buf_dispose(&b);
+		return wsb__error_os(WSB_EOS, err, "cannot read '%s'", path);
+	}
+	b.size = n;
+	*out = wsb__buf_detach(&b);
+	*out_len = n;
+	return *out ? WSB_OK : wsb__error_nomem();
 }
 
 int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy,

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the binding into a private virtual environment and runs its tests
+# against the library built in BUILD_DIR (default: ../../build).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../../build}" && pwd)
+venv="$build/python-venv"
+[ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
+"$venv/bin/python" -m pip install -q --no-build-isolation --no-deps --no-index "$here"
+export WSANDBOX_LIBRARY="$build/libwsandbox.so"
+cd "$build"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/tests"

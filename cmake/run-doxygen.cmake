@@ -1,0 +1,20 @@
+# cmake -DDOXYGEN=... -DDOXYFILE=... -DLOG=... -P run-doxygen.cmake
+# Runs Doxygen and fails if it wrote any warning to LOG or to stderr
+# (configuration problems are reported there, before the log is opened).
+file(REMOVE ${LOG})
+execute_process(COMMAND ${DOXYGEN} ${DOXYFILE} RESULT_VARIABLE rc ERROR_VARIABLE err)
+string(STRIP "${err}" err)
+if(NOT rc EQUAL 0 OR err)
+  message(FATAL_ERROR "doxygen failed (${rc}):\n${err}")
+endif()
+if(EXISTS ${LOG})
+  file(READ ${LOG} warnings)
+  string(STRIP "${warnings}" warnings)
+  if(warnings)
+    message("${warnings}")
+    string(REGEX MATCHALL "\n" lines "\n${warnings}")
+    list(LENGTH lines count)
+    message(FATAL_ERROR "Doxygen reported ${count} warning line(s); fix the comments (see above).")
+  endif()
+endif()
+message(STATUS "Doxygen: 0 warnings")

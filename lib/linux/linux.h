@@ -1,0 +1,206 @@
+/*
+ * The Linux backend's internal interface. One module per mechanism:
+ *   landlock.c  file-system allow-list (Landlock)
+ *   mounts.c    private mount namespace: private /tmp, read-only protected
+ *               paths, empty mounts over deny-read paths, a fresh /proc
+ *   netns.c     network namespace with loopback up
+ *   limits.c    cgroup v2 -> cgroup v1 -> rlimits
+ *   seccomp.c   the system-call filter
+ *   spawn.c     clone into the namespaces, the tiny init, exec
+ *   process.c   struct wsb_process: wait, kill, pipes, status
+ *   backend.c   lib/backend.h: decide (plan) and glue
+ *
+ * Flow: the parent decides everything and prepares every byte the child
+ * needs (paths, maps, the BPF program) before cloning, because the child of
+ * a possibly multithreaded caller may only make system calls: no allocation,
+ * no locks, no stdio.
+ */
+#ifndef WSB_LINUX_H
+#define WSB_LINUX_H
+
+#include "../backend.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/resource.h>
+
+/* ---- mechanism probes (what the kernel offers) ---- */
+
+/* Landlock ABI version (0 = unavailable). Cached after the first call. */
+int wsb__lx_landlock_abi(void);
+/* 1 if user namespaces can be created by this process (read from sysctls;
+ * the real answer comes from clone()). */
+int wsb__lx_userns_available(void);
+
+/* Test hook: pretend these mechanisms are missing (WSB__LX_FAKE_* bits). */
+#define WSB__LX_FAKE_NO_LANDLOCK 0x1
+#define WSB__LX_FAKE_NO_USERNS   0x2
+#define WSB__LX_FAKE_NO_CGROUP   0x4
+extern unsigned int wsb__lx_fake_missing;
+
+/* ---- Landlock ---- */
+typedef struct wsb__lx_ll_rule {
+	char *path;
+	uint64_t access;
+} wsb__lx_ll_rule;
+
+typedef struct wsb__lx_landlock {
+	int abi;               /* 0: not applied */
+	uint64_t handled_fs;
+	uint64_t scoped;
+	wsb__lx_ll_rule *rules;
+	size_t rule_count;
+	size_t rule_cap;
+} wsb__lx_landlock;
+
+/* ---- mounts ---- */
+enum wsb__lx_mount_kind {
+	WSB__LX_MOUNT_TMPFS = 1,    /* fresh writable tmpfs (private /tmp, /dev/shm) */
+	WSB__LX_MOUNT_CARRY,        /* re-attach a path hidden by a tmpfs above it */
+	WSB__LX_MOUNT_CARRY_RO,     /* the same, read-only (a working directory that is no root) */
+	WSB__LX_MOUNT_RO_BIND,      /* bind the path onto itself, read-only, recursive */
+	WSB__LX_MOUNT_EMPTY_DIR,    /* empty read-only tmpfs with mode 000 */
+	WSB__LX_MOUNT_EMPTY_FILE,   /* /dev/null bound over a file */
+	WSB__LX_MOUNT_PROC          /* /proc for the new PID namespace */
+};
+
+typedef struct wsb__lx_mount {
+	int kind;
+	char *target;
+} wsb__lx_mount;
+
+typedef struct wsb__lx_mounts {
+	wsb__lx_mount *items;
+	size_t count;
+	size_t cap;
+	int truncated_scan;  /* the protected-name scan hit its budget */
+} wsb__lx_mounts;
+
+/* ---- limits ---- */
+typedef struct wsb__lx_rlimit {
+	int resource;
+	rlim_t soft, hard;
+} wsb__lx_rlimit;
+
+typedef struct wsb__lx_cgroup {
+	char *dirs[2];       /* created cgroup directories (v2: one; v1: memory, pids) */
+	int dir_count;
+	int version;         /* 0 none, 1 or 2 */
+	char *mem_dir;       /* the directory holding the memory controller, or NULL */
+	int mem_is_v2;
+} wsb__lx_cgroup;
+
+typedef struct wsb__lx_limits {
+	/* mechanism chosen for each limit: "cgroup-v2", "cgroup-v1", "rlimit", NULL */
+	const char *memory_by;
+	const char *processes_by;
+	const char *cpu_by;
+	int use_cgroup_v2_memory, use_cgroup_v2_pids;
+	int use_cgroup_v1_memory, use_cgroup_v1_pids;
+	char *v2_parent;     /* cgroup v2 directory to create ours under */
+	char *v1_mem_parent;
+	char *v1_pids_parent;
+	wsb__lx_rlimit rlimits[4];
+	int rlimit_count;
+} wsb__lx_limits;
+
+/* ---- seccomp ---- */
+struct sock_filter;
+typedef struct wsb__lx_seccomp {
+	struct sock_filter *prog;
+	unsigned short len;
+} wsb__lx_seccomp;
+
+/* ---- the whole decision ---- */
+typedef struct wsb__lx_setup {
+	unsigned int protections;   /* will be in force */
+	unsigned int missing;       /* implied by the policy, not available */
+	int use_userns, use_mountns, use_pidns, use_netns;
+	int net_off;
+	uid_t uid;
+	gid_t gid;
+	char uid_map[48];
+	char gid_map[48];
+	wsb__lx_landlock landlock;
+	wsb__lx_mounts mounts;
+	wsb__lx_limits limits;
+	wsb__lx_seccomp seccomp;
+	wsb_u64 timeout_ms;
+	wsb_u64 output_cap;
+	wsb_u64 memory_limit, process_limit, cpu_limit_ms;
+} wsb__lx_setup;
+
+void wsb__lx_setup_free(wsb__lx_setup *s);
+
+/* decide, per module: each fills its part of setup and adds plan steps. */
+int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
+int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
+int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
+int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
+int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
+void wsb__lx_landlock_dispose(wsb__lx_landlock *l);
+void wsb__lx_mounts_dispose(wsb__lx_mounts *m);
+void wsb__lx_limits_dispose(wsb__lx_limits *l);
+void wsb__lx_seccomp_dispose(wsb__lx_seccomp *sc);
+
+/* Carry one more path (the working directory) into the private temp
+ * directory if a tmpfs would hide it. */
+int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path);
+
+/* act, in the child (system calls only; return 0 or an errno value). */
+int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index);
+int wsb__lx_landlock_apply(const wsb__lx_landlock *l);
+int wsb__lx_netns_apply(void);
+int wsb__lx_seccomp_apply(const wsb__lx_seccomp *sc);
+int wsb__lx_rlimits_apply(const wsb__lx_limits *l);
+
+/* cgroups, parent side. */
+int wsb__lx_cgroup_create(wsb__lx_cgroup *cg, const wsb__lx_limits *l,
+	wsb_u64 memory, wsb_u64 processes);
+int wsb__lx_cgroup_attach(const wsb__lx_cgroup *cg, pid_t pid);
+/* 1 if the memory controller recorded an OOM kill or a failed charge. */
+int wsb__lx_cgroup_oom(const wsb__lx_cgroup *cg);
+void wsb__lx_cgroup_destroy(wsb__lx_cgroup *cg);
+
+/* ---- spawn / process ---- */
+
+/* What the child reports on the error pipe when setup or exec fails. */
+enum wsb__lx_stage {
+	WSB__LX_STAGE_USERNS = 1, WSB__LX_STAGE_MOUNTS, WSB__LX_STAGE_NETNS,
+	WSB__LX_STAGE_LANDLOCK, WSB__LX_STAGE_SECCOMP, WSB__LX_STAGE_LIMITS,
+	WSB__LX_STAGE_CAPS, WSB__LX_STAGE_CWD, WSB__LX_STAGE_STDIO,
+	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC
+};
+const char *wsb__lx_stage_name(int stage);
+
+/* What init reports on the status pipe when the command ends. */
+enum wsb__lx_end {
+	WSB__LX_END_EXITED = 1,    /* status = the command's wait status */
+	WSB__LX_END_TIMEOUT = 2    /* init's wall-clock timer fired */
+};
+
+typedef struct wsb__lx_exec {
+	char *path;          /* resolved executable */
+	char **argv;         /* NULL-terminated, owned */
+	char **envp;         /* NULL-terminated, owned */
+	char *cwd;
+	int stdio_fd[3];     /* fds to dup onto 0, 1, 2 in the command */
+} wsb__lx_exec;
+
+/* Resolve argv[0] on PATH (from envp) the way execvp would: WSB_ENOENT,
+ * WSB_ENOEXEC. */
+int wsb__lx_find_program(char **out, const char *name, char *const *envp, const char *cwd);
+
+struct wsb_process;
+/* Clone the child into its namespaces and start the command. On success
+ * *out_pid is init's pid and *out_status_fd the read end of the status pipe. */
+int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, const wsb__lx_setup *s,
+	const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
+
+/* Build a process handle from a started tree (process.c). Takes ownership
+ * of cg's contents and the fds. */
+int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
+	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
+	wsb_u64 start_ms);
+
+#endif

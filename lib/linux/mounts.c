@@ -1,0 +1,490 @@
+/*
+ * The private mount namespace: what Landlock cannot express.
+ *  - a fresh tmpfs on /tmp and /dev/shm (the private temp directory), with
+ *    writable roots that lived there attached again ("carried");
+ *  - read-only bind mounts over protected names (.git ...), the gitdir a
+ *    .git file points to, and protected paths: writes fail with EROFS, and
+ *    the mount point itself cannot be renamed or removed (EBUSY);
+ *  - empty mounts over deny-read paths (a mode-000 read-only tmpfs for a
+ *    directory, a nodev /dev/null for a file: opening it fails);
+ *  - a /proc that shows only the sandbox's PID namespace.
+ * Propagation to the caller's namespace is cut first (MS_SLAVE).
+ */
+#include "linux.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef __NR_mount_setattr
+#  define __NR_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#  define AT_RECURSIVE 0x8000
+#endif
+#define WSB_MOUNT_ATTR_RDONLY 0x00000001
+#define WSB_MOUNT_ATTR_NODEV  0x00000004
+
+struct wsb_mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+
+/* Budget of the protected-name scan under each writable root. */
+#define SCAN_MAX_DEPTH 4
+#define SCAN_MAX_DIRS 4096
+#define MAX_CARRIES 64
+
+static const char *const tmp_dirs[] = { "/tmp", "/dev/shm" };
+
+static int path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return 1;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int add_mount(wsb__lx_mounts *m, int kind, const char *target)
+{
+	wsb__lx_mount *it;
+
+	if (m->count == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		it = wsb__realloc(m->items, cap * sizeof(*it));
+		if (!it)
+			return wsb__error_nomem();
+		m->items = it;
+		m->cap = cap;
+	}
+	it = &m->items[m->count];
+	it->kind = kind;
+	it->target = wsb__strdup(target);
+	if (!it->target)
+		return wsb__error_nomem();
+	m->count++;
+	return WSB_OK;
+}
+
+static const char *kind_name(int kind)
+{
+	switch (kind) {
+	case WSB__LX_MOUNT_TMPFS: return "tmpfs";
+	case WSB__LX_MOUNT_CARRY: return "bind (carried into private temp)";
+	case WSB__LX_MOUNT_CARRY_RO: return "read-only bind (carried into private temp)";
+	case WSB__LX_MOUNT_RO_BIND: return "read-only bind";
+	case WSB__LX_MOUNT_EMPTY_DIR: return "empty read-only tmpfs, mode 000";
+	case WSB__LX_MOUNT_EMPTY_FILE: return "nodev /dev/null";
+	case WSB__LX_MOUNT_PROC: return "proc";
+	}
+	return "?";
+}
+
+static int planned(wsb__lx_mounts *m, struct wsb_plan *plan, int kind,
+	const char *target, const char *why)
+{
+	wsb__plan_step *step;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->count; i++)
+		if (m->items[i].kind == kind && strcmp(m->items[i].target, target) == 0)
+			return WSB_OK;
+	if ((rc = add_mount(m, kind, target)) < 0)
+		return rc;
+	if ((rc = wsb__plan_add(plan, &step, "mount", "add", target)) < 0)
+		return rc;
+	if ((rc = wsb__plan_set(step, "type", kind_name(kind))) < 0)
+		return rc;
+	return wsb__plan_set(step, "reason", why);
+}
+
+typedef struct decide_ctx {
+	wsb__lx_mounts *m;
+	struct wsb_plan *plan;
+	const struct wsb_policy *policy;
+	int private_tmp;
+} decide_ctx;
+
+/* Still visible once the private temp directory hides the host's? */
+static int visible(const decide_ctx *c, const char *path)
+{
+	size_t i, j;
+
+	if (!c->private_tmp)
+		return 1;
+	for (i = 0; i < WSB__ARRAY_SIZE(tmp_dirs); i++) {
+		if (!path_under(path, tmp_dirs[i]))
+			continue;
+		for (j = 0; j < c->m->count; j++)
+			if ((c->m->items[j].kind == WSB__LX_MOUNT_CARRY ||
+			     c->m->items[j].kind == WSB__LX_MOUNT_CARRY_RO) &&
+			    path_under(path, c->m->items[j].target))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int protect_gitdir(decide_ctx *c, const char *gitfile, const char *dir)
+{
+	char *contents = NULL, *gitdir = NULL;
+	size_t len = 0;
+	struct stat st;
+	int rc;
+
+	rc = wsb__backend_read_small_file(&contents, &len, gitfile, 4096);
+	if (rc < 0)
+		return rc == WSB_ENOENT ? WSB_OK : rc;
+	rc = wsb__gitdir_from_file(&gitdir, contents, len, dir, WSB__PATH_POSIX);
+	wsb__free(contents);
+	if (rc < 0)
+		return rc;
+	if (gitdir && stat(gitdir, &st) == 0 && visible(c, gitdir))
+		rc = planned(c->m, c->plan, WSB__LX_MOUNT_RO_BIND, gitdir,
+			"gitdir named by a protected .git file");
+	wsb__free(gitdir);
+	return rc;
+}
+
+static int scan_root(decide_ctx *c, const char *root, size_t *budget)
+{
+	wsb__strvec queue = WSB__STRVEC_INIT;
+	size_t head = 0;
+	int rc = WSB_OK;
+	struct stat rootst;
+
+	if (stat(root, &rootst) < 0)
+		return WSB_OK; /* the spawn reports a missing root */
+	if ((rc = wsb__strvec_push(&queue, root)) < 0)
+		return rc;
+	while (head < queue.count && rc == WSB_OK) {
+		const char *dir = queue.items[head];
+		size_t depth = 0;
+		const char *p;
+		DIR *d;
+		struct dirent *e;
+
+		for (p = dir + strlen(root); *p; p++)
+			depth += *p == '/';
+		head++;
+		if (*budget == 0) {
+			c->m->truncated_scan = 1;
+			break;
+		}
+		(*budget)--;
+		d = opendir(dir);
+		if (!d)
+			continue;
+		while ((e = readdir(d)) != NULL && rc == WSB_OK) {
+			wsb__buf child = WSB__BUF_INIT;
+			struct stat st;
+
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			if (strcmp(dir, "/") != 0)
+				wsb__buf_puts(&child, dir);
+			wsb__buf_putc(&child, '/');
+			wsb__buf_puts(&child, e->d_name);
+			if (child.oom) {
+				wsb__buf_dispose(&child);
+				rc = wsb__error_nomem();
+				break;
+			}
+			if (lstat(child.ptr, &st) < 0) {
+				wsb__buf_dispose(&child);
+				continue;
+			}
+			if (S_ISLNK(st.st_mode)) {
+				/* A protected name that is a symlink protects its target. */
+				char *target = wsb__policy_protects_name(c->policy, e->d_name) ?
+					realpath(child.ptr, NULL) : NULL;
+				if (target && visible(c, target))
+					rc = planned(c->m, c->plan, WSB__LX_MOUNT_RO_BIND, target,
+						"target of a protected name that is a symlink");
+				free(target);
+				wsb__buf_dispose(&child);
+				continue;
+			}
+			if (wsb__policy_protects_name(c->policy, e->d_name)) {
+				rc = planned(c->m, c->plan, WSB__LX_MOUNT_RO_BIND, child.ptr,
+					"protected name");
+				if (rc == WSB_OK && S_ISREG(st.st_mode))
+					rc = protect_gitdir(c, child.ptr, dir);
+			} else if (S_ISDIR(st.st_mode) && st.st_dev == rootst.st_dev &&
+				   depth + 1 < SCAN_MAX_DEPTH) {
+				rc = wsb__strvec_push_owned(&queue, wsb__buf_detach(&child));
+				continue;
+			}
+			wsb__buf_dispose(&child);
+		}
+		closedir(d);
+	}
+	wsb__strvec_dispose(&queue);
+	return rc;
+}
+
+int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
+	const struct wsb_policy *policy)
+{
+	decide_ctx c;
+	size_t i, j, budget = SCAN_MAX_DIRS;
+	int rc, workspace = policy->mode == WSB_MODE_WORKSPACE_WRITE;
+	int confine = policy->mode != WSB_MODE_FULL_ACCESS;
+	struct stat st;
+
+	c.m = &s->mounts;
+	c.plan = plan;
+	c.policy = policy;
+	c.private_tmp = confine && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE);
+
+	if (!s->use_mountns) {
+		if (workspace)
+			s->missing |= WSB_PROT_FS_PROTECTED;
+		if (confine && policy->deny_read.count)
+			s->missing |= WSB_PROT_FS_DENY_READ;
+		return WSB_OK;
+	}
+	if (c.private_tmp) {
+		for (i = 0; i < WSB__ARRAY_SIZE(tmp_dirs); i++)
+			if (stat(tmp_dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+			    (rc = planned(c.m, plan, WSB__LX_MOUNT_TMPFS, tmp_dirs[i],
+					"private temp directory")) < 0)
+				return rc;
+		for (i = 0; workspace && i < policy->write_roots.count; i++) {
+			const char *root = policy->write_roots.items[i];
+			int hidden = 0, nested = 0;
+
+			for (j = 0; j < WSB__ARRAY_SIZE(tmp_dirs); j++)
+				hidden |= path_under(root, tmp_dirs[j]);
+			for (j = 0; j < policy->write_roots.count; j++)
+				nested |= j != i && path_under(root, policy->write_roots.items[j]) &&
+					strcmp(root, policy->write_roots.items[j]) != 0;
+			if (hidden && !nested && (rc = planned(c.m, plan, WSB__LX_MOUNT_CARRY, root,
+					"writable root inside the private temp directory")) < 0)
+				return rc;
+		}
+	}
+	if (workspace) {
+		for (i = 0; i < policy->write_roots.count; i++)
+			if ((rc = scan_root(&c, policy->write_roots.items[i], &budget)) < 0)
+				return rc;
+		if (c.m->truncated_scan && (rc = wsb__plan_note(plan,
+				"the protected-name scan stopped after %d directories: deeper names are not mounted read-only",
+				SCAN_MAX_DIRS)) < 0)
+			return rc;
+		for (i = 0; i < policy->protect_paths.count; i++) {
+			const char *p = policy->protect_paths.items[i];
+			if (stat(p, &st) == 0 && visible(&c, p) &&
+			    (rc = planned(c.m, plan, WSB__LX_MOUNT_RO_BIND, p, "protected path")) < 0)
+				return rc;
+		}
+		s->protections |= WSB_PROT_FS_PROTECTED;
+	}
+	if (confine) {
+		for (i = 0; i < policy->deny_read.count; i++) {
+			const char *p = policy->deny_read.items[i];
+			if (stat(p, &st) < 0 || !visible(&c, p))
+				continue;
+			rc = planned(c.m, plan, S_ISDIR(st.st_mode) ? WSB__LX_MOUNT_EMPTY_DIR :
+				WSB__LX_MOUNT_EMPTY_FILE, p, "deny-read path");
+			if (rc < 0)
+				return rc;
+		}
+		if (policy->deny_read.count)
+			s->protections |= WSB_PROT_FS_DENY_READ;
+	}
+	if (s->use_pidns && (rc = planned(c.m, plan, WSB__LX_MOUNT_PROC, "/proc",
+			"show only the sandbox's processes")) < 0)
+		return rc;
+	return WSB_OK;
+}
+
+int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->count; i++)
+		if ((m->items[i].kind == WSB__LX_MOUNT_CARRY ||
+		     m->items[i].kind == WSB__LX_MOUNT_CARRY_RO) &&
+		    path_under(path, m->items[i].target))
+			return WSB_OK;
+	for (i = 0; i < m->count; i++) {
+		if (m->items[i].kind != WSB__LX_MOUNT_TMPFS || !path_under(path, m->items[i].target))
+			continue;
+		/* Carries go right after the tmpfs mounts, before anything on top. */
+		for (j = 0; j < m->count && m->items[j].kind == WSB__LX_MOUNT_TMPFS; j++)
+			;
+		/* Read-only: below /tmp, Landlock would otherwise grant it the
+		 * private temp directory's write access. */
+		if (add_mount(m, WSB__LX_MOUNT_CARRY_RO, path) < 0)
+			return WSB_ENOMEM;
+		if (j != m->count - 1) {
+			wsb__lx_mount tmp = m->items[m->count - 1];
+			memmove(&m->items[j + 1], &m->items[j], (m->count - 1 - j) * sizeof(tmp));
+			m->items[j] = tmp;
+		}
+		return WSB_OK;
+	}
+	return WSB_OK;
+}
+
+void wsb__lx_mounts_dispose(wsb__lx_mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->count; i++)
+		wsb__free(m->items[i].target);
+	wsb__free(m->items);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- child side: system calls only ---- */
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path), i;
+
+	if (n >= sizeof(buf))
+		return ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+static void fd_path(char *buf, int fd)
+{
+	static const char prefix[] = "/proc/self/fd/";
+	char digits[16];
+	int n = 0;
+
+	memcpy(buf, prefix, sizeof(prefix));
+	do {
+		digits[n++] = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd > 0);
+	buf += sizeof(prefix) - 1;
+	while (n > 0)
+		*buf++ = digits[--n];
+	*buf = '\0';
+}
+
+static int set_attr(const char *target, uint64_t attr)
+{
+	struct wsb_mount_attr a;
+	struct statvfs sv;
+	unsigned long flags = MS_BIND | MS_REMOUNT;
+
+	memset(&a, 0, sizeof(a));
+	a.attr_set = attr;
+	if (syscall(__NR_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &a, sizeof(a)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return errno;
+	/* Kernels before 5.12: remount the top mount, keeping the flags a user
+	 * namespace may not clear. */
+	if (statvfs(target, &sv) < 0)
+		return errno;
+	flags |= (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+		(sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) | (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+		(sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) | (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+	if (attr & WSB_MOUNT_ATTR_RDONLY)
+		flags |= MS_RDONLY;
+	if (attr & WSB_MOUNT_ATTR_NODEV)
+		flags |= MS_NODEV;
+	if (mount(NULL, target, NULL, flags, NULL) < 0)
+		return errno;
+	return 0;
+}
+
+int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
+{
+	int carry_fd[MAX_CARRIES];
+	size_t i, carries = 0;
+	int err = 0;
+
+	*out_index = -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return errno;
+	/* Hold on to carried paths before a tmpfs hides them. */
+	for (i = 0; i < m->count; i++) {
+		if (m->items[i].kind != WSB__LX_MOUNT_CARRY && m->items[i].kind != WSB__LX_MOUNT_CARRY_RO)
+			continue;
+		if (carries == MAX_CARRIES) {
+			*out_index = (int)i;
+			return E2BIG;
+		}
+		carry_fd[carries] = open(m->items[i].target, O_PATH | O_CLOEXEC);
+		if (carry_fd[carries] < 0) {
+			*out_index = (int)i;
+			return errno;
+		}
+		carries++;
+	}
+	carries = 0;
+	for (i = 0; i < m->count && !err; i++) {
+		const wsb__lx_mount *it = &m->items[i];
+		char src[32];
+
+		switch (it->kind) {
+		case WSB__LX_MOUNT_TMPFS:
+			if (mount("tmpfs", it->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+				err = errno;
+			break;
+		case WSB__LX_MOUNT_CARRY:
+		case WSB__LX_MOUNT_CARRY_RO:
+			fd_path(src, carry_fd[carries++]);
+			err = mkdir_p(it->target);
+			if (!err && mount(src, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
+				err = errno;
+			if (!err && it->kind == WSB__LX_MOUNT_CARRY_RO)
+				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY);
+			break;
+		case WSB__LX_MOUNT_RO_BIND:
+			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
+				err = errno;
+			else
+				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY);
+			break;
+		case WSB__LX_MOUNT_EMPTY_DIR:
+			if (mount("tmpfs", it->target, "tmpfs",
+					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					"mode=000,size=4k,nr_inodes=2") < 0)
+				err = errno;
+			break;
+		case WSB__LX_MOUNT_EMPTY_FILE:
+			if (mount("/dev/null", it->target, NULL, MS_BIND, NULL) < 0)
+				err = errno;
+			else
+				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV);
+			break;
+		case WSB__LX_MOUNT_PROC:
+			/* Best effort: some container setups forbid a new proc. */
+			mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			break;
+		}
+		if (err)
+			*out_index = (int)i;
+	}
+	for (i = 0; i < carries; i++)
+		close(carry_fd[i]);
+	return err;
+}

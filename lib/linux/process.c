@@ -1,0 +1,490 @@
+/*
+ * The process handle: one sandboxed tree behind its init (PID 1 of the
+ * sandbox's PID namespace). Killing init kills the whole namespace, so kill,
+ * timeout and free are one SIGKILL to init followed by reaping it (the
+ * kernel has killed every other member by the time init can be reaped).
+ *
+ * The wall-clock limit is enforced three times over: by init's own timer
+ * (even if the caller never waits), by the deadline in wait, read and
+ * communicate, and by the kill in wsb_process_free.
+ */
+#include "linux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_pidfd_open
+#  define __NR_pidfd_open 434
+#endif
+
+struct stream {
+	int fd;
+	wsb__buf data;
+	int captured;
+	int truncated;
+};
+
+struct wsb_process {
+	pid_t pid;           /* init's pid; -1 once reaped */
+	long top_pid;        /* init's pid, kept for wsb_process_pid */
+	int pidfd;
+	int status_fd;
+	int fd_in;
+	struct stream out[3];  /* indexed by wsb_stream (1, 2) */
+	wsb__lx_cgroup cg;
+	unsigned int protections;
+	wsb_u64 start_ms, end_ms, deadline_ms, cpu_limit_ms, output_cap;
+	int exit_kind, limit;
+	long exit_code;
+	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
+};
+
+struct status_record {
+	int kind;
+	int status;
+};
+
+int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
+	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
+	wsb_u64 start_ms)
+{
+	struct wsb_process *p = wsb__calloc(1, sizeof(*p));
+
+	if (!p)
+		return wsb__error_nomem();
+	p->pid = pid;
+	p->top_pid = (long)pid;
+	p->pidfd = (int)syscall(__NR_pidfd_open, pid, 0);
+	p->status_fd = status_fd;
+	p->fd_in = fd_in;
+	p->out[0].fd = -1;
+	p->out[WSB_STREAM_STDOUT].fd = fd_out;
+	p->out[WSB_STREAM_STDERR].fd = fd_err;
+	p->cg = *cg;
+	memset(cg, 0, sizeof(*cg));
+	p->protections = s->protections;
+	p->start_ms = start_ms;
+	p->deadline_ms = s->timeout_ms ? start_ms + s->timeout_ms : 0;
+	p->cpu_limit_ms = s->cpu_limit_ms;
+	p->output_cap = s->output_cap;
+	p->exit_kind = WSB_EXIT_RUNNING;
+	p->limit = WSB_LIMIT_NONE;
+	p->exit_code = -1;
+	*out = p;
+	return WSB_OK;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Classify how the tree ended, once init has been reaped. */
+static void finish(struct wsb_process *p, int init_status, const struct rusage *ru)
+{
+	struct status_record r;
+	ssize_t n = -1;
+	int oom = wsb__lx_cgroup_oom(&p->cg);
+
+	p->end_ms = wsb__now_ms();
+	if (p->status_fd >= 0) {
+		do
+			n = read(p->status_fd, &r, sizeof(r));
+		while (n < 0 && errno == EINTR);
+		close_fd(&p->status_fd);
+	}
+	if (p->kill_reason) {
+		p->exit_kind = p->kill_reason;
+		if (p->kill_reason == WSB_EXIT_TIMEOUT)
+			p->limit = WSB_LIMIT_TIMEOUT;
+		return;
+	}
+	if (n == (ssize_t)sizeof(r) && r.kind == WSB__LX_END_TIMEOUT) {
+		p->exit_kind = WSB_EXIT_TIMEOUT;
+		p->limit = WSB_LIMIT_TIMEOUT;
+		return;
+	}
+	if (n == (ssize_t)sizeof(r) && r.kind == WSB__LX_END_EXITED) {
+		int st = r.status;
+		if (WIFEXITED(st)) {
+			p->exit_kind = WSB_EXIT_NORMAL;
+			p->exit_code = WEXITSTATUS(st);
+			return;
+		}
+		if (WIFSIGNALED(st)) {
+			int sig = WTERMSIG(st);
+			wsb_u64 cpu_ms = ((wsb_u64)ru->ru_utime.tv_sec + (wsb_u64)ru->ru_stime.tv_sec) * 1000u +
+				(wsb_u64)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000u;
+			if (sig == SIGKILL && oom) {
+				p->exit_kind = WSB_EXIT_LIMIT;
+				p->limit = WSB_LIMIT_MEMORY;
+			} else if (p->cpu_limit_ms && (sig == SIGXCPU ||
+				   (sig == SIGKILL && cpu_ms + 50 >= p->cpu_limit_ms))) {
+				p->exit_kind = WSB_EXIT_LIMIT;
+				p->limit = WSB_LIMIT_CPU_TIME;
+			} else {
+				p->exit_kind = WSB_EXIT_SIGNAL;
+				p->exit_code = sig;
+			}
+			return;
+		}
+	}
+	/* init itself ended without a report: the OOM killer, or a signal from outside. */
+	if (oom) {
+		p->exit_kind = WSB_EXIT_LIMIT;
+		p->limit = WSB_LIMIT_MEMORY;
+	} else {
+		p->exit_kind = WSB_EXIT_SIGNAL;
+		p->exit_code = WIFSIGNALED(init_status) ? WTERMSIG(init_status) : SIGKILL;
+	}
+}
+
+/* Reap init if it has ended (block: wait for it). 1 if reaped. */
+static int reap(struct wsb_process *p, int block)
+{
+	struct rusage ru;
+	int st;
+	pid_t w;
+
+	if (p->pid < 0)
+		return 1;
+	memset(&ru, 0, sizeof(ru));
+	do
+		w = wait4(p->pid, &st, block ? 0 : WNOHANG, &ru);
+	while (w < 0 && errno == EINTR);
+	if (w == 0)
+		return 0;
+	if (w < 0)
+		st = 0;
+	p->pid = -1;
+	close_fd(&p->pidfd);
+	finish(p, st, &ru);
+	return 1;
+}
+
+static void kill_tree(struct wsb_process *p, int reason)
+{
+	if (p->pid < 0)
+		return;
+	if (!p->kill_reason)
+		p->kill_reason = reason;
+	kill(p->pid, SIGKILL);
+}
+
+/* Past the deadline? Then kill (init normally got there first). */
+static void check_deadline(struct wsb_process *p)
+{
+	if (p->pid >= 0 && p->deadline_ms && wsb__now_ms() >= p->deadline_ms + 100)
+		kill_tree(p, WSB_EXIT_TIMEOUT);
+}
+
+/* Milliseconds to wait given the caller's timeout and the deadline. */
+static int wait_budget(const struct wsb_process *p, long timeout_ms, wsb_u64 until)
+{
+	wsb_u64 now = wsb__now_ms(), limit = 0;
+	int have = 0;
+
+	if (timeout_ms >= 0) {
+		limit = until;
+		have = 1;
+	}
+	if (p->pid >= 0 && p->deadline_ms && (!have || p->deadline_ms + 100 < limit)) {
+		limit = p->deadline_ms + 100;
+		have = 1;
+	}
+	if (!have)
+		return -1;
+	return limit > now ? (int)(limit - now > 0x7fffffff ? 0x7fffffff : limit - now) : 0;
+}
+
+void wsb__proc_free(struct wsb_process *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	if (p->pid >= 0) {
+		kill_tree(p, WSB_EXIT_KILLED);
+		reap(p, 1);
+	}
+	close_fd(&p->fd_in);
+	for (i = 1; i <= 2; i++) {
+		close_fd(&p->out[i].fd);
+		wsb__buf_dispose(&p->out[i].data);
+	}
+	close_fd(&p->status_fd);
+	close_fd(&p->pidfd);
+	wsb__lx_cgroup_destroy(&p->cg);
+	wsb__free(p);
+}
+
+int wsb__proc_wait(struct wsb_process *p, long timeout_ms)
+{
+	wsb_u64 until = timeout_ms >= 0 ? wsb__now_ms() + (wsb_u64)timeout_ms : 0;
+
+	for (;;) {
+		struct pollfd pf;
+		int budget;
+
+		check_deadline(p);
+		if (reap(p, p->kill_reason != 0))
+			return WSB_OK;
+		budget = wait_budget(p, timeout_ms, until);
+		if (budget == 0 && timeout_ms >= 0 && wsb__now_ms() >= until)
+			return wsb__error(WSB_ERUNNING, "the process is still running");
+		if (p->pidfd < 0) {
+			/* No pidfd: poll by sleeping briefly. */
+			struct timespec ts = { 0, 5000000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		pf.fd = p->pidfd;
+		pf.events = POLLIN;
+		if (poll(&pf, 1, budget) < 0 && errno != EINTR) {
+			int err = errno;
+			return wsb__error_os(WSB_EOS, err, "poll failed: %s", strerror(err));
+		}
+	}
+}
+
+int wsb__proc_kill(struct wsb_process *p)
+{
+	if (p->pid < 0)
+		return WSB_OK;
+	kill_tree(p, WSB_EXIT_KILLED);
+	reap(p, 1);
+	return WSB_OK;
+}
+
+int wsb__proc_write(size_t *out_written, struct wsb_process *p, const void *data, size_t len)
+{
+	sigset_t pipe_set, old, pending;
+	ssize_t n;
+	int err = 0, was_pending;
+
+	if (out_written)
+		*out_written = 0;
+	if (p->fd_in < 0)
+		return wsb__error(WSB_ESTATE, "stdin is not a pipe or is already closed");
+	/* A closed reader must give EPIPE here, not kill the caller with SIGPIPE. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	do
+		n = write(p->fd_in, data, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err = errno;
+		if (err == EPIPE && !was_pending) {
+			struct timespec zero = { 0, 0 };
+			sigtimedwait(&pipe_set, NULL, &zero);
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (n < 0)
+		return wsb__error_os(WSB_EOS, err, "writing to the command's stdin failed: %s",
+			strerror(err));
+	if (out_written)
+		*out_written = (size_t)n;
+	return WSB_OK;
+}
+
+int wsb__proc_close_stdin(struct wsb_process *p)
+{
+	close_fd(&p->fd_in);
+	return WSB_OK;
+}
+
+int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *buf,
+	size_t len, long timeout_ms)
+{
+	struct stream *s;
+	wsb_u64 until = timeout_ms >= 0 ? wsb__now_ms() + (wsb_u64)timeout_ms : 0;
+	ssize_t n;
+
+	*out_read = 0;
+	if (stream != WSB_STREAM_STDOUT && stream != WSB_STREAM_STDERR)
+		return wsb__error(WSB_EINVAL, "invalid argument: stream");
+	s = &p->out[stream];
+	if (s->fd < 0)
+		return wsb__error(WSB_ESTATE, "that stream is not a pipe (or was already read to the end)");
+	for (;;) {
+		struct pollfd pf;
+		int budget, r;
+
+		check_deadline(p);
+		budget = wait_budget(p, timeout_ms, until);
+		pf.fd = s->fd;
+		pf.events = POLLIN;
+		r = poll(&pf, 1, budget);
+		if (r < 0 && errno != EINTR) {
+			int err = errno;
+			return wsb__error_os(WSB_EOS, err, "poll failed: %s", strerror(err));
+		}
+		if (r > 0)
+			break;
+		if (timeout_ms >= 0 && wsb__now_ms() >= until)
+			return wsb__error(WSB_ERUNNING, "no output within the timeout");
+	}
+	do
+		n = read(s->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int err = errno;
+		return wsb__error_os(WSB_EOS, err, "reading the command's output failed: %s",
+			strerror(err));
+	}
+	if (n == 0)
+		close_fd(&s->fd);
+	*out_read = (size_t)n;
+	return WSB_OK;
+}
+
+/* Read what is available from one stream into its capture, keeping at most
+ * the cap and dropping the rest. */
+static int drain(struct wsb_process *p, struct stream *s)
+{
+	char scratch[65536];
+	ssize_t n;
+	size_t room = (size_t)-1;
+
+	if (p->output_cap)
+		room = s->data.size < p->output_cap ? (size_t)(p->output_cap - s->data.size) : 0;
+	if (room > 0) {
+		size_t want = room < 65536 ? room : 65536;
+		if (wsb__buf_grow(&s->data, want) < 0)
+			return wsb__error_nomem();
+		n = read(s->fd, s->data.ptr + s->data.size, want);
+		if (n > 0) {
+			s->data.size += (size_t)n;
+			s->data.ptr[s->data.size] = '\0';
+		}
+	} else {
+		n = read(s->fd, scratch, sizeof(scratch));
+		if (n > 0)
+			s->truncated = 1;
+	}
+	if (n == 0)
+		close_fd(&s->fd);
+	else if (n < 0 && errno != EINTR && errno != EAGAIN)
+		close_fd(&s->fd);
+	return WSB_OK;
+}
+
+int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t stdin_len)
+{
+	const char *in = stdin_data;
+	size_t in_off = 0;
+	int i, rc;
+
+	for (i = 1; i <= 2; i++)
+		if (p->out[i].fd >= 0) {
+			p->out[i].captured = 1;
+			if (wsb__buf_grow(&p->out[i].data, 1) < 0)
+				return wsb__error_nomem();
+			p->out[i].data.ptr[0] = '\0';
+		}
+	if (p->fd_in >= 0 && (!in || stdin_len == 0))
+		close_fd(&p->fd_in);
+	if (p->fd_in >= 0)
+		fcntl(p->fd_in, F_SETFL, fcntl(p->fd_in, F_GETFL) | O_NONBLOCK);
+	while (p->out[1].fd >= 0 || p->out[2].fd >= 0 || p->fd_in >= 0) {
+		struct pollfd pf[3];
+		int idx[3], n = 0, r, budget;
+
+		check_deadline(p);
+		if (p->kill_reason) {
+			close_fd(&p->fd_in);
+			for (i = 1; i <= 2; i++)
+				close_fd(&p->out[i].fd);
+			break;
+		}
+		for (i = 1; i <= 2; i++)
+			if (p->out[i].fd >= 0) {
+				pf[n].fd = p->out[i].fd;
+				pf[n].events = POLLIN;
+				idx[n++] = i;
+			}
+		if (p->fd_in >= 0) {
+			pf[n].fd = p->fd_in;
+			pf[n].events = POLLOUT;
+			idx[n++] = 0;
+		}
+		budget = wait_budget(p, -1, 0);
+		r = poll(pf, (nfds_t)n, budget);
+		if (r < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			return wsb__error_os(WSB_EOS, err, "poll failed: %s", strerror(err));
+		}
+		for (i = 0; i < n; i++) {
+			if (!pf[i].revents)
+				continue;
+			if (idx[i] == 0) {
+				size_t w = 0;
+				if (pf[i].revents & (POLLERR | POLLHUP)) {
+					close_fd(&p->fd_in);
+					continue;
+				}
+				rc = wsb__proc_write(&w, p, in + in_off, stdin_len - in_off);
+				if (rc < 0 && wsb_error_os(NULL) != EAGAIN) {
+					close_fd(&p->fd_in);
+					continue;
+				}
+				in_off += w;
+				if (in_off >= stdin_len)
+					close_fd(&p->fd_in);
+			} else if ((rc = drain(p, &p->out[idx[i]])) < 0) {
+				return rc;
+			}
+		}
+	}
+	return wsb__proc_wait(p, -1);
+}
+
+int wsb__proc_exit_kind(const struct wsb_process *p) { return p->exit_kind; }
+long wsb__proc_exit_code(const struct wsb_process *p) { return p->exit_code; }
+int wsb__proc_limit(const struct wsb_process *p) { return p->limit; }
+unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
+long wsb__proc_pid(const struct wsb_process *p) { return p->top_pid; }
+
+wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)
+{
+	if (p->exit_kind != WSB_EXIT_RUNNING)
+		return p->end_ms - p->start_ms;
+	return wsb__now_ms() - p->start_ms;
+}
+
+const char *wsb__proc_output(size_t *out_len, int *out_truncated,
+	const struct wsb_process *p, int stream)
+{
+	const struct stream *s;
+
+	if (out_len)
+		*out_len = 0;
+	if (out_truncated)
+		*out_truncated = 0;
+	if (stream != WSB_STREAM_STDOUT && stream != WSB_STREAM_STDERR)
+		return NULL;
+	s = &p->out[stream];
+	if (!s->captured)
+		return NULL;
+	if (out_len)
+		*out_len = s->data.size;
+	if (out_truncated)
+		*out_truncated = s->truncated;
+	return s->data.ptr;
+}

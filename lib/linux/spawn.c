@@ -1,0 +1,508 @@
+/*
+ * Starting the tree. The parent clones one child straight into new user,
+ * mount, PID and (network off) network namespaces. That child is the
+ * sandbox's init (PID 1): it maps its ids, applies mounts, loopback,
+ * rlimits, Landlock, drops every capability, installs the seccomp filter,
+ * then forks the command, which starts a new session, takes fds 0-2, marks
+ * every other fd close-on-exec and execs. Init then waits for the command,
+ * enforces the wall-clock limit with its own timer (so it holds even if the
+ * caller never waits), reports the command's status on the status pipe and
+ * exits; the kernel then kills whatever is left in the PID namespace
+ * (daemons, double forks, setsid children included). If the caller dies,
+ * init sees its status pipe lose its reader and exits, with the same effect.
+ *
+ * Failures before exec come back on a close-on-exec error pipe as
+ * {stage, errno, index}; end of file on it means exec succeeded.
+ * The child only makes system calls: everything was prepared by the parent.
+ */
+#include "linux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#  define CLOSE_RANGE_CLOEXEC (1u << 2)
+#endif
+#ifndef __NR_close_range
+#  define __NR_close_range 436
+#endif
+#ifndef PR_CAP_AMBIENT
+#  define PR_CAP_AMBIENT 47
+#  define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+struct err_record {
+	int stage;
+	int err;
+	int index;
+};
+
+struct status_record {
+	int kind;
+	int status;
+};
+
+typedef struct child_ctx {
+	const wsb__lx_setup *s;
+	const wsb__lx_exec *e;
+	int err_w, status_w, sync_r;
+	int parent_fds[3];   /* the parent's ends, to close in the child */
+} child_ctx;
+
+const char *wsb__lx_stage_name(int stage)
+{
+	switch (stage) {
+	case WSB__LX_STAGE_USERNS: return "mapping user and group ids in the user namespace";
+	case WSB__LX_STAGE_MOUNTS: return "setting up mounts";
+	case WSB__LX_STAGE_NETNS: return "bringing up loopback in the network namespace";
+	case WSB__LX_STAGE_LANDLOCK: return "applying the Landlock ruleset";
+	case WSB__LX_STAGE_SECCOMP: return "installing the seccomp filter";
+	case WSB__LX_STAGE_LIMITS: return "setting resource limits";
+	case WSB__LX_STAGE_CAPS: return "dropping capabilities";
+	case WSB__LX_STAGE_CWD: return "changing to the working directory";
+	case WSB__LX_STAGE_STDIO: return "connecting standard streams";
+	case WSB__LX_STAGE_FORK: return "starting the command from the sandbox's init";
+	case WSB__LX_STAGE_EXEC: return "executing the program";
+	}
+	return "setting up the sandbox";
+}
+
+/* ---- PATH search (parent) ---- */
+
+static int check_exec(const char *path)
+{
+	struct stat st;
+
+	/* Anything we cannot even stat (missing, unsearchable directory) is
+	 * "not found"; ENOEXEC is for a file that exists but cannot run. */
+	if (stat(path, &st) < 0)
+		return WSB_ENOENT;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return WSB_ENOEXEC;
+	return WSB_OK;
+}
+
+int wsb__lx_find_program(char **out, const char *name, char *const *envp, const char *cwd)
+{
+	const char *path_var = "/usr/local/bin:/usr/bin:/bin", *p;
+	int saw_noexec = 0, rc;
+	size_t i;
+
+	*out = NULL;
+	if (strchr(name, '/')) {
+		wsb__buf b = WSB__BUF_INIT;
+		if (name[0] != '/') {
+			wsb__buf_puts(&b, cwd);
+			wsb__buf_putc(&b, '/');
+		}
+		wsb__buf_puts(&b, name);
+		if (b.oom) {
+			wsb__buf_dispose(&b);
+			return wsb__error_nomem();
+		}
+		rc = check_exec(b.ptr);
+		if (rc < 0) {
+			wsb__buf_dispose(&b);
+			return wsb__error(rc, rc == WSB_ENOENT ? "program not found: %s" :
+				"program is not an executable file: %s", name);
+		}
+		*out = wsb__buf_detach(&b);
+		return WSB_OK;
+	}
+	for (i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			path_var = envp[i] + 5;
+	for (p = path_var;; ) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		wsb__buf b = WSB__BUF_INIT;
+
+		if (n == 0 || p[0] != '/') {
+			wsb__buf_puts(&b, cwd);
+			wsb__buf_putc(&b, '/');
+		}
+		wsb__buf_put(&b, p, n);
+		wsb__buf_putc(&b, '/');
+		wsb__buf_puts(&b, name);
+		if (b.oom) {
+			wsb__buf_dispose(&b);
+			return wsb__error_nomem();
+		}
+		rc = check_exec(b.ptr);
+		if (rc == WSB_OK) {
+			*out = wsb__buf_detach(&b);
+			return WSB_OK;
+		}
+		saw_noexec |= rc == WSB_ENOEXEC;
+		wsb__buf_dispose(&b);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	if (saw_noexec)
+		return wsb__error(WSB_ENOEXEC, "program found on PATH but not executable: %s", name);
+	return wsb__error(WSB_ENOENT, "program not found on PATH: %s", name);
+}
+
+/* ---- child side: system calls only ---- */
+
+static void report(int fd, int stage, int err, int index)
+{
+	struct err_record r;
+
+	r.stage = stage;
+	r.err = err;
+	r.index = index;
+	if (write(fd, &r, sizeof(r)) < 0) {
+		/* the parent is gone; nothing else to tell */
+	}
+}
+
+static void __attribute__((noreturn)) fail(const child_ctx *c, int stage, int err, int index)
+{
+	report(c->err_w, stage, err ? err : EIO, index);
+	_exit(127);
+}
+
+static int write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, n) != (ssize_t)n)
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+/* No capability survives into the command: securebits make uid 0 gain
+ * nothing at exec (one credential change instead of one per bounding-set
+ * bit), NO_NEW_PRIVS keeps file capabilities from applying, and the current
+ * sets are emptied. Without CAP_SETPCAP (no user namespace, not root) there
+ * is nothing to drop and the securebits call fails harmlessly. */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+
+	prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+		SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+		SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(__NR_capset, &hdr, data) < 0)
+		return errno;
+	return 0;
+}
+
+static void __attribute__((noreturn)) run_command(const child_ctx *c)
+{
+	const wsb__lx_exec *e = c->e;
+	struct sigaction sa;
+	sigset_t none;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 1; i < 65; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			sigaction(i, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A new session: no controlling terminal, so no TIOCSTI into the caller's. */
+	if (setsid() < 0)
+		fail(c, WSB__LX_STAGE_STDIO, errno, -1);
+	for (i = 0; i < 3; i++)
+		if (dup2(e->stdio_fd[i], i) < 0)
+			fail(c, WSB__LX_STAGE_STDIO, errno, i);
+	/* Only 0-2 reach the program, CLOEXEC or not; the error pipe closes at exec. */
+	if (syscall(__NR_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
+		int fd;
+		for (fd = 3; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (e->cwd && chdir(e->cwd) < 0)
+		fail(c, WSB__LX_STAGE_CWD, errno, -1);
+	execve(e->path, e->argv, e->envp);
+	fail(c, WSB__LX_STAGE_EXEC, errno, -1);
+}
+
+static wsb_u64 mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (wsb_u64)ts.tv_sec * 1000u + (wsb_u64)ts.tv_nsec / 1000000u;
+}
+
+static void __attribute__((noreturn)) end(int fd, int kind, int status)
+{
+	struct status_record r;
+
+	r.kind = kind;
+	r.status = status;
+	if (write(fd, &r, sizeof(r)) < 0) {
+		/* the caller is gone */
+	}
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) init_main(const child_ctx *c)
+{
+	const wsb__lx_setup *s = c->s;
+	/* volatile: set before the vfork below and read after it returns. */
+	volatile wsb_u64 deadline = 0;
+	sigset_t chld;
+	pid_t cmd;
+	int i, err, index = -1, sfd;
+
+	for (i = 0; i < 3; i++)
+		if (c->parent_fds[i] >= 0)
+			close(c->parent_fds[i]);
+	if (c->sync_r >= 0) {
+		char go;
+		if (read(c->sync_r, &go, 1) != 1)
+			_exit(127);
+		close(c->sync_r);
+	}
+	if (s->use_userns) {
+		/* A caller that changed uid is not dumpable, which makes its
+		 * /proc/self files root's; the maps must be written as ourselves. */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		err = write_proc("/proc/self/setgroups", "deny");
+		if (err && err != ENOENT)
+			fail(c, WSB__LX_STAGE_USERNS, err, 0);
+		if ((err = write_proc("/proc/self/uid_map", s->uid_map)) != 0)
+			fail(c, WSB__LX_STAGE_USERNS, err, 1);
+		if ((err = write_proc("/proc/self/gid_map", s->gid_map)) != 0)
+			fail(c, WSB__LX_STAGE_USERNS, err, 2);
+	}
+	if (s->use_mountns && (err = wsb__lx_mounts_apply(&s->mounts, &index)) != 0)
+		fail(c, WSB__LX_STAGE_MOUNTS, err, index);
+	if (s->use_netns && s->net_off && (err = wsb__lx_netns_apply()) != 0)
+		fail(c, WSB__LX_STAGE_NETNS, err, -1);
+	if ((err = wsb__lx_rlimits_apply(&s->limits)) != 0)
+		fail(c, WSB__LX_STAGE_LIMITS, err, -1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(c, WSB__LX_STAGE_CAPS, errno, -1);
+	if ((err = wsb__lx_landlock_apply(&s->landlock)) != 0)
+		fail(c, WSB__LX_STAGE_LANDLOCK, err, -1);
+	if ((err = drop_caps()) != 0)
+		fail(c, WSB__LX_STAGE_CAPS, err, -1);
+	if ((err = wsb__lx_seccomp_apply(&s->seccomp)) != 0)
+		fail(c, WSB__LX_STAGE_SECCOMP, err, -1);
+	/* Not dumpable: the command (same uid) cannot ptrace its init. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	if (s->timeout_ms)
+		deadline = mono_ms() + s->timeout_ms;
+	/* vfork: the command borrows init's memory until it execs, so no page
+	 * tables are copied; it only makes system calls before execve. */
+	cmd = vfork();
+	if (cmd < 0)
+		fail(c, WSB__LX_STAGE_FORK, errno, -1);
+	if (cmd == 0)
+		run_command(c);
+	/* Init keeps only its status pipe. */
+	if (c->status_w > 0)
+		syscall(__NR_close_range, 0u, (unsigned)c->status_w - 1, 0u);
+	syscall(__NR_close_range, (unsigned)c->status_w + 1, ~0u, 0u);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	for (;;) {
+		struct pollfd p[2];
+		int timeout = -1, n, st;
+		pid_t w;
+
+		if (deadline) {
+			wsb_u64 now = mono_ms();
+			if (now >= deadline)
+				end(c->status_w, WSB__LX_END_TIMEOUT, 0);
+			timeout = (int)(deadline - now);
+		}
+		p[0].fd = sfd;
+		p[0].events = POLLIN;
+		p[1].fd = c->status_w;
+		p[1].events = 0;
+		n = poll(p, 2, sfd >= 0 ? timeout : (timeout < 0 || timeout > 50 ? 50 : timeout));
+		if (n > 0 && (p[1].revents & (POLLERR | POLLHUP)))
+			_exit(1); /* the caller is gone: take the tree with us */
+		if (sfd >= 0 && n > 0 && (p[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) > 0)
+				;
+		}
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == cmd)
+				end(c->status_w, WSB__LX_END_EXITED, st);
+	}
+}
+
+/* ---- parent side ---- */
+
+static int map_child_error(const wsb__lx_setup *s, const wsb__lx_exec *e,
+	const struct err_record *r)
+{
+	const char *what = wsb__lx_stage_name(r->stage);
+
+	switch (r->stage) {
+	case WSB__LX_STAGE_EXEC:
+		if (r->err == ENOENT || r->err == ENOTDIR)
+			return wsb__error_os(WSB_ENOENT, r->err, "program not found inside the sandbox: %s",
+				e->path);
+		if (r->err == EACCES || r->err == ENOEXEC || r->err == EPERM || r->err == EISDIR)
+			return wsb__error_os(WSB_ENOEXEC, r->err, "cannot execute %s inside the sandbox: %s",
+				e->path, strerror(r->err));
+		break;
+	case WSB__LX_STAGE_CWD:
+		if (r->err == ENOENT || r->err == ENOTDIR)
+			return wsb__error_os(WSB_ENOENT, r->err,
+				"working directory not found inside the sandbox: %s", e->cwd);
+		break;
+	case WSB__LX_STAGE_USERNS:
+		return wsb__error_os(WSB_EUNAVAIL, r->err, "user namespace unavailable: %s failed: %s",
+			r->index == 0 ? "/proc/self/setgroups" : r->index == 1 ?
+			"/proc/self/uid_map" : "/proc/self/gid_map", strerror(r->err));
+	case WSB__LX_STAGE_MOUNTS:
+		if (r->index >= 0 && (size_t)r->index < s->mounts.count)
+			return wsb__error_os(WSB_EOS, r->err, "%s failed at %s: %s", what,
+				s->mounts.items[r->index].target, strerror(r->err));
+		break;
+	case WSB__LX_STAGE_LANDLOCK:
+		return wsb__error_os(WSB_EUNAVAIL, r->err, "Landlock: %s failed: %s", what,
+			strerror(r->err));
+	case WSB__LX_STAGE_SECCOMP:
+		return wsb__error_os(WSB_EUNAVAIL, r->err, "seccomp: %s failed: %s", what,
+			strerror(r->err));
+	}
+	return wsb__error_os(WSB_EOS, r->err, "sandbox setup failed while %s: %s", what,
+		strerror(r->err));
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, const wsb__lx_setup *s,
+	const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
+{
+	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
+	unsigned long flags = SIGCHLD;
+	child_ctx c;
+	struct err_record rec;
+	ssize_t n;
+	pid_t pid;
+	int rc, st, err;
+
+	*out_pid = -1;
+	*out_status_fd = -1;
+	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||
+	    (cg->dir_count && pipe2(syncp, O_CLOEXEC) < 0)) {
+		err = errno;
+		rc = wsb__error_os(WSB_EOS, err, "pipe2 failed: %s", strerror(err));
+		goto out;
+	}
+	if (s->use_userns)
+		flags |= CLONE_NEWUSER;
+	if (s->use_mountns)
+		flags |= CLONE_NEWNS;
+	if (s->use_pidns)
+		flags |= CLONE_NEWPID;
+	if (s->use_netns && s->net_off)
+		flags |= CLONE_NEWNET;
+	c.s = s;
+	c.e = e;
+	c.err_w = errp[1];
+	c.status_w = statp[1];
+	c.sync_r = syncp[0];
+	c.parent_fds[0] = errp[0];
+	c.parent_fds[1] = statp[0];
+	c.parent_fds[2] = syncp[1];
+
+	pid = (pid_t)syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		init_main(&c);
+	if (pid < 0) {
+		err = errno;
+		if (s->use_userns && (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS))
+			rc = wsb__error_os(WSB_EUNAVAIL, err,
+				"could not create the sandbox's namespaces (user, mount, PID%s): %s; "
+				"user namespaces may be disabled (user.max_user_namespaces, "
+				"kernel.unprivileged_userns_clone, AppArmor)",
+				(flags & CLONE_NEWNET) ? ", network" : "", strerror(err));
+		else
+			rc = wsb__error_os(WSB_EOS, err, "clone failed: %s", strerror(err));
+		goto out;
+	}
+	close_fd(&errp[1]);
+	close_fd(&statp[1]);
+	close_fd(&syncp[0]);
+	if (cg->dir_count) {
+		if ((rc = wsb__lx_cgroup_attach(cg, pid)) < 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			goto out;
+		}
+		if (write(syncp[1], "g", 1) != 1) {
+			err = errno;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			rc = wsb__error_os(WSB_EOS, err, "could not start the sandbox: %s", strerror(err));
+			goto out;
+		}
+		close_fd(&syncp[1]);
+	}
+	do
+		n = read(errp[0], &rec, sizeof(rec));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(rec)) {
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		rc = map_child_error(s, e, &rec);
+		goto out;
+	}
+	if (n != 0) {
+		/* init died before reporting anything (killed by the OOM killer...) */
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		rc = wsb__error(WSB_EOS, "the sandbox's init ended during setup");
+		goto out;
+	}
+	*out_pid = pid;
+	*out_status_fd = statp[0];
+	statp[0] = -1;
+	rc = WSB_OK;
+out:
+	close_fd(&errp[0]);
+	close_fd(&errp[1]);
+	close_fd(&statp[0]);
+	close_fd(&statp[1]);
+	close_fd(&syncp[0]);
+	close_fd(&syncp[1]);
+	return rc;
+}

@@ -1,0 +1,423 @@
+/*
+ * Decide and act for the unelevated sandbox. decide reads the machine (the
+ * capsids file, the DACLs of the roots and protected paths) and lists the
+ * ACEs the policy needs, each marked present or missing: reads only, so a
+ * dry run is just decide. apply writes the missing ones, each journaled
+ * first. No tree walk: the cost per root is a constant number of calls,
+ * whatever lies below it.
+ */
+#include "win32.h"
+#include "core/policy.h"
+#include "core/plan.h"
+#include "core/path.h"
+#include "core/json.h"
+#include "core/utf.h"
+
+#include <string.h>
+
+#define NUL_DEVICE "\\\\.\\NUL"
+#define GITFILE_MAX 4096
+
+/* A dead local port: connections fail at once instead of leaving. */
+static const char *const advisory_env[] = {
+	"HTTP_PROXY=http://127.0.0.1:9",
+	"HTTPS_PROXY=http://127.0.0.1:9",
+	"ALL_PROXY=http://127.0.0.1:9",
+	"NO_PROXY=",
+	"PIP_NO_INDEX=1",
+	"PIP_PROXY=http://127.0.0.1:9",
+	"NPM_CONFIG_OFFLINE=true",
+	"YARN_ENABLE_OFFLINE_MODE=1",
+	"CARGO_NET_OFFLINE=true",
+	"GIT_ALLOW_PROTOCOL=file",
+	NULL
+};
+
+static int add_ace(wsb__w32_decision *d, const char *path, int deny, unsigned int mask, int inherit,
+	const char *sid, const char *role)
+{
+	wsb__w32_ace *a;
+	char *sddl;
+	size_t i;
+
+	if (wsb__ace_sddl(&sddl, deny, mask, inherit, sid) != WSB_OK)
+		return wsb__error_nomem();
+	for (i = 0; i < d->ace_count; i++)
+		if (strcmp(d->aces[i].sddl, sddl) == 0 && wsb__path_cmp(d->aces[i].path, path, WSB__PATH_WIN) == 0) {
+			wsb__free(sddl);
+			return WSB_OK;
+		}
+	if (d->ace_count == d->ace_cap) {
+		size_t cap = d->ace_cap ? d->ace_cap * 2 : 16;
+		wsb__w32_ace *n = wsb__realloc(d->aces, cap * sizeof(*n));
+		if (!n) {
+			wsb__free(sddl);
+			return wsb__error_nomem();
+		}
+		d->aces = n;
+		d->ace_cap = cap;
+	}
+	a = &d->aces[d->ace_count];
+	a->path = wsb__strdup(path);
+	if (!a->path) {
+		wsb__free(sddl);
+		return wsb__error_nomem();
+	}
+	a->sddl = sddl;
+	a->role = role;
+	a->present = 0;
+	a->added = 0;
+	d->ace_count++;
+	return WSB_OK;
+}
+
+/* Deny writes to a protected path for every capability SID whose root
+ * contains it. */
+static int protect(wsb__w32_decision *d, const char *path, int is_dir)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < d->roots.count; i++) {
+		if (!wsb__path_within(path, d->roots.items[i], WSB__PATH_WIN))
+			continue;
+		rc = add_ace(d, path, 1, WSB__MASK_DENY_WRITE, is_dir,
+			d->caps.sids.items[d->caps.root_sid[i]], "protected");
+		if (rc != WSB_OK)
+			return rc;
+	}
+	return WSB_OK;
+}
+
+struct name_ctx {
+	wsb__w32_decision *d;
+	const char *root;
+	const struct wsb_policy *policy;
+};
+
+/* A protected name directly under a root (a case-insensitive lookup, so
+ * ".GiT" is found as ".git"); a ".git" file also protects its gitdir. */
+static int protect_name(const char *name, void *vctx)
+{
+	struct name_ctx *ctx = vctx;
+	char *path = NULL, *text = NULL, *gitdir = NULL;
+	size_t len = 0;
+	int is_dir = 0, rc;
+
+	if ((rc = wsb__path_join(&path, ctx->root, name, WSB__PATH_WIN)) != WSB_OK)
+		return rc;
+	rc = wsb__w32_stat(&is_dir, path);
+	if (rc <= 0)
+		goto done;
+	if ((rc = protect(ctx->d, path, is_dir)) != WSB_OK)
+		goto done;
+	if (!is_dir && wsb__utf8_casecmp(name, WSB__DEFAULT_PROTECT_NAME) == 0) {
+		rc = wsb__w32_read_file(&text, &len, path, GITFILE_MAX);
+		if (rc == WSB_OK)
+			rc = wsb__gitdir_from_file(&gitdir, text, len, ctx->root, WSB__PATH_WIN);
+		if (rc == WSB_OK && gitdir && wsb__w32_stat(&is_dir, gitdir) == 1)
+			rc = protect(ctx->d, gitdir, is_dir);
+		else if (rc == WSB_ETOOLONG)
+			rc = WSB_OK; /* not a gitdir pointer */
+	}
+done:
+	wsb__free(path);
+	wsb__free(text);
+	wsb__free(gitdir);
+	return rc < 0 ? rc : WSB_OK;
+}
+
+static int add_temp_root(wsb__w32_decision *d)
+{
+	char *temp = NULL, *norm = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = wsb__w32_getenv(&temp, "TEMP")) != WSB_OK || !temp)
+		return rc;
+	rc = wsb__path_normalize(&norm, temp, WSB__PATH_WIN, 0);
+	wsb__free(temp);
+	if (rc != WSB_OK) {
+		wsb_error_clear();
+		return WSB_OK; /* an unusable TEMP is simply not made writable */
+	}
+	for (i = 0; i < d->roots.count; i++)
+		if (wsb__path_within(norm, d->roots.items[i], WSB__PATH_WIN)) {
+			wsb__free(norm);
+			return WSB_OK;
+		}
+	return wsb__strvec_push_owned(&d->roots, norm);
+}
+
+static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy)
+{
+	int exhausted = 0, rc;
+	size_t i, j;
+
+	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, NULL, 0, 0);
+	if (rc != WSB_OK)
+		return rc;
+	if (d->world_writable.count == 0)
+		return WSB_OK;
+	if (policy->flags & WSB_POLICY_REFUSE_WORLD_WRITABLE)
+		return wsb__error(WSB_EWORLDWRITABLE, "%lu world-writable director%s found (first: %s); "
+			"the policy refuses them", (unsigned long)d->world_writable.count,
+			d->world_writable.count == 1 ? "y" : "ies", d->world_writable.items[0]);
+	for (i = 0; i < d->world_writable.count; i++) {
+		const char *dir = d->world_writable.items[i];
+		int ancestor = 0;
+		for (j = 0; j < d->roots.count; j++)
+			if (wsb__path_within(d->roots.items[j], dir, WSB__PATH_WIN))
+				ancestor = 1;
+		/* Above a root the deny is not inherited: it would flow into the
+		 * root's tree (a tree walk and a conflict with the root's grant). */
+		for (j = 0; j < d->caps.sids.count; j++)
+			if ((rc = add_ace(d, dir, 1, WSB__MASK_DENY_WRITE, !ancestor,
+					d->caps.sids.items[j], "world_writable")) != WSB_OK)
+				return rc;
+	}
+	return WSB_OK;
+}
+
+int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity, int run_audit)
+{
+	wsb__w32_decision *d;
+	size_t i;
+	int rc = WSB_OK;
+
+	*out = NULL;
+	d = wsb__calloc(1, sizeof(*d));
+	if (!d)
+		return wsb__error_nomem();
+	d->protections = WSB_PROT_PROCESS_TREE;
+	if (policy->limits[WSB_LIMIT_MEMORY])
+		d->protections |= WSB_PROT_LIMIT_MEMORY;
+	if (policy->limits[WSB_LIMIT_PROCESSES])
+		d->protections |= WSB_PROT_LIMIT_PROCESSES;
+	if (policy->limits[WSB_LIMIT_CPU_TIME])
+		d->protections |= WSB_PROT_LIMIT_CPU;
+	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP)
+		d->protections |= WSB_PROT_PRIVATE_DESKTOP;
+	if (policy->deny_read.count > 0)
+		d->missing |= WSB_PROT_FS_DENY_READ; /* reads are not restricted in this mode */
+	if (policy->network == WSB_NETWORK_OFF) {
+		d->missing |= WSB_PROT_NETWORK;
+		d->protections |= WSB_PROT_NETWORK_ADVISORY;
+		for (i = 0; advisory_env[i] && rc == WSB_OK; i++)
+			rc = wsb__strvec_push(&d->env_extra, advisory_env[i]);
+		if (rc != WSB_OK)
+			goto fail;
+	}
+	if (policy->mode == WSB_MODE_FULL_ACCESS)
+		goto done;
+	d->write_restricted = 1;
+	d->protections |= WSB_PROT_FS_WRITE;
+	if (policy->mode == WSB_MODE_WORKSPACE_WRITE)
+		for (i = 0; i < policy->write_roots.count && rc == WSB_OK; i++)
+			rc = wsb__strvec_push(&d->roots, policy->write_roots.items[i]);
+	if (rc == WSB_OK && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE))
+		rc = add_temp_root(d);
+	if (rc != WSB_OK)
+		goto fail;
+	if ((rc = wsb__caps_decide(&d->caps, identity->state_dir, &d->roots)) != WSB_OK)
+		goto fail;
+	/* Deny ACEs first in the list, so apply writes them before the grants
+	 * they carve out of. */
+	for (i = 0; i < d->roots.count; i++) {
+		struct name_ctx ctx;
+		int is_dir = 0;
+		rc = wsb__w32_stat(&is_dir, d->roots.items[i]);
+		if (rc == 0 || (rc == 1 && !is_dir)) {
+			rc = wsb__error(WSB_ENOENT, "writable root %s is not an existing directory",
+				d->roots.items[i]);
+			goto fail;
+		}
+		if (rc < 0)
+			goto fail;
+		ctx.d = d;
+		ctx.root = d->roots.items[i];
+		ctx.policy = policy;
+		if ((rc = wsb__policy_each_protected_name(policy, protect_name, &ctx)) != WSB_OK)
+			goto fail;
+	}
+	for (i = 0; i < policy->protect_paths.count; i++) {
+		int is_dir = 0;
+		rc = wsb__w32_stat(&is_dir, policy->protect_paths.items[i]);
+		if (rc < 0)
+			goto fail;
+		if (rc == 1 && (rc = protect(d, policy->protect_paths.items[i], is_dir)) != WSB_OK)
+			goto fail;
+	}
+	/* The library's own state is never writable by the sandbox. */
+	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
+		goto fail;
+	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
+		if ((rc = world_writable(d, policy)) != WSB_OK)
+			goto fail;
+	for (i = 0; i < d->roots.count; i++)
+		if ((rc = add_ace(d, d->roots.items[i], 0, WSB__MASK_ALLOW_WRITE, 1,
+				d->caps.sids.items[d->caps.root_sid[i]], "writable_root")) != WSB_OK)
+			goto fail;
+	for (i = 0; i < d->caps.sids.count; i++)
+		if ((rc = add_ace(d, NUL_DEVICE, 0, WSB__MASK_NUL, 0, d->caps.sids.items[i], "null_device")) != WSB_OK)
+			goto fail;
+	for (i = 0; i < d->ace_count; i++) {
+		if (strcmp(d->aces[i].role, "protected") == 0)
+			d->protections |= WSB_PROT_FS_PROTECTED;
+		if ((rc = wsb__acl_has(&d->aces[i].present, d->aces[i].path, d->aces[i].sddl)) != WSB_OK)
+			goto fail;
+	}
+done:
+	*out = d;
+	return WSB_OK;
+fail:
+	wsb__w32_decision_free(d);
+	return rc;
+}
+
+void wsb__w32_decision_free(wsb__w32_decision *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->ace_count; i++) {
+		wsb__free(d->aces[i].path);
+		wsb__free(d->aces[i].sddl);
+	}
+	wsb__free(d->aces);
+	wsb__strvec_dispose(&d->roots);
+	wsb__caps_dispose(&d->caps);
+	wsb__strvec_dispose(&d->env_extra);
+	wsb__strvec_dispose(&d->world_writable);
+	wsb__free(d);
+}
+
+int wsb__w32_apply(wsb__w32_decision *d, const char *state_dir)
+{
+	size_t i;
+	int rc = WSB_OK;
+
+	for (i = 0; i < d->ace_count; i++)
+		if (!d->aces[i].present)
+			break;
+	if (i == d->ace_count)
+		return WSB_OK;
+	if ((rc = wsb__w32_mkdirs(state_dir)) != WSB_OK)
+		return rc;
+	if ((rc = wsb__caps_persist(&d->caps, state_dir)) != WSB_OK)
+		return rc;
+	for (i = 0; i < d->ace_count; i++) {
+		wsb__w32_ace *a = &d->aces[i];
+		int added = 0;
+		if (a->present)
+			continue;
+		if ((rc = wsb__journal_record(state_dir, "add", a->path, a->sddl)) != WSB_OK)
+			break;
+		rc = wsb__acl_add(&added, a->path, a->sddl);
+		if (rc != WSB_OK) {
+			/* The "add" line is on disk but the ACE may not be:
+			 * account for it now so the journal stays exact. */
+			int removed = 0, keep = wsb_error_code(NULL);
+			char msg[1024];
+			long os = wsb_error_os(NULL);
+			strncpy(msg, wsb_error_message(NULL), sizeof(msg) - 1);
+			msg[sizeof(msg) - 1] = '\0';
+			if (wsb__acl_remove(&removed, a->path, a->sddl) == WSB_OK)
+				wsb__journal_record(state_dir, "del", a->path, a->sddl);
+			wsb__error_os(keep, os, "%s", msg);
+			break;
+		}
+		a->present = 1;
+		a->added = 1;
+	}
+	if (rc != WSB_OK)
+		wsb__w32_unapply(d, state_dir);
+	return rc;
+}
+
+void wsb__w32_unapply(wsb__w32_decision *d, const char *state_dir)
+{
+	int keep = wsb_error_code(NULL);
+	long os = wsb_error_os(NULL);
+	char msg[1024];
+	size_t i;
+
+	/* Undo this run's grants, newest first, keeping the error that made
+	 * the caller give up. */
+	strncpy(msg, wsb_error_message(NULL), sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	for (i = d->ace_count; i-- > 0; ) {
+		wsb__w32_ace *a = &d->aces[i];
+		int removed = 0;
+		if (!a->added)
+			continue;
+		if (wsb__acl_remove(&removed, a->path, a->sddl) == WSB_OK &&
+				wsb__journal_record(state_dir, "del", a->path, a->sddl) == WSB_OK)
+			a->present = a->added = 0;
+	}
+	wsb__error_os(keep, os, "%s", msg);
+}
+
+int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
+	const struct wsb_policy *policy)
+{
+	wsb__plan_step *s;
+	size_t i;
+	int rc = WSB_OK;
+
+	plan->protections = d->protections;
+	plan->missing = d->missing;
+	for (i = 0; i < d->caps.sids.count && rc == WSB_OK; i++) {
+		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", d->caps.sids.items[i])) == WSB_OK &&
+				(rc = wsb__plan_set(s, "role", "capability")) == WSB_OK)
+			rc = wsb__plan_set(s, "key", d->caps.keys.items[i]);
+	}
+	if (rc == WSB_OK && d->write_restricted) {
+		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", "logon")) == WSB_OK)
+			rc = wsb__plan_set(s, "role", "logon");
+		if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token_sid", "add", "S-1-1-0")) == WSB_OK)
+			rc = wsb__plan_set(s, "role", "everyone");
+	}
+	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token", "set", "restricted")) == WSB_OK)
+		rc = wsb__plan_set(s, "flags", d->write_restricted ?
+			"DISABLE_MAX_PRIVILEGE|LUA_TOKEN|WRITE_RESTRICTED" : "DISABLE_MAX_PRIVILEGE|LUA_TOKEN");
+	for (i = 0; i < d->ace_count && rc == WSB_OK; i++) {
+		const wsb__w32_ace *a = &d->aces[i];
+		if ((rc = wsb__plan_add(plan, &s, "ace", a->present ? "keep" : "add", a->path)) == WSB_OK &&
+				(rc = wsb__plan_set(s, "sddl", a->sddl)) == WSB_OK)
+			rc = wsb__plan_set(s, "role", a->role);
+	}
+	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "flags")) == WSB_OK)
+		rc = wsb__plan_set(s, "value", "KILL_ON_JOB_CLOSE|DIE_ON_UNHANDLED_EXCEPTION");
+	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "ui")) == WSB_OK)
+		rc = wsb__plan_set(s, "value", "DESKTOP|DISPLAYSETTINGS|EXITWINDOWS|GLOBALATOMS|HANDLES|"
+			"READCLIPBOARD|WRITECLIPBOARD|SYSTEMPARAMETERS");
+	for (i = WSB_LIMIT_MEMORY; i <= WSB_LIMIT_OUTPUT && rc == WSB_OK; i++)
+		if (policy->limits[i] && (rc = wsb__plan_add(plan, &s, "job_limit", "set",
+				wsb__limit_name((int)i))) == WSB_OK)
+			rc = wsb__plan_set_u64(s, "value", policy->limits[i]);
+	for (i = 0; i < d->env_extra.count && rc == WSB_OK; i++) {
+		const char *e = d->env_extra.items[i], *eq = strchr(e, '=');
+		char *name = wsb__strndup(e, (size_t)(eq - e));
+		if (!name)
+			return wsb__error_nomem();
+		if ((rc = wsb__plan_add(plan, &s, "env", "set", name)) == WSB_OK)
+			rc = wsb__plan_set(s, "value", eq + 1);
+		wsb__free(name);
+	}
+	if (rc == WSB_OK)
+		rc = wsb__plan_note(plan, "reads are not restricted in the unelevated mode (WRITE_RESTRICTED "
+			"checks writes only)");
+	if (rc == WSB_OK && policy->network == WSB_NETWORK_OFF)
+		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
+			"package managers are told to stay offline; a program that ignores them reaches the "
+			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
+	if (rc == WSB_OK && policy->deny_read.count > 0)
+		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
+	if (rc == WSB_OK && d->write_restricted)
+		rc = wsb__plan_note(plan, "protected names are looked up directly under each writable root; "
+			"deeper ones (nested repositories) are not protected by ACEs");
+	return rc;
+}

@@ -1,0 +1,535 @@
+/*
+ * Spawn: decide, apply (journaled), then start the command with the
+ * restricted token, suspended, in its job, with only its stdio handles
+ * inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST), the core's sorted UTF-16
+ * environment block, an MSVCRT-quoted command line and an absolute program
+ * path; then resume it.
+ */
+#include "win32.h"
+#include "core/policy.h"
+#include "core/envblock.h"
+#include "core/quote.h"
+#include "core/path.h"
+#include "core/utf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Kept when the policy clears the environment: programs fail without them. */
+static const char *const keep_if_clear[] = {
+	"SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "PATH", "TEMP", "TMP",
+	"USERPROFILE", "LOCALAPPDATA", "APPDATA", "PROGRAMDATA", "PROGRAMFILES",
+	"PROGRAMFILES(X86)", "COMMONPROGRAMFILES", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+	"OS", "USERNAME", "USERDOMAIN", "COMPUTERNAME", "HOMEDRIVE", "HOMEPATH", NULL
+};
+
+static int has_sep(const char *s)
+{
+	return strchr(s, '\\') || strchr(s, '/') || strchr(s, ':');
+}
+
+static int is_file(const char *path)
+{
+	int dir = 0, rc = wsb__w32_stat(&dir, path);
+
+	if (rc < 0) {
+		wsb_error_clear();
+		return 0;
+	}
+	return rc == 1 && !dir;
+}
+
+static int has_ext(const char *name, const char *pathext)
+{
+	const char *dot = strrchr(name, '.'), *p = pathext;
+
+	if (!dot || strchr(dot, '\\'))
+		return 0;
+	while (p && *p) {
+		const char *semi = strchr(p, ';');
+		size_t len = semi ? (size_t)(semi - p) : strlen(p);
+		if (len == strlen(dot) && wsb__utf8_ncasecmp(p, len, dot, len) == 0)
+			return 1;
+		p = semi ? semi + 1 : NULL;
+	}
+	return 0;
+}
+
+/* base (absolute), as given when it has a PATHEXT extension, else with
+ * each extension of PATHEXT in turn. */
+static int try_candidate(char **out, const char *base, const char *pathext)
+{
+	const char *p = pathext;
+
+	if (has_ext(base, pathext) && is_file(base)) {
+		*out = wsb__strdup(base);
+		return *out ? 1 : wsb__error_nomem();
+	}
+	while (p && *p) {
+		const char *semi = strchr(p, ';');
+		size_t len = semi ? (size_t)(semi - p) : strlen(p);
+		wsb__buf b = WSB__BUF_INIT;
+		if (len > 0) {
+			if (wsb__buf_puts(&b, base) != WSB_OK || wsb__buf_put(&b, p, len) != WSB_OK) {
+				wsb__buf_dispose(&b);
+				return wsb__error_nomem();
+			}
+			if (is_file(b.ptr)) {
+				*out = wsb__buf_detach(&b);
+				return 1;
+			}
+			wsb__buf_dispose(&b);
+		}
+		p = semi ? semi + 1 : NULL;
+	}
+	return 0;
+}
+
+int wsb__w32_resolve_program(char **out, const char *argv0, const char *path_var,
+	const char *pathext_var, const char *cwd)
+{
+	const char *pathext = pathext_var && *pathext_var ? pathext_var : ".COM;.EXE;.BAT;.CMD";
+	const char *p;
+	int rc;
+
+	*out = NULL;
+	if (has_sep(argv0)) {
+		char *abs = NULL;
+		if (wsb__path_is_absolute(argv0, WSB__PATH_WIN))
+			rc = wsb__path_normalize(&abs, argv0, WSB__PATH_WIN, 0);
+		else
+			rc = wsb__path_join(&abs, cwd, argv0, WSB__PATH_WIN);
+		if (rc != WSB_OK)
+			return rc;
+		rc = try_candidate(out, abs, pathext);
+		wsb__free(abs);
+		if (rc < 0)
+			return rc;
+		return rc ? WSB_OK : wsb__error(WSB_ENOENT, "program not found: %s", argv0);
+	}
+	/* Only PATH is searched, never the current directory. */
+	for (p = path_var; p && *p; ) {
+		const char *semi = strchr(p, ';');
+		size_t len = semi ? (size_t)(semi - p) : strlen(p);
+		char *dir = wsb__strndup(p, len), *norm = NULL, *full = NULL;
+		if (!dir)
+			return wsb__error_nomem();
+		if (len >= 2 && dir[0] == '"' && dir[len - 1] == '"') {
+			memmove(dir, dir + 1, len - 2);
+			dir[len - 2] = '\0';
+		}
+		if (*dir && wsb__path_normalize(&norm, dir, WSB__PATH_WIN, 0) == WSB_OK &&
+				wsb__path_join(&full, norm, argv0, WSB__PATH_WIN) == WSB_OK) {
+			rc = try_candidate(out, full, pathext);
+			if (rc != 0) {
+				wsb__free(dir);
+				wsb__free(norm);
+				wsb__free(full);
+				return rc < 0 ? rc : WSB_OK;
+			}
+		}
+		wsb_error_clear();
+		wsb__free(dir);
+		wsb__free(norm);
+		wsb__free(full);
+		p = semi ? semi + 1 : NULL;
+	}
+	return wsb__error(WSB_ENOENT, "program not found on PATH: %s", argv0);
+}
+
+static const char *env_get(const wsb__strvec *env, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < env->count; i++)
+		if (wsb__utf8_ncasecmp(env->items[i], n, name, n) == 0 && env->items[i][n] == '=')
+			return env->items[i] + n + 1;
+	return NULL;
+}
+
+static int caller_env(wsb__strvec *out)
+{
+	LPWCH block = WSB_OS(GetEnvironmentStringsW)();
+	const wchar_t *p;
+	int rc = WSB_OK;
+
+	if (!block) {
+		DWORD err = GetLastError();
+		return wsb__w32_fail("GetEnvironmentStringsW", err, "the caller's environment");
+	}
+	for (p = block; *p && rc == WSB_OK; p += lstrlenW(p) + 1) {
+		char *s = NULL;
+		if ((rc = wsb__w32_narrow(&s, p)) == WSB_OK)
+			rc = wsb__strvec_push_owned(out, s);
+	}
+	WSB_OS(FreeEnvironmentStringsW)(block);
+	return rc;
+}
+
+/* Make items[count] NULL so the vector doubles as a NULL-terminated array. */
+static int null_terminate(wsb__strvec *v)
+{
+	if (wsb__strvec_push(v, "") != WSB_OK)
+		return wsb__error_nomem();
+	v->count--;
+	wsb__free(v->items[v->count]);
+	v->items[v->count] = NULL;
+	return WSB_OK;
+}
+
+static int build_env(uint16_t **out, wsb__strvec *env, const struct wsb_policy *policy,
+	const wsb__w32_decision *d)
+{
+	wsb__strvec base = WSB__STRVEC_INIT, extra = WSB__STRVEC_INIT;
+	size_t len = 0, i;
+	int rc;
+
+	if ((rc = caller_env(&base)) != WSB_OK)
+		goto done;
+	for (i = 0; i < d->env_extra.count && rc == WSB_OK; i++)
+		rc = wsb__strvec_push(&extra, d->env_extra.items[i]);
+	if (rc == WSB_OK && (rc = null_terminate(&base)) == WSB_OK)
+		rc = null_terminate(&extra);
+	if (rc != WSB_OK)
+		goto done;
+	if ((rc = wsb__env_build(env, policy, (const char *const *)base.items, keep_if_clear,
+			(const char *const *)extra.items, 1)) != WSB_OK)
+		goto done;
+	rc = wsb__env_block_utf16(out, &len, (const char *const *)env->items, env->count);
+done:
+	wsb__strvec_dispose(&base);
+	wsb__strvec_dispose(&extra);
+	return rc;
+}
+
+static int build_cmdline(wchar_t **out_cmd, char **out_app, const char *program,
+	const wsb_spawn_options *opts, const wsb__strvec *env)
+{
+	size_t argc = 0, plen = strlen(program);
+	char *line = NULL;
+	int rc;
+
+	*out_cmd = NULL;
+	*out_app = NULL;
+	while (opts->argv[argc])
+		argc++;
+	if ((rc = wsb__quote_argv(&line, opts->argv, argc)) != WSB_OK)
+		return rc;
+	if (plen > 4 && (wsb__utf8_casecmp(program + plen - 4, ".bat") == 0 ||
+			wsb__utf8_casecmp(program + plen - 4, ".cmd") == 0)) {
+		/* Batch files run through cmd.exe, with its metacharacters escaped
+		 * so arguments cannot start new commands. */
+		const char *comspec = env_get(env, "COMSPEC");
+		char *escaped = NULL;
+		wsb__buf b = WSB__BUF_INIT;
+		const char **args = wsb__calloc(argc + 1, sizeof(char *));
+		char *qline = NULL;
+		size_t i;
+		if (!args) {
+			wsb__free(line);
+			return wsb__error_nomem();
+		}
+		args[0] = program;
+		for (i = 1; i < argc; i++)
+			args[i] = opts->argv[i];
+		rc = wsb__quote_argv(&qline, args, argc);
+		wsb__free(args);
+		if (rc == WSB_OK)
+			rc = wsb__quote_cmd(&escaped, qline);
+		wsb__free(qline);
+		wsb__free(line);
+		line = NULL;
+		if (rc != WSB_OK)
+			return rc;
+		if (!comspec || !*comspec)
+			comspec = "C:\\Windows\\System32\\cmd.exe";
+		wsb__buf_printf(&b, "\"%s\" /d /s /c \"%s\"", comspec, escaped);
+		wsb__free(escaped);
+		if (b.oom)
+			return wsb__error_nomem();
+		line = wsb__buf_detach(&b);
+		*out_app = wsb__strdup(comspec);
+	} else {
+		*out_app = wsb__strdup(program);
+	}
+	if (!*out_app) {
+		wsb__free(line);
+		return wsb__error_nomem();
+	}
+	rc = wsb__w32_wide(out_cmd, line);
+	wsb__free(line);
+	if (rc == WSB_OK && lstrlenW(*out_cmd) >= WSB__CMDLINE_MAX)
+		rc = wsb__error(WSB_ETOOLONG, "the command line is longer than %d characters", WSB__CMDLINE_MAX);
+	if (rc != WSB_OK) {
+		wsb__free(*out_cmd);
+		wsb__free(*out_app);
+		*out_cmd = NULL;
+		*out_app = NULL;
+	}
+	return rc;
+}
+
+/* One stdio handle for the child (inheritable) and our end, if any. */
+static int open_stdio(HANDLE *child, HANDLE *ours, int mode, int is_input, DWORD std_id)
+{
+	SECURITY_ATTRIBUTES sa;
+
+	*child = NULL;
+	if (ours)
+		*ours = NULL;
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = NULL;
+	sa.bInheritHandle = TRUE;
+	if (mode == WSB_STDIO_PIPE) {
+		HANDLE r, w;
+		if (!WSB_OS(CreatePipe)(&r, &w, &sa, 0)) {
+			DWORD err = GetLastError();
+			return wsb__w32_fail("CreatePipe", err, "stdio pipe");
+		}
+		*child = is_input ? r : w;
+		*ours = is_input ? w : r;
+		if (!WSB_OS(SetHandleInformation)(*ours, HANDLE_FLAG_INHERIT, 0)) {
+			DWORD err = GetLastError();
+			WSB_OS(CloseHandle)(r);
+			WSB_OS(CloseHandle)(w);
+			*child = *ours = NULL;
+			return wsb__w32_fail("SetHandleInformation", err, "stdio pipe");
+		}
+		return WSB_OK;
+	}
+	if (mode == WSB_STDIO_INHERIT) {
+		HANDLE h = WSB_OS(GetStdHandle)(std_id);
+		if (h && h != INVALID_HANDLE_VALUE) {
+			if (!WSB_OS(DuplicateHandle)(GetCurrentProcess(), h, GetCurrentProcess(), child, 0, TRUE,
+					DUPLICATE_SAME_ACCESS)) {
+				DWORD err = GetLastError();
+				*child = NULL;
+				return wsb__w32_fail("DuplicateHandle", err, "the caller's standard stream");
+			}
+			return WSB_OK;
+		}
+	}
+	*child = WSB_OS(CreateFileW)(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+		&sa, OPEN_EXISTING, 0, NULL);
+	if (*child == INVALID_HANDLE_VALUE) {
+		DWORD err = GetLastError();
+		*child = NULL;
+		return wsb__w32_fail("CreateFileW", err, "the null device");
+	}
+	return WSB_OK;
+}
+
+static int create_desktop(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *logon_sid)
+{
+	static volatile LONG counter;
+	wsb__buf sddl = WSB__BUF_INIT;
+	wchar_t *wsddl = NULL;
+	SECURITY_ATTRIBUTES sa;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	wchar_t name[64];
+	int rc;
+
+	*out = NULL;
+	/* Only the sandbox's logon session may use the desktop. */
+	if (wsb__buf_printf(&sddl, "D:P(A;;GA;;;%s)", logon_sid) != WSB_OK)
+		return wsb__error_nomem();
+	rc = wsb__w32_wide(&wsddl, sddl.ptr);
+	wsb__buf_dispose(&sddl);
+	if (rc != WSB_OK)
+		return rc;
+	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(wsddl, SDDL_REVISION_1, &sd, NULL)) {
+		DWORD err = GetLastError();
+		wsb__free(wsddl);
+		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "desktop DACL");
+	}
+	wsb__free(wsddl);
+	_snwprintf(name, WSB__ARRAY_SIZE(name), L"wsb-%lu-%ld", (unsigned long)GetCurrentProcessId(),
+		(long)InterlockedIncrement(&counter));
+	name[WSB__ARRAY_SIZE(name) - 1] = 0;
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = sd;
+	sa.bInheritHandle = FALSE;
+	*out = (HANDLE)WSB_OS(CreateDesktopW)(name, NULL, NULL, 0, GENERIC_ALL, &sa);
+	WSB_OS(LocalFree)(sd);
+	if (!*out) {
+		DWORD err = GetLastError();
+		return wsb__w32_fail("CreateDesktopW", err, "private desktop");
+	}
+	_snwprintf(name_out, name_cap, L"WinSta0\\%ls", name);
+	name_out[name_cap - 1] = 0;
+	return WSB_OK;
+}
+
+int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity, const wsb_spawn_options *opts)
+{
+	wsb__w32_decision *d = NULL;
+	wsb__strvec env = WSB__STRVEC_INIT;
+	uint16_t *block = NULL;
+	char *cwd = NULL, *program = NULL, *app = NULL, *logon = NULL;
+	wchar_t *wcmd = NULL, *wapp = NULL, *wcwd = NULL, desk_name[96];
+	HANDLE token = NULL, child[3] = { NULL, NULL, NULL }, list[3];
+	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
+	SIZE_T attr_size = 0;
+	STARTUPINFOEXW si;
+	PROCESS_INFORMATION pi;
+	struct wsb_process *p = NULL;
+	DWORD nlist = 0, i;
+	int rc, applied = 0, attrs_ready = 0;
+
+	*out = NULL;
+	memset(&pi, 0, sizeof(pi));
+	if ((rc = wsb__w32_decide(&d, policy, identity, 1)) != WSB_OK)
+		return rc;
+	if (d->missing & ~policy->allow_missing) {
+		unsigned int m = d->missing & ~policy->allow_missing;
+		rc = wsb__error(WSB_EUNAVAIL, "%s cannot be enforced by the unelevated sandbox; use the elevated "
+			"sandbox (WSB_IDENTITY_SANDBOX_USER after wsb_setup_install), or accept it with "
+			"wsb_policy_allow_missing() (network then is advisory only)",
+			(m & WSB_PROT_NETWORK) ? "network isolation" : "deny-read");
+		goto done;
+	}
+	p = wsb__calloc(1, sizeof(*p));
+	if (!p) {
+		rc = wsb__error_nomem();
+		goto done;
+	}
+	p->protections = d->protections;
+	p->cap = policy->limits[WSB_LIMIT_OUTPUT];
+	p->timeout_ms = policy->limits[WSB_LIMIT_TIMEOUT];
+	if ((rc = build_env(&block, &env, policy, d)) != WSB_OK)
+		goto done;
+	if (opts->cwd) {
+		cwd = wsb__strdup(opts->cwd);
+		if (!cwd) {
+			rc = wsb__error_nomem();
+			goto done;
+		}
+	} else {
+		wchar_t buf[MAX_PATH * 4];
+		DWORD n = WSB_OS(GetCurrentDirectoryW)(WSB__ARRAY_SIZE(buf), buf);
+		if (n == 0 || n >= WSB__ARRAY_SIZE(buf)) {
+			DWORD err = n ? ERROR_BUFFER_OVERFLOW : GetLastError();
+			rc = wsb__w32_fail("GetCurrentDirectoryW", err, "the caller's directory");
+			goto done;
+		}
+		if ((rc = wsb__w32_narrow(&cwd, buf)) != WSB_OK)
+			goto done;
+	}
+	if ((rc = wsb__w32_resolve_program(&program, opts->argv[0], env_get(&env, "PATH"),
+			env_get(&env, "PATHEXT"), cwd)) != WSB_OK)
+		goto done;
+	if ((rc = build_cmdline(&wcmd, &app, program, opts, &env)) != WSB_OK)
+		goto done;
+	if ((rc = wsb__w32_wide(&wapp, app)) != WSB_OK || (rc = wsb__w32_wide(&wcwd, cwd)) != WSB_OK)
+		goto done;
+
+	/* act: lasting changes, journaled; undone below if anything fails. */
+	if ((rc = wsb__w32_apply(d, identity->state_dir)) != WSB_OK)
+		goto done;
+	applied = 1;
+	if ((rc = wsb__token_create(&token, &logon, &d->caps.sids, d->write_restricted)) != WSB_OK)
+		goto done;
+	if ((rc = wsb__job_create(&p->job, policy)) != WSB_OK)
+		goto done;
+	if ((rc = open_stdio(&child[0], &p->in_w, opts->stdin_mode, 1, STD_INPUT_HANDLE)) != WSB_OK ||
+			(rc = open_stdio(&child[1], &p->out_r[0], opts->stdout_mode, 0, STD_OUTPUT_HANDLE)) != WSB_OK ||
+			(rc = open_stdio(&child[2], &p->out_r[1], opts->stderr_mode, 0, STD_ERROR_HANDLE)) != WSB_OK)
+		goto done;
+	for (i = 0; i < 3; i++) {
+		DWORD k;
+		for (k = 0; k < nlist && list[k] != child[i]; k++)
+			;
+		if (k == nlist)
+			list[nlist++] = child[i];
+	}
+	memset(&si, 0, sizeof(si));
+	si.StartupInfo.cb = sizeof(si);
+	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+	si.StartupInfo.hStdInput = child[0];
+	si.StartupInfo.hStdOutput = child[1];
+	si.StartupInfo.hStdError = child[2];
+	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP) {
+		if ((rc = create_desktop(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), logon)) != WSB_OK)
+			goto done;
+		si.StartupInfo.lpDesktop = desk_name;
+	}
+	WSB_OS(InitializeProcThreadAttributeList)(NULL, 1, 0, &attr_size);
+	attrs = wsb__malloc(attr_size ? attr_size : 64);
+	if (!attrs) {
+		rc = wsb__error_nomem();
+		goto done;
+	}
+	if (!WSB_OS(InitializeProcThreadAttributeList)(attrs, 1, 0, &attr_size)) {
+		DWORD err = GetLastError();
+		rc = wsb__w32_fail("InitializeProcThreadAttributeList", err, "handle list");
+		goto done;
+	}
+	attrs_ready = 1;
+	if (!WSB_OS(UpdateProcThreadAttribute)(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+			nlist * sizeof(HANDLE), NULL, NULL)) {
+		DWORD err = GetLastError();
+		rc = wsb__w32_fail("UpdateProcThreadAttribute", err, "handle list");
+		goto done;
+	}
+	si.lpAttributeList = attrs;
+	if (!WSB_OS(CreateProcessAsUserW)(token, wapp, wcmd, NULL, NULL, TRUE,
+			CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW,
+			block, wcwd, &si.StartupInfo, &pi)) {
+		DWORD err = GetLastError();
+		memset(&pi, 0, sizeof(pi));
+		rc = wsb__w32_fail("CreateProcessAsUserW", err, "%s", program);
+		goto done;
+	}
+	p->process = pi.hProcess;
+	p->pid = pi.dwProcessId;
+	/* Into the job before it runs a single instruction. */
+	if (!WSB_OS(AssignProcessToJobObject)(p->job.job, pi.hProcess)) {
+		DWORD err = GetLastError();
+		rc = wsb__w32_fail("AssignProcessToJobObject", err, "process %lu", (unsigned long)pi.dwProcessId);
+		goto done;
+	}
+	p->start_ms = wsb__now_ms();
+	if (WSB_OS(ResumeThread)(pi.hThread) == (DWORD)-1) {
+		DWORD err = GetLastError();
+		rc = wsb__w32_fail("ResumeThread", err, "process %lu", (unsigned long)pi.dwProcessId);
+		goto done;
+	}
+	rc = wsb__proc_start_monitor(p);
+done:
+	if (pi.hThread)
+		WSB_OS(CloseHandle)(pi.hThread);
+	if (rc != WSB_OK && p && p->process) {
+		/* Started but not handed over: it dies with its job; never leave
+		 * a suspended process behind. */
+		WSB_OS(TerminateProcess)(p->process, 1);
+		WSB_OS(WaitForSingleObject)(p->process, INFINITE);
+		p->ended = 1;
+	}
+	for (i = 0; i < 3; i++)
+		if (child[i])
+			WSB_OS(CloseHandle)(child[i]);
+	if (attrs_ready)
+		WSB_OS(DeleteProcThreadAttributeList)(attrs);
+	wsb__free(attrs);
+	if (token)
+		WSB_OS(CloseHandle)(token);
+	if (rc != WSB_OK) {
+		if (applied)
+			wsb__w32_unapply(d, identity->state_dir);
+		wsb__proc_free(p);
+		p = NULL;
+	}
+	*out = p;
+	wsb__w32_decision_free(d);
+	wsb__strvec_dispose(&env);
+	wsb__free(block);
+	wsb__free(cwd);
+	wsb__free(program);
+	wsb__free(app);
+	wsb__free(logon);
+	wsb__free(wcmd);
+	wsb__free(wapp);
+	wsb__free(wcwd);
+	return rc;
+}

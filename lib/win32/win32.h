@@ -1,0 +1,195 @@
+/*
+ * Declarations shared by the modules of the unelevated Windows backend
+ * (docs/windows-backend.md describes the design). Every Win32 call goes
+ * through os.h.
+ */
+#ifndef WSB_WIN32_WIN32_H
+#define WSB_WIN32_WIN32_H
+
+#include "os.h"
+#include "../backend.h"
+
+/* ---- util.c ---- */
+
+/* Record a failed Win32 call: the message names the call and the object,
+ * the code follows the OS error (ACCESS_DENIED -> WSB_EACCES, not found ->
+ * WSB_ENOENT, out of memory -> WSB_ENOMEM, else WSB_EOS). */
+int wsb__w32_fail(const char *call, DWORD err, const char *fmt, ...) WSB__PRINTF(3, 4);
+/* UTF-8 <-> wchar_t. */
+int wsb__w32_wide(wchar_t **out, const char *s);
+int wsb__w32_narrow(char **out, const wchar_t *w);
+/* A variable of the caller's environment (UTF-8); *out NULL if unset. */
+int wsb__w32_getenv(char **out, const char *name);
+/* Create a directory and its missing parents. */
+int wsb__w32_mkdirs(const char *path);
+/* GetFileAttributesW: 1 exists (sets *out_dir), 0 absent, <0 error. */
+int wsb__w32_stat(int *out_dir, const char *path);
+/* Write a whole file atomically enough for state files: temp + flush + move. */
+int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max);
+/* Append bytes to a file and flush them to disk before returning. */
+int wsb__w32_append_file(const char *path, const char *data, size_t len);
+/* Replace a file's contents (temp file, flush, MoveFileEx). */
+int wsb__w32_write_file(const char *path, const char *data, size_t len);
+
+/* ---- sid.c: capability SIDs ---- */
+
+/* Up to this many writable roots each get their own capability SID; above
+ * it, one SID stands for the whole set of roots (docs/windows-backend.md). */
+#define WSB__CAP_PER_ROOT_MAX 8
+
+typedef struct wsb__caps {
+	wsb__strvec sids;      /* distinct capability SIDs, as strings */
+	wsb__strvec keys;      /* the state-file key of each SID */
+	unsigned char *is_new; /* per SID: not yet in the state file */
+	size_t *root_sid;      /* per root: index into sids */
+	size_t root_count;
+} wsb__caps;
+
+/* Choose the capability SIDs for a list of roots (normalized Windows paths):
+ * read the state directory's capsids file, make new random SIDs for roots
+ * it does not know (in memory only). */
+int wsb__caps_decide(wsb__caps *out, const char *state_dir, const wsb__strvec *roots);
+/* Persist the new SIDs of caps (appended and flushed). */
+int wsb__caps_persist(wsb__caps *caps, const char *state_dir);
+void wsb__caps_dispose(wsb__caps *caps);
+/* A random SID S-1-5-21-a-b-c-d from BCryptGenRandom. */
+int wsb__sid_random(char **out);
+
+/* ---- token.c ---- */
+
+/* The restricted token for a sandboxed command: DISABLE_MAX_PRIVILEGE |
+ * LUA_TOKEN (| WRITE_RESTRICTED with the restricting SIDs cap_sids + logon
+ * SID + Everyone when write_restricted), default DACL granting the logon
+ * SID, Everyone and cap_sids. *out_logon_sid (may be NULL) receives the
+ * logon SID string. */
+int wsb__token_create(HANDLE *out, char **out_logon_sid, const wsb__strvec *cap_sids,
+	int write_restricted);
+
+/* ---- acl.c ---- */
+
+#define WSB__MASK_ALLOW_WRITE (FILE_GENERIC_READ | FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE)
+#define WSB__MASK_DENY_WRITE (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | \
+	FILE_WRITE_ATTRIBUTES | FILE_DELETE_CHILD | DELETE | WRITE_DAC | WRITE_OWNER)
+#define WSB__MASK_NUL (FILE_GENERIC_READ | FILE_GENERIC_WRITE)
+
+/* The SDDL text of one ACE: "(A;OICI;0x1301bf;;;S-1-5-21-1-2-3-4)". */
+int wsb__ace_sddl(char **out, int deny, unsigned int mask, int inherit, const char *sid);
+
+/* Read a path's DACL: *out_has_ace says whether the exact ACE (sddl) is
+ * there as an explicit ACE. */
+int wsb__acl_has(int *out_has_ace, const char *path, const char *sddl);
+/* Add the ACE in canonical position (deny first among explicit ACEs, allow
+ * after the explicit ones) if it is missing; *out_added says if it wrote.
+ * Never touches the owner, never drops or reorders an existing ACE. */
+int wsb__acl_add(int *out_added, const char *path, const char *sddl);
+/* Remove the first explicit ACE equal to sddl if present. */
+int wsb__acl_remove(int *out_removed, const char *path, const char *sddl);
+/* In-memory forms (tests use them on Wine's real ACL APIs). */
+int wsb__acl_insert(PACL *out, const ACL *old, const void *ace);
+int wsb__acl_without(PACL *out, const ACL *old, const void *ace);
+int wsb__acl_find(const ACL *acl, const void *ace);
+/* The binary ACE of an SDDL ACE string, freed with wsb__free. */
+int wsb__ace_from_sddl(void **out, const char *sddl);
+
+/* ---- journal.c ---- */
+
+/* Record in the state directory's journal, flushed to disk, that the ACE
+ * sddl is about to be added to path ("add") or was removed ("del"). */
+int wsb__journal_record(const char *state_dir, const char *op, const char *path, const char *sddl);
+/* Remove every ACE the journal says is still added, newest first; record
+ * each removal; compact the journal when nothing is left. Idempotent. */
+int wsb__journal_revert(const char *state_dir);
+/* Count ACEs the journal says are added (for tests and status). */
+int wsb__journal_outstanding(size_t *out, const char *state_dir);
+
+/* ---- job.c ---- */
+
+typedef struct wsb__job {
+	HANDLE job;
+	HANDLE port;
+} wsb__job;
+
+/* A job with KILL_ON_JOB_CLOSE, DIE_ON_UNHANDLED_EXCEPTION, UI restrictions
+ * and the policy's limits, and a completion port for its messages. */
+int wsb__job_create(wsb__job *out, const struct wsb_policy *policy);
+/* The limit message (a wsb_limit) in one completion packet, or 0. */
+int wsb__job_limit_of_message(DWORD message);
+void wsb__job_close(wsb__job *job);
+
+/* ---- process.c / spawn.c ---- */
+
+struct wsb_process {
+	HANDLE process;
+	DWORD pid;
+	wsb__job job;
+	HANDLE monitor;           /* thread: timeout and limit messages */
+	HANDLE stop;              /* event: tells the monitor to finish */
+	HANDLE desktop;           /* HDESK of a private desktop, or NULL */
+	HANDLE in_w;              /* our end of stdin, or NULL */
+	HANDLE out_r[2];          /* our ends of stdout, stderr, or NULL */
+	wsb__buf out[2];          /* captured by communicate */
+	int truncated[2];
+	wsb_u64 cap;              /* output bytes kept per stream; 0 = all */
+	wsb_u64 timeout_ms;       /* wall clock; 0 = none */
+	wsb_u64 start_ms, end_ms;
+	volatile LONG limit;      /* wsb_limit that ended the tree (monitor) */
+	volatile LONG timed_out;
+	volatile LONG killed;
+	int ended;
+	int exit_kind;
+	long exit_code;
+	unsigned int protections;
+};
+
+/* Start the monitor thread of a process (after it was resumed). */
+int wsb__proc_start_monitor(struct wsb_process *p);
+/* Resolve a program the way the sandbox runs it: absolute, existing, with
+ * an extension from PATHEXT; PATH searched when it has no separator. */
+int wsb__w32_resolve_program(char **out, const char *argv0, const char *path_var,
+	const char *pathext_var, const char *cwd);
+
+/* ---- audit.c ---- */
+
+/* World-writable directories among the audit candidates (bounded); each is
+ * a normalized path not under a writable root. *out_exhausted says whether
+ * the budget ran out. */
+int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_policy *policy,
+	const char *cwd, unsigned long max_entries, unsigned long max_ms);
+
+/* ---- plan.c of the backend (decide/act) ---- */
+
+typedef struct wsb__w32_ace {
+	char *path;
+	char *sddl;
+	const char *role;   /* "writable_root", "protected", "null_device", "world_writable" */
+	int present;        /* already there: nothing to write */
+	int added;          /* written by this run's apply */
+} wsb__w32_ace;
+
+typedef struct wsb__w32_decision {
+	wsb__strvec roots;         /* writable roots, temp included */
+	wsb__caps caps;
+	wsb__w32_ace *aces;
+	size_t ace_count;
+	size_t ace_cap;
+	wsb__strvec env_extra;     /* advisory "NAME=VALUE" */
+	wsb__strvec world_writable;
+	int write_restricted;
+	unsigned int protections;
+	unsigned int missing;
+} wsb__w32_decision;
+
+int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity, int run_audit);
+void wsb__w32_decision_free(wsb__w32_decision *d);
+/* Add the missing ACEs, journaled first. On failure the ACEs added by this
+ * call are removed again (and the removal journaled). */
+int wsb__w32_apply(wsb__w32_decision *d, const char *state_dir);
+/* Remove the ACEs this decision's apply added (journaled); the current
+ * error is kept. */
+void wsb__w32_unapply(wsb__w32_decision *d, const char *state_dir);
+/* Fill a plan from a decision. */
+int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
+	const struct wsb_policy *policy);
+
+#endif

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Compare the shared library's ABI with the committed baseline (abidiff).
+
+Fails on anything but additions: a removed or changed function, variable or
+type, or a changed SONAME. Additions pass, with the report and a reminder
+that the baseline is updated deliberately (scripts/update-abi-baseline.sh,
+plus a CHANGELOG entry). The library must be built with -g (debug info).
+
+usage: check-abi.py BASELINE LIB.so HEADERS_DIR            check
+       check-abi.py --update BASELINE LIB.so HEADERS_DIR   rewrite the baseline
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# Only types reachable from the public header, no build paths: the baseline
+# must not change when nothing public changed.
+ABIDW = ["abidw", "--no-corpus-path", "--no-comp-dir-path", "--no-show-locs",
+         "--drop-private-types"]
+
+ABIDIFF_ERROR, ABIDIFF_USAGE, ABIDIFF_CHANGE, ABIDIFF_INCOMPATIBLE = 1, 2, 4, 8
+
+
+def has_debug_info(lib):
+    out = subprocess.run(["readelf", "-S", "-W", lib], check=True,
+                         capture_output=True, text=True).stdout
+    return ".debug_info" in out
+
+
+def dump(out, lib, headers):
+    subprocess.run(ABIDW + ["--headers-dir", headers, "--out-file", out, lib], check=True)
+    # Translation units keep their absolute source paths; make them relative
+    # to the source tree so the baseline does not depend on the checkout.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(headers))) + os.sep
+    with open(out, encoding="utf-8") as f:
+        text = f.read()
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(text.replace("path='" + root, "path='"))
+
+
+def update(baseline, lib, headers):
+    dump(baseline, lib, headers)
+    print("wrote %s from %s" % (baseline, lib))
+    return 0
+
+
+def check(baseline, lib, headers):
+    # Both sides come from the same abidw options: comparing the baseline with
+    # the .so directly would filter type changes out (the baseline has no
+    # source locations for abidiff's public-header filter to match).
+    with tempfile.TemporaryDirectory() as tmp:
+        current = os.path.join(tmp, "current.abi")
+        dump(current, lib, headers)
+        proc = subprocess.run(["abidiff", baseline, current], capture_output=True, text=True)
+    report = proc.stdout + proc.stderr
+    status = proc.returncode
+    if status & (ABIDIFF_ERROR | ABIDIFF_USAGE):
+        print(report)
+        print("FAIL: abidiff could not compare %s with %s (status %d)" % (lib, baseline, status))
+        return 1
+    if status == 0:
+        print("ok: the ABI of %s matches %s" % (lib, baseline))
+        return 0
+    breaking = bool(status & ABIDIFF_INCOMPATIBLE)
+    for m in re.finditer(r"(\d+) (Removed|Changed)", report):
+        if int(m.group(1)):
+            breaking = True
+    if re.search(r"SONAME changed|architecture changed", report):
+        breaking = True
+    print(report)
+    if breaking:
+        print("FAIL: incompatible ABI change against %s (removed or changed interfaces above)." % baseline)
+        print("An incompatible change needs a new major version; never update the baseline to hide one.")
+        return 1
+    print("NOTE: the ABI only grew (additions above); that is compatible.")
+    print("NOTE: record it deliberately: scripts/update-abi-baseline.sh and an 'Added' line in CHANGELOG.md.")
+    return 0
+
+
+def main(argv):
+    args = argv[2:] if len(argv) == 5 and argv[1] == "--update" else argv[1:]
+    if len(args) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    if not has_debug_info(args[1]):
+        print("FAIL: %s has no debug information; build it with -g "
+              "(CMAKE_BUILD_TYPE=RelWithDebInfo)" % args[1])
+        return 1
+    return update(*args) if len(argv) == 5 else check(*args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,874 @@
+/*
+ * The Linux backend, enforced for real by the kernel. Every scenario runs
+ * twice: as root and as an unprivileged user (a forked child that drops to
+ * uid/gid 65534 before using the API). The sandboxed command is this same
+ * executable in "--helper" mode, which performs one operation and exits 0
+ * if it succeeded, 1 if the kernel refused it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wsandbox/wsandbox.h"
+#include "linux/linux.h"
+
+#define NOBODY 65534
+
+static char helper_path[4096];
+
+/* ------------------------------------------------------------------ helper */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int result(int ok, const char *what)
+{
+	if (!ok)
+		printf("%s: %s\n", what, strerror(errno));
+	return ok ? 0 : 1;
+}
+
+static int helper(int argc, char **argv)
+{
+	const char *op = argv[0];
+
+	if (!strcmp(op, "write") && argc == 2) {
+		int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		return result(fd >= 0 && write(fd, "x", 1) == 1, "write");
+	}
+	if (!strcmp(op, "read") && argc == 2) {
+		char buf[16];
+		int fd = open(argv[1], O_RDONLY);
+		return result(fd >= 0 && read(fd, buf, sizeof(buf)) > 0, "read");
+	}
+	if (!strcmp(op, "link") && argc == 3)
+		return result(link(argv[1], argv[2]) == 0, "link");
+	if (!strcmp(op, "symlink") && argc == 3)
+		return result(symlink(argv[1], argv[2]) == 0, "symlink");
+	if (!strcmp(op, "rename") && argc == 3)
+		return result(rename(argv[1], argv[2]) == 0, "rename");
+	if (!strcmp(op, "tcp") && argc == 2) {
+		struct sockaddr_in a;
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_port = htons((unsigned short)atoi(argv[1]));
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return result(s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0, "tcp");
+	}
+	if ((!strcmp(op, "unix") || !strcmp(op, "unix-abstract")) && argc == 2) {
+		struct sockaddr_un a;
+		socklen_t len;
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		memset(&a, 0, sizeof(a));
+		a.sun_family = AF_UNIX;
+		if (!strcmp(op, "unix")) {
+			strncpy(a.sun_path, argv[1], sizeof(a.sun_path) - 1);
+			len = sizeof(a);
+		} else {
+			strncpy(a.sun_path + 1, argv[1], sizeof(a.sun_path) - 2);
+			len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(argv[1]));
+		}
+		return result(s >= 0 && connect(s, (struct sockaddr *)&a, len) == 0, op);
+	}
+	if (!strcmp(op, "loopback")) {
+		struct sockaddr_in a;
+		socklen_t len = sizeof(a);
+		char c = 0;
+		int l = socket(AF_INET, SOCK_STREAM, 0), s = socket(AF_INET, SOCK_STREAM, 0), r;
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+		    getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+		    connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return result(0, "loopback");
+		r = accept(l, NULL, NULL);
+		return result(r >= 0 && write(s, "k", 1) == 1 && read(r, &c, 1) == 1 && c == 'k', "loopback");
+	}
+	if (!strcmp(op, "daemon") && (argc == 2 || argc == 3)) {
+		/* double fork + setsid, then write to the marker every 50 ms */
+		struct stat st;
+		int i;
+		if (fork() == 0) {
+			setsid();
+			if (fork() == 0) {
+				for (i = 0; i < 200; i++) {
+					int fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
+					if (fd >= 0) {
+						if (write(fd, "d", 1) < 0)
+							_exit(1);
+						close(fd);
+					}
+					sleep_ms(50);
+				}
+				_exit(0);
+			}
+			_exit(0);
+		}
+		for (i = 0; i < 200 && (stat(argv[1], &st) < 0 || st.st_size == 0); i++)
+			sleep_ms(10);
+		if (argc == 3)  /* "stay": the top process keeps running */
+			sleep_ms(10000);
+		return 0;
+	}
+	if (!strcmp(op, "forkbomb") && argc == 2) {
+		int n = atoi(argv[1]), ok = 0, i;
+		for (i = 0; i < n; i++) {
+			pid_t p = fork();
+			if (p == 0) {
+				sleep_ms(5000);
+				_exit(0);
+			}
+			ok += p > 0;
+		}
+		printf("%d\n", ok);
+		return 0;
+	}
+	if (!strcmp(op, "hog") && argc == 2) {
+		long mb = atol(argv[1]), i;
+		for (i = 0; i < mb; i++) {
+			char *p = malloc(1 << 20);
+			if (!p)
+				return result(0, "hog");
+			memset(p, (int)i, 1 << 20);
+		}
+		return 0;
+	}
+	if (!strcmp(op, "fd") && argc == 2) {
+		int fd = atoi(argv[1]);
+		/* success = the descriptor is not there */
+		return fcntl(fd, F_GETFD) < 0 && errno == EBADF ? 0 : 1;
+	}
+	if (!strcmp(op, "unshare"))  /* success = refused */
+		return unshare(CLONE_NEWUSER) < 0 && errno == EPERM ? 0 : 1;
+	if (!strcmp(op, "io_uring"))
+		return syscall(425, 1, NULL) < 0 && errno == EPERM ? 0 : 1;
+	if (!strcmp(op, "tiocsti")) {
+		char c = 'x';
+		return ioctl(0, TIOCSTI, &c) < 0 && errno == EPERM ? 0 : 1;
+	}
+	if (!strcmp(op, "sleep") && argc == 2) {
+		sleep_ms(atol(argv[1]));
+		return 0;
+	}
+	if (!strcmp(op, "spew") && argc == 2) {
+		static char buf[65536];
+		long total = atol(argv[1]);
+		memset(buf, 'o', sizeof(buf));
+		while (total > 0) {
+			long n = total < (long)sizeof(buf) ? total : (long)sizeof(buf);
+			if (write(1, buf, (size_t)n) != n)
+				return 1;
+			if (write(2, buf, 1) != 1)
+				return 1;
+			total -= n;
+		}
+		return 0;
+	}
+	fprintf(stderr, "unknown helper operation %s\n", op);
+	return 2;
+}
+
+/* ------------------------------------------------------------ harness */
+
+#define CHECK(c) do { if (!(c)) { \
+	fprintf(stderr, "%s:%d: check failed (uid %d): %s [last error: %s]\n", __FILE__, \
+		__LINE__, (int)getuid(), #c, wsb_error_message(NULL)); \
+	return 1; } } while (0)
+
+typedef int (*scenario)(const char *base);
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	remove(path);
+	return 0;
+}
+
+static void run_as(scenario fn, uid_t uid)
+{
+	char base[] = "/var/tmp/wsb-linux-test-XXXXXX";
+	int st;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(base));
+	assert_int_equal(chown(base, uid, uid), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (getuid() != uid) {
+			if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+				_exit(3);
+		}
+		_exit(fn(base) ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("scenario failed as uid %d (status %#x)", (int)uid, st);
+}
+
+static void as_root(scenario fn)
+{
+	if (geteuid() != 0)
+		skip();
+	run_as(fn, 0);
+}
+
+static void as_user(scenario fn)
+{
+	run_as(fn, geteuid() == 0 ? NOBODY : geteuid());
+}
+
+static char *path_of(const char *base, const char *rel)
+{
+	static char bufs[8][4096];
+	static int next;
+	char *b = bufs[next++ % 8];
+	snprintf(b, 4096, "%s/%s", base, rel);
+	return b;
+}
+
+static int put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+/* Run the helper in the sandbox to completion. */
+static int sb_run(wsb_process **out, const wsb_policy *pol, const char *a1, const char *a2,
+	const char *a3)
+{
+	const char *argv[6] = { helper_path, "--helper", a1, a2, a3, NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+
+	o.argv = argv;
+	o.cwd = "/";
+	return wsb_run(out, pol, NULL, &o, NULL, 0);
+}
+
+/* 0 = the operation succeeded, 1 = refused, -1 = something else happened. */
+static int sb(const wsb_policy *pol, const char *a1, const char *a2, const char *a3)
+{
+	wsb_process *p = NULL;
+	int rc = sb_run(&p, pol, a1, a2, a3), res = -1;
+
+	if (rc != WSB_OK) {
+		fprintf(stderr, "wsb_run failed: %s\n", wsb_error_message(NULL));
+		return -1;
+	}
+	if (wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) <= 1)
+		res = (int)wsb_process_exit_code(p);
+	else
+		fprintf(stderr, "helper %s ended with kind %d code %ld: %s\n", a1,
+			wsb_process_exit_kind(p), wsb_process_exit_code(p),
+			wsb_process_output(NULL, NULL, p, WSB_STREAM_STDERR));
+	wsb_process_free(p);
+	return res;
+}
+
+static wsb_policy *workspace(const char *base)
+{
+	wsb_policy *pol = NULL;
+
+	mkdir(path_of(base, "root"), 0755);
+	if (wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) != WSB_OK ||
+	    wsb_policy_allow_write(pol, path_of(base, "root")) != WSB_OK) {
+		wsb_policy_free(pol);
+		return NULL;
+	}
+	return pol;
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+static int sc_write_in_root(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(sb(pol, "write", path_of(base, "root/new.txt"), NULL) == 0);
+	CHECK(file_size(path_of(base, "root/new.txt")) == 1);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* /tmp is private, and a writable root inside /tmp is carried into it. */
+static int sc_private_tmp(const char *base)
+{
+	char root[] = "/tmp/wsb-linux-carry-XXXXXX", file[64], other[64];
+	wsb_policy *pol = NULL;
+	int ok;
+	(void)base;
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(file, sizeof(file), "%s/kept", root);
+	snprintf(other, sizeof(other), "%s-sibling", root);
+	CHECK(wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) == WSB_OK);
+	CHECK(wsb_policy_allow_write(pol, root) == WSB_OK);
+	ok = sb(pol, "write", file, NULL) == 0 && file_size(file) == 1 &&
+		sb(pol, "write", other, NULL) == 0 && !exists(other);
+	unlink(file);
+	rmdir(root);
+	CHECK(ok);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_write_outside(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(sb(pol, "write", path_of(base, "outside.txt"), NULL) == 1);
+	CHECK(!exists(path_of(base, "outside.txt")));
+	CHECK(sb(pol, "write", path_of(base, "root/../dotdot.txt"), NULL) == 1);
+	CHECK(!exists(path_of(base, "dotdot.txt")));
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_symlink(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "target"), 0755) == 0);
+	CHECK(symlink(path_of(base, "target"), path_of(base, "root/pre")) == 0);
+	CHECK(sb(pol, "write", path_of(base, "root/pre/f"), NULL) == 1);
+	/* a link made inside the sandbox does not help either */
+	CHECK(sb(pol, "symlink", path_of(base, "target"), path_of(base, "root/made")) == 0);
+	CHECK(sb(pol, "write", path_of(base, "root/made/f"), NULL) == 1);
+	CHECK(!exists(path_of(base, "target/f")));
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_hardlink_rename(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(put_file(path_of(base, "victim"), "v") == 0);
+	CHECK(put_file(path_of(base, "root/mine"), "m") == 0);
+	CHECK(sb(pol, "link", path_of(base, "victim"), path_of(base, "root/hl")) == 1);
+	CHECK(!exists(path_of(base, "root/hl")));
+	CHECK(sb(pol, "rename", path_of(base, "victim"), path_of(base, "root/stolen")) == 1);
+	CHECK(sb(pol, "rename", path_of(base, "root/mine"), path_of(base, "moved")) == 1);
+	CHECK(exists(path_of(base, "victim")) && exists(path_of(base, "root/mine")));
+	CHECK(sb(pol, "rename", path_of(base, "root/mine"), path_of(base, "root/renamed")) == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_git(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "root/.git"), 0755) == 0);
+	CHECK(put_file(path_of(base, "root/.git/config"), "orig") == 0);
+	CHECK(mkdir(path_of(base, "root/sub"), 0755) == 0);
+	CHECK(mkdir(path_of(base, "root/sub/.git"), 0755) == 0);
+	CHECK(sb(pol, "write", path_of(base, "root/.git/config"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/.git/hooks-new"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/sub/.git/HEAD"), NULL) == 1);
+	CHECK(sb(pol, "rename", path_of(base, "root/.git"), path_of(base, "root/moved")) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/ok.txt"), NULL) == 0);
+	CHECK(file_size(path_of(base, "root/.git/config")) == 4);
+	CHECK(!exists(path_of(base, "root/.git/hooks-new")));
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_gitfile(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	char text[4200];
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "root/gd"), 0755) == 0);
+	CHECK(put_file(path_of(base, "root/gd/HEAD"), "ref") == 0);
+	CHECK(mkdir(path_of(base, "root/wt"), 0755) == 0);
+	snprintf(text, sizeof(text), "gitdir: %s\n", path_of(base, "root/gd"));
+	CHECK(put_file(path_of(base, "root/wt/.git"), text) == 0);
+	CHECK(sb(pol, "write", path_of(base, "root/gd/HEAD"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/wt/.git"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/wt/file"), NULL) == 0);
+	CHECK(file_size(path_of(base, "root/gd/HEAD")) == 3);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_deny_read(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "secret"), 0755) == 0);
+	CHECK(put_file(path_of(base, "secret/key"), "k") == 0);
+	CHECK(put_file(path_of(base, "secretfile"), "s") == 0);
+	CHECK(put_file(path_of(base, "public"), "p") == 0);
+	CHECK(wsb_policy_deny_read(pol, path_of(base, "secret")) == WSB_OK);
+	CHECK(wsb_policy_deny_read(pol, path_of(base, "secretfile")) == WSB_OK);
+	CHECK(sb(pol, "read", path_of(base, "public"), NULL) == 0);
+	CHECK(sb(pol, "read", path_of(base, "secret/key"), NULL) == 1);
+	CHECK(sb(pol, "read", path_of(base, "secretfile"), NULL) == 1);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int tcp_listener(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int sc_tcp(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	char num[16];
+	int port, l = tcp_listener(&port);
+	CHECK(pol && l >= 0);
+	snprintf(num, sizeof(num), "%d", port);
+	CHECK(sb(pol, "tcp", num, NULL) == 1);
+	CHECK(sb(pol, "loopback", NULL, NULL) == 0);
+	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
+	CHECK(sb(pol, "tcp", num, NULL) == 0);    /* the control: reachable when allowed */
+	close(l);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_unix(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	struct sockaddr_un a;
+	char name[64];
+	int lp = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int la = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	socklen_t alen;
+	CHECK(pol && lp >= 0 && la >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	strncpy(a.sun_path, path_of(base, "sock"), sizeof(a.sun_path) - 1);
+	CHECK(bind(lp, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(lp, 16) == 0);
+	snprintf(name, sizeof(name), "wsb-test-%ld", (long)getpid());
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path + 1, name, strlen(name));
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	CHECK(bind(la, (struct sockaddr *)&a, alen) == 0 && listen(la, 16) == 0);
+	CHECK(sb(pol, "unix", path_of(base, "sock"), NULL) == 1);
+	CHECK(sb(pol, "unix-abstract", name, NULL) == 1);
+	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
+	CHECK(sb(pol, "unix", path_of(base, "sock"), NULL) == 0);
+	CHECK(sb(pol, "unix-abstract", name, NULL) == 0);
+	close(lp);
+	close(la);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_daemon(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	const char *marker = path_of(base, "root/marker");
+	long s1, s2;
+	CHECK(pol);
+	CHECK(sb(pol, "daemon", marker, NULL) == 0);
+	CHECK(file_size(marker) > 0);   /* the grandchild did run */
+	sleep_ms(200);
+	s1 = file_size(marker);
+	sleep_ms(400);
+	s2 = file_size(marker);
+	CHECK(s1 == s2);                /* and it is gone */
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_free_kills_tree(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	const char *marker = path_of(base, "root/marker");
+	const char *argv[] = { helper_path, "--helper", "daemon", marker, "stay", NULL };
+	const char *argv2[] = { helper_path, "--helper", "sleep", "10000", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	long s1, s2;
+	int i;
+	CHECK(pol);
+	/* a long-running top process whose daemonized grandchild writes a marker */
+	o.argv = argv2;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
+	CHECK(wsb_process_kill(p) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_KILLED);
+	wsb_process_free(p);
+	/* a top process that stays and its daemon: free the handle early */
+	o.argv = argv;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
+	for (i = 0; i < 200 && file_size(marker) <= 0; i++)
+		sleep_ms(10);
+	CHECK(file_size(marker) > 0);
+	wsb_process_free(p);
+	s1 = file_size(marker);
+	sleep_ms(300);
+	s2 = file_size(marker);
+	CHECK(s1 == s2);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The caller dies without freeing the handle: the sandbox's init sees its
+ * status pipe lose its reader and takes the tree down. */
+static int sc_caller_death(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	const char *marker = path_of(base, "root/marker");
+	long s1, s2;
+	int st, i;
+	pid_t caller;
+	CHECK(pol);
+	caller = fork();
+	CHECK(caller >= 0);
+	if (caller == 0) {
+		const char *argv[] = { helper_path, "--helper", "daemon", marker, "stay", NULL };
+		wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+		wsb_process *p1 = NULL;
+		o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+		o.argv = argv;    /* a top process that stays, and its daemon */
+		if (wsb_spawn(&p1, pol, NULL, &o) != WSB_OK)
+			_exit(2);
+		for (i = 0; i < 200 && file_size(marker) <= 0; i++)
+			sleep_ms(10);
+		_exit(0);         /* no wsb_process_free */
+	}
+	CHECK(waitpid(caller, &st, 0) == caller && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(file_size(marker) > 0);
+	sleep_ms(200);
+	s1 = file_size(marker);
+	sleep_ms(300);
+	s2 = file_size(marker);
+	CHECK(s1 == s2);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A working directory under /tmp that is no writable root is visible but
+ * read-only; a ".git" that is a symlink protects its target. */
+static int sc_tmp_cwd_and_git_symlink(const char *base)
+{
+	char dir[] = "/tmp/wsb-linux-cwd-XXXXXX", file[64];
+	const char *argv[] = { helper_path, "--helper", "write", "here", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	int ok;
+	CHECK(pol);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(file, sizeof(file), "%s/here", dir);
+	o.argv = argv;
+	o.cwd = dir;
+	ok = wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK &&
+		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 1 &&
+		!exists(file);
+	wsb_process_free(p);
+	rmdir(dir);
+	CHECK(ok);
+	CHECK(mkdir(path_of(base, "root/realgit"), 0755) == 0);
+	CHECK(symlink("realgit", path_of(base, "root/.git")) == 0);
+	CHECK(sb(pol, "write", path_of(base, "root/realgit/config"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/other"), NULL) == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_fork_bomb(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *out;
+	CHECK(pol);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
+	CHECK(sb_run(&p, pol, "forkbomb", "64", NULL) == WSB_OK);
+	CHECK(wsb_process_protections(p) & WSB_PROT_LIMIT_PROCESSES);
+	out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+	CHECK(out && atoi(out) >= 1 && atoi(out) < 8);
+	wsb_process_free(p);
+	/* the control: without the limit all 64 start */
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 0) == WSB_OK);
+	CHECK(sb_run(&p, pol, "forkbomb", "64", NULL) == WSB_OK);
+	out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+	CHECK(out && atoi(out) == 64);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_memory_hog(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	int rc;
+	CHECK(pol);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_MEMORY, 64u << 20) == WSB_OK);
+	rc = sb_run(&p, pol, "hog", "512", NULL);
+	if (getuid() == 0) {
+		/* root: the memory cgroup (v1 here) bounds the tree and kills the hog */
+		CHECK(rc == WSB_OK);
+		CHECK(wsb_process_protections(p) & WSB_PROT_LIMIT_MEMORY);
+		CHECK(wsb_process_exit_kind(p) == WSB_EXIT_LIMIT);
+		CHECK(wsb_process_limit(p) == WSB_LIMIT_MEMORY);
+		wsb_process_free(p);
+		CHECK(sb(pol, "hog", "16", NULL) == 0);   /* under the limit it runs */
+	} else {
+		/* no delegated cgroup: fails closed, names the mechanism */
+		CHECK(rc == WSB_EUNAVAIL);
+		CHECK(strstr(wsb_error_message(NULL), "memory") != NULL);
+		CHECK(wsb_policy_allow_missing(pol, WSB_PROT_LIMIT_MEMORY) == WSB_OK);
+		CHECK(sb_run(&p, pol, "hog", "512", NULL) == WSB_OK);
+		CHECK(!(wsb_process_protections(p) & WSB_PROT_LIMIT_MEMORY));
+		/* the per-process rlimit still stops this single hog */
+		CHECK(!(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0));
+		wsb_process_free(p);
+	}
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_timeout(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *argv[] = { helper_path, "--helper", "sleep", "10000", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	CHECK(pol);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 300) == WSB_OK);
+	CHECK(sb_run(&p, pol, "sleep", "10000", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_TIMEOUT);
+	CHECK(wsb_process_limit(p) == WSB_LIMIT_TIMEOUT);
+	CHECK(wsb_process_duration_ms(p) >= 250 && wsb_process_duration_ms(p) < 3000);
+	wsb_process_free(p);
+	/* never waited for: the sandbox's init still enforces the deadline */
+	o.argv = argv;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
+	sleep_ms(800);
+	CHECK(wsb_process_wait(p, 0) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_TIMEOUT);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_inherited_fd(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	char num[16];
+	int fd = open(path_of(base, "leak"), O_RDWR | O_CREAT, 0644);   /* no O_CLOEXEC */
+	CHECK(pol && fd >= 0);
+	CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0);
+	snprintf(num, sizeof(num), "%d", fd);
+	CHECK(sb(pol, "fd", num, NULL) == 0);
+	close(fd);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_syscall_filter(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	CHECK(pol);
+	CHECK(sb(pol, "unshare", NULL, NULL) == 0);
+	CHECK(sb(pol, "io_uring", NULL, NULL) == 0);
+	CHECK(sb(pol, "tiocsti", NULL, NULL) == 0);
+	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_OK);
+	CHECK((wsb_process_protections(p) & (WSB_PROT_SYSCALL_FILTER | WSB_PROT_NO_NEW_PRIVS |
+		WSB_PROT_PROCESS_TREE | WSB_PROT_NETWORK | WSB_PROT_FS_WRITE | WSB_PROT_FS_PROTECTED)) ==
+		(WSB_PROT_SYSCALL_FILTER | WSB_PROT_NO_NEW_PRIVS | WSB_PROT_PROCESS_TREE |
+		 WSB_PROT_NETWORK | WSB_PROT_FS_WRITE | WSB_PROT_FS_PROTECTED));
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_exec_errors(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	const char *a1[] = { "/nonexistent/program", NULL };
+	const char *a2[] = { "wsb-no-such-program-anywhere", NULL };
+	const char *a3[] = { NULL, NULL };
+	CHECK(pol);
+	CHECK(put_file(path_of(base, "plain"), "#!/bin/sh\n") == 0);
+	a3[0] = path_of(base, "plain");
+	o.argv = a1;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_ENOENT && p == NULL);
+	o.argv = a2;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_ENOENT);
+	o.argv = a3;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_ENOEXEC);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_fail_closed(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	CHECK(pol);
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_LANDLOCK;
+	CHECK(sb_run(&p, pol, "write", path_of(base, "out"), NULL) == WSB_EUNAVAIL);
+	CHECK(strstr(wsb_error_message(NULL), "Landlock") != NULL);
+	CHECK(!exists(path_of(base, "out")));
+	/* the named weaker mode runs, and says what is missing */
+	CHECK(wsb_policy_allow_missing(pol, WSB_PROT_FS_WRITE) == WSB_OK);
+	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_OK);
+	CHECK(!(wsb_process_protections(p) & WSB_PROT_FS_WRITE));
+	CHECK(wsb_process_protections(p) & WSB_PROT_FS_PROTECTED);
+	wsb_process_free(p);
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_USERNS;
+	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_EUNAVAIL);
+	wsb__lx_fake_missing = 0;
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_output_cap(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	size_t len = 0;
+	int trunc = 0;
+	CHECK(pol);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_OUTPUT, 1000) == WSB_OK);
+	CHECK(sb_run(&p, pol, "spew", "3000000", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	CHECK(wsb_process_output(&len, &trunc, p, WSB_STREAM_STDOUT) != NULL);
+	CHECK(len == 1000 && trunc == 1);
+	CHECK(wsb_process_output(&len, &trunc, p, WSB_STREAM_STDERR) != NULL);
+	CHECK(len == 46 && trunc == 0);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_plan(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "root/.git"), 0755) == 0);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 10) == WSB_OK);
+	CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+	CHECK(wsb_plan_to_json(&json, plan) == WSB_OK);
+	CHECK(strstr(json, "\"landlock_rule\""));
+	CHECK(strstr(json, "\"mount\""));
+	CHECK(strstr(json, "\"namespace\""));
+	CHECK(strstr(json, "\"seccomp\""));
+	CHECK(strstr(json, "\"limit\""));
+	CHECK(strstr(json, "root/.git"));
+	CHECK(wsb_plan_protections(plan) & WSB_PROT_FS_WRITE);
+	wsb_free(json);
+	wsb_plan_free(plan);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+#define SCENARIO(name) \
+	static void test_##name##_as_root(void **state) { (void)state; as_root(sc_##name); } \
+	static void test_##name##_as_user(void **state) { (void)state; as_user(sc_##name); }
+#define BOTH(name) cmocka_unit_test(test_##name##_as_root), cmocka_unit_test(test_##name##_as_user)
+
+SCENARIO(write_in_root)
+SCENARIO(private_tmp)
+SCENARIO(write_outside)
+SCENARIO(symlink)
+SCENARIO(hardlink_rename)
+SCENARIO(git)
+SCENARIO(gitfile)
+SCENARIO(deny_read)
+SCENARIO(tcp)
+SCENARIO(unix)
+SCENARIO(daemon)
+SCENARIO(free_kills_tree)
+SCENARIO(caller_death)
+SCENARIO(tmp_cwd_and_git_symlink)
+SCENARIO(fork_bomb)
+SCENARIO(memory_hog)
+SCENARIO(timeout)
+SCENARIO(inherited_fd)
+SCENARIO(syscall_filter)
+SCENARIO(exec_errors)
+SCENARIO(fail_closed)
+SCENARIO(output_cap)
+SCENARIO(plan)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
+		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
+		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
+		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout),
+		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(fail_closed),
+		BOTH(output_cap), BOTH(plan),
+	};
+	ssize_t n;
+
+	if (argc > 2 && strcmp(argv[1], "--helper") == 0)
+		return helper(argc - 2, argv + 2);
+	n = readlink("/proc/self/exe", helper_path, sizeof(helper_path) - 1);
+	if (n <= 0)
+		return 1;
+	helper_path[n] = '\0';
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

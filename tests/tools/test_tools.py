@@ -1,0 +1,760 @@
+#!/usr/bin/env python3
+"""End-to-end tests of wsb-run, wsb-setup, agent-loop and audit.
+
+Run by ctest (tests/tools/CMakeLists.txt):
+    test_tools.py --bin-dir DIR --lib-dir DIR --backend NAME --build-dir DIR
+                  [--wine] -- [unittest arguments, e.g. -v WsbRunOptions]
+
+On a Linux build the sandboxed runs are real: the kernel enforces them. On a
+Windows build the .exe files run under Wine, which enforces nothing, so those
+tests check plumbing only (exit codes, options, output) and never a denial.
+A test is skipped, with the reason, only when the backend of this build
+cannot do the thing at all (the stub backend runs nothing).
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+CFG = None
+
+# Every option wsb-run --help must document.
+WSB_RUN_OPTIONS = [
+    "--mode", "--write", "--protect", "--no-default-protect", "--deny-read",
+    "--network", "--timeout", "--memory", "--max-processes", "--cpu-time",
+    "--output-limit", "--cwd", "--env", "--unset", "--clear-env", "--identity",
+    "--allow-missing", "--dry-run", "--json", "--check-path", "--version", "--help",
+]
+
+
+def tool(name):
+    return os.path.join(CFG.bin_dir, name + (".exe" if CFG.wine else ""))
+
+
+def winpath(p):
+    """A host path as the Windows build sees it under Wine."""
+    return "Z:" + p.replace("/", "\\")
+
+
+# Without wsb-setup, Windows cannot enforce network off: runs under Wine
+# accept that (the named weaker mode), as a user without setup would.
+WINE_RUN_OPTS = ["--allow-missing", "network"]
+
+
+def wine_env():
+    env = dict(os.environ)
+    env.update({
+        "WINEDEBUG": "-all",
+        "WINEDLLOVERRIDES": "mscoree,mshtml=;winemenubuilder.exe=d",
+        "WINEARCH": "win64",
+        "WINEPREFIX": os.environ.get("WSB_WINEPREFIX",
+                                     os.path.join(CFG.build_dir, "wineprefix")),
+        # The DLL sits in the build root, not next to the tools.
+        "WINEPATH": "Z:" + CFG.lib_dir.replace("/", "\\"),
+    })
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def run(name, *args, input=None, timeout=60, cwd=None, binary=False, env=None):
+    """Run a tool; returns CompletedProcess (text unless binary)."""
+    cmd = [tool(name)] + list(args)
+    if CFG.wine:
+        cmd = ["wine"] + cmd
+        env = wine_env()
+    return subprocess.run(cmd, input=input, capture_output=True, timeout=timeout,
+                          cwd=cwd, env=env, text=not binary)
+
+
+_probe = None
+
+
+def real_runs_reason():
+    """None if this build can run a sandboxed command, else why not."""
+    global _probe
+    if _probe is None:
+        cmd = WINE_RUN_OPTS + ["--", "cmd", "/c", "exit", "0"] if CFG.wine else ["true"]
+        r = run("wsb-run", *cmd)
+        if r.returncode == 0:
+            _probe = ""
+        elif CFG.backend == "stub":
+            _probe = ("the '%s' backend of this build runs nothing (%s)"
+                      % (CFG.backend, r.stderr.strip()))
+        else:
+            # A real backend that cannot run 'true' is a failure, not a skip.
+            _probe = ""
+    return _probe or None
+
+
+def need_real_runs(test):
+    reason = real_runs_reason()
+    if reason:
+        test.skipTest(reason)
+
+
+def need_linux(test):
+    if CFG.wine:
+        test.skipTest("Wine enforces nothing: enforcement is tested on Linux only")
+    need_real_runs(test)
+
+
+class Workdir(unittest.TestCase):
+    """A fresh directory under the build tree (not under the temp directory,
+    which sandboxed commands may write by default)."""
+
+    def setUp(self):
+        base = os.path.join(CFG.build_dir, "tests-tools-work")
+        os.makedirs(base, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="t-", dir=base)
+        self.ws = os.path.join(self.dir, "ws")
+        self.outside = os.path.join(self.dir, "outside")
+        os.makedirs(os.path.join(self.ws, ".git"))
+        os.makedirs(self.outside)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def root(self):
+        """The workspace as the tool under test names it."""
+        return winpath(self.ws) if CFG.wine else self.ws
+
+    def assertExit(self, r, code, msg=None):
+        self.assertEqual(r.returncode, code,
+                         "%s\nstdout: %r\nstderr: %r" % (msg or "", r.stdout, r.stderr))
+
+    def assertBadOption(self, *args):
+        marker = os.path.join(self.outside, "ran")
+        cmd = (["cmd", "/c", "echo x >" + winpath(marker)]
+               if CFG.wine else ["touch", marker])
+        r = run("wsb-run", *args, "--", *cmd)
+        self.assertExit(r, 125, "options %r" % (args,))
+        self.assertIn("usage: wsb-run", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertFalse(os.path.exists(marker), "a bad option must run nothing")
+
+
+class WsbRunPlumbing(Workdir):
+    """What holds on every build, Wine included: version, help, bad options."""
+
+    def test_version_prints_tool_and_library_versions(self):
+        r = run("wsb-run", "--version")
+        self.assertExit(r, 0)
+        self.assertRegex(r.stdout, r"^wsb-run \d+\.\d+\.\d+ \(libwsandbox \d+\.\d+\.\d+\)\n$")
+
+    def test_help_documents_every_option_and_exit_status(self):
+        r = run("wsb-run", "--help")
+        self.assertExit(r, 0)
+        for opt in WSB_RUN_OPTIONS:
+            self.assertIn(opt, r.stdout)
+        for status in ("124", "125", "126", "127", "128+N"):
+            self.assertIn(status, r.stdout)
+
+    def test_no_command_is_a_usage_error(self):
+        r = run("wsb-run")
+        self.assertExit(r, 125)
+        self.assertIn("no command given", r.stderr)
+
+    def test_unknown_option_is_rejected(self):
+        self.assertBadOption("--bogus")
+
+    def test_missing_value_is_rejected(self):
+        r = run("wsb-run", "--timeout")
+        self.assertExit(r, 125)
+        self.assertIn("needs a value", r.stderr)
+
+    def test_bad_mode_network_identity_are_rejected(self):
+        self.assertBadOption("--mode", "write-all")
+        self.assertBadOption("--network", "maybe")
+        self.assertBadOption("--identity", "root")
+
+    def test_bad_seconds_are_rejected(self):
+        for v in ("", "-1", "abc", "1x", "1.2.3", "1e3", " 1", "1.", "+1", "0x10",
+                  "99999999999999999999"):
+            with self.subTest(v=v):
+                self.assertBadOption("--timeout", v)
+        self.assertBadOption("--cpu-time", "-0.5")
+
+    def test_bad_byte_counts_are_rejected(self):
+        for v in ("", "-1", "1T", "1KB", "K", "1.5M", "18446744073709551616",
+                  "17179869184G"):
+            with self.subTest(v=v):
+                self.assertBadOption("--memory", v)
+        self.assertBadOption("--output-limit", "lots")
+
+    def test_bad_counts_are_rejected(self):
+        for v in ("-1", "1.5", "ten", ""):
+            with self.subTest(v=v):
+                self.assertBadOption("--max-processes", v)
+
+    def test_bad_env_and_unset_are_rejected(self):
+        self.assertBadOption("--env", "NOEQUALS")
+        self.assertBadOption("--unset", "A=B")
+        self.assertBadOption("--write", "")
+
+    def test_check_path_with_a_command_is_rejected(self):
+        self.assertBadOption("--check-path", "/x")
+
+    def plan_policy(self, *args):
+        r = run("wsb-run", *args, "--dry-run", "--json")
+        self.assertExit(r, 0)
+        return json.loads(r.stdout)["policy"]
+
+    def test_values_reach_the_policy_exactly(self):
+        pol = self.plan_policy("--timeout", "0.0001", "--memory", "1536k", "--cpu-time", "1.5",
+                               "--max-processes", "7", "--output-limit", "2M")
+        self.assertEqual(pol["limits"], {"timeout": 1, "memory": 1536 << 10, "cpu_time": 1500,
+                                         "processes": 7, "output": 2 << 20})
+        pol = self.plan_policy("--timeout=.25", "--memory=2G")
+        self.assertEqual(pol["limits"]["timeout"], 250)
+        self.assertEqual(pol["limits"]["memory"], 2 << 30)
+
+    def test_value_the_library_refuses_is_125_with_its_message(self):
+        r = run("wsb-run", "--memory", "1k", "--", "true")
+        self.assertExit(r, 125)
+        self.assertRegex(r.stderr, r"^wsb-run: --memory: .*range")
+
+    def test_mode_defaults_to_workspace_write_only_with_write(self):
+        self.assertEqual(self.plan_policy()["mode"], "read_only")
+        root = winpath(self.ws) if CFG.wine else self.ws
+        self.assertEqual(self.plan_policy("--write", root)["mode"], "workspace_write")
+        self.assertEqual(self.plan_policy("--mode", "full-access")["mode"], "full_access")
+        self.assertEqual(self.plan_policy("--network", "on")["network"], "on")
+
+    def test_env_options_reach_the_policy_in_order(self):
+        pol = self.plan_policy("--clear-env", "--env", "A=1=2", "--unset", "B")
+        self.assertEqual(pol["env"]["mode"], "clear")
+        self.assertIn("A", json.dumps(pol["env"]["changes"]))
+        self.assertIn("B", json.dumps(pol["env"]["changes"]))
+
+    def test_allow_missing_reaches_the_policy(self):
+        pol = self.plan_policy("--allow-missing", "network,limit_cpu",
+                               "--allow-missing=limit_memory")
+        self.assertEqual(sorted(pol["allow_missing"]), ["limit_cpu", "limit_memory", "network"])
+        for v in ("", "netw", "network,", ",network", "network limit_cpu"):
+            with self.subTest(v=v):
+                self.assertBadOption("--allow-missing", v)
+
+    def test_options_take_equals_form(self):
+        # Accepted values make it past parsing: the path check then answers.
+        r = run("wsb-run", "--timeout=2.5", "--memory=64M", "--max-processes=10",
+                "--cpu-time=.25", "--output-limit=1k", "--network=on",
+                "--check-path", self.outside if not CFG.wine else "C:\\x")
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+
+
+class WsbRunCheckPath(Workdir):
+    """--check-path: a lexical check of the policy (library core)."""
+
+    def setUp(self):
+        super().setUp()
+        if CFG.wine:
+            self.skipTest("path checks are tested on the host build")
+
+    def check(self, *args):
+        r = run("wsb-run", *args, "--json")
+        if r.returncode == 125 and CFG.backend == "stub":
+            self.skipTest("the stub backend cannot read a .git file: " + r.stderr.strip())
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["allowed"], r.returncode == 0)
+        return out
+
+    def test_write_inside_root_is_allowed(self):
+        r = run("wsb-run", "--write", self.ws, "--check-path", self.ws + "/src/a.c")
+        if r.returncode == 125 and CFG.backend == "stub":
+            self.skipTest("the stub backend cannot read a .git file: " + r.stderr.strip())
+        self.assertExit(r, 0)
+        self.assertIn("ALLOWED", r.stdout)
+
+    def test_write_outside_roots_is_denied_and_says_why(self):
+        r = run("wsb-run", "--write", self.ws, "--check-path", self.outside + "/x")
+        self.assertExit(r, 1)
+        self.assertIn("DENIED", r.stdout)
+        self.assertIn("outside_roots", r.stdout)
+
+    def test_git_is_protected_by_default(self):
+        out = self.check("--write", self.ws, "--check-path", self.ws + "/.git/config")
+        self.assertFalse(out["allowed"])
+        self.assertEqual(out["rule"], "protected_name")
+        self.assertTrue(out["reason"])
+
+    def test_no_default_protect_allows_git(self):
+        r = run("wsb-run", "--write", self.ws, "--no-default-protect", "--json",
+                "--check-path", self.ws + "/.git/config")
+        if r.returncode == 125 and CFG.backend == "stub":
+            self.skipTest("the stub backend cannot read a .git file: " + r.stderr.strip())
+        self.assertExit(r, 0)
+        self.assertEqual(json.loads(r.stdout)["rule"], "writable_root")
+
+    def test_protect_name_and_path(self):
+        out = self.check("--write", self.ws, "--protect", "secrets",
+                         "--check-path", self.ws + "/a/secrets/k")
+        self.assertEqual(out["rule"], "protected_name")
+        out = self.check("--write", self.ws, "--protect", self.ws + "/keep",
+                         "--check-path", self.ws + "/keep/f")
+        self.assertEqual(out["rule"], "protected_path")
+
+    def test_deny_read_denies_writes_too(self):
+        out = self.check("--write", self.ws, "--deny-read", self.ws + "/private",
+                         "--check-path", self.ws + "/private/f")
+        self.assertFalse(out["allowed"])
+        self.assertEqual(out["rule"], "deny_read")
+
+    def test_modes(self):
+        out = self.check("--check-path", self.outside + "/x")
+        self.assertEqual(out["rule"], "read_only_mode")
+        r = run("wsb-run", "--mode", "full-access", "--check-path", self.outside + "/x")
+        self.assertExit(r, 0)
+        self.assertIn("full_access", r.stdout)
+
+    def test_relative_path_is_made_absolute(self):
+        r = run("wsb-run", "--write", self.ws, "--json", "--check-path", "outside/x",
+                cwd=self.dir)
+        self.assertExit(r, 1)
+        self.assertEqual(json.loads(r.stdout)["path"], self.outside + "/x")
+
+
+class WsbRunDryRun(Workdir):
+    """The plan is decided by every backend, the stub included."""
+
+    def marker_cmd(self):
+        marker = os.path.join(self.ws, "ran")
+        if CFG.wine:
+            return marker, ["cmd", "/c", "echo x >" + winpath(marker)]
+        return marker, ["touch", marker]
+
+    def test_dry_run_prints_the_plan_and_runs_nothing(self):
+        marker, cmd = self.marker_cmd()
+        r = run("wsb-run", "--write", self.root(), "--timeout", "5", "--dry-run", "--", *cmd)
+        self.assertExit(r, 0)
+        self.assertIn("Dry run", r.stdout)
+        self.assertIn("protections in force:", r.stdout)
+        self.assertIn("mode: workspace_write", r.stdout)
+        self.assertFalse(os.path.exists(marker))
+
+    def test_dry_run_json_is_one_object(self):
+        marker, cmd = self.marker_cmd()
+        r = run("wsb-run", "--write", self.root(), "--dry-run", "--json", "--", *cmd)
+        self.assertExit(r, 0)
+        self.assertIsInstance(json.loads(r.stdout), dict)
+        self.assertFalse(os.path.exists(marker))
+
+
+class WsbRunWine(Workdir):
+    """Windows build under Wine: plumbing only."""
+
+    def setUp(self):
+        super().setUp()
+        if not CFG.wine:
+            self.skipTest("Windows build only")
+        need_real_runs(self)
+
+    def test_exit_code_passes_through(self):
+        self.assertExit(run("wsb-run", *WINE_RUN_OPTS, "--", "cmd", "/c", "exit", "3"), 3)
+
+    def test_missing_program_is_127(self):
+        self.assertExit(run("wsb-run", *WINE_RUN_OPTS, "--", "no-such-program-wsb.exe"), 127)
+
+    def test_unenforceable_network_off_fails_closed_with_125(self):
+        # Plumbing, not enforcement: the library refuses before running.
+        r = run("wsb-run", "--", "cmd", "/c", "exit", "3")
+        if r.returncode != 125:
+            self.skipTest("this build can enforce network off")
+        self.assertIn("network", r.stderr)
+
+    def test_json_result(self):
+        r = run("wsb-run", *WINE_RUN_OPTS, "--json", "--", "cmd", "/c", "echo hi& exit 4")
+        self.assertExit(r, 4)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["exit_status"], 4)
+        self.assertIn("hi", out["stdout"]["data"])
+
+
+class WsbRunReal(Workdir):
+    """Linux: real runs; the kernel enforces the policy."""
+
+    def setUp(self):
+        super().setUp()
+        need_linux(self)
+
+    def wsb(self, *args, **kw):
+        return run("wsb-run", *args, **kw)
+
+    # ---- exit statuses -------------------------------------------------
+    def test_own_exit_code(self):
+        self.assertExit(self.wsb("--", "sh", "-c", "exit 3"), 3)
+        self.assertExit(self.wsb("--", "true"), 0)
+
+    def test_timeout_is_124_and_says_so(self):
+        t = time.monotonic()
+        r = self.wsb("--timeout", "0.5", "--", "sleep", "10")
+        self.assertExit(r, 124)
+        self.assertLess(time.monotonic() - t, 5)
+        self.assertIn("ran out of time", r.stderr)
+
+    def test_setup_failure_is_125_with_the_library_message(self):
+        r = self.wsb("--identity", "sandbox-user", "--", "true")
+        self.assertExit(r, 125)
+        self.assertRegex(r.stderr, r"^wsb-run: ")
+
+    def test_not_executable_is_126(self):
+        f = os.path.join(self.ws, "script")
+        with open(f, "w") as fh:
+            fh.write("#!/bin/sh\necho hi\n")
+        os.chmod(f, 0o644)
+        self.assertExit(self.wsb("--", f), 126)
+
+    def test_not_found_is_127(self):
+        r = self.wsb("--", "no-such-command-wsb")
+        self.assertExit(r, 127)
+        self.assertIn("no-such-command-wsb", r.stderr)
+
+    def test_signal_is_128_plus_n(self):
+        self.assertExit(self.wsb("--", "sh", "-c", "kill -TERM $$"), 128 + 15)
+
+    # ---- streaming and JSON --------------------------------------------
+    def test_output_and_input_stream_through(self):
+        r = self.wsb("--", "sh", "-c", "cat; echo err >&2", input="piped\n")
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout, "piped\n")
+        self.assertEqual(r.stderr, "err\n")
+
+    def test_json_result_has_status_output_and_library_result(self):
+        r = self.wsb("--json", "--", "sh", "-c", "echo out; echo err >&2; exit 5")
+        self.assertExit(r, 5)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["exit_status"], 5)
+        self.assertEqual(out["command"], ["sh", "-c", "echo out; echo err >&2; exit 5"])
+        self.assertEqual(out["stdout"], {"encoding": "utf-8", "data": "out\n",
+                                         "bytes": 4, "truncated": False})
+        self.assertEqual(out["stderr"]["data"], "err\n")
+        self.assertIsInstance(out["result"], dict)
+        self.assertEqual(r.stderr, "")
+
+    def test_json_binary_output_is_base64(self):
+        r = self.wsb("--json", "--", "printf", "\\377\\000")
+        self.assertExit(r, 0)
+        out = json.loads(r.stdout)["stdout"]
+        self.assertEqual(out["encoding"], "base64")
+        self.assertEqual(out["data"], "/wA=")
+        self.assertEqual(out["bytes"], 2)
+
+    def test_output_limit_caps_captured_output(self):
+        r = self.wsb("--json", "--output-limit", "100", "--", "sh", "-c",
+                     "i=0; while [ $i -lt 50 ]; do echo 0123456789; i=$((i+1)); done")
+        self.assertExit(r, 0)
+        out = json.loads(r.stdout)["stdout"]
+        self.assertEqual(out["bytes"], 100)
+        self.assertTrue(out["truncated"])
+
+    def test_json_reports_spawn_failure(self):
+        r = self.wsb("--json", "--", "no-such-command-wsb")
+        self.assertExit(r, 127)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["exit_status"], 127)
+        self.assertEqual(out["error"]["name"], "WSB_ENOENT")
+
+    # ---- file system ---------------------------------------------------
+    def test_write_inside_root_succeeds_outside_fails(self):
+        inside = os.path.join(self.ws, "ok.txt")
+        outside = os.path.join(self.outside, "no.txt")
+        self.assertExit(self.wsb("--write", self.ws, "--", "sh", "-c", "echo hi > " + inside), 0)
+        with open(inside) as fh:
+            self.assertEqual(fh.read(), "hi\n")
+        r = self.wsb("--write", self.ws, "--", "sh", "-c", "echo hi > " + outside)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertFalse(os.path.exists(outside))
+
+    def test_read_only_mode_writes_nothing(self):
+        f = os.path.join(self.ws, "f")
+        r = self.wsb("--mode", "read-only", "--", "sh", "-c", "echo x > " + f)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertFalse(os.path.exists(f))
+
+    def test_full_access_writes_anywhere(self):
+        f = os.path.join(self.outside, "f")
+        self.assertExit(self.wsb("--mode", "full-access", "--", "sh", "-c", "echo x > " + f), 0)
+        self.assertTrue(os.path.exists(f))
+
+    def test_git_is_protected_unless_turned_off(self):
+        f = os.path.join(self.ws, ".git", "config")
+        r = self.wsb("--write", self.ws, "--", "sh", "-c", "echo x > " + f)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertFalse(os.path.exists(f))
+        self.assertExit(self.wsb("--write", self.ws, "--no-default-protect", "--",
+                                 "sh", "-c", "echo x > " + f), 0)
+        self.assertTrue(os.path.exists(f))
+
+    def test_protect_name_and_path(self):
+        os.makedirs(os.path.join(self.ws, "sub", "secrets"))
+        os.makedirs(os.path.join(self.ws, "keep"))
+        for opt, f in (("secrets", "sub/secrets/k"), (os.path.join(self.ws, "keep"), "keep/f")):
+            with self.subTest(protect=opt):
+                p = os.path.join(self.ws, f)
+                r = self.wsb("--write", self.ws, "--protect", opt, "--",
+                             "sh", "-c", "echo x > " + p)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertFalse(os.path.exists(p))
+
+    def test_deny_read(self):
+        d = os.path.join(self.outside, "private")
+        os.makedirs(d)
+        with open(os.path.join(d, "key"), "w") as fh:
+            fh.write("TOPSECRET\n")
+        r = self.wsb("--deny-read", d, "--", "cat", os.path.join(d, "key"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertNotIn("TOPSECRET", r.stdout)
+        self.assertExit(self.wsb("--", "cat", os.path.join(d, "key")), 0)
+
+    def test_cwd(self):
+        r = self.wsb("--cwd", self.ws, "--", "pwd")
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout.strip(), os.path.realpath(self.ws))
+
+    # ---- environment ---------------------------------------------------
+    def test_env_set_unset_clear(self):
+        env = dict(os.environ, WSB_T_KEEP="kept", WSB_T_GONE="x")
+        r = self.wsb("--env", "WSB_T_NEW=a=b", "--unset", "WSB_T_GONE", "--",
+                     "sh", "-c", 'echo "$WSB_T_NEW|$WSB_T_KEEP|${WSB_T_GONE-unset}"', env=env)
+        self.assertExit(r, 0)
+        self.assertEqual(r.stdout, "a=b|kept|unset\n")
+        r = self.wsb("--clear-env", "--env", "ONLY=1", "--", "/usr/bin/env", env=env)
+        self.assertExit(r, 0)
+        self.assertIn("ONLY=1", r.stdout)
+        self.assertNotIn("WSB_T_KEEP", r.stdout)
+
+    # ---- network -------------------------------------------------------
+    def test_network_off_blocks_and_on_allows(self):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        port = srv.getsockname()[1]
+        stop = threading.Event()
+
+        def accept():
+            srv.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    c, _ = srv.accept()
+                    c.close()
+                except OSError:
+                    pass
+        t = threading.Thread(target=accept, daemon=True)
+        t.start()
+        try:
+            cmd = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d" % port]
+            self.assertNotEqual(self.wsb("--timeout", "10", "--", *cmd).returncode, 0)
+            self.assertExit(self.wsb("--network", "on", "--timeout", "10", "--", *cmd), 0)
+        finally:
+            stop.set()
+            t.join()
+            srv.close()
+
+    # ---- limits ----------------------------------------------------------
+    def limit_reported(self, r, name):
+        """A limit kill: status 137, stderr and JSON say which limit."""
+        self.assertExit(r, 137)
+        out = json.loads(r.stdout)
+        self.assertEqual(out["exit_status"], 137)
+        self.assertIn(name, json.dumps(out["result"]))
+        self.assertIn("limit exceeded", r.stderr)
+
+    def unavailable(self, r):
+        if r.returncode == 125 and ("unavailable" in r.stderr or "not available" in r.stderr):
+            self.skipTest("this machine cannot enforce it: " + r.stderr.strip())
+
+    def test_memory_limit(self):
+        r = self.wsb("--json", "--memory", "64M", "--timeout", "20", "--", "sh", "-c",
+                     "x=a; while :; do x=$x$x; done")
+        self.unavailable(r)
+        if r.returncode == 137:
+            self.limit_reported(r, "memory")
+        else:
+            # An address-space limit makes the allocation fail instead.
+            self.assertNotIn(r.returncode, (0, 124), r.stderr)
+
+    def test_cpu_time_limit(self):
+        t = time.monotonic()
+        r = self.wsb("--json", "--cpu-time", "0.5", "--timeout", "20", "--", "sh", "-c",
+                     "while :; do :; done")
+        self.unavailable(r)
+        self.assertLess(time.monotonic() - t, 15)
+        if r.returncode == 137:
+            self.limit_reported(r, "cpu")
+        else:
+            self.assertEqual(r.returncode, 128 + signal.SIGXCPU, r.stderr)
+
+    def test_max_processes(self):
+        r = self.wsb("--json", "--max-processes", "4", "--timeout", "20", "--", "sh", "-c",
+                     "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; wait")
+        self.unavailable(r)
+        if r.returncode == 137:
+            self.limit_reported(r, "process")
+        else:
+            # The kernel refused the extra forks.
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("fork", json.loads(r.stdout)["stderr"]["data"].lower())
+
+    # ---- interruption ----------------------------------------------------
+    def test_sigint_kills_the_tree_and_exits_130(self):
+        marker = "31.%d" % os.getpid()
+        p = subprocess.Popen([tool("wsb-run"), "--", "sh", "-c", "sleep %s; :" % marker],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1)
+        p.send_signal(signal.SIGINT)
+        self.assertEqual(p.wait(timeout=10), 130)
+        p.stdout.close()
+        p.stderr.close()
+        left = subprocess.run(["pgrep", "-f", "sleep " + marker], capture_output=True)
+        self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
+
+
+class Examples(Workdir):
+    def test_agent_loop_runs_each_line_and_stops_at_eof(self):
+        if CFG.wine:
+            lines = "cmd /c echo hello\ncmd /c exit 3\n"
+        else:
+            lines = ("echo hello\n"
+                     "\n# a comment\n"
+                     "sh -c 'exit 3'\n"
+                     "printf '%s|%s\\n' 'a b' \"c\\\"d\"\n"
+                     "no-such-command-wsb\n"
+                     "echo 'unterminated\n")
+        r = run("agent-loop", "--timeout", "10", *(WINE_RUN_OPTS if CFG.wine else []),
+                input=lines)
+        self.assertExit(r, 0)
+        self.assertRegex(r.stdout, r"end of input: ran \d+ command\(s\)\n$")
+        if real_runs_reason():
+            self.assertIn("-> not run:", r.stdout)
+            return
+        self.assertIn("hello\n-> exit 0, ", r.stdout)
+        self.assertIn("-> exit 3, ", r.stdout)
+        if not CFG.wine:
+            self.assertIn("a b|c\"d\n-> exit 0", r.stdout)
+            self.assertIn("(status 127)", r.stdout)
+            self.assertIn("not run: unterminated quote", r.stdout)
+            self.assertIn("ran 4 command(s)", r.stdout)
+
+    def test_agent_loop_bad_option(self):
+        r = run("agent-loop", "--memory", "lots")
+        self.assertExit(r, 125)
+
+    def test_agent_loop_ctrl_c_leaves_nothing_running(self):
+        need_linux(self)
+        marker = "32.%d" % os.getpid()
+        p = subprocess.Popen([tool("agent-loop")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdin.write(("sleep %s\n" % marker).encode())
+        p.stdin.flush()
+        time.sleep(1)
+        p.send_signal(signal.SIGINT)
+        self.assertEqual(p.wait(timeout=10), 130)
+        out = p.stdout.read().decode()
+        for f in (p.stdin, p.stdout, p.stderr):
+            f.close()
+        self.assertIn("interrupted", out)
+        left = subprocess.run(["pgrep", "-f", "sleep " + marker], capture_output=True)
+        self.assertEqual(left.stdout, b"", "a command outlived agent-loop")
+
+    def audit_unimplemented(self):
+        """The audit is a Windows backend feature: a Windows build with the
+        stub backend has none and must say it failed."""
+        return CFG.wine and CFG.backend == "stub"
+
+    def test_audit_text(self):
+        r = run("audit", "--write", self.root())
+        self.assertIn("World-writable audit:", r.stdout)
+        self.assertIn("Plan for this policy", r.stdout)
+        if not CFG.wine:
+            self.assertIn("Windows feature", r.stdout)
+        self.assertIn("protections in force:", r.stdout)
+        if self.audit_unimplemented():
+            self.assertIn("failed:", r.stdout)
+            self.assertExit(r, 1)
+        else:
+            self.assertExit(r, 0)
+
+    def test_audit_json(self):
+        r = run("audit", "--json")
+        out = json.loads(r.stdout)
+        self.assertIn("audit", out)
+        self.assertIn("plan", out)
+        if not CFG.wine:
+            self.assertIsNone(out["audit"])
+            self.assertIn("Windows feature", out["audit_note"])
+        self.assertIsInstance(out["plan"], dict)
+        self.assertNotIn("plan_error", out)
+        if self.audit_unimplemented():
+            self.assertIn("audit_error", out)
+            self.assertExit(r, 1)
+        else:
+            self.assertExit(r, 0)
+
+    def test_wsb_setup_explains_on_linux(self):
+        if CFG.wine:
+            self.skipTest("Linux build only")
+        for cmd in (["install"], ["status"], ["plan"], ["uninstall"],
+                    ["install", "--offline-user", "a", "--allow-loopback-port", "8080"]):
+            with self.subTest(cmd=cmd):
+                r = run("wsb-setup", *cmd)
+                self.assertExit(r, 0)
+                self.assertIn("No provisioning is needed", r.stdout)
+        r = run("wsb-setup", "status", "--json")
+        self.assertExit(r, 0)
+        self.assertFalse(json.loads(r.stdout)["needed"])
+
+    def test_wsb_setup_usage(self):
+        self.assertExit(run("wsb-setup", "--version"), 0)
+        r = run("wsb-setup", "--help")
+        self.assertExit(r, 0)
+        for opt in ("install", "status", "uninstall", "plan", "--offline-user",
+                    "--online-user", "--allow-loopback-port", "--json"):
+            self.assertIn(opt, r.stdout)
+        for bad in ([], ["frobnicate"], ["install", "--allow-loopback-port", "0"],
+                    ["install", "--allow-loopback-port", "65536"], ["uninstall", "--json"],
+                    ["status", "--offline-user", "x"], ["install", "--online-user"]):
+            with self.subTest(args=bad):
+                r = run("wsb-setup", *bad)
+                self.assertExit(r, 2)
+                self.assertIn("usage: wsb-setup", r.stderr)
+
+
+def main():
+    global CFG
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--lib-dir", required=True)
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--backend", required=True)
+    ap.add_argument("--wine", action="store_true")
+    ap.add_argument("--wine-run", default="")
+    args, rest = ap.parse_known_args()
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    CFG = args
+    if CFG.wine:
+        if CFG.wine_run and os.path.exists(CFG.wine_run):
+            # Create the private prefix once, under the script's lock.
+            subprocess.run([CFG.wine_run, "--start", CFG.build_dir], check=False)
+        # A warm server makes each run cost ~0.05 s instead of ~0.6 s and
+        # exits by itself a minute after the last client. Started here with
+        # its output on /dev/null: a server started by a captured run would
+        # hold that run's pipes open until it exits.
+        quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, env=wine_env(), check=False)
+        subprocess.run(["wineserver", "-p60"], **quiet)
+        subprocess.run(["wine", "cmd", "/c", "exit"], **quiet)
+    unittest.main(argv=[sys.argv[0]] + rest)
+
+
+if __name__ == "__main__":
+    main()
