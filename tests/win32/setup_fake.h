@@ -673,6 +673,18 @@ static HRESULT WINAPI f_CoCreateInstance(REFCLSID c, LPUNKNOWN o, DWORD x, REFII
 	return REGDB_E_CLASSNOTREG;
 }
 
+/* COM is not started for real: the fake policy needs none, and Wine's
+ * rpcss.exe, once started, would hold ctest's output pipe open. */
+static HRESULT WINAPI f_CoInitializeEx(LPVOID r, DWORD c)
+{
+	(void)r; (void)c;
+	return S_OK;
+}
+
+static void WINAPI f_CoUninitialize(void)
+{
+}
+
 /* ---- install, reset, snapshot ---- */
 
 #define FAKE_SET(name) wsb__os_set(#name, (wsb__os_fn)f_##name)
@@ -711,6 +723,8 @@ static void fake_install(const wchar_t *state_dir)
 	FAKE_SET(RegCloseKey);
 	FAKE_SET(GetTokenInformation);
 	FAKE_SET(CoCreateInstance);
+	FAKE_SET(CoInitializeEx);
+	FAKE_SET(CoUninitialize);
 }
 
 FAKE_HELPER void snap_dir(wsb__buf *b, const wchar_t *dir, int depth)
