@@ -15,6 +15,7 @@
  * denies the sandbox group).
  */
 #include "elevated.h"
+#include "core/plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -964,6 +965,179 @@ out:
 	wsb__fw_ruleset_dispose(&set);
 	wsb__buf_dispose(&b);
 	wsb__free(text);
+	ctx_dispose(&c);
+	return rc;
+}
+
+/* ---- plan: what install would change, from reads only ---- */
+
+static int plan_step(struct wsb_plan *plan, wsb__plan_step **s, const char *kind, int present,
+	const char *target)
+{
+	return wsb__plan_add(plan, s, kind, present ? "keep" : "add", target);
+}
+
+static int plan_users(struct wsb_plan *plan, setup_ctx *c, const char *file_sddl)
+{
+	static const char hide_key[] = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\"
+		"Winlogon\\SpecialAccounts\\UserList\\";
+	wsb__plan_step *s;
+	wsb__buf t = WSB__BUF_INIT;
+	char *secret8 = NULL;
+	int r, rc = WSB_OK;
+
+	for (r = 0; r < ROLE_COUNT && rc == WSB_OK; r++) {
+		wchar_t *pw = NULL;
+		int exists = 0, decrypts, in = 0, in_users = 0, missing = 0, hidden = 0;
+
+		if ((rc = wsb__user_exists(&exists, c->user[r])) != WSB_OK)
+			break;
+		decrypts = exists && wsb__secret_load(&pw, c->secret[r]) == WSB_OK;
+		wsb__secret_free(pw);
+		wsb_error_clear();
+		if ((rc = wsb__plan_add(plan, &s, "local_user", !exists ? "add" : decrypts ? "keep" : "set",
+				c->user8[r])) != WSB_OK ||
+				(rc = wsb__plan_set(s, "role", role_names[r])) != WSB_OK ||
+				(rc = wsb__plan_set(s, "privilege", "USER_PRIV_USER")) != WSB_OK ||
+				(rc = wsb__plan_set(s, "flags", "UF_SCRIPT|UF_DONT_EXPIRE_PASSWD")) != WSB_OK ||
+				(exists && !decrypts && (rc = wsb__plan_set(s, "password", "rotate (adopted user)")) != WSB_OK))
+			break;
+		if ((rc = wsb__el_narrow(&secret8, c->secret[r])) != WSB_OK ||
+				(rc = plan_step(plan, &s, "secret_file", decrypts, secret8)) != WSB_OK ||
+				(rc = wsb__plan_set(s, "protection", "DPAPI, user scope")) != WSB_OK ||
+				(rc = wsb__plan_set(s, "sddl", file_sddl)) != WSB_OK)
+			break;
+		wsb__free(secret8);
+		secret8 = NULL;
+		if ((rc = wsb__user_in_group(&in_users, c->user[r], c->users_group)) != WSB_OK ||
+				(rc = wsb__user_in_group(&in, c->user[r], c->group)) != WSB_OK ||
+				(rc = wsb__hide_state(&missing, &hidden, c->user[r])) != WSB_OK)
+			break;
+		t.size = 0;
+		wsb__buf_printf(&t, "%ls\\%s", c->users_group, c->user8[r]);
+		if (t.oom || (rc = plan_step(plan, &s, "group_member", in_users, t.ptr)) != WSB_OK)
+			break;
+		t.size = 0;
+		wsb__buf_printf(&t, "%s\\%s", c->group8, c->user8[r]);
+		if (t.oom || (rc = plan_step(plan, &s, "group_member", in, t.ptr)) != WSB_OK)
+			break;
+		t.size = 0;
+		wsb__buf_printf(&t, "%s%s", hide_key, c->user8[r]);
+		if (t.oom || (rc = plan_step(plan, &s, "registry_value", hidden, t.ptr)) != WSB_OK ||
+				(rc = wsb__plan_set(s, "value", "REG_DWORD 0 (hidden from the sign-in screen)")) != WSB_OK)
+			break;
+	}
+	if (rc == WSB_OK && t.oom)
+		rc = wsb__error_nomem();
+	wsb__buf_dispose(&t);
+	wsb__free(secret8);
+	return rc;
+}
+
+static int plan_firewall(struct wsb_plan *plan, setup_ctx *c)
+{
+	wsb__fw_ruleset set = { NULL, 0 };
+	wsb__plan_step *s;
+	PSID sid = NULL;
+	char *sid8 = NULL;
+	size_t i;
+	int rc;
+
+	if (wsb__el_account_sid(&sid, c->user[ROLE_OFFLINE]) == WSB_OK)
+		rc = wsb__el_sid_string(&sid8, sid);
+	else
+		rc = (sid8 = wsb__strdup("<SID of the offline user, once created>")) ? WSB_OK : wsb__error_nomem();
+	wsb__free(sid);
+	wsb_error_clear();
+	if (rc == WSB_OK)
+		rc = wsb__fw_rules_build(&set, c->user8[ROLE_OFFLINE], sid8, c->ports, c->port_count);
+	for (i = 0; rc == WSB_OK && i < set.count; i++) {
+		wsb__fw_rule got;
+		int found = 0, same = 0;
+		if (c->fw && wsb__fw_get(&got, &found, c->fw, set.rules[i].name) == WSB_OK && found) {
+			same = wsb__fw_rule_equal(&got, &set.rules[i]);
+			wsb__fw_rule_dispose(&got);
+		}
+		wsb_error_clear();
+		if ((rc = wsb__plan_add(plan, &s, "firewall_rule", same ? "keep" : found ? "set" : "add",
+				set.rules[i].name)) == WSB_OK &&
+				(rc = wsb__plan_set(s, "direction", "out")) == WSB_OK &&
+				(rc = wsb__plan_set(s, "rule_action", "block")) == WSB_OK &&
+				(rc = wsb__plan_set_u64(s, "protocol", (wsb_u64)set.rules[i].protocol)) == WSB_OK &&
+				(rc = wsb__plan_set(s, "remote_addresses", set.rules[i].remote_addresses)) == WSB_OK &&
+				(rc = wsb__plan_set(s, "remote_ports", set.rules[i].remote_ports)) == WSB_OK)
+			rc = wsb__plan_set(s, "local_user_authorized_list", set.rules[i].user_list);
+	}
+	wsb__fw_ruleset_dispose(&set);
+	wsb__free(sid8);
+	return rc;
+}
+
+int wsb__setup_plan(struct wsb_plan **out, const wsb_setup_options *opts)
+{
+	setup_ctx c;
+	struct wsb_plan *plan = NULL;
+	wsb__plan_step *s;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PSID group_sid = NULL;
+	char *dir8 = NULL, *dir_sddl = NULL, *file_sddl = NULL, *text = NULL;
+	int elevated = 0, exists = 0, version = 0, rc;
+
+	*out = NULL;
+	if ((rc = ctx_init(&c, opts)) != WSB_OK)
+		return rc;
+	if ((rc = wsb__plan_new(&plan, "win32-setup", NULL)) != WSB_OK)
+		goto out;
+	if (wsb__el_is_elevated(&elevated) != WSB_OK || !elevated)
+		wsb__plan_note(plan, "not elevated: install will fail with WSB_ENOTELEVATED");
+	if (open_fw(&c) != WSB_OK || wsb__fw_preflight(c.fw) != WSB_OK)
+		wsb__plan_note(plan, "%s", wsb_error_message(NULL));
+	wsb_error_clear();
+	if ((rc = wsb__el_current_user_sid(&c.me)) != WSB_OK ||
+			(rc = wsb__users_group_name(&c.users_group)) != WSB_OK ||
+			(rc = wsb__secret_sd(&sd, NULL, c.me, 1)) != WSB_OK ||
+			(rc = wsb__el_sd_sddl(&dir_sddl, sd)) != WSB_OK)
+		goto out;
+	wsb__free(sd);
+	sd = NULL;
+	if ((rc = wsb__el_narrow(&dir8, c.dir)) != WSB_OK ||
+			(rc = plan_step(plan, &s, "state_folder",
+				WSB_OS(GetFileAttributesW)(c.dir) != INVALID_FILE_ATTRIBUTES, dir8)) != WSB_OK ||
+			(rc = wsb__plan_set(s, "sddl", dir_sddl)) != WSB_OK)
+		goto out;
+	if ((rc = wsb__group_exists(&exists, c.group)) != WSB_OK ||
+			(rc = plan_step(plan, &s, "local_group", exists, c.group8)) != WSB_OK)
+		goto out;
+	/* The group's SID exists only once the group does. */
+	if (!exists || wsb__el_account_sid(&group_sid, c.group) != WSB_OK ||
+			wsb__secret_sd(&sd, group_sid, c.me, 0) != WSB_OK ||
+			wsb__el_sd_sddl(&file_sddl, sd) != WSB_OK) {
+		wsb__free(file_sddl);
+		if (!(file_sddl = wsb__strdup("D:P(D;;FA;;;<sandbox group SID>)(A;;FA;;;<you>)(A;;FA;;;SY)(A;;FA;;;BA)"))) {
+			rc = wsb__error_nomem();
+			goto out;
+		}
+	}
+	wsb_error_clear();
+	if ((rc = plan_users(plan, &c, file_sddl)) != WSB_OK || (rc = plan_firewall(plan, &c)) != WSB_OK)
+		goto out;
+	if ((rc = record_read(&text, &version, &c)) != WSB_OK ||
+			(rc = wsb__plan_add(plan, &s, "setup_record", version == WSB__SETUP_VERSION ? "keep" : "add",
+				"record")) != WSB_OK ||
+			(rc = wsb__plan_set_u64(s, "version", WSB__SETUP_VERSION)) != WSB_OK)
+		goto out;
+	wsb__plan_note(plan, "changes not yet made by this version: read grants for the sandbox group, "
+		"WFP filters (ICMP, DNS, SMB)");
+	*out = plan;
+	plan = NULL;
+out:
+	wsb_plan_free(plan);
+	wsb__free(text);
+	wsb__free(sd);
+	wsb__free(group_sid);
+	wsb__free(dir8);
+	wsb__free(dir_sddl);
+	wsb__free(file_sddl);
 	ctx_dispose(&c);
 	return rc;
 }

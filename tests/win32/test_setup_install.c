@@ -596,6 +596,62 @@ static void installed_names_cannot_change_without_uninstall(void **state)
 	assert_int_equal(find_name(W.users, W.nusers, L"other-offline"), -1);
 }
 
+/* ---- plan (dry run) and the public entry points ---- */
+
+static void plan_lists_every_change_and_changes_nothing(void **state)
+{
+	wsb_plan *plan = NULL;
+	char *json = NULL, *before, *after;
+
+	(void)state;
+	env_init("plan");
+	before = fake_snapshot();
+	wsb__os_reset_counts();
+	assert_int_equal(wsb_setup_plan(&plan, &E.opts), WSB_OK);
+	assert_int_equal(mutating_calls(), 0);
+	after = fake_snapshot();
+	assert_string_equal(before, after);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "\"kind\":\"local_group\",\"action\":\"add\",\"target\":\"wsb-sandbox\""));
+	assert_non_null(strstr(json, "\"kind\":\"local_user\",\"action\":\"add\",\"target\":\"wsb-offline\""));
+	assert_non_null(strstr(json, "Users\\\\wsb-online"));
+	assert_non_null(strstr(json, "SpecialAccounts\\\\UserList\\\\wsb-offline"));
+	assert_non_null(strstr(json, "\"remote_ports\":\"1-8079,8081-65535\""));
+	assert_non_null(strstr(json, "D:P(A;OICI;FA;;;"));
+	assert_null(strstr(json, "\"action\":\"keep\""));
+	wsb__free(json);
+	wsb_plan_free(plan);
+	/* After install everything is kept. */
+	assert_int_equal(wsb_setup_install(&E.opts), WSB_OK);
+	assert_int_equal(wsb_setup_plan(&plan, &E.opts), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_null(strstr(json, "\"action\":\"add\""));
+	assert_null(strstr(json, "\"action\":\"set\""));
+	assert_non_null(strstr(json, "D:P(D;;FA;;;S-1-5-21-9-9-9-"));
+	wsb__free(json);
+	wsb_plan_free(plan);
+	free(before);
+	free(after);
+}
+
+static void public_api_installs_reports_and_uninstalls(void **state)
+{
+	char *json = NULL, *clean, *s;
+
+	(void)state;
+	env_init("api");
+	clean = fake_snapshot();
+	assert_int_equal(wsb_setup_install(&E.opts), WSB_OK);
+	assert_int_equal(wsb_setup_status(&json, &E.opts), WSB_OK);
+	assert_non_null(strstr(json, "\"intact\":true"));
+	wsb_free(json);
+	assert_int_equal(wsb_setup_uninstall(&E.opts), WSB_OK);
+	s = fake_snapshot();
+	assert_string_equal(s, clean);
+	free(s);
+	free(clean);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +673,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(status_reports_intact_then_what_broke, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(uninstall_restores_the_clean_machine_and_is_idempotent, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(installed_names_cannot_change_without_uninstall, setup_each, teardown_each),
+		cmocka_unit_test_setup_teardown(plan_lists_every_change_and_changes_nothing, setup_each, teardown_each),
+		cmocka_unit_test_setup_teardown(public_api_installs_reports_and_uninstalls, setup_each, teardown_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
