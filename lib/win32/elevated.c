@@ -212,7 +212,9 @@ int wsb__el_write_file(const wchar_t *path, const void *data, size_t len, PSECUR
 		return wsb__error_nomem();
 	memcpy(tmp, path, n * sizeof(wchar_t));
 	memcpy(tmp + n, L".tmp", 4 * sizeof(wchar_t));
-	h = WSB_OS(CreateFileW)(tmp, GENERIC_WRITE, 0, sd ? &sa : NULL, CREATE_ALWAYS,
+	/* A fresh file, never a leftover one: only a new file gets sd. */
+	WSB_OS(DeleteFileW)(tmp);
+	h = WSB_OS(CreateFileW)(tmp, GENERIC_WRITE, 0, sd ? &sa : NULL, CREATE_NEW,
 		FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		rc = wsb__el_fail(WSB_EOS, "CreateFileW", GetLastError(), "creating a setup file");

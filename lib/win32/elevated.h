@@ -2,7 +2,10 @@
  * The elevated sandbox's setup (docs/windows-setup.md): sandbox users and
  * their group (users.c), their passwords (secrets.c), the offline user's
  * firewall rules (firewall.c), and the transactional setup that ties them
- * together (setup.c). Every Win32 and COM call goes through os.h.
+ * together (setup.c). Every Win32 and COM call goes through os.h, except
+ * the memory-only ones os.h allows plus CreateWellKnownSid,
+ * SetSecurityDescriptorControl and GetLengthSid, which only fill or read
+ * buffers the caller owns.
  */
 #ifndef WSB_WIN32_ELEVATED_H
 #define WSB_WIN32_ELEVATED_H

@@ -652,6 +652,28 @@ static void public_api_installs_reports_and_uninstalls(void **state)
 	free(clean);
 }
 
+static void on_progress(const char *step, unsigned long done, unsigned long total, void *ctx)
+{
+	int *n = ctx;
+
+	assert_non_null(step);
+	assert_true(done >= 1 && done <= total);
+	(*n)++;
+}
+
+static void progress_reports_each_step(void **state)
+{
+	int n = 0;
+
+	(void)state;
+	env_init("progress");
+	E.opts.progress = on_progress;
+	E.opts.progress_ctx = &n;
+	assert_int_equal(wsb__setup_install(&E.opts), WSB_OK);
+	assert_int_equal(n, 9);
+	E.opts.progress = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(installed_names_cannot_change_without_uninstall, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(plan_lists_every_change_and_changes_nothing, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(public_api_installs_reports_and_uninstalls, setup_each, teardown_each),
+		cmocka_unit_test_setup_teardown(progress_reports_each_step, setup_each, teardown_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
