@@ -39,8 +39,11 @@ fi
 
 # ---- 2. build -------------------------------------------------------------
 echo "demo: building wsb-run in build/"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target wsb-run -j2 >/dev/null
+if ! log=$({ cmake -S "$root" -B "$build" -G Ninja && cmake --build "$build" --target wsb-run -j2; } 2>&1); then
+	printf '%s\n' "$log" | tail -n 30 >&2
+	echo "demo: the build failed (above)" >&2
+	exit 1
+fi
 wsb_run=$build/examples/wsb-run
 [ -x "$wsb_run" ] || { echo "demo: build/examples/wsb-run was not built" >&2; exit 1; }
 

@@ -17,6 +17,7 @@ build=${WSB_BUILD_ROOT:-$root/build}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 jobs=${WSB_JOBS:-2}
+test_run="$$ $(date +%s)"
 fuzz_seconds=${WSB_FUZZ_SECONDS:-20}
 
 all_stages=(deps host-gcc clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings)
@@ -40,14 +41,20 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 # configure DIR CC CMAKE_ARGS...: configure afresh when the arguments changed
 # (a changed compiler would make CMake drop the cache and the other -D values),
-# then build incrementally. CC may be empty (the toolchain file picks it).
+# re-run CMake once per test run (a merge may have added a test folder), then
+# build incrementally. CC may be empty (the toolchain file picks it).
 configure() {
 	local dir=$1 cc=$2
 	shift 2
-	if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.wsb-cmake-args" 2>/dev/null)" != "$cc $*" ]; then
-		rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles"
-		CC=$cc cmake -S "$root" -B "$dir" -G Ninja "$@"
+	if [ "$(cat "$dir/.wsb-cmake-args" 2>/dev/null)" != "$cc $*" ]; then
+		rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles" "$dir/.wsb-test-run"
+	fi
+	if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.wsb-test-run" 2>/dev/null)" != "$test_run" ]; then
+		# The backend is cached at first configure; pick it again, as a
+		# backend folder may have landed since.
+		CC=$cc cmake -S "$root" -B "$dir" -G Ninja -UWSB_BACKEND "$@"
 		echo "$cc $*" >"$dir/.wsb-cmake-args"
+		echo "$test_run" >"$dir/.wsb-test-run"
 	fi
 	cmake --build "$dir" -j "$jobs"
 }
@@ -76,7 +83,7 @@ run_ctest() {
 	ctest --test-dir "$dir" -j "$jobs" --output-on-failure --no-tests=error "$@" || rc=$?
 	if [ -f "$dir/Testing/Temporary/LastTest.log" ]; then
 		awk '/^[0-9]+\/[0-9]+ Testing: / { name = $3 }
-		     /^\[  (PASSED|FAILED)  \]/ { printf "  %-32s cmocka %s\n", name, $0 }
+		     /^\[  (PASSED|FAILED)  \]|^\[  SKIPPED \] [0-9]/ { printf "  %-32s cmocka %s\n", name, $0 }
 		     /^(ok|NOTE): |changes summary: / { printf "  %-32s %s\n", name, $0 }' \
 			"$dir/Testing/Temporary/LastTest.log"
 	fi

@@ -266,10 +266,11 @@ static void indent_to(jtext *j, int indent)
 		tool_buf_add(&j->out, " ", 1);
 }
 
-static int j_block(jtext *j, int indent, int depth);
+static int j_block(jtext *j, int indent, int depth, int first_inline);
 
-/* After "key:" or "-": a scalar on the same line, or a nested block below. */
-static int j_value(jtext *j, int indent, int depth)
+/* After "key:" or "-": a scalar on the same line, or a nested block below.
+ * An object in an array starts on the "-" line, YAML style. */
+static int j_value(jtext *j, int indent, int depth, int in_array)
 {
 	skip_ws(j);
 	if (*j->s == '{' || *j->s == '[') {
@@ -281,8 +282,12 @@ static int j_value(jtext *j, int indent, int depth)
 			j->s = peek + 1;
 			return 0;
 		}
+		if (in_array && *j->s == '{') {
+			tool_buf_puts(&j->out, " ");
+			return j_block(j, indent, depth + 1, 1);
+		}
 		tool_buf_puts(&j->out, "\n");
-		return j_block(j, indent, depth + 1);
+		return j_block(j, indent, depth + 1, 0);
 	}
 	tool_buf_puts(&j->out, " ");
 	if ((*j->s == '"' ? j_string(j) : j_atom(j)) < 0)
@@ -291,9 +296,10 @@ static int j_value(jtext *j, int indent, int depth)
 	return 0;
 }
 
-static int j_block(jtext *j, int indent, int depth)
+static int j_block(jtext *j, int indent, int depth, int first_inline)
 {
 	char close;
+	int first = 1;
 
 	if (depth > 64)
 		return -1;
@@ -308,7 +314,9 @@ static int j_block(jtext *j, int indent, int depth)
 			j->s++;
 			return 0;
 		}
-		indent_to(j, indent);
+		if (!(first && first_inline))
+			indent_to(j, indent);
+		first = 0;
 		if (close == '}') {
 			if (j_string(j) < 0)
 				return -1;
@@ -319,7 +327,7 @@ static int j_block(jtext *j, int indent, int depth)
 		} else {
 			tool_buf_puts(&j->out, "-");
 		}
-		if (j_value(j, indent + 2, depth) < 0)
+		if (j_value(j, indent + 2, depth, close == ']') < 0)
 			return -1;
 		skip_ws(j);
 		if (*j->s == ',')
@@ -338,7 +346,7 @@ int tool_json_print_text(FILE *f, const char *json, int indent)
 	memset(&j.out, 0, sizeof(j.out));
 	skip_ws(&j);
 	if (*j.s == '{' || *j.s == '[') {
-		rc = j_block(&j, indent, 0);
+		rc = j_block(&j, indent, 0, 0);
 	} else {
 		indent_to(&j, indent);
 		rc = (*j.s == '"' ? j_string(&j) : j_atom(&j));

@@ -8,7 +8,6 @@
 #include "win32.h"
 #include "core/policy.h"
 #include "core/path.h"
-#include "core/json.h"
 
 #include <string.h>
 
@@ -259,30 +258,3 @@ done:
 	return rc;
 }
 
-int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts)
-{
-	wsb__strvec found = WSB__STRVEC_INIT;
-	wsb__json j;
-	int exhausted = 0, rc;
-	size_t i;
-
-	*out_json = NULL;
-	rc = wsb__audit_find(&found, &exhausted, policy, opts ? opts->cwd : NULL,
-		opts ? opts->max_entries : 0, opts ? opts->max_ms : 0);
-	if (rc != WSB_OK) {
-		wsb__strvec_dispose(&found);
-		return rc;
-	}
-	wsb__json_init(&j);
-	wsb__json_object_begin(&j);
-	wsb__json_kv_u64(&j, "format", 1);
-	wsb__json_key(&j, "world_writable");
-	wsb__json_array_begin(&j);
-	for (i = 0; i < found.count; i++)
-		wsb__json_string(&j, found.items[i]);
-	wsb__json_array_end(&j);
-	wsb__json_kv_bool(&j, "budget_exhausted", exhausted);
-	wsb__json_object_end(&j);
-	wsb__strvec_dispose(&found);
-	return wsb__json_finish(out_json, &j);
-}

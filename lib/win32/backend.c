@@ -6,15 +6,12 @@
 #include "win32.h"
 #include "elevated.h"
 #include "core/plan.h"
+#include "core/policy.h"
+#include "core/json.h"
 
 #include <string.h>
 
 const char *const wsb__backend_name = "win32";
-
-wsb_u64 wsb__now_ms(void)
-{
-	return (wsb_u64)WSB_OS(GetTickCount64)();
-}
 
 int wsb__backend_default_state_dir(char **out)
 {
@@ -50,7 +47,7 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 	int rc;
 
 	*out = NULL;
-	if ((rc = wsb__w32_decide(&d, policy, identity, 1)) != WSB_OK)
+	if ((rc = wsb__w32_decide(&d, policy, identity, 1, NULL)) != WSB_OK)
 		return rc;
 	if ((rc = wsb__plan_new(&plan, "win32-restricted", policy)) == WSB_OK &&
 			(rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK) {
@@ -64,7 +61,7 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 
 int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, size_t max)
 {
-	return wsb__w32_read_file(out, out_len, path, max);
+	return wsb__w32_read_prefix(out, out_len, path, max);
 }
 
 int wsb__backend_revert(struct wsb_identity *identity)
@@ -91,4 +88,94 @@ int wsb__backend_setup_status(char **out_json, const wsb_setup_options *opts)
 int wsb__backend_setup_uninstall(const wsb_setup_options *opts)
 {
 	return wsb__setup_uninstall(opts);
+}
+
+int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
+	const struct wsb_policy *policy)
+{
+	wsb__plan_step *s;
+	size_t i;
+	int rc = WSB_OK;
+
+	plan->protections = d->protections;
+	plan->missing = d->missing;
+	for (i = 0; i < d->caps.sids.count && rc == WSB_OK; i++) {
+		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", d->caps.sids.items[i])) == WSB_OK &&
+				(rc = wsb__plan_set(s, "role", "capability")) == WSB_OK)
+			rc = wsb__plan_set(s, "key", d->caps.keys.items[i]);
+	}
+	if (rc == WSB_OK && d->write_restricted) {
+		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", "logon")) == WSB_OK)
+			rc = wsb__plan_set(s, "role", "logon");
+		if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token_sid", "add", "S-1-1-0")) == WSB_OK)
+			rc = wsb__plan_set(s, "role", "everyone");
+	}
+	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token", "set", "restricted")) == WSB_OK)
+		rc = wsb__plan_set(s, "flags", d->write_restricted ?
+			"DISABLE_MAX_PRIVILEGE|LUA_TOKEN|WRITE_RESTRICTED" : "DISABLE_MAX_PRIVILEGE|LUA_TOKEN");
+	for (i = 0; i < d->ace_count && rc == WSB_OK; i++) {
+		const wsb__w32_ace *a = &d->aces[i];
+		if ((rc = wsb__plan_add(plan, &s, "ace", a->present ? "keep" : "add", a->path)) == WSB_OK &&
+				(rc = wsb__plan_set(s, "sddl", a->sddl)) == WSB_OK)
+			rc = wsb__plan_set(s, "role", a->role);
+	}
+	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "flags")) == WSB_OK)
+		rc = wsb__plan_set(s, "value", "KILL_ON_JOB_CLOSE|DIE_ON_UNHANDLED_EXCEPTION");
+	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "ui")) == WSB_OK)
+		rc = wsb__plan_set(s, "value", "DESKTOP|DISPLAYSETTINGS|EXITWINDOWS|GLOBALATOMS|HANDLES|"
+			"READCLIPBOARD|WRITECLIPBOARD|SYSTEMPARAMETERS");
+	for (i = WSB_LIMIT_MEMORY; i <= WSB_LIMIT_OUTPUT && rc == WSB_OK; i++)
+		if (policy->limits[i] && (rc = wsb__plan_add(plan, &s, "job_limit", "set",
+				wsb__limit_name((int)i))) == WSB_OK)
+			rc = wsb__plan_set_u64(s, "value", policy->limits[i]);
+	for (i = 0; i < d->env_extra.count && rc == WSB_OK; i++) {
+		const char *e = d->env_extra.items[i], *eq = strchr(e, '=');
+		char *name = wsb__strndup(e, (size_t)(eq - e));
+		if (!name)
+			return wsb__error_nomem();
+		if ((rc = wsb__plan_add(plan, &s, "env", "set", name)) == WSB_OK)
+			rc = wsb__plan_set(s, "value", eq + 1);
+		wsb__free(name);
+	}
+	if (rc == WSB_OK)
+		rc = wsb__plan_note(plan, "reads are not restricted in the unelevated mode (WRITE_RESTRICTED "
+			"checks writes only)");
+	if (rc == WSB_OK && policy->network == WSB_NETWORK_OFF)
+		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
+			"package managers are told to stay offline; a program that ignores them reaches the "
+			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
+	if (rc == WSB_OK && policy->deny_read.count > 0)
+		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
+	if (rc == WSB_OK && d->write_restricted)
+		rc = wsb__plan_note(plan, "protected names are looked up directly under each writable root; "
+			"deeper ones (nested repositories) are not protected by ACEs");
+	return rc;
+}
+
+int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts)
+{
+	wsb__strvec found = WSB__STRVEC_INIT;
+	wsb__json j;
+	int exhausted = 0, rc;
+	size_t i;
+
+	*out_json = NULL;
+	rc = wsb__audit_find(&found, &exhausted, policy, opts ? opts->cwd : NULL,
+		opts ? opts->max_entries : 0, opts ? opts->max_ms : 0);
+	if (rc != WSB_OK) {
+		wsb__strvec_dispose(&found);
+		return rc;
+	}
+	wsb__json_init(&j);
+	wsb__json_object_begin(&j);
+	wsb__json_kv_u64(&j, "format", 1);
+	wsb__json_key(&j, "world_writable");
+	wsb__json_array_begin(&j);
+	for (i = 0; i < found.count; i++)
+		wsb__json_string(&j, found.items[i]);
+	wsb__json_array_end(&j);
+	wsb__json_kv_bool(&j, "budget_exhausted", exhausted);
+	wsb__json_object_end(&j);
+	wsb__strvec_dispose(&found);
+	return wsb__json_finish(out_json, &j);
 }

@@ -8,9 +8,7 @@
  */
 #include "win32.h"
 #include "core/policy.h"
-#include "core/plan.h"
 #include "core/path.h"
-#include "core/json.h"
 #include "core/utf.h"
 
 #include <string.h>
@@ -112,13 +110,13 @@ static int protect_name(const char *name, void *vctx)
 	if ((rc = protect(ctx->d, path, is_dir)) != WSB_OK)
 		goto done;
 	if (!is_dir && wsb__utf8_casecmp(name, WSB__DEFAULT_PROTECT_NAME) == 0) {
-		rc = wsb__w32_read_file(&text, &len, path, GITFILE_MAX);
-		if (rc == WSB_OK)
+		rc = wsb__w32_read_prefix(&text, &len, path, GITFILE_MAX);
+		if (rc == WSB_ENOENT)
+			rc = WSB_OK; /* gone since we looked: nothing to follow */
+		else if (rc == WSB_OK)
 			rc = wsb__gitdir_from_file(&gitdir, text, len, ctx->root, WSB__PATH_WIN);
-		if (rc == WSB_OK && gitdir && wsb__w32_stat(&is_dir, gitdir) == 1)
+		if (rc == WSB_OK && gitdir && (rc = wsb__w32_stat(&is_dir, gitdir)) == 1)
 			rc = protect(ctx->d, gitdir, is_dir);
-		else if (rc == WSB_ETOOLONG)
-			rc = WSB_OK; /* not a gitdir pointer */
 	}
 done:
 	wsb__free(path);
@@ -149,12 +147,12 @@ static int add_temp_root(wsb__w32_decision *d)
 	return wsb__strvec_push_owned(&d->roots, norm);
 }
 
-static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy)
+static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy, const char *cwd)
 {
 	int exhausted = 0, rc;
 	size_t i, j;
 
-	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, NULL, 0, 0);
+	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, cwd, 0, 0);
 	if (rc != WSB_OK)
 		return rc;
 	if (d->world_writable.count == 0)
@@ -180,7 +178,7 @@ static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy)
 }
 
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, int run_audit)
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd)
 {
 	wsb__w32_decision *d;
 	size_t i;
@@ -249,11 +247,14 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		if (rc == 1 && (rc = protect(d, policy->protect_paths.items[i], is_dir)) != WSB_OK)
 			goto fail;
 	}
-	/* The library's own state is never writable by the sandbox. */
-	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
+	/* The library's own state is never writable by the sandbox (spawn
+	 * creates the directory before deciding, so it exists by then). */
+	if ((rc = wsb__w32_stat(NULL, identity->state_dir)) < 0)
+		goto fail;
+	if (rc == 1 && (rc = protect(d, identity->state_dir, 1)) != WSB_OK)
 		goto fail;
 	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
-		if ((rc = world_writable(d, policy)) != WSB_OK)
+		if ((rc = world_writable(d, policy, audit_cwd)) != WSB_OK)
 			goto fail;
 	for (i = 0; i < d->roots.count; i++)
 		if ((rc = add_ace(d, d->roots.items[i], 0, WSB__MASK_ALLOW_WRITE, 1,
@@ -360,64 +361,3 @@ void wsb__w32_unapply(wsb__w32_decision *d, const char *state_dir)
 	wsb__error_os(keep, os, "%s", msg);
 }
 
-int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
-	const struct wsb_policy *policy)
-{
-	wsb__plan_step *s;
-	size_t i;
-	int rc = WSB_OK;
-
-	plan->protections = d->protections;
-	plan->missing = d->missing;
-	for (i = 0; i < d->caps.sids.count && rc == WSB_OK; i++) {
-		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", d->caps.sids.items[i])) == WSB_OK &&
-				(rc = wsb__plan_set(s, "role", "capability")) == WSB_OK)
-			rc = wsb__plan_set(s, "key", d->caps.keys.items[i]);
-	}
-	if (rc == WSB_OK && d->write_restricted) {
-		if ((rc = wsb__plan_add(plan, &s, "token_sid", "add", "logon")) == WSB_OK)
-			rc = wsb__plan_set(s, "role", "logon");
-		if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token_sid", "add", "S-1-1-0")) == WSB_OK)
-			rc = wsb__plan_set(s, "role", "everyone");
-	}
-	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "token", "set", "restricted")) == WSB_OK)
-		rc = wsb__plan_set(s, "flags", d->write_restricted ?
-			"DISABLE_MAX_PRIVILEGE|LUA_TOKEN|WRITE_RESTRICTED" : "DISABLE_MAX_PRIVILEGE|LUA_TOKEN");
-	for (i = 0; i < d->ace_count && rc == WSB_OK; i++) {
-		const wsb__w32_ace *a = &d->aces[i];
-		if ((rc = wsb__plan_add(plan, &s, "ace", a->present ? "keep" : "add", a->path)) == WSB_OK &&
-				(rc = wsb__plan_set(s, "sddl", a->sddl)) == WSB_OK)
-			rc = wsb__plan_set(s, "role", a->role);
-	}
-	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "flags")) == WSB_OK)
-		rc = wsb__plan_set(s, "value", "KILL_ON_JOB_CLOSE|DIE_ON_UNHANDLED_EXCEPTION");
-	if (rc == WSB_OK && (rc = wsb__plan_add(plan, &s, "job_limit", "set", "ui")) == WSB_OK)
-		rc = wsb__plan_set(s, "value", "DESKTOP|DISPLAYSETTINGS|EXITWINDOWS|GLOBALATOMS|HANDLES|"
-			"READCLIPBOARD|WRITECLIPBOARD|SYSTEMPARAMETERS");
-	for (i = WSB_LIMIT_MEMORY; i <= WSB_LIMIT_OUTPUT && rc == WSB_OK; i++)
-		if (policy->limits[i] && (rc = wsb__plan_add(plan, &s, "job_limit", "set",
-				wsb__limit_name((int)i))) == WSB_OK)
-			rc = wsb__plan_set_u64(s, "value", policy->limits[i]);
-	for (i = 0; i < d->env_extra.count && rc == WSB_OK; i++) {
-		const char *e = d->env_extra.items[i], *eq = strchr(e, '=');
-		char *name = wsb__strndup(e, (size_t)(eq - e));
-		if (!name)
-			return wsb__error_nomem();
-		if ((rc = wsb__plan_add(plan, &s, "env", "set", name)) == WSB_OK)
-			rc = wsb__plan_set(s, "value", eq + 1);
-		wsb__free(name);
-	}
-	if (rc == WSB_OK)
-		rc = wsb__plan_note(plan, "reads are not restricted in the unelevated mode (WRITE_RESTRICTED "
-			"checks writes only)");
-	if (rc == WSB_OK && policy->network == WSB_NETWORK_OFF)
-		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
-			"package managers are told to stay offline; a program that ignores them reaches the "
-			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
-	if (rc == WSB_OK && policy->deny_read.count > 0)
-		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
-	if (rc == WSB_OK && d->write_restricted)
-		rc = wsb__plan_note(plan, "protected names are looked up directly under each writable root; "
-			"deeper ones (nested repositories) are not protected by ACEs");
-	return rc;
-}

@@ -47,9 +47,12 @@ int wsb__journal_record(const char *state_dir, const char *op, const char *path,
 		return wsb__error_nomem();
 	if ((rc = journal_path(&file, state_dir)) == WSB_OK)
 		rc = wsb__w32_append_file(file, line.ptr, line.size);
-	if (rc != WSB_OK && rc != WSB_ENOMEM)
+	if (rc != WSB_OK && rc != WSB_ENOMEM) {
+		char why[768];
+		snprintf(why, sizeof(why), "%s", wsb_error_message(NULL));
 		rc = wsb__error_os(WSB_EJOURNAL, wsb_error_os(NULL), "cannot write the journal in %s: %s",
-			state_dir, wsb_error_message(NULL));
+			state_dir, why);
+	}
 	wsb__free(file);
 	wsb__buf_dispose(&line);
 	return rc;

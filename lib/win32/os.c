@@ -120,7 +120,10 @@ void wsb__os_set_hook(wsb__os_hook_fn fn, void *ctx)
 	hook = fn;
 	hook_ctx = ctx;
 	hook_index = 0;
-	last_fault = NULL;
+	/* Removing the hook keeps the record, so a test can still ask which
+	 * call failed. */
+	if (fn)
+		last_fault = NULL;
 }
 
 const char *wsb__os_last_fault(void)

@@ -206,8 +206,8 @@ int wsb__os_faultable(const char *name);
  * NULL removes the hook. */
 typedef int (*wsb__os_hook_fn)(const char *name, unsigned long index, void *ctx);
 void wsb__os_set_hook(wsb__os_hook_fn hook, void *ctx);
-/* Name of the last call the hook made fail (NULL if none since the hook was
- * set). */
+/* Name of the last call the hook made fail (NULL if none since a hook was
+ * last installed; removing the hook keeps it). */
 const char *wsb__os_last_fault(void);
 
 /* Calls made through an entry since the last reset (every call, faultable or

@@ -28,13 +28,20 @@ static int has_sep(const char *s)
 	return strchr(s, '\\') || strchr(s, '/') || strchr(s, ':');
 }
 
+/* 1 if path is an existing file, 0 if not, <0 on an error worth stopping
+ * for (a PATH entry we may not read is skipped, like Windows does). */
 static int is_file(const char *path)
 {
 	int dir = 0, rc = wsb__w32_stat(&dir, path);
 
 	if (rc < 0) {
-		wsb_error_clear();
-		return 0;
+		long os = wsb_error_os(NULL);
+		if (os == ERROR_ACCESS_DENIED || os == ERROR_INVALID_NAME || os == ERROR_NOT_READY ||
+				os == ERROR_BAD_NETPATH || os == ERROR_BAD_NET_NAME) {
+			wsb_error_clear();
+			return 0;
+		}
+		return rc;
 	}
 	return rc == 1 && !dir;
 }
@@ -61,7 +68,11 @@ static int try_candidate(char **out, const char *base, const char *pathext)
 {
 	const char *p = pathext;
 
-	if (has_ext(base, pathext) && is_file(base)) {
+	int rc;
+
+	if (has_ext(base, pathext) && (rc = is_file(base)) != 0) {
+		if (rc < 0)
+			return rc;
 		*out = wsb__strdup(base);
 		return *out ? 1 : wsb__error_nomem();
 	}
@@ -74,7 +85,11 @@ static int try_candidate(char **out, const char *base, const char *pathext)
 				wsb__buf_dispose(&b);
 				return wsb__error_nomem();
 			}
-			if (is_file(b.ptr)) {
+			if ((rc = is_file(b.ptr)) != 0) {
+				if (rc < 0) {
+					wsb__buf_dispose(&b);
+					return rc;
+				}
 				*out = wsb__buf_detach(&b);
 				return 1;
 			}
@@ -375,11 +390,16 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	PROCESS_INFORMATION pi;
 	struct wsb_process *p = NULL;
 	DWORD nlist = 0, i;
+	DWORD create_flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
 	int rc, applied = 0, attrs_ready = 0;
 
 	*out = NULL;
 	memset(&pi, 0, sizeof(pi));
-	if ((rc = wsb__w32_decide(&d, policy, identity, 1)) != WSB_OK)
+	/* The state directory must exist before deciding, so that a state
+	 * directory inside a writable root is protected on the first spawn. */
+	if ((rc = wsb__w32_mkdirs(identity->state_dir)) != WSB_OK)
+		return rc;
+	if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
 		return rc;
 	if (d->missing & ~policy->allow_missing) {
 		unsigned int m = d->missing & ~policy->allow_missing;
@@ -473,8 +493,12 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		goto done;
 	}
 	si.lpAttributeList = attrs;
+	/* No console of its own unless it writes to ours. */
+	if (opts->stdin_mode != WSB_STDIO_INHERIT && opts->stdout_mode != WSB_STDIO_INHERIT &&
+			opts->stderr_mode != WSB_STDIO_INHERIT)
+		create_flags |= CREATE_NO_WINDOW;
 	if (!WSB_OS(CreateProcessAsUserW)(token, wapp, wcmd, NULL, NULL, TRUE,
-			CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW,
+			create_flags,
 			block, wcwd, &si.StartupInfo, &pi)) {
 		DWORD err = GetLastError();
 		memset(&pi, 0, sizeof(pi));

@@ -5,6 +5,7 @@
  */
 #include "win32.h"
 #include "core/utf.h"
+#include "core/path.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -131,8 +132,8 @@ int wsb__w32_mkdirs(const char *path)
 	if (!copy)
 		return wsb__error_nomem();
 	/* Create each prefix that ends at a separator, then the whole path;
-	 * skip the root ("C:\") itself. */
-	for (i = 3; i <= len && rc == WSB_OK; i++) {
+	 * never the root ("C:\", "\\srv\share") itself. */
+	for (i = wsb__path_root_len(path, WSB__PATH_WIN) + 1; i <= len && rc == WSB_OK; i++) {
 		if (i < len && copy[i] != '\\')
 			continue;
 		copy[i] = '\0';
@@ -171,7 +172,7 @@ static int open_file(HANDLE *out, const char *path, DWORD access, DWORD disposit
 	return WSB_OK;
 }
 
-int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max)
+static int read_file(char **out, size_t *out_len, const char *path, size_t max, int truncate)
 {
 	HANDLE h;
 	LARGE_INTEGER size;
@@ -190,8 +191,11 @@ int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max
 		return wsb__w32_fail("GetFileSizeEx", err, "%s", path);
 	}
 	if ((unsigned long long)size.QuadPart > max) {
-		WSB_OS(CloseHandle)(h);
-		return wsb__error(WSB_ETOOLONG, "%s is larger than %lu bytes", path, (unsigned long)max);
+		if (!truncate) {
+			WSB_OS(CloseHandle)(h);
+			return wsb__error(WSB_ETOOLONG, "%s is larger than %lu bytes", path, (unsigned long)max);
+		}
+		size.QuadPart = (LONGLONG)max;
 	}
 	data = wsb__malloc((size_t)size.QuadPart + 1);
 	if (!data) {
@@ -210,6 +214,24 @@ int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max
 	if (out_len)
 		*out_len = got;
 	return WSB_OK;
+}
+
+int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max)
+{
+	return read_file(out, out_len, path, max, 0);
+}
+
+int wsb__w32_read_prefix(char **out, size_t *out_len, const char *path, size_t max)
+{
+	int dir = 0, rc = wsb__w32_stat(&dir, path);
+
+	*out = NULL;
+	*out_len = 0;
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || dir)
+		return WSB_ENOENT; /* absent, or not a file to read as one */
+	return read_file(out, out_len, path, max, 1);
 }
 
 static int write_all(HANDLE h, const char *data, size_t len, const char *path)
@@ -268,4 +290,9 @@ done:
 	wsb__free(wpath);
 	wsb__buf_dispose(&tmp);
 	return rc;
+}
+
+wsb_u64 wsb__now_ms(void)
+{
+	return (wsb_u64)WSB_OS(GetTickCount64)();
 }

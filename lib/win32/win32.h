@@ -24,8 +24,11 @@ int wsb__w32_getenv(char **out, const char *name);
 int wsb__w32_mkdirs(const char *path);
 /* GetFileAttributesW: 1 exists (sets *out_dir), 0 absent, <0 error. */
 int wsb__w32_stat(int *out_dir, const char *path);
-/* Write a whole file atomically enough for state files: temp + flush + move. */
+/* Read a whole file; WSB_ETOOLONG past max bytes, WSB_ENOENT if absent. */
 int wsb__w32_read_file(char **out, size_t *out_len, const char *path, size_t max);
+/* Read at most max bytes of a regular file; WSB_ENOENT (no error recorded)
+ * if it is absent or a directory. */
+int wsb__w32_read_prefix(char **out, size_t *out_len, const char *path, size_t max);
 /* Append bytes to a file and flush them to disk before returning. */
 int wsb__w32_append_file(const char *path, const char *data, size_t len);
 /* Replace a file's contents (temp file, flush, MoveFileEx). */
@@ -156,7 +159,7 @@ int wsb__w32_resolve_program(char **out, const char *argv0, const char *path_var
 int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_policy *policy,
 	const char *cwd, unsigned long max_entries, unsigned long max_ms);
 
-/* ---- plan.c of the backend (decide/act) ---- */
+/* ---- decide.c (decide/act); the plan is filled in backend.c ---- */
 
 typedef struct wsb__w32_ace {
 	char *path;
@@ -179,8 +182,11 @@ typedef struct wsb__w32_decision {
 	unsigned int missing;
 } wsb__w32_decision;
 
+/* run_audit: run the world-writable audit when the policy's flags ask
+ * for it, over audit_cwd (the command's directory; NULL: the caller's) and
+ * the other candidates. */
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, int run_audit);
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd);
 void wsb__w32_decision_free(wsb__w32_decision *d);
 /* Add the missing ACEs, journaled first. On failure the ACEs added by this
  * call are removed again (and the removal journaled). */

@@ -43,6 +43,7 @@ struct wm_node {
 struct wm_fs {
 	wm_node *root;
 	int gen_short;
+	uint32_t wr_mask;  /* wm_check.write_restricted_mask for every check */
 };
 
 static char *dupstr(const char *s)
@@ -298,7 +299,6 @@ static int object_access(wm_fs *fs, const wm_token *t, wm_node *n, uint32_t desi
 	wm_check c;
 	uint32_t want = wm_map_generic(desired, &wm_file_mapping), g = 0, pg, extra = 0, rest;
 
-	(void)fs;
 	*granted = 0;
 	if (!t) {
 		*granted = want & ~WM_MAXIMUM_ALLOWED;
@@ -306,6 +306,7 @@ static int object_access(wm_fs *fs, const wm_token *t, wm_node *n, uint32_t desi
 	}
 	memset(&c, 0, sizeof(c));
 	c.backup_intent = (flags & WM_OPEN_BACKUP) != 0;
+	c.write_restricted_mask = fs->wr_mask;
 	if (n->parent) {
 		if (wm_access_check(&pg, &n->parent->sd, t, WM_FILE_DELETE_CHILD, &c) == WM_OK)
 			extra |= WM_DELETE;
@@ -950,4 +951,56 @@ int wm_fs_real_path(wm_fs *fs, const char *path, char *buf, size_t buflen)
 	if ((rc = resolve(fs, NULL, path, 1, &r))) return rc;
 	if (!r.node) return WM_E_NOT_FOUND;
 	return node_path(r.node, buf, buflen);
+}
+
+void wm_fs_set_write_restricted_mask(wm_fs *fs, uint32_t mask)
+{
+	fs->wr_mask = mask;
+}
+
+int wm_fs_kind(wm_fs *fs, const char *path, unsigned flags)
+{
+	res r;
+	int rc;
+
+	if ((rc = resolve(fs, NULL, path, !(flags & WM_OPEN_REPARSE_POINT), &r))) return rc;
+	if (!r.node) return WM_E_NOT_FOUND;
+	if (r.has_stream) return find_stream(r.node, r.stream) ? WM_KIND_FILE : WM_E_NOT_FOUND;
+	if (r.node->reparse) return WM_KIND_LINK;
+	return r.node->is_dir ? WM_KIND_DIR : WM_KIND_FILE;
+}
+
+int wm_fs_list(wm_fs *fs, const wm_token *t, const char *path, char ***names, size_t *count)
+{
+	res r;
+	uint32_t g;
+	size_t i;
+	char **v;
+	int rc;
+
+	*names = NULL;
+	*count = 0;
+	if ((rc = resolve(fs, t, path, 1, &r))) return rc;
+	if (!r.node || r.has_stream) return WM_E_NOT_FOUND;
+	if (!r.node->is_dir) return WM_E_INVALID;
+	if ((rc = object_access(fs, t, r.node, WM_FILE_LIST_DIRECTORY, 0, &g))) return rc;
+	if (!(v = calloc(r.node->nkids + 1, sizeof(*v)))) return WM_E_NOMEM;
+	for (i = 0; i < r.node->nkids; i++) {
+		if (!(v[i] = dupstr(r.node->kids[i]->name))) {
+			wm_fs_list_free(v, i);
+			return WM_E_NOMEM;
+		}
+	}
+	*names = v;
+	*count = r.node->nkids;
+	return WM_OK;
+}
+
+void wm_fs_list_free(char **names, size_t count)
+{
+	size_t i;
+
+	if (!names) return;
+	for (i = 0; i < count; i++) free(names[i]);
+	free(names);
 }

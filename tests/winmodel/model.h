@@ -345,6 +345,19 @@ int wm_fs_set_short_name(wm_fs *fs, const char *path, const char *short_name);
 /* Full long path of the object a path resolves to (into buf). */
 int wm_fs_real_path(wm_fs *fs, const char *path, char *buf, size_t buflen);
 
+/* What a path names, without access checks: WM_KIND_FILE (a file or an
+ * existing stream), WM_KIND_DIR, WM_KIND_LINK (a reparse point, only with
+ * WM_OPEN_REPARSE_POINT), or WM_E_NOT_FOUND. */
+enum { WM_KIND_FILE = 0, WM_KIND_DIR = 1, WM_KIND_LINK = 2 };
+int wm_fs_kind(wm_fs *fs, const char *path, unsigned flags);
+/* The names in a directory (FILE_LIST_DIRECTORY on it); free the vector
+ * with wm_fs_list_free. */
+int wm_fs_list(wm_fs *fs, const wm_token *t, const char *path, char ***names, size_t *count);
+void wm_fs_list_free(char **names, size_t count);
+/* wm_check.write_restricted_mask for every access check of this file
+ * system (0 = the narrow default, or WM_WRITE_RESTRICTED_WIDE). */
+void wm_fs_set_write_restricted_mask(wm_fs *fs, uint32_t mask);
+
 /* ---- job objects ---- */
 #define WM_JOB_LIMIT_ACTIVE_PROCESS          0x00000008u
 #define WM_JOB_LIMIT_PROCESS_MEMORY          0x00000100u

@@ -1,0 +1,110 @@
+/*
+ * ACL call counts of the unelevated Windows sandbox (not a timed test).
+ * Counts DACL reads (GetNamedSecurityInfoW) and writes (SetNamedSecurityInfoW)
+ * through the OS-call seam for 1, 10, 100 and 1,000 writable roots, each
+ * with a .git directory, over trees of 10 and 100,000 files, on a fake file
+ * system behind the seam (tests/win32/fakefs.c). Processes are real (Wine).
+ * Expected: the first spawn writes once per root and once per protected
+ * path; an unchanged policy's spawn writes nothing and reads a constant
+ * number of DACLs per root, whatever the tree size. Enumerated directory
+ * entries show that no tree is walked.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "win32/win32.h"
+#include "fakefs.h"
+
+struct counts {
+	unsigned long reads, writes, attrs, enumerated;
+};
+
+static void snap(struct counts *c)
+{
+	c->reads = wsb__os_calls("GetNamedSecurityInfoW");
+	c->writes = wsb__os_calls("SetNamedSecurityInfoW");
+	c->attrs = wsb__os_calls("GetFileAttributesW");
+	c->enumerated = fakefs_enumerated;
+}
+
+static int spawn_once(struct counts *c, wsb_policy *policy, wsb_identity *identity, const char *cwd)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "0", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	int rc;
+
+	o.argv = argv;
+	o.cwd = cwd;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	wsb__os_reset_counts();
+	fakefs_enumerated = 0;
+	rc = wsb_spawn(&p, policy, identity, &o);
+	snap(c);
+	if (rc != WSB_OK) {
+		fprintf(stderr, "spawn failed: %s\n", wsb_error_message(NULL));
+		return rc;
+	}
+	wsb_process_wait(p, -1);
+	wsb_process_free(p);
+	return WSB_OK;
+}
+
+static int run(unsigned long roots, unsigned long files)
+{
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_identity *identity = NULL;
+	wsb_policy *policy = NULL;
+	struct counts first, again;
+	char cwd[600], path[64];
+	unsigned long i;
+	int rc;
+
+	fakefs_clear();
+	fakefs_install();
+	fakefs_add("\\\\.\\NUL", 0, "D:(A;;FA;;;WD)", 0);
+	strcpy(cwd, fakefs_temp_dir("benchcwd"));
+	io.state_dir = fakefs_temp_dir("benchstate");
+	if ((rc = wsb_identity_create(&identity, &io)) != WSB_OK ||
+			(rc = wsb_policy_create(&policy, WSB_MODE_WORKSPACE_WRITE)) != WSB_OK)
+		return rc;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	wsb_policy_set_flags(policy, WSB_POLICY_NO_TEMP_WRITE);
+	for (i = 0; i < roots; i++) {
+		snprintf(path, sizeof(path), "C:\\bench\\r%04lu", i);
+		fakefs_add(path, 1, NULL, files);
+		if ((rc = wsb_policy_allow_write(policy, path)) != WSB_OK)
+			return rc;
+		strcat(path, "\\.git");
+		fakefs_add(path, 1, NULL, 0);
+	}
+	if ((rc = spawn_once(&first, policy, identity, cwd)) != WSB_OK ||
+			(rc = spawn_once(&again, policy, identity, cwd)) != WSB_OK)
+		return rc;
+	printf("%6lu %8lu | %6lu %6lu %6lu %5lu | %6lu %6lu %6lu %5lu | %5.2f %5.2f\n", roots, files,
+		first.writes, first.reads, first.attrs, first.enumerated,
+		again.writes, again.reads, again.attrs, again.enumerated,
+		(double)first.writes / (double)roots, (double)again.reads / (double)roots);
+	wsb_identity_revert(identity);
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+	wsb__os_reset();
+	return WSB_OK;
+}
+
+int main(void)
+{
+	static const unsigned long roots[] = { 1, 10, 100, 1000 };
+	static const unsigned long files[] = { 10, 100000 };
+	size_t r, f;
+
+	printf("DACL calls per spawn through the seam (each root holds a .git directory; plus \\\\.\\NUL)\n");
+	printf("%6s %8s | %-27s | %-27s | %s\n", "", "", "first spawn", "unchanged policy, again", "per root");
+	printf("%6s %8s | %6s %6s %6s %5s | %6s %6s %6s %5s | %5s %5s\n", "roots", "files",
+		"writes", "reads", "attrs", "enum", "writes", "reads", "attrs", "enum", "w1st", "r2nd");
+	for (r = 0; r < sizeof(roots) / sizeof(roots[0]); r++)
+		for (f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+			if (run(roots[r], files[f]) != WSB_OK)
+				return 1;
+	return 0;
+}

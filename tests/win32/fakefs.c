@@ -1,0 +1,244 @@
+#include "fakefs.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+#define MAX_ENTRIES 4096
+
+struct fentry {
+	wchar_t path[512];
+	int is_dir;
+	unsigned long files;
+	PSECURITY_DESCRIPTOR sd; /* self-relative, LocalAlloc */
+};
+
+static struct fentry entries[MAX_ENTRIES];
+static size_t count;
+unsigned long fakefs_reads, fakefs_writes, fakefs_owner_writes, fakefs_enumerated;
+
+static struct fentry *find(const wchar_t *path)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (_wcsicmp(entries[i].path, path) == 0)
+			return &entries[i];
+	return NULL;
+}
+
+/* Synthetic child "<dir>\fNNNNNN" of a directory with files. */
+static struct fentry *parent_of_child(const wchar_t *path)
+{
+	const wchar_t *slash = wcsrchr(path, L'\\');
+	wchar_t dir[512];
+	struct fentry *e;
+
+	if (!slash || slash[1] != L'f' || (size_t)(slash - path) >= 512)
+		return NULL;
+	wcsncpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = 0;
+	e = find(dir);
+	return e && e->files ? e : NULL;
+}
+
+static DWORD WINAPI fake_get(LPCWSTR n, SE_OBJECT_TYPE t, SECURITY_INFORMATION i, PSID *o, PSID *g,
+	PACL *d, PACL *s, PSECURITY_DESCRIPTOR *sd)
+{
+	struct fentry *e = find(n);
+	DWORD len;
+	BOOL present, def;
+
+	if (!e)
+		return ((wsb__os_GetNamedSecurityInfoW_fn)wsb__os_default("GetNamedSecurityInfoW"))(n, t, i, o, g, d, s, sd);
+	fakefs_reads++;
+	len = GetSecurityDescriptorLength(e->sd);
+	*sd = LocalAlloc(LMEM_FIXED, len);
+	memcpy(*sd, e->sd, len);
+	if (d)
+		GetSecurityDescriptorDacl(*sd, &present, d, &def);
+	if (o)
+		GetSecurityDescriptorOwner(*sd, o, &def);
+	return ERROR_SUCCESS;
+}
+
+static DWORD WINAPI fake_set(LPWSTR n, SE_OBJECT_TYPE t, SECURITY_INFORMATION i, PSID o, PSID g, PACL d, PACL s)
+{
+	struct fentry *e = find(n);
+	SECURITY_DESCRIPTOR abs;
+	PSID owner = NULL;
+	BOOL def;
+	DWORD len = 0;
+	PSECURITY_DESCRIPTOR rel;
+
+	if (!e)
+		return ((wsb__os_SetNamedSecurityInfoW_fn)wsb__os_default("SetNamedSecurityInfoW"))(n, t, i, o, g, d, s);
+	fakefs_writes++;
+	if (i & OWNER_SECURITY_INFORMATION)
+		fakefs_owner_writes++;
+	GetSecurityDescriptorOwner(e->sd, &owner, &def);
+	InitializeSecurityDescriptor(&abs, SECURITY_DESCRIPTOR_REVISION);
+	SetSecurityDescriptorOwner(&abs, owner, FALSE);
+	SetSecurityDescriptorDacl(&abs, TRUE, d, FALSE);
+	MakeSelfRelativeSD(&abs, NULL, &len);
+	rel = LocalAlloc(LMEM_FIXED, len);
+	if (!MakeSelfRelativeSD(&abs, rel, &len)) {
+		LocalFree(rel);
+		return GetLastError();
+	}
+	LocalFree(e->sd);
+	e->sd = rel;
+	return ERROR_SUCCESS;
+}
+
+static DWORD WINAPI fake_attr(LPCWSTR n)
+{
+	struct fentry *e = find(n);
+
+	if (e)
+		return e->is_dir ? FILE_ATTRIBUTE_DIRECTORY : FILE_ATTRIBUTE_NORMAL;
+	if (parent_of_child(n))
+		return FILE_ATTRIBUTE_NORMAL;
+	return ((wsb__os_GetFileAttributesW_fn)wsb__os_default("GetFileAttributesW"))(n);
+}
+
+static struct fentry *enum_dir;
+static unsigned long enum_next;
+
+static BOOL fill(LPWIN32_FIND_DATAW d)
+{
+	if (enum_next >= enum_dir->files) {
+		SetLastError(ERROR_NO_MORE_FILES);
+		return FALSE;
+	}
+	memset(d, 0, sizeof(*d));
+	d->dwFileAttributes = FILE_ATTRIBUTE_NORMAL;
+	swprintf(d->cFileName, MAX_PATH, L"f%06lu", enum_next++);
+	fakefs_enumerated++;
+	return TRUE;
+}
+
+static HANDLE WINAPI fake_find_first(LPCWSTR n, LPWIN32_FIND_DATAW d)
+{
+	wchar_t dir[512];
+	size_t len = wcslen(n);
+
+	if (len > 2 && len < 512 && n[len - 1] == L'*' && n[len - 2] == L'\\') {
+		wcsncpy(dir, n, len - 2);
+		dir[len - 2] = 0;
+		enum_dir = find(dir);
+		if (enum_dir) {
+			enum_next = 0;
+			if (!fill(d))
+				return INVALID_HANDLE_VALUE;
+			return (HANDLE)enum_dir;
+		}
+	}
+	return ((wsb__os_FindFirstFileW_fn)wsb__os_default("FindFirstFileW"))(n, d);
+}
+
+static BOOL WINAPI fake_find_next(HANDLE h, LPWIN32_FIND_DATAW d)
+{
+	if (h == (HANDLE)enum_dir && enum_dir)
+		return fill(d);
+	return ((wsb__os_FindNextFileW_fn)wsb__os_default("FindNextFileW"))(h, d);
+}
+
+static BOOL WINAPI fake_find_close(HANDLE h)
+{
+	if (h == (HANDLE)enum_dir && enum_dir) {
+		enum_dir = NULL;
+		return TRUE;
+	}
+	return ((wsb__os_FindClose_fn)wsb__os_default("FindClose"))(h);
+}
+
+void fakefs_install(void)
+{
+	wsb__os_set("GetNamedSecurityInfoW", (wsb__os_fn)fake_get);
+	wsb__os_set("SetNamedSecurityInfoW", (wsb__os_fn)fake_set);
+	wsb__os_set("GetFileAttributesW", (wsb__os_fn)fake_attr);
+	wsb__os_set("FindFirstFileW", (wsb__os_fn)fake_find_first);
+	wsb__os_set("FindNextFileW", (wsb__os_fn)fake_find_next);
+	wsb__os_set("FindClose", (wsb__os_fn)fake_find_close);
+}
+
+void fakefs_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		LocalFree(entries[i].sd);
+	count = 0;
+	fakefs_reads = fakefs_writes = fakefs_owner_writes = fakefs_enumerated = 0;
+}
+
+void fakefs_add(const char *path, int is_dir, const char *dacl_sddl, unsigned long files)
+{
+	struct fentry *e = &entries[count++];
+	wchar_t sddl[1024];
+	char full[1024];
+
+	MultiByteToWideChar(CP_UTF8, 0, path, -1, e->path, 512);
+	e->is_dir = is_dir;
+	e->files = files;
+	snprintf(full, sizeof(full), "O:S-1-5-21-0-0-0-1000%s", dacl_sddl ? dacl_sddl : FAKEFS_DEFAULT_DACL);
+	MultiByteToWideChar(CP_UTF8, 0, full, -1, sddl, 1024);
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &e->sd, NULL))
+		e->sd = NULL;
+}
+
+const char *fakefs_dacl(const char *path)
+{
+	static char out[8192];
+	wchar_t w[512], *s = NULL;
+	struct fentry *e;
+
+	MultiByteToWideChar(CP_UTF8, 0, path, -1, w, 512);
+	e = find(w);
+	if (!e || !ConvertSecurityDescriptorToStringSecurityDescriptorW(e->sd, SDDL_REVISION_1,
+			DACL_SECURITY_INFORMATION, &s, NULL))
+		return NULL;
+	WideCharToMultiByte(CP_UTF8, 0, s, -1, out, sizeof(out), NULL, NULL);
+	LocalFree(s);
+	return out;
+}
+
+int fakefs_ace_count(const char *path)
+{
+	wchar_t w[512];
+	struct fentry *e;
+	BOOL present, def;
+	PACL d = NULL;
+
+	MultiByteToWideChar(CP_UTF8, 0, path, -1, w, 512);
+	e = find(w);
+	if (!e || !GetSecurityDescriptorDacl(e->sd, &present, &d, &def) || !d)
+		return -1;
+	return d->AceCount;
+}
+
+const char *fakefs_temp_dir(const char *tag)
+{
+	static char out[MAX_PATH * 2];
+	static unsigned long n;
+	wchar_t tmp[MAX_PATH], dir[MAX_PATH * 2];
+
+	/* Wine reuses process ids and TEMP outlives runs: retry until the
+	 * directory is really new. */
+	GetTempPathW(MAX_PATH, tmp);
+	do {
+		swprintf(dir, MAX_PATH * 2, L"%lswsbtest-%hs-%lu-%lu-%lu", tmp, tag,
+			(unsigned long)GetCurrentProcessId(), (unsigned long)GetTickCount(), ++n);
+	} while (!CreateDirectoryW(dir, NULL) && GetLastError() == ERROR_ALREADY_EXISTS);
+	WideCharToMultiByte(CP_UTF8, 0, dir, -1, out, sizeof(out), NULL, NULL);
+	return out;
+}
+
+unsigned long fakefs_handles(void)
+{
+	DWORD n = 0;
+
+	GetProcessHandleCount(GetCurrentProcess(), &n);
+	return n;
+}

@@ -1,0 +1,33 @@
+/*
+ * A fake file system behind the OS-call seam, for tests and the benchmark:
+ * Wine's SetNamedSecurityInfoW on files is a stub, so DACLs of files live
+ * here. Registered paths answer GetNamedSecurityInfoW, SetNamedSecurityInfoW,
+ * GetFileAttributesW and FindFirstFileW/FindNextFileW (a registered
+ * directory may have n synthetic files); other paths go to Wine.
+ */
+#ifndef WSB_TESTS_FAKEFS_H
+#define WSB_TESTS_FAKEFS_H
+
+#include "win32/os.h"
+
+/* The DACL new entries get unless told otherwise. */
+#define FAKEFS_DEFAULT_DACL "D:(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;S-1-5-21-0-0-0-1000)"
+
+void fakefs_install(void);     /* swap the seam entries in */
+void fakefs_clear(void);       /* forget every entry, zero the counters */
+/* Register a path (UTF-8). dacl_sddl NULL gives FAKEFS_DEFAULT_DACL;
+ * files: synthetic children of a directory (0 for none). */
+void fakefs_add(const char *path, int is_dir, const char *dacl_sddl, unsigned long files);
+/* The path's DACL as SDDL (static buffer), or NULL if unknown. */
+const char *fakefs_dacl(const char *path);
+/* Number of ACEs in the path's DACL; -1 if unknown. */
+int fakefs_ace_count(const char *path);
+/* Calls seen since fakefs_clear. */
+extern unsigned long fakefs_reads, fakefs_writes, fakefs_owner_writes, fakefs_enumerated;
+
+/* A fresh empty directory under Wine's TEMP (UTF-8 path, static buffer). */
+const char *fakefs_temp_dir(const char *tag);
+/* Open handles of this process (GetProcessHandleCount). */
+unsigned long fakefs_handles(void);
+
+#endif

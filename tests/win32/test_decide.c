@@ -1,0 +1,193 @@
+/* decide: which ACEs a policy needs, found by reads only — protected names
+ * in any case, the gitdir of a .git file, the state directory, 1,000 roots
+ * with a bounded token. DACLs in the fake file system. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "win32/win32.h"
+#include "fakefs.h"
+
+static wsb_policy *policy;
+static wsb_identity *identity;
+
+static int setup(void **s)
+{
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+
+	(void)s;
+	fakefs_clear();
+	fakefs_install();
+	fakefs_add("\\\\.\\NUL", 0, "D:(A;;FA;;;WD)", 0);
+	io.state_dir = fakefs_temp_dir("decide");
+	assert_int_equal(wsb_identity_create(&identity, &io), WSB_OK);
+	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_WORKSPACE_WRITE), WSB_OK);
+	assert_int_equal(wsb_policy_set_flags(policy, WSB_POLICY_NO_TEMP_WRITE), WSB_OK);
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+	wsb__os_reset();
+	fakefs_clear();
+	return 0;
+}
+
+static const wsb__w32_ace *find(const wsb__w32_decision *d, const char *path, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < d->ace_count; i++)
+		if (_stricmp(d->aces[i].path, path) == 0 && strcmp(d->aces[i].role, role) == 0)
+			return &d->aces[i];
+	return NULL;
+}
+
+static void a_git_directory_in_any_case_is_protected(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	const wsb__w32_ace *a;
+
+	(void)s;
+	fakefs_add("C:\\w", 1, NULL, 0);
+	fakefs_add("C:\\w\\.GiT", 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	a = find(d, "C:\\w\\.git", "protected");
+	assert_non_null(a);
+	assert_memory_equal(a->sddl, "(D;OICI;0xd0156;;;S-1-5-21-", 27);
+	assert_false(a->present);
+	assert_true(d->protections & WSB_PROT_FS_PROTECTED);
+	/* The deny ACE names the same SID as the root's grant. */
+	assert_string_equal(strrchr(a->sddl, ';'), strrchr(find(d, "C:\\w", "writable_root")->sddl, ';'));
+	assert_int_equal(fakefs_writes, 0);
+	wsb__w32_decision_free(d);
+}
+
+static void the_gitdir_of_a_git_file_is_protected(void **s)
+{
+	char root[600], gitfile[700], gitdir[700], text[800];
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	strcpy(root, fakefs_temp_dir("wt"));
+	snprintf(gitfile, sizeof(gitfile), "%s\\.git", root);
+	snprintf(gitdir, sizeof(gitdir), "%s\\repo-git", root);
+	snprintf(text, sizeof(text), "gitdir: %s\n", gitdir);
+	assert_int_equal(wsb__w32_write_file(gitfile, text, strlen(text)), WSB_OK);
+	fakefs_add(root, 1, NULL, 0);
+	fakefs_add(gitdir, 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, root), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_non_null(find(d, gitdir, "protected"));
+	wsb__w32_decision_free(d);
+}
+
+static void the_state_directory_under_a_root_is_protected(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	wsb_identity *inner = NULL;
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+
+	(void)s;
+	fakefs_add("C:\\w", 1, NULL, 0);
+	fakefs_add("C:\\w\\state", 1, NULL, 0);
+	io.state_dir = "C:\\w\\state";
+	assert_int_equal(wsb_identity_create(&inner, &io), WSB_OK);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, inner, 0, NULL), WSB_OK);
+	assert_non_null(find(d, "C:\\w\\state", "protected"));
+	wsb__w32_decision_free(d);
+	wsb_identity_free(inner);
+}
+
+static void a_missing_root_is_reported_and_nothing_is_written(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\definitely\\not\\here"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_ENOENT);
+	assert_null(d);
+	assert_non_null(strstr(wsb_error_message(NULL), "C:\\definitely\\not\\here"));
+	assert_int_equal(fakefs_writes, 0);
+}
+
+static void a_thousand_roots_keep_the_token_bounded(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	HANDLE token = NULL;
+	char path[64];
+	int i;
+
+	(void)s;
+	for (i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "C:\\many\\r%04d", i);
+		fakefs_add(path, 1, NULL, 0);
+		assert_int_equal(wsb_policy_allow_write(policy, path), WSB_OK);
+	}
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_int_equal(d->caps.sids.count, 1);
+	assert_int_equal(d->ace_count, 1001); /* 1,000 grants + \\.\NUL */
+	assert_int_equal(wsb__token_create(&token, NULL, &d->caps.sids, 1), WSB_OK);
+	CloseHandle(token);
+	wsb__w32_decision_free(d);
+}
+
+static void apply_writes_the_missing_aces_once(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	size_t n = 0, i;
+
+	(void)s;
+	fakefs_add("C:\\w", 1, NULL, 0);
+	fakefs_add("C:\\w\\.git", 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_int_equal(wsb__w32_apply(d, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(fakefs_writes, 3);
+	assert_int_equal(wsb__journal_outstanding(&n, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(n, 3);
+	wsb__w32_decision_free(d);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	for (i = 0; i < d->ace_count; i++)
+		assert_true(d->aces[i].present);
+	assert_int_equal(wsb__w32_apply(d, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(fakefs_writes, 3);
+	wsb__w32_decision_free(d);
+}
+
+static void deny_read_paths_are_reported_missing(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	fakefs_add("C:\\w", 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, "C:\\secret"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_true(d->missing & WSB_PROT_FS_DENY_READ);
+	assert_true(d->missing & WSB_PROT_NETWORK);
+	assert_false(d->protections & WSB_PROT_NETWORK);
+	wsb__w32_decision_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(a_git_directory_in_any_case_is_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_gitdir_of_a_git_file_is_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_state_directory_under_a_root_is_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_root_is_reported_and_nothing_is_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_thousand_roots_keep_the_token_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(apply_writes_the_missing_aces_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(deny_read_paths_are_reported_missing, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
