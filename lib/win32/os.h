@@ -26,6 +26,9 @@
 #include <sddl.h>
 #include <bcrypt.h>
 #include <lm.h>
+/* lmcons.h's PATHLEN (a LAN Manager limit) is unused here and collides with
+ * local names in files that include this header. */
+#undef PATHLEN
 #include <wincrypt.h>
 #include <objbase.h>
 #include <oleauto.h>
