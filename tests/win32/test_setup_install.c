@@ -674,6 +674,40 @@ static void progress_reports_each_step(void **state)
 	E.opts.progress = NULL;
 }
 
+static void failing_uninstall_can_be_run_again_to_finish(void **state)
+{
+	fault_at f;
+	char *clean, *s;
+	unsigned long failures = 0;
+
+	(void)state;
+	env_init("uninstfault");
+	clean = fake_snapshot();
+	for (f.n = 1; ; f.n++) {
+		int rc;
+		const char *call;
+		assert_int_equal(wsb__setup_install(&E.opts), WSB_OK);
+		wsb__os_set_hook(fail_nth, &f);
+		rc = wsb__setup_uninstall(&E.opts);
+		call = wsb__os_last_fault();
+		wsb__os_set_hook(NULL, NULL);
+		if (!call) {
+			assert_int_equal(rc, WSB_OK);
+			break;
+		}
+		if (rc != WSB_OK) {
+			failures++;
+			assert_int_equal(wsb__setup_uninstall(&E.opts), WSB_OK);
+		}
+		s = fake_snapshot();
+		if (strcmp(s, clean) != 0)
+			fail_msg("fault %lu in %s: uninstall did not converge:\n%s", f.n, call, s);
+		free(s);
+	}
+	assert_true(failures > 10);
+	free(clean);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +732,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(plan_lists_every_change_and_changes_nothing, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(public_api_installs_reports_and_uninstalls, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(progress_reports_each_step, setup_each, teardown_each),
+		cmocka_unit_test_setup_teardown(failing_uninstall_can_be_run_again_to_finish, setup_each, teardown_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
