@@ -109,8 +109,10 @@ static void remote_rule_covers_everything_but_loopback(void **state)
 	x = set.rules[0];
 	x.remote_addresses = "0.0.0.0/1,128.0.0.0/1,::/0";
 	assert_false(wsb__fw_rule_equal(&set.rules[0], &x));   /* that one includes loopback */
-	x.remote_addresses = "0.0.0.0-126.255.255.255,128.0.0.0/1,::0,::2-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+	x.remote_addresses = "0.0.0.0-126.255.255.255,128.0.0.0/1,::2-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
 	assert_true(wsb__fw_rule_equal(&set.rules[0], &x));
+	x.remote_addresses = "0.0.0.0-126.255.255.255,128.0.0.0/1,::1-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+	assert_false(wsb__fw_rule_equal(&set.rules[0], &x));   /* ::1 is loopback */
 	wsb__fw_ruleset_dispose(&set);
 }
 
