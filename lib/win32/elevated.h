@@ -166,6 +166,16 @@ int wsb__fw_remove(wsb__fw *fw, const char *name);
  * rule that is missing or different. */
 int wsb__fw_verify(wsb__fw *fw, const wsb__fw_ruleset *set);
 
+/* ---- grants.c: read access for the sandbox group ---- */
+
+/* 1 if a directory name in the profile is never granted (secret folders,
+ * AppData, the legacy junction names, . and ..). */
+int wsb__grant_skipped(const char *name);
+/* The directories directly in profile that get a read grant (UTF-8 paths). */
+int wsb__grant_roots(wsb__strvec *out, const wchar_t *profile);
+/* The inherited read+execute allow ACE for the group, as SDDL. */
+int wsb__grant_sddl(char **out, const char *group_sid);
+
 /* ---- setup.c ---- */
 
 /* Version of what setup installs; a record with another version makes

@@ -15,6 +15,7 @@
  * denies the sandbox group).
  */
 #include "elevated.h"
+#include "win32.h"
 #include "core/plan.h"
 
 #include <stdio.h>
@@ -52,6 +53,7 @@ typedef struct setup_ctx {
 	PSID me;
 	wsb__fw *fw;
 	wsb__strvec entries;      /* journal lines after the header */
+	wsb__strvec refused;      /* grant roots that refused the change (error 5) */
 	size_t run_start;         /* entries that predate this run */
 	unsigned long changes;    /* journaled by this run */
 	int crashed;
@@ -61,7 +63,7 @@ typedef struct setup_ctx {
 	unsigned long step_no;
 } setup_ctx;
 
-#define STEPS_TOTAL 9
+#define STEPS_TOTAL 10
 
 static void progress(setup_ctx *c, const char *step)
 {
@@ -124,6 +126,7 @@ static void ctx_dispose(setup_ctx *c)
 	wsb__free(c->me);
 	wsb__fw_close(c->fw);
 	wsb__strvec_dispose(&c->entries);
+	wsb__strvec_dispose(&c->refused);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -338,7 +341,15 @@ static int undo(setup_ctx *c, const char *line)
 		return wsb__error(WSB_EJOURNAL, "damaged setup journal line: %s", line);
 	if ((rc = wsb__el_wide(&wa, a)) != WSB_OK || (rc = wsb__el_wide(&wb, b)) != WSB_OK)
 		goto done;
-	if (strncmp(line, "member\t", 7) == 0) {
+	if (strncmp(line, "grant\t", 6) == 0) {
+		int removed = 0;
+		rc = wsb__acl_remove(&removed, a, b);
+		if (rc == WSB_ENOENT) {
+			/* The folder is gone, and its ACE with it. */
+			wsb_error_clear();
+			rc = WSB_OK;
+		}
+	} else if (strncmp(line, "member\t", 7) == 0) {
 		rc = wsb__group_del_member(wa, wb);
 	} else if (strncmp(line, "secret\t", 7) == 0) {
 		wchar_t *prev = NULL;
@@ -613,6 +624,77 @@ static int step_hide(setup_ctx *c, int r)
 	return wsb__hide_user(c->user[r]);
 }
 
+/* The user's profile directory (USERPROFILE), wide. */
+static int profile_dir(wchar_t **out)
+{
+	wchar_t buf[MAX_PATH + 1];
+	DWORD n = WSB_OS(GetEnvironmentVariableW)(L"USERPROFILE", buf, MAX_PATH);
+	size_t i;
+
+	*out = NULL;
+	if (n == 0 || n >= MAX_PATH)
+		return wsb__el_fail(WSB_ENOENT, "GetEnvironmentVariableW", GetLastError(),
+			"USERPROFILE is not set");
+	if (!(*out = wsb__calloc(n + 1, sizeof(wchar_t))))
+		return wsb__error_nomem();
+	for (i = 0; i < n; i++)
+		(*out)[i] = buf[i];
+	return WSB_OK;
+}
+
+static int grant_roots(wsb__strvec *roots, char **sddl, PSID group_sid)
+{
+	wchar_t *profile = NULL;
+	char *sid8 = NULL;
+	int rc;
+
+	*sddl = NULL;
+	memset(roots, 0, sizeof(*roots));
+	if ((rc = profile_dir(&profile)) == WSB_OK && (rc = wsb__el_sid_string(&sid8, group_sid)) == WSB_OK &&
+			(rc = wsb__grant_sddl(sddl, sid8)) == WSB_OK)
+		rc = wsb__grant_roots(roots, profile);
+	wsb__free(profile);
+	wsb__free(sid8);
+	return rc;
+}
+
+static int step_grants(setup_ctx *c, PSID group_sid)
+{
+	wsb__strvec roots;
+	char *sddl = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = grant_roots(&roots, &sddl, group_sid)) != WSB_OK)
+		goto done;
+	for (i = 0; i < roots.count && rc == WSB_OK; i++) {
+		int has = 0, added = 0;
+		if (c->progress)
+			c->progress("read grants", (unsigned long)i + 1, (unsigned long)roots.count, c->progress_ctx);
+		if ((rc = wsb__acl_has(&has, roots.items[i], sddl)) == WSB_EACCES) {
+			wsb_error_clear();
+			rc = wsb__strvec_push(&c->refused, roots.items[i]);
+			continue;
+		}
+		if (rc != WSB_OK || has)
+			continue;
+		if ((rc = journal(c, "grant\t%s\t%s", roots.items[i], sddl)) != WSB_OK)
+			break;
+		/* A folder that refuses the change (MSIX, error 5) is reported and
+		 * skipped, not fatal; its journal line is dropped again. */
+		if ((rc = wsb__acl_add(&added, roots.items[i], sddl)) == WSB_EACCES) {
+			wsb_error_clear();
+			wsb__strvec_remove(&c->entries, c->entries.count - 1);
+			if ((rc = journal_save(c)) == WSB_OK)
+				rc = wsb__strvec_push(&c->refused, roots.items[i]);
+		}
+	}
+done:
+	wsb__strvec_dispose(&roots);
+	wsb__free(sddl);
+	return rc;
+}
+
 static int offline_rules(wsb__fw_ruleset *out, setup_ctx *c)
 {
 	PSID sid = NULL;
@@ -740,6 +822,10 @@ static int install_steps(setup_ctx *c)
 			rc = in_step(step_hide(c, r), "hide from sign-in screen");
 	}
 	wsb__free(sd);
+	if (rc == WSB_OK) {
+		progress(c, "read grants");
+		rc = in_step(step_grants(c, group_sid), "read grants");
+	}
 	wsb__free(group_sid);
 	if (rc != WSB_OK)
 		return rc;
@@ -933,7 +1019,31 @@ int wsb__setup_status(char **out_json, const wsb_setup_options *opts)
 			JBOOL(exists), JBOOL(in), JBOOL(hidden), JBOOL(dec));
 		intact = intact && exists && in && hidden && dec;
 	}
-	wsb__buf_puts(&b, "],\"firewall\":{");
+	wsb__buf_puts(&b, "],\"read_grants\":");
+	{
+		wsb__strvec roots;
+		PSID gsid = NULL;
+		char *sddl = NULL;
+		size_t k, granted = 0;
+		if (wsb__el_account_sid(&gsid, c.group) == WSB_OK && grant_roots(&roots, &sddl, gsid) == WSB_OK) {
+			for (k = 0; k < roots.count; k++) {
+				int has = 0;
+				if (wsb__acl_has(&has, roots.items[k], sddl) == WSB_OK && has)
+					granted++;
+			}
+			/* Roots that refuse a change (error 5) stay missing by design,
+			 * so grants are reported but do not decide "intact". */
+			wsb__buf_printf(&b, "{\"roots\":%lu,\"granted\":%lu}", (unsigned long)roots.count,
+				(unsigned long)granted);
+			wsb__strvec_dispose(&roots);
+		} else {
+			wsb__buf_puts(&b, "null");
+		}
+		wsb__free(sddl);
+		wsb__free(gsid);
+		wsb_error_clear();
+	}
+	wsb__buf_puts(&b, ",\"firewall\":{");
 	if ((rc = open_fw(&c)) == WSB_OK && (rc = offline_rules(&set, &c)) == WSB_OK) {
 		wsb__buf_puts(&b, "\"rules\":[");
 		for (i = 0; i < set.count; i++) {
@@ -1119,15 +1229,35 @@ int wsb__setup_plan(struct wsb_plan **out, const wsb_setup_options *opts)
 		}
 	}
 	wsb_error_clear();
-	if ((rc = plan_users(plan, &c, file_sddl)) != WSB_OK || (rc = plan_firewall(plan, &c)) != WSB_OK)
+	if ((rc = plan_users(plan, &c, file_sddl)) != WSB_OK)
+		goto out;
+	if (group_sid) {
+		wsb__strvec roots;
+		char *sddl = NULL;
+		size_t k;
+		if ((rc = grant_roots(&roots, &sddl, group_sid)) != WSB_OK)
+			goto out;
+		for (k = 0; k < roots.count && rc == WSB_OK; k++) {
+			int has = 0;
+			if (wsb__acl_has(&has, roots.items[k], sddl) != WSB_OK)
+				wsb_error_clear();
+			if ((rc = plan_step(plan, &s, "read_grant", has, roots.items[k])) == WSB_OK)
+				rc = wsb__plan_set(s, "sddl", sddl);
+		}
+		wsb__strvec_dispose(&roots);
+		wsb__free(sddl);
+	} else {
+		rc = wsb__plan_note(plan, "read grants: an inherited read+execute ACE for the sandbox "
+			"group on each folder directly in your profile, except secret folders and AppData");
+	}
+	if (rc != WSB_OK || (rc = plan_firewall(plan, &c)) != WSB_OK)
 		goto out;
 	if ((rc = record_read(&text, &version, &c)) != WSB_OK ||
 			(rc = wsb__plan_add(plan, &s, "setup_record", version == WSB__SETUP_VERSION ? "keep" : "add",
 				"record")) != WSB_OK ||
 			(rc = wsb__plan_set_u64(s, "version", WSB__SETUP_VERSION)) != WSB_OK)
 		goto out;
-	wsb__plan_note(plan, "changes not yet made by this version: read grants for the sandbox group, "
-		"WFP filters (ICMP, DNS, SMB)");
+	wsb__plan_note(plan, "changes not yet made by this version: WFP filters (ICMP, DNS, SMB)");
 	*out = plan;
 	plan = NULL;
 out:

@@ -16,6 +16,7 @@
 #include <wctype.h>
 
 #include "win32/elevated.h"
+#include "fakefs.h"
 #include <initguid.h>
 #include <netfw.h>
 
@@ -62,6 +63,10 @@ static struct fake_world {
 	unsigned long fw_adds;
 	/* the state folder, for snapshots */
 	wchar_t state[MAX_PATH];
+	/* the profile's folders, whose DACLs live in fakefs */
+	char profile[MAX_PATH];
+	char granted[8][MAX_PATH];
+	int ngranted;
 } W;
 
 static const wchar_t special_key[] =
@@ -778,6 +783,8 @@ FAKE_HELPER char *fake_snapshot(void)
 			(long)r->profiles);
 	}
 	snap_dir(&b, W.state, 0);
+	for (i = 0; i < W.ngranted; i++)
+		wsb__buf_printf(&b, "dacl %s %s\n", W.granted[i], fakefs_dacl(W.granted[i]));
 	out = strdup(b.ptr ? b.ptr : "");
 	wsb__buf_dispose(&b);
 	return out;
@@ -789,6 +796,38 @@ FAKE_HELPER const wchar_t *fake_password(const wchar_t *user)
 	int i = find_name(W.users, W.nusers, user);
 
 	return i < 0 ? NULL : W.passwords[i];
+}
+
+/* A profile (USERPROFILE) with folders that get read grants (their DACLs
+ * in fakefs) and folders that must never get one. */
+FAKE_HELPER void fake_profile(const char *tag)
+{
+	static const char *const grant[] = { "Documents", "src" };
+	static const char *const never[] = { ".ssh", "AppData", ".aws" };
+	char p[MAX_PATH];
+	wchar_t w[MAX_PATH];
+	size_t i;
+
+	snprintf(W.profile, sizeof(W.profile), "%s", fakefs_temp_dir(tag));
+	fakefs_install();
+	fakefs_clear();
+	W.ngranted = 0;
+	for (i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s\\%s", W.profile, grant[i]);
+		swprintf(w, MAX_PATH, L"%hs", p);
+		CreateDirectoryW(w, NULL);
+		fakefs_add(p, 1, NULL, 0);
+		snprintf(W.granted[W.ngranted++], MAX_PATH, "%s", p);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s\\%s", W.profile, never[i]);
+		swprintf(w, MAX_PATH, L"%hs", p);
+		CreateDirectoryW(w, NULL);
+		fakefs_add(p, 1, NULL, 0);
+		snprintf(W.granted[W.ngranted++], MAX_PATH, "%s", p);
+	}
+	swprintf(w, MAX_PATH, L"%hs", W.profile);
+	SetEnvironmentVariableW(L"USERPROFILE", w);
 }
 
 /* A fresh, empty state folder for one test. */

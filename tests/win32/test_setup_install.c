@@ -28,6 +28,7 @@ static void env_init(const char *tag)
 	fake_state_dir(E.dir, tag);
 	snprintf(E.dir8, sizeof(E.dir8), "%ls", E.dir);
 	fake_install(E.dir);
+	fake_profile(tag);
 	E.opts = init;
 	E.opts.state_dir = E.dir8;
 	E.ports[0] = 8080;
@@ -68,7 +69,7 @@ static unsigned long mutating_calls(void)
 		"NetLocalGroupAdd", "NetLocalGroupDel", "NetLocalGroupAddMembers", "NetLocalGroupDelMembers",
 		"NetUserAdd", "NetUserDel", "NetUserSetInfo", "RegCreateKeyExW", "RegSetValueExW",
 		"RegDeleteValueW", "RegDeleteKeyExW", "CreateDirectoryW", "WriteFile", "MoveFileExW",
-		"DeleteFileW", "RemoveDirectoryW",
+		"DeleteFileW", "RemoveDirectoryW", "SetNamedSecurityInfoW", "SetSecurityInfo",
 	};
 	unsigned long n = 0;
 	size_t i;
@@ -102,6 +103,28 @@ static void install_creates_group_users_memberships_hiding_and_rules(void **stat
 	assert_true(has(s, "file 1 journal\n"));
 	assert_int_equal(W.nrules, 3);
 	free(s);
+}
+
+static void profile_folders_get_read_grants_except_secrets_and_appdata(void **state)
+{
+	char ace[128];
+	int i;
+
+	(void)state;
+	env_init("grants");
+	assert_int_equal(wsb__setup_install(&E.opts), WSB_OK);
+	snprintf(ace, sizeof(ace), "(A;OICI;0x1200a9;;;S-1-5-21-9-9-9-%d)", rid_of(L"wsb-sandbox"));
+	for (i = 0; i < W.ngranted; i++) {
+		const char *d = fakefs_dacl(W.granted[i]);
+		int want = strstr(W.granted[i], "Documents") || strstr(W.granted[i], "src");
+		if (want != (strstr(d, ace) != NULL))
+			fail_msg("%s: %s", W.granted[i], d);
+		/* The ACEs that were there stay, in order, first. */
+		assert_true(strncmp(d, FAKEFS_DEFAULT_DACL, strlen(FAKEFS_DEFAULT_DACL)) == 0);
+	}
+	assert_int_equal(wsb__setup_uninstall(&E.opts), WSB_OK);
+	for (i = 0; i < W.ngranted; i++)
+		assert_string_equal(fakefs_dacl(W.granted[i]), FAKEFS_DEFAULT_DACL);
 }
 
 static void stored_passwords_decrypt_to_the_accounts_passwords(void **state)
@@ -670,7 +693,7 @@ static void progress_reports_each_step(void **state)
 	E.opts.progress = on_progress;
 	E.opts.progress_ctx = &n;
 	assert_int_equal(wsb__setup_install(&E.opts), WSB_OK);
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 10 + 2);   /* ten steps, two grant roots */
 	E.opts.progress = NULL;
 }
 
@@ -713,6 +736,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(install_creates_group_users_memberships_hiding_and_rules, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(stored_passwords_decrypt_to_the_accounts_passwords, setup_each, teardown_each),
+		cmocka_unit_test_setup_teardown(profile_folders_get_read_grants_except_secrets_and_appdata, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(firewall_rules_name_the_offline_user_and_except_allowed_ports, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(second_install_changes_nothing, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(existing_user_is_adopted_with_a_new_password_not_duplicated, setup_each, teardown_each),
