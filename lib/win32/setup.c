@@ -689,6 +689,15 @@ static int step_grants(setup_ctx *c, PSID group_sid)
 				rc = wsb__strvec_push(&c->refused, roots.items[i]);
 		}
 	}
+	/* The caller hears of every refused folder through the progress
+	 * callback; status counts them as not granted. */
+	for (i = 0; rc == WSB_OK && c->progress && i < c->refused.count; i++) {
+		wsb__buf msg = WSB__BUF_INIT;
+		wsb__buf_printf(&msg, "read grant refused (access denied), skipped: %s", c->refused.items[i]);
+		if (!msg.oom)
+			c->progress(msg.ptr, 0, 0, c->progress_ctx);
+		wsb__buf_dispose(&msg);
+	}
 done:
 	wsb__strvec_dispose(&roots);
 	wsb__free(sddl);

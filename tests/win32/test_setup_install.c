@@ -127,6 +127,46 @@ static void profile_folders_get_read_grants_except_secrets_and_appdata(void **st
 		assert_string_equal(fakefs_dacl(W.granted[i]), FAKEFS_DEFAULT_DACL);
 }
 
+static wsb__os_SetNamedSecurityInfoW_fn fakefs_set;
+
+/* "src" refuses DACL changes, as MSIX folders do (error 5). */
+static DWORD WINAPI deny_src(LPWSTR n, SE_OBJECT_TYPE t, SECURITY_INFORMATION i, PSID o, PSID g,
+	PACL d, PACL sa)
+{
+	if (wcsstr(n, L"\\src"))
+		return ERROR_ACCESS_DENIED;
+	return fakefs_set(n, t, i, o, g, d, sa);
+}
+
+static void on_refused(const char *step, unsigned long done, unsigned long total, void *ctx)
+{
+	(void)done;
+	if (total == 0 && strstr(step, "refused") && strstr(step, "\\src"))
+		(*(int *)ctx)++;
+}
+
+static void a_folder_that_refuses_its_grant_is_skipped_and_reported(void **state)
+{
+	char *json = NULL;
+	int refused = 0;
+
+	(void)state;
+	env_init("refuse");
+	fakefs_set = (wsb__os_SetNamedSecurityInfoW_fn)wsb__os_get("SetNamedSecurityInfoW");
+	wsb__os_set("SetNamedSecurityInfoW", (wsb__os_fn)deny_src);
+	E.opts.progress = on_refused;
+	E.opts.progress_ctx = &refused;
+	assert_int_equal(wsb__setup_install(&E.opts), WSB_OK);
+	E.opts.progress = NULL;
+	assert_int_equal(refused, 1);
+	assert_non_null(strstr(fakefs_dacl(W.granted[0]), "0x1200a9"));   /* Documents */
+	assert_null(strstr(fakefs_dacl(W.granted[1]), "0x1200a9"));      /* src */
+	assert_int_equal(wsb__setup_status(&json, &E.opts), WSB_OK);
+	assert_non_null(strstr(json, "\"read_grants\":{\"roots\":2,\"granted\":1}"));
+	wsb__free(json);
+	wsb__os_set("SetNamedSecurityInfoW", (wsb__os_fn)fakefs_set);
+}
+
 static void stored_passwords_decrypt_to_the_accounts_passwords(void **state)
 {
 	wchar_t path[MAX_PATH], *pw = NULL;
@@ -737,6 +777,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(install_creates_group_users_memberships_hiding_and_rules, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(stored_passwords_decrypt_to_the_accounts_passwords, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(profile_folders_get_read_grants_except_secrets_and_appdata, setup_each, teardown_each),
+		cmocka_unit_test_setup_teardown(a_folder_that_refuses_its_grant_is_skipped_and_reported, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(firewall_rules_name_the_offline_user_and_except_allowed_ports, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(second_install_changes_nothing, setup_each, teardown_each),
 		cmocka_unit_test_setup_teardown(existing_user_is_adopted_with_a_new_password_not_duplicated, setup_each, teardown_each),
