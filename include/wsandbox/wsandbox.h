@@ -1025,12 +1025,16 @@ typedef struct wsb_audit_options {
 WSB_API int wsb_audit_options_init(wsb_audit_options *opts, unsigned int version);
 
 /**
- * Find directories that Everyone, Users or Authenticated Users may write
- * (the cwd and its children, TEMP/TMP, USERPROFILE, PUBLIC, PATH entries,
- * the system drive root, the Windows directory), within the budget. Reads only.
+ * Find directories the restricted sandbox token could still write: those
+ * granting write to Everyone or the caller's logon SID (the cwd and its
+ * children, TEMP/TMP, USERPROFILE, PUBLIC, PATH entries, the system drive
+ * root, the Windows directory), within the budget. Reads only. Directories
+ * only Users, Authenticated Users or INTERACTIVE may write are listed apart
+ * as not exploitable (the token's write check needs a restricting SID).
  *
- * @param out_json receives a JSON object listing what was found and whether the
- *        budget ran out; free with wsb_free().
+ * @param out_json receives a JSON object: "world_writable" (paths),
+ *        "not_exploitable" (objects with "path", "writable_by",
+ *        "exploitable": false) and "budget_exhausted"; free with wsb_free().
  * @param policy the policy whose roots are excluded from the findings.
  * @param opts options, or NULL for defaults.
  * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ECONFLICT;
