@@ -43,7 +43,6 @@ static struct fake_world {
 	wchar_t members[FAKE_MAX][FAKE_MAX][32];
 	int nmembers[FAKE_MAX];
 	int ngroups;
-	int next_rid;
 	/* registry: keys by path below HKLM, values as key|name */
 	wchar_t keys[FAKE_MAX][256];
 	int nkeys;
@@ -698,7 +697,6 @@ static void WINAPI f_CoUninitialize(void)
 static void fake_install(const wchar_t *state_dir)
 {
 	memset(&W, 0, sizeof(W));
-	W.next_rid = 1001;
 	W.elevated = 1;
 	W.modify_state = NET_FW_MODIFY_STATE_OK;
 	fake_add_users_group();
