@@ -38,6 +38,8 @@
 #define NOBODY 65534
 
 static char helper_path[4096];
+/* The program sb_run starts (a copy of this executable elsewhere), or NULL. */
+static const char *program_override;
 
 /* ------------------------------------------------------------------ helper */
 
@@ -298,6 +300,8 @@ static int sb_run(wsb_process **out, const wsb_policy *pol, const char *a1, cons
 	const char *argv[6] = { helper_path, "--helper", a1, a2, a3, NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
 
+	if (program_override)
+		argv[0] = program_override;
 	o.argv = argv;
 	o.cwd = "/";
 	return wsb_run(out, pol, NULL, &o, NULL, 0);
@@ -614,8 +618,9 @@ static int sc_caller_death(const char *base)
 	return 0;
 }
 
-/* A working directory under /tmp that is no writable root is visible but
- * read-only; a ".git" that is a symlink protects its target. */
+/* A working directory under /tmp that is no writable root is visible and
+ * writable, but the writes stay in the private layer; a ".git" that is a
+ * symlink protects its target. */
 static int sc_tmp_cwd_and_git_symlink(const char *base)
 {
 	char dir[] = "/tmp/wsb-linux-cwd-XXXXXX", file[64];
@@ -630,7 +635,7 @@ static int sc_tmp_cwd_and_git_symlink(const char *base)
 	o.argv = argv;
 	o.cwd = dir;
 	ok = wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK &&
-		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 1 &&
+		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0 &&
 		!exists(file);
 	wsb_process_free(p);
 	rmdir(dir);
@@ -639,6 +644,133 @@ static int sc_tmp_cwd_and_git_symlink(const char *base)
 	CHECK(symlink("realgit", path_of(base, "root/.git")) == 0);
 	CHECK(sb(pol, "write", path_of(base, "root/realgit/config"), NULL) == 1);
 	CHECK(sb(pol, "write", path_of(base, "root/other"), NULL) == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A copy of this executable under dir, to run from there. */
+static int copy_self(const char *dst)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(helper_path, O_RDONLY | O_CLOEXEC), out, ok = 1;
+
+	if (in < 0)
+		return -1;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ok &= write(out, buf, (size_t)n) == n;
+	ok &= n == 0;
+	close(in);
+	ok &= close(out) == 0;
+	return ok ? 0 : -1;
+}
+
+typedef struct tmp_tree {
+	char dir[64];          /* /tmp/wsb-linux-XXXXXX, made by the test */
+	char prog[96], data[96], fresh[96], secret[96], root[96], inroot[96], gitcfg[96];
+} tmp_tree;
+
+static int tmp_tree_make(tmp_tree *t, const char *prefix)
+{
+	snprintf(t->dir, sizeof(t->dir), "%s-XXXXXX", prefix);
+	if (!mkdtemp(t->dir))
+		return -1;
+	snprintf(t->prog, sizeof(t->prog), "%s/prog", t->dir);
+	snprintf(t->data, sizeof(t->data), "%s/data", t->dir);
+	snprintf(t->fresh, sizeof(t->fresh), "%s/fresh", t->dir);
+	snprintf(t->secret, sizeof(t->secret), "%s/secret", t->dir);
+	snprintf(t->root, sizeof(t->root), "%s/root", t->dir);
+	snprintf(t->inroot, sizeof(t->inroot), "%s/root/f", t->dir);
+	snprintf(t->gitcfg, sizeof(t->gitcfg), "%s/root/.git/config", t->dir);
+	if (copy_self(t->prog) < 0 || put_file(t->data, "hello") < 0 ||
+	    put_file(t->secret, "s") < 0 || mkdir(t->root, 0755) < 0)
+		return -1;
+	return mkdir(path_of(t->root, ".git"), 0755);
+}
+
+static void tmp_tree_remove(tmp_tree *t)
+{
+	nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The host's /tmp stays readable inside (a program there runs), writes to
+ * it land in a private layer, a writable root under /tmp writes through to
+ * the host with its .git protected, and deny-read holds under /tmp. */
+static int tmp_host_checks(tmp_tree *t)
+{
+	wsb_policy *pol = NULL;
+	int ok = 0;
+
+	if (wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) != WSB_OK ||
+	    wsb_policy_allow_write(pol, t->root) != WSB_OK ||
+	    wsb_policy_deny_read(pol, t->secret) != WSB_OK)
+		goto out;
+	program_override = t->prog;
+	if (sb(pol, "read", t->data, NULL) != 0)
+		goto out;
+	if (sb(pol, "write", t->data, NULL) != 0 || file_size(t->data) != 5)
+		goto out;
+	if (sb(pol, "write", t->fresh, NULL) != 0 || exists(t->fresh))
+		goto out;
+	if (sb(pol, "read", t->secret, NULL) != 1)
+		goto out;
+	if (sb(pol, "write", t->inroot, NULL) != 0 || file_size(t->inroot) != 1)
+		goto out;
+	if (sb(pol, "write", t->gitcfg, NULL) != 1 || exists(t->gitcfg))
+		goto out;
+	/* read-only temp: still readable, no longer writable */
+	if (wsb_policy_set_flags(pol, WSB_POLICY_NO_TEMP_WRITE) != WSB_OK ||
+	    sb(pol, "read", t->data, NULL) != 0 || sb(pol, "write", t->fresh, NULL) != 1)
+		goto out;
+	ok = 1;
+out:
+	program_override = NULL;
+	wsb_policy_free(pol);
+	return ok;
+}
+
+static int sc_tmp_host_readable(const char *base)
+{
+	tmp_tree t;
+	int ok;
+	(void)base;
+	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-host") == 0);
+	ok = tmp_host_checks(&t);
+	tmp_tree_remove(&t);
+	CHECK(ok);
+	return 0;
+}
+
+/* Without overlayfs, /tmp is an empty tmpfs and the plan says so. */
+static int sc_tmp_without_overlay(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_plan *plan = NULL;
+	char *json = NULL, top[96];
+	tmp_tree t;
+	int ok;
+	CHECK(pol);
+	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-noovl") == 0);
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_OVERLAY;
+	ok = wsb_plan_create(&plan, pol, NULL) == WSB_OK && wsb_plan_to_json(&json, plan) == WSB_OK &&
+		strstr(json, "overlayfs is unavailable") != NULL;
+	ok = ok && sb(pol, "read", t.data, NULL) == 1;
+	/* the empty tmpfs is writable (t.dir itself is not there) */
+	snprintf(top, sizeof(top), "%s-top", t.dir);
+	ok = ok && sb(pol, "write", top, NULL) == 0 && !exists(top);
+	ok = ok && wsb_policy_allow_write(pol, t.root) == WSB_OK;
+	ok = ok && sb(pol, "write", t.inroot, NULL) == 0 && file_size(t.inroot) == 1;
+	ok = ok && sb(pol, "write", t.gitcfg, NULL) == 1;
+	wsb__lx_fake_missing = 0;
+	wsb_free(json);
+	wsb_plan_free(plan);
+	tmp_tree_remove(&t);
+	CHECK(ok);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -961,6 +1093,8 @@ SCENARIO(daemon)
 SCENARIO(free_kills_tree)
 SCENARIO(caller_death)
 SCENARIO(tmp_cwd_and_git_symlink)
+SCENARIO(tmp_host_readable)
+SCENARIO(tmp_without_overlay)
 SCENARIO(fork_bomb)
 SCENARIO(memory_hog)
 SCENARIO(timeout)
@@ -980,6 +1114,7 @@ int main(int argc, char **argv)
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
+		BOTH(tmp_host_readable), BOTH(tmp_without_overlay),
 		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children),
 		BOTH(fail_closed),
