@@ -5,7 +5,8 @@
  *    program or build tree there still runs) and whose upper layer is a
  *    tmpfs that dies with the sandbox; writable roots that live there are
  *    bound on top from the host ("carried"), so writes to them are real.
- *    Without overlayfs, an empty tmpfs (the plan says so).;
+ *    Without overlayfs, an empty tmpfs (the plan says so). A temp directory
+ *    inside a writable root stays the host's;
  *  - read-only bind mounts over protected names (.git ...), the gitdir a
  *    .git file points to, and protected paths: writes fail with EROFS, and
  *    the mount point itself cannot be renamed or removed (EBUSY);
@@ -177,8 +178,19 @@ static int decide_temp(decide_ctx *c, int workspace)
 	struct stat st;
 
 	for (i = 0; i < WSB__ARRAY_SIZE(tmp_dirs); i++) {
+		int in_root = 0;
+
 		if (stat(tmp_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
+		for (j = 0; workspace && j < policy->write_roots.count; j++)
+			in_root |= path_under(tmp_dirs[i], policy->write_roots.items[j]);
+		if (in_root) {
+			/* The root's writes must reach the host: no private layer. */
+			if ((rc = WSB__LX_NOTE(c->plan, "%s is inside a writable root: the host's %s is used, writable",
+					tmp_dirs[i], tmp_dirs[i])) < 0)
+				return rc;
+			continue;
+		}
 		if (!overlay && (rc = WSB__LX_NOTE(c->plan,
 				"overlayfs is unavailable: %s is an empty private tmpfs that hides the host's %s (reads included), except writable roots and the working directory",
 				tmp_dirs[i], tmp_dirs[i])) < 0)
@@ -526,6 +538,14 @@ static int set_attr(const char *target, uint64_t attr)
 	return 0;
 }
 
+/* A protected or deny-read path that vanished since the decision (others
+ * come and go in a shared /tmp) has nothing left to cover: the same as one
+ * that did not exist then. */
+static int gone(int err)
+{
+	return err == ENOENT ? 0 : err;
+}
+
 int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 {
 	int carry_fd[MAX_CARRIES];
@@ -574,7 +594,7 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 			break;
 		case WSB__LX_MOUNT_RO_BIND:
 			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
-				err = errno;
+				err = gone(errno);
 			else
 				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY);
 			break;
@@ -582,11 +602,11 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 			if (mount("tmpfs", it->target, "tmpfs",
 					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					"mode=000,size=4k,nr_inodes=2") < 0)
-				err = errno;
+				err = gone(errno);
 			break;
 		case WSB__LX_MOUNT_EMPTY_FILE:
 			if (mount("/dev/null", it->target, NULL, MS_BIND, NULL) < 0)
-				err = errno;
+				err = gone(errno);
 			else
 				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV);
 			break;

@@ -775,6 +775,58 @@ static int sc_tmp_without_overlay(const char *base)
 	return 0;
 }
 
+/* A writable root that is /tmp itself: the host's /tmp, writable, with a
+ * .git under it protected. */
+static int sc_root_is_tmp(const char *base)
+{
+	wsb_policy *pol = NULL;
+	tmp_tree t;
+	int ok;
+	(void)base;
+	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-tmproot") == 0);
+	CHECK(wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) == WSB_OK);
+	CHECK(wsb_policy_allow_write(pol, "/tmp") == WSB_OK);
+	ok = sb(pol, "write", t.fresh, NULL) == 0 && file_size(t.fresh) == 1 &&
+		sb(pol, "write", t.inroot, NULL) == 0 && file_size(t.inroot) == 1 &&
+		sb(pol, "write", t.gitcfg, NULL) == 1 && !exists(t.gitcfg);
+	tmp_tree_remove(&t);
+	CHECK(ok);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A protected name that vanishes between the decision and the mounts (other
+ * programs come and go in /tmp) does not fail the spawn. */
+static int sc_protected_name_vanishes(const char *base)
+{
+	char dir[] = "/tmp/wsb-linux-flip-XXXXXX", git[64];
+	wsb_policy *pol = workspace(base);
+	int i, failed = 0, st;
+	pid_t flipper;
+	CHECK(pol);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(git, sizeof(git), "%s/.git", dir);
+	CHECK(wsb_policy_allow_write(pol, dir) == WSB_OK);
+	flipper = fork();
+	CHECK(flipper >= 0);
+	if (flipper == 0) {
+		for (i = 0; i < 2000000; i++) {
+			mkdir(git, 0755);
+			rmdir(git);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 30; i++)
+		failed += sb(pol, "exit", "0", NULL) != 0;
+	kill(flipper, SIGKILL);
+	waitpid(flipper, &st, 0);
+	rmdir(git);
+	rmdir(dir);
+	CHECK(failed == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fork_bomb(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -1095,6 +1147,8 @@ SCENARIO(caller_death)
 SCENARIO(tmp_cwd_and_git_symlink)
 SCENARIO(tmp_host_readable)
 SCENARIO(tmp_without_overlay)
+SCENARIO(root_is_tmp)
+SCENARIO(protected_name_vanishes)
 SCENARIO(fork_bomb)
 SCENARIO(memory_hog)
 SCENARIO(timeout)
@@ -1114,7 +1168,8 @@ int main(int argc, char **argv)
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
-		BOTH(tmp_host_readable), BOTH(tmp_without_overlay),
+		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
+		BOTH(protected_name_vanishes),
 		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children),
 		BOTH(fail_closed),
