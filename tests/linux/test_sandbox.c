@@ -751,11 +751,15 @@ static int sc_tmp_without_overlay(const char *base)
 {
 	wsb_policy *pol = workspace(base);
 	wsb_plan *plan = NULL;
-	char *json = NULL, top[96];
+	char *json = NULL, top[96], prog[4096];
 	tmp_tree t;
 	int ok;
 	CHECK(pol);
 	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-noovl") == 0);
+	/* this executable may live under /tmp, which is hidden now */
+	snprintf(prog, sizeof(prog), "%s/prog", base);
+	CHECK(copy_self(prog) == 0);
+	program_override = prog;
 	wsb__lx_fake_missing = WSB__LX_FAKE_NO_OVERLAY;
 	ok = wsb_plan_create(&plan, pol, NULL) == WSB_OK && wsb_plan_to_json(&json, plan) == WSB_OK &&
 		strstr(json, "overlayfs is unavailable") != NULL;
@@ -767,6 +771,7 @@ static int sc_tmp_without_overlay(const char *base)
 	ok = ok && sb(pol, "write", t.inroot, NULL) == 0 && file_size(t.inroot) == 1;
 	ok = ok && sb(pol, "write", t.gitcfg, NULL) == 1;
 	wsb__lx_fake_missing = 0;
+	program_override = NULL;
 	wsb_free(json);
 	wsb_plan_free(plan);
 	tmp_tree_remove(&t);
