@@ -83,7 +83,7 @@ run_ctest() {
 	ctest --test-dir "$dir" -j "$jobs" --output-on-failure --no-tests=error "$@" || rc=$?
 	if [ -f "$dir/Testing/Temporary/LastTest.log" ]; then
 		awk '/^[0-9]+\/[0-9]+ Testing: / { name = $3 }
-		     /^\[  (PASSED|FAILED)  \]/ { printf "  %-32s cmocka %s\n", name, $0 }
+		     /^\[  (PASSED|FAILED)  \]|^\[  SKIPPED \] [0-9]/ { printf "  %-32s cmocka %s\n", name, $0 }
 		     /^(ok|NOTE): |changes summary: / { printf "  %-32s %s\n", name, $0 }' \
 			"$dir/Testing/Temporary/LastTest.log"
 	fi

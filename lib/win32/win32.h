@@ -183,7 +183,8 @@ typedef struct wsb__w32_decision {
 } wsb__w32_decision;
 
 /* run_audit: run the world-writable audit when the policy's flags ask
- * for it, over audit_cwd (NULL: the caller's directory) and the rest. */
+ * for it, over audit_cwd (the command's directory; NULL: the caller's) and
+ * the other candidates. */
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd);
 void wsb__w32_decision_free(wsb__w32_decision *d);

@@ -224,9 +224,13 @@ const char *fakefs_temp_dir(const char *tag)
 	static unsigned long n;
 	wchar_t tmp[MAX_PATH], dir[MAX_PATH * 2];
 
+	/* Wine reuses process ids and TEMP outlives runs: retry until the
+	 * directory is really new. */
 	GetTempPathW(MAX_PATH, tmp);
-	swprintf(dir, MAX_PATH * 2, L"%lswsbtest-%hs-%lu-%lu", tmp, tag, (unsigned long)GetCurrentProcessId(), ++n);
-	CreateDirectoryW(dir, NULL);
+	do {
+		swprintf(dir, MAX_PATH * 2, L"%lswsbtest-%hs-%lu-%lu-%lu", tmp, tag,
+			(unsigned long)GetCurrentProcessId(), (unsigned long)GetTickCount(), ++n);
+	} while (!CreateDirectoryW(dir, NULL) && GetLastError() == ERROR_ALREADY_EXISTS);
 	WideCharToMultiByte(CP_UTF8, 0, dir, -1, out, sizeof(out), NULL, NULL);
 	return out;
 }
