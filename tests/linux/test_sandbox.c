@@ -38,6 +38,8 @@
 #define NOBODY 65534
 
 static char helper_path[4096];
+/* tests/linux/limit_helper.c, next to this executable */
+static char limit_helper_path[4096];
 /* The program sb_run starts (a copy of this executable elsewhere), or NULL. */
 static const char *program_override;
 
@@ -138,29 +140,6 @@ static int helper(int argc, char **argv)
 			sleep_ms(10);
 		if (argc == 3)  /* "stay": the top process keeps running */
 			sleep_ms(10000);
-		return 0;
-	}
-	if (!strcmp(op, "forkbomb") && argc == 2) {
-		int n = atoi(argv[1]), ok = 0, i;
-		for (i = 0; i < n; i++) {
-			pid_t p = fork();
-			if (p == 0) {
-				sleep_ms(5000);
-				_exit(0);
-			}
-			ok += p > 0;
-		}
-		printf("%d\n", ok);
-		return 0;
-	}
-	if (!strcmp(op, "hog") && argc == 2) {
-		long mb = atol(argv[1]), i;
-		for (i = 0; i < mb; i++) {
-			char *p = malloc(1 << 20);
-			if (!p)
-				return result(0, "hog");
-			memset(p, (int)i, 1 << 20);
-		}
 		return 0;
 	}
 	if (!strcmp(op, "fd") && argc == 2) {
@@ -838,6 +817,7 @@ static int sc_fork_bomb(const char *base)
 	wsb_process *p = NULL;
 	const char *out;
 	CHECK(pol);
+	program_override = limit_helper_path;
 	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
 	CHECK(sb_run(&p, pol, "forkbomb", "64", NULL) == WSB_OK);
 	CHECK(wsb_process_protections(p) & WSB_PROT_LIMIT_PROCESSES);
@@ -860,6 +840,7 @@ static int sc_memory_hog(const char *base)
 	wsb_process *p = NULL;
 	int rc;
 	CHECK(pol);
+	program_override = limit_helper_path;
 	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_MEMORY, 64u << 20) == WSB_OK);
 	rc = sb_run(&p, pol, "hog", "512", NULL);
 	if (getuid() == 0) {
@@ -869,7 +850,7 @@ static int sc_memory_hog(const char *base)
 		CHECK(wsb_process_exit_kind(p) == WSB_EXIT_LIMIT);
 		CHECK(wsb_process_limit(p) == WSB_LIMIT_MEMORY);
 		wsb_process_free(p);
-		/* under the limit it runs (room for sanitizer runtimes too) */
+		/* under the limit it runs */
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_MEMORY, 256u << 20) == WSB_OK);
 		CHECK(sb(pol, "hog", "16", NULL) == 0);
 	} else {
@@ -1136,24 +1117,6 @@ static int sc_plan(const char *base)
 	static void test_##name##_as_user(void **state) { (void)state; as_user(sc_##name); }
 #define BOTH(name) cmocka_unit_test(test_##name##_as_root), cmocka_unit_test(test_##name##_as_user)
 
-/* The limit scenarios confine this test binary itself. Built with
- * AddressSanitizer it cannot live inside those limits (its shadow memory
- * needs more address space than RLIMIT_AS leaves, its extra thread counts
- * as a process), so they run in the uninstrumented builds only. */
-#if defined(__SANITIZE_ADDRESS__)
-#  define UNDER_ASAN 1
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define UNDER_ASAN 1
-#  endif
-#endif
-#ifndef UNDER_ASAN
-#  define UNDER_ASAN 0
-#endif
-#define LIMIT_SCENARIO(name) \
-	static void test_##name##_as_root(void **state) { (void)state; if (UNDER_ASAN) skip(); as_root(sc_##name); } \
-	static void test_##name##_as_user(void **state) { (void)state; if (UNDER_ASAN) skip(); as_user(sc_##name); }
-
 SCENARIO(write_in_root)
 SCENARIO(private_tmp)
 SCENARIO(write_outside)
@@ -1172,8 +1135,8 @@ SCENARIO(tmp_host_readable)
 SCENARIO(tmp_without_overlay)
 SCENARIO(root_is_tmp)
 SCENARIO(protected_name_vanishes)
-LIMIT_SCENARIO(fork_bomb)
-LIMIT_SCENARIO(memory_hog)
+SCENARIO(fork_bomb)
+SCENARIO(memory_hog)
 SCENARIO(timeout)
 SCENARIO(cpu_limit)
 SCENARIO(inherited_fd)
@@ -1212,6 +1175,8 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		return 1;
 	helper_path[n] = '\0';
+	snprintf(limit_helper_path, sizeof(limit_helper_path), "%.*s/linux_limit_helper",
+		(int)(strrchr(helper_path, '/') - helper_path), helper_path);
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
