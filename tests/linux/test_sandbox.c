@@ -1025,6 +1025,24 @@ static int sc_caller_reaps_children(const char *base)
 	return 0;
 }
 
+/* A caller that ignores SIGCHLD (its children are reaped by the kernel)
+ * still gets the command's status: init does not inherit that. */
+static int sc_caller_ignores_sigchld(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	int ok;
+	CHECK(pol);
+	CHECK(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	ok = sb_run(&p, pol, "exit", "3", NULL) == WSB_OK &&
+		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 3;
+	signal(SIGCHLD, SIG_DFL);
+	wsb_process_free(p);
+	CHECK(ok);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fail_closed(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -1144,6 +1162,7 @@ SCENARIO(syscall_filter)
 SCENARIO(exec_errors)
 SCENARIO(exit_kinds)
 SCENARIO(caller_reaps_children)
+SCENARIO(caller_ignores_sigchld)
 SCENARIO(fail_closed)
 SCENARIO(output_cap)
 SCENARIO(plan)
@@ -1157,7 +1176,7 @@ int main(int argc, char **argv)
 		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
 		BOTH(protected_name_vanishes),
 		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
-		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children),
+		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children), BOTH(caller_ignores_sigchld),
 		BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
