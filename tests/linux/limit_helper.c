@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static volatile char *volatile sink;
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -36,12 +38,15 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "--helper") && !strcmp(argv[2], "hog")) {
 		/* exit 0 after touching MB mebibytes, 1 when an allocation fails */
-		long mb = atol(argv[3]), i;
+		long mb = atol(argv[3]), i, j;
 		for (i = 0; i < mb; i++) {
-			char *p = malloc(1 << 20);
+			/* volatile: an optimizer may not drop memory nobody reads */
+			volatile char *p = malloc(1 << 20);
 			if (!p)
 				return 1;
-			memset(p, (int)i, 1 << 20);
+			for (j = 0; j < 1 << 20; j += 4096)
+				p[j] = (char)(i + 1);
+			sink = p;
 		}
 		return 0;
 	}
