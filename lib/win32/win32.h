@@ -55,6 +55,9 @@ int wsb__caps_decide(wsb__caps *out, const char *state_dir, const wsb__strvec *r
 /* Persist the new SIDs of caps (appended and flushed). */
 int wsb__caps_persist(wsb__caps *caps, const char *state_dir);
 void wsb__caps_dispose(wsb__caps *caps);
+/* FNV-1a-64 of the sorted, upper-cased roots, then salt (may be NULL):
+ * the same set in any order gives the same value. */
+int wsb__roots_hash(unsigned long long *out, const wsb__strvec *roots, const char *salt);
 /* A random SID S-1-5-21-a-b-c-d from BCryptGenRandom. */
 int wsb__sid_random(char **out);
 
@@ -67,6 +70,10 @@ int wsb__sid_random(char **out);
  * logon SID string. */
 int wsb__token_create(HANDLE *out, char **out_logon_sid, const wsb__strvec *cap_sids,
 	int write_restricted);
+
+/* The logon SID of the caller's token (a restricting SID of every sandbox
+ * token), as a string. */
+int wsb__token_logon_sid(char **out);
 
 /* ---- acl.c ---- */
 
@@ -153,11 +160,19 @@ int wsb__w32_resolve_program(char **out, const char *argv0, const char *path_var
 
 /* ---- audit.c ---- */
 
-/* World-writable directories among the audit candidates (bounded); each is
- * a normalized path not under a writable root. *out_exhausted says whether
- * the budget ran out. */
-int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_policy *policy,
-	const char *cwd, unsigned long max_entries, unsigned long max_ms);
+/* What the world-writable audit found among its candidates (bounded):
+ * normalized paths, none under a writable root. */
+typedef struct wsb__audit {
+	wsb__strvec holes;       /* Everyone or the logon SID may write: so may the sandbox */
+	wsb__strvec groups_only; /* only Users / Authenticated Users / INTERACTIVE may write:
+	                          * the restricted pass refuses the sandbox */
+	wsb__strvec groups_by;   /* per groups_only entry: those groups, by name */
+	int exhausted;           /* the entry or time budget ran out */
+} wsb__audit;
+
+int wsb__audit_find(wsb__audit *out, const struct wsb_policy *policy, const char *cwd,
+	unsigned long max_entries, unsigned long max_ms);
+void wsb__audit_dispose(wsb__audit *a);
 
 /* ---- decide.c (decide/act); the plan is filled in backend.c ---- */
 
@@ -169,14 +184,29 @@ typedef struct wsb__w32_ace {
 	int added;          /* written by this run's apply */
 } wsb__w32_ace;
 
+/* Budget of decide's protected-name scan below the writable roots: as on
+ * Linux (lib/linux/mounts.c) folders are listed down to depth 3 (names
+ * found at root\a\b\NAME) and at most 1,024 of them for all roots; here
+ * also at most 100,000 names, since every name listed costs time. */
+#define WSB__SCAN_MAX_DEPTH 3
+#define WSB__SCAN_MAX_DIRS 1024
+#define WSB__SCAN_MAX_ENTRIES 100000
+
 typedef struct wsb__w32_decision {
-	wsb__strvec roots;         /* writable roots, temp included */
+	wsb__strvec roots;         /* writable roots, then the private temp folder */
+	char *temp_dir;            /* the sandbox's TEMP/TMP (%TEMP%\wsb-<id>), or NULL */
+	int temp_absent;           /* it does not exist yet: apply creates it */
+	int temp_is_root;          /* it is the last of roots (not under a policy root) */
 	wsb__caps caps;
 	wsb__w32_ace *aces;
 	size_t ace_count;
 	size_t ace_cap;
 	wsb__strvec env_extra;     /* advisory "NAME=VALUE" */
-	wsb__strvec world_writable;
+	wsb__strvec world_writable;  /* audit holes: denied or refused */
+	wsb__strvec group_writable;  /* writable by non-restricting groups only: noted */
+	unsigned long scan_dirs;     /* folders listed by the protected-name scan */
+	unsigned long scan_entries;  /* names it saw */
+	int scan_truncated;          /* it stopped at its budget */
 	int write_restricted;
 	unsigned int protections;
 	unsigned int missing;

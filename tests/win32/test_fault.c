@@ -143,6 +143,15 @@ static void the_same_holds_with_a_private_desktop_and_null_stdio(void **s)
 	fault_loop(WSB_POLICY_PRIVATE_DESKTOP, WSB_STDIO_NULL, 0);
 }
 
+/* The world-writable audit's calls too (the logon SID, the candidates'
+ * DACLs, the cwd's listing): unreadable candidates are skipped, the rest is
+ * reported. */
+static void the_same_holds_with_the_world_writable_audit(void **s)
+{
+	(void)s;
+	fault_loop(WSB_POLICY_DENY_WORLD_WRITABLE, WSB_STDIO_NULL, 0);
+}
+
 static void a_whole_run_fails_cleanly_at_every_call_too(void **s)
 {
 	(void)s;
@@ -154,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled),
 		cmocka_unit_test(the_same_holds_with_a_private_desktop_and_null_stdio),
+		cmocka_unit_test(the_same_holds_with_the_world_writable_audit),
 		cmocka_unit_test(a_whole_run_fails_cleanly_at_every_call_too),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
