@@ -58,6 +58,7 @@ int wsb__lx_userns_available(void);
 #define WSB__LX_FAKE_NO_LANDLOCK 0x1
 #define WSB__LX_FAKE_NO_USERNS   0x2
 #define WSB__LX_FAKE_NO_CGROUP   0x4
+#define WSB__LX_FAKE_NO_OVERLAY  0x8
 extern unsigned int wsb__lx_fake_missing;
 
 /* ---- Landlock ---- */
@@ -77,8 +78,10 @@ typedef struct wsb__lx_landlock {
 
 /* ---- mounts ---- */
 enum wsb__lx_mount_kind {
-	WSB__LX_MOUNT_TMPFS = 1,    /* fresh writable tmpfs (private /tmp, /dev/shm) */
-	WSB__LX_MOUNT_CARRY,        /* re-attach a path hidden by a tmpfs above it */
+	WSB__LX_MOUNT_OVERLAY = 1,  /* private /tmp, /dev/shm: the host's contents
+	                             * readable, writes to a discarded tmpfs layer */
+	WSB__LX_MOUNT_TMPFS,        /* fresh empty tmpfs (the same without overlayfs) */
+	WSB__LX_MOUNT_CARRY,        /* re-attach a host path below a private temp directory */
 	WSB__LX_MOUNT_CARRY_RO,     /* the same, read-only (a working directory that is no root) */
 	WSB__LX_MOUNT_RO_BIND,      /* bind the path onto itself, read-only, recursive */
 	WSB__LX_MOUNT_EMPTY_DIR,    /* empty read-only tmpfs with mode 000 */
@@ -165,7 +168,7 @@ void wsb__lx_limits_dispose(wsb__lx_limits *l);
 void wsb__lx_seccomp_dispose(wsb__lx_seccomp *sc);
 
 /* Carry one more path (the working directory) into the private temp
- * directory if a tmpfs would hide it. */
+ * directory if an empty tmpfs would hide it (the overlay shows it). */
 int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path);
 
 /* act, in the child (system calls only; return 0 or an errno value). */

@@ -314,6 +314,7 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 static void __attribute__((noreturn)) init_main(const child_ctx *c)
 {
 	const wsb__lx_setup *s = c->s;
+	struct sigaction dfl;
 	sigset_t chld;
 	pid_t cmd;
 	int i, err, index = -1;
@@ -321,6 +322,11 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	for (i = 0; i < 3; i++)
 		if (c->parent_fds[i] >= 0)
 			close(c->parent_fds[i]);
+	/* A caller that ignores SIGCHLD would have the kernel reap the command
+	 * before init can read its status. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, NULL);
 	if (c->sync_r >= 0) {
 		char go;
 		if (read(c->sync_r, &go, 1) != 1)

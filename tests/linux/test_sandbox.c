@@ -38,6 +38,10 @@
 #define NOBODY 65534
 
 static char helper_path[4096];
+/* tests/linux/limit_helper.c, next to this executable */
+static char limit_helper_path[4096];
+/* The program sb_run starts (a copy of this executable elsewhere), or NULL. */
+static const char *program_override;
 
 /* ------------------------------------------------------------------ helper */
 
@@ -136,29 +140,6 @@ static int helper(int argc, char **argv)
 			sleep_ms(10);
 		if (argc == 3)  /* "stay": the top process keeps running */
 			sleep_ms(10000);
-		return 0;
-	}
-	if (!strcmp(op, "forkbomb") && argc == 2) {
-		int n = atoi(argv[1]), ok = 0, i;
-		for (i = 0; i < n; i++) {
-			pid_t p = fork();
-			if (p == 0) {
-				sleep_ms(5000);
-				_exit(0);
-			}
-			ok += p > 0;
-		}
-		printf("%d\n", ok);
-		return 0;
-	}
-	if (!strcmp(op, "hog") && argc == 2) {
-		long mb = atol(argv[1]), i;
-		for (i = 0; i < mb; i++) {
-			char *p = malloc(1 << 20);
-			if (!p)
-				return result(0, "hog");
-			memset(p, (int)i, 1 << 20);
-		}
 		return 0;
 	}
 	if (!strcmp(op, "fd") && argc == 2) {
@@ -298,6 +279,8 @@ static int sb_run(wsb_process **out, const wsb_policy *pol, const char *a1, cons
 	const char *argv[6] = { helper_path, "--helper", a1, a2, a3, NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
 
+	if (program_override)
+		argv[0] = program_override;
 	o.argv = argv;
 	o.cwd = "/";
 	return wsb_run(out, pol, NULL, &o, NULL, 0);
@@ -614,8 +597,9 @@ static int sc_caller_death(const char *base)
 	return 0;
 }
 
-/* A working directory under /tmp that is no writable root is visible but
- * read-only; a ".git" that is a symlink protects its target. */
+/* A working directory under /tmp that is no writable root is visible and
+ * writable, but the writes stay in the private layer; a ".git" that is a
+ * symlink protects its target. */
 static int sc_tmp_cwd_and_git_symlink(const char *base)
 {
 	char dir[] = "/tmp/wsb-linux-cwd-XXXXXX", file[64];
@@ -630,7 +614,7 @@ static int sc_tmp_cwd_and_git_symlink(const char *base)
 	o.argv = argv;
 	o.cwd = dir;
 	ok = wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK &&
-		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 1 &&
+		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0 &&
 		!exists(file);
 	wsb_process_free(p);
 	rmdir(dir);
@@ -643,12 +627,197 @@ static int sc_tmp_cwd_and_git_symlink(const char *base)
 	return 0;
 }
 
+/* A copy of this executable under dir, to run from there. */
+static int copy_self(const char *dst)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(helper_path, O_RDONLY | O_CLOEXEC), out, ok = 1;
+
+	if (in < 0)
+		return -1;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ok &= write(out, buf, (size_t)n) == n;
+	ok &= n == 0;
+	close(in);
+	ok &= close(out) == 0;
+	return ok ? 0 : -1;
+}
+
+typedef struct tmp_tree {
+	char dir[64];          /* /tmp/wsb-linux-XXXXXX, made by the test */
+	char prog[96], data[96], fresh[96], secret[96], root[96], inroot[96], gitcfg[96];
+} tmp_tree;
+
+static int tmp_tree_make(tmp_tree *t, const char *prefix)
+{
+	snprintf(t->dir, sizeof(t->dir), "%s-XXXXXX", prefix);
+	if (!mkdtemp(t->dir))
+		return -1;
+	snprintf(t->prog, sizeof(t->prog), "%s/prog", t->dir);
+	snprintf(t->data, sizeof(t->data), "%s/data", t->dir);
+	snprintf(t->fresh, sizeof(t->fresh), "%s/fresh", t->dir);
+	snprintf(t->secret, sizeof(t->secret), "%s/secret", t->dir);
+	snprintf(t->root, sizeof(t->root), "%s/root", t->dir);
+	snprintf(t->inroot, sizeof(t->inroot), "%s/root/f", t->dir);
+	snprintf(t->gitcfg, sizeof(t->gitcfg), "%s/root/.git/config", t->dir);
+	if (copy_self(t->prog) < 0 || put_file(t->data, "hello") < 0 ||
+	    put_file(t->secret, "s") < 0 || mkdir(t->root, 0755) < 0)
+		return -1;
+	return mkdir(path_of(t->root, ".git"), 0755);
+}
+
+static void tmp_tree_remove(tmp_tree *t)
+{
+	nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The host's /tmp stays readable inside (a program there runs), writes to
+ * it land in a private layer, a writable root under /tmp writes through to
+ * the host with its .git protected, and deny-read holds under /tmp. */
+static int tmp_host_checks(tmp_tree *t)
+{
+	wsb_policy *pol = NULL;
+	int ok = 0;
+
+	if (wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) != WSB_OK ||
+	    wsb_policy_allow_write(pol, t->root) != WSB_OK ||
+	    wsb_policy_deny_read(pol, t->secret) != WSB_OK)
+		goto out;
+	program_override = t->prog;
+	if (sb(pol, "read", t->data, NULL) != 0)
+		goto out;
+	if (sb(pol, "write", t->data, NULL) != 0 || file_size(t->data) != 5)
+		goto out;
+	if (sb(pol, "write", t->fresh, NULL) != 0 || exists(t->fresh))
+		goto out;
+	if (sb(pol, "read", t->secret, NULL) != 1)
+		goto out;
+	if (sb(pol, "write", t->inroot, NULL) != 0 || file_size(t->inroot) != 1)
+		goto out;
+	if (sb(pol, "write", t->gitcfg, NULL) != 1 || exists(t->gitcfg))
+		goto out;
+	/* read-only temp: still readable, no longer writable */
+	if (wsb_policy_set_flags(pol, WSB_POLICY_NO_TEMP_WRITE) != WSB_OK ||
+	    sb(pol, "read", t->data, NULL) != 0 || sb(pol, "write", t->fresh, NULL) != 1)
+		goto out;
+	ok = 1;
+out:
+	program_override = NULL;
+	wsb_policy_free(pol);
+	return ok;
+}
+
+static int sc_tmp_host_readable(const char *base)
+{
+	tmp_tree t;
+	int ok;
+	(void)base;
+	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-host") == 0);
+	ok = tmp_host_checks(&t);
+	tmp_tree_remove(&t);
+	CHECK(ok);
+	return 0;
+}
+
+/* Without overlayfs, /tmp is an empty tmpfs and the plan says so. */
+static int sc_tmp_without_overlay(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_plan *plan = NULL;
+	char *json = NULL, top[96], prog[4096];
+	tmp_tree t;
+	int ok;
+	CHECK(pol);
+	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-noovl") == 0);
+	/* this executable may live under /tmp, which is hidden now */
+	snprintf(prog, sizeof(prog), "%s/prog", base);
+	CHECK(copy_self(prog) == 0);
+	program_override = prog;
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_OVERLAY;
+	ok = wsb_plan_create(&plan, pol, NULL) == WSB_OK && wsb_plan_to_json(&json, plan) == WSB_OK &&
+		strstr(json, "overlayfs is unavailable") != NULL;
+	ok = ok && sb(pol, "read", t.data, NULL) == 1;
+	/* the empty tmpfs is writable (t.dir itself is not there) */
+	snprintf(top, sizeof(top), "%s-top", t.dir);
+	ok = ok && sb(pol, "write", top, NULL) == 0 && !exists(top);
+	ok = ok && wsb_policy_allow_write(pol, t.root) == WSB_OK;
+	ok = ok && sb(pol, "write", t.inroot, NULL) == 0 && file_size(t.inroot) == 1;
+	ok = ok && sb(pol, "write", t.gitcfg, NULL) == 1;
+	wsb__lx_fake_missing = 0;
+	program_override = NULL;
+	wsb_free(json);
+	wsb_plan_free(plan);
+	tmp_tree_remove(&t);
+	CHECK(ok);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A writable root that is /tmp itself: the host's /tmp, writable, with a
+ * .git under it protected. */
+static int sc_root_is_tmp(const char *base)
+{
+	wsb_policy *pol = NULL;
+	tmp_tree t;
+	int ok;
+	(void)base;
+	CHECK(tmp_tree_make(&t, "/tmp/wsb-linux-tmproot") == 0);
+	CHECK(wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) == WSB_OK);
+	CHECK(wsb_policy_allow_write(pol, "/tmp") == WSB_OK);
+	ok = sb(pol, "write", t.fresh, NULL) == 0 && file_size(t.fresh) == 1 &&
+		sb(pol, "write", t.inroot, NULL) == 0 && file_size(t.inroot) == 1 &&
+		sb(pol, "write", t.gitcfg, NULL) == 1 && !exists(t.gitcfg);
+	tmp_tree_remove(&t);
+	CHECK(ok);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A protected name that vanishes between the decision and the mounts (other
+ * programs come and go in /tmp) does not fail the spawn. */
+static int sc_protected_name_vanishes(const char *base)
+{
+	char dir[] = "/tmp/wsb-linux-flip-XXXXXX", git[64];
+	wsb_policy *pol = workspace(base);
+	int i, failed = 0, st;
+	pid_t flipper;
+	CHECK(pol);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(git, sizeof(git), "%s/.git", dir);
+	CHECK(wsb_policy_allow_write(pol, dir) == WSB_OK);
+	flipper = fork();
+	CHECK(flipper >= 0);
+	if (flipper == 0) {
+		for (i = 0; i < 2000000; i++) {
+			mkdir(git, 0755);
+			rmdir(git);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 30; i++)
+		failed += sb(pol, "exit", "0", NULL) != 0;
+	kill(flipper, SIGKILL);
+	waitpid(flipper, &st, 0);
+	rmdir(git);
+	rmdir(dir);
+	CHECK(failed == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fork_bomb(const char *base)
 {
 	wsb_policy *pol = workspace(base);
 	wsb_process *p = NULL;
 	const char *out;
 	CHECK(pol);
+	program_override = limit_helper_path;
 	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
 	CHECK(sb_run(&p, pol, "forkbomb", "64", NULL) == WSB_OK);
 	CHECK(wsb_process_protections(p) & WSB_PROT_LIMIT_PROCESSES);
@@ -671,6 +840,7 @@ static int sc_memory_hog(const char *base)
 	wsb_process *p = NULL;
 	int rc;
 	CHECK(pol);
+	program_override = limit_helper_path;
 	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_MEMORY, 64u << 20) == WSB_OK);
 	rc = sb_run(&p, pol, "hog", "512", NULL);
 	if (getuid() == 0) {
@@ -680,7 +850,7 @@ static int sc_memory_hog(const char *base)
 		CHECK(wsb_process_exit_kind(p) == WSB_EXIT_LIMIT);
 		CHECK(wsb_process_limit(p) == WSB_LIMIT_MEMORY);
 		wsb_process_free(p);
-		/* under the limit it runs (room for sanitizer runtimes too) */
+		/* under the limit it runs */
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_MEMORY, 256u << 20) == WSB_OK);
 		CHECK(sb(pol, "hog", "16", NULL) == 0);
 	} else {
@@ -855,6 +1025,24 @@ static int sc_caller_reaps_children(const char *base)
 	return 0;
 }
 
+/* A caller that ignores SIGCHLD (its children are reaped by the kernel)
+ * still gets the command's status: init does not inherit that. */
+static int sc_caller_ignores_sigchld(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	int ok;
+	CHECK(pol);
+	CHECK(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	ok = sb_run(&p, pol, "exit", "3", NULL) == WSB_OK &&
+		wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 3;
+	signal(SIGCHLD, SIG_DFL);
+	wsb_process_free(p);
+	CHECK(ok);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fail_closed(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -947,24 +1135,6 @@ static int sc_plan(const char *base)
 	static void test_##name##_as_user(void **state) { (void)state; as_user(sc_##name); }
 #define BOTH(name) cmocka_unit_test(test_##name##_as_root), cmocka_unit_test(test_##name##_as_user)
 
-/* The limit scenarios confine this test binary itself. Built with
- * AddressSanitizer it cannot live inside those limits (its shadow memory
- * needs more address space than RLIMIT_AS leaves, its extra thread counts
- * as a process), so they run in the uninstrumented builds only. */
-#if defined(__SANITIZE_ADDRESS__)
-#  define UNDER_ASAN 1
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define UNDER_ASAN 1
-#  endif
-#endif
-#ifndef UNDER_ASAN
-#  define UNDER_ASAN 0
-#endif
-#define LIMIT_SCENARIO(name) \
-	static void test_##name##_as_root(void **state) { (void)state; if (UNDER_ASAN) skip(); as_root(sc_##name); } \
-	static void test_##name##_as_user(void **state) { (void)state; if (UNDER_ASAN) skip(); as_user(sc_##name); }
-
 SCENARIO(write_in_root)
 SCENARIO(private_tmp)
 SCENARIO(write_outside)
@@ -979,8 +1149,12 @@ SCENARIO(daemon)
 SCENARIO(free_kills_tree)
 SCENARIO(caller_death)
 SCENARIO(tmp_cwd_and_git_symlink)
-LIMIT_SCENARIO(fork_bomb)
-LIMIT_SCENARIO(memory_hog)
+SCENARIO(tmp_host_readable)
+SCENARIO(tmp_without_overlay)
+SCENARIO(root_is_tmp)
+SCENARIO(protected_name_vanishes)
+SCENARIO(fork_bomb)
+SCENARIO(memory_hog)
 SCENARIO(timeout)
 SCENARIO(cpu_limit)
 SCENARIO(inherited_fd)
@@ -988,6 +1162,7 @@ SCENARIO(syscall_filter)
 SCENARIO(exec_errors)
 SCENARIO(exit_kinds)
 SCENARIO(caller_reaps_children)
+SCENARIO(caller_ignores_sigchld)
 SCENARIO(fail_closed)
 SCENARIO(output_cap)
 SCENARIO(plan)
@@ -998,8 +1173,10 @@ int main(int argc, char **argv)
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
+		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
+		BOTH(protected_name_vanishes),
 		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
-		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children),
+		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children), BOTH(caller_ignores_sigchld),
 		BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
@@ -1017,6 +1194,8 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		return 1;
 	helper_path[n] = '\0';
+	snprintf(limit_helper_path, sizeof(limit_helper_path), "%.*s/linux_limit_helper",
+		(int)(strrchr(helper_path, '/') - helper_path), helper_path);
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
