@@ -60,6 +60,9 @@ int wsb__lx_userns_available(void);
 #define WSB__LX_FAKE_NO_CGROUP   0x4
 #define WSB__LX_FAKE_NO_OVERLAY  0x8
 extern unsigned int wsb__lx_fake_missing;
+/* Test hook: report this Landlock ABI instead of the kernel's (0: the real
+ * one). Only a lower number than the kernel's is meaningful. */
+extern int wsb__lx_fake_landlock_abi;
 
 /* ---- Landlock ---- */
 typedef struct wsb__lx_ll_rule {
