@@ -296,7 +296,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	wsb__strvec env = WSB__STRVEC_INIT;
 	int child_fd[3] = { -1, -1, -1 }, parent_fd[3] = { -1, -1, -1 };
 	int modes[3], i, rc, status_fd = -1;
-	unsigned int need;
+	unsigned int need, lost = 0;
 	size_t argc = 0;
 	pid_t pid;
 	wsb_u64 start;
@@ -313,6 +313,15 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	need = s->missing & ~policy->allow_missing;
 	if (need) {
 		unsigned int bit = need & (~need + 1);
+		const char *absent = bit == WSB_PROT_FS_PROTECTED ? s->mounts.absent_protected :
+			bit == WSB_PROT_FS_DENY_READ ? s->mounts.absent_deny_read : NULL;
+		if (absent) {
+			rc = wsb__error(WSB_EUNAVAIL, "%s is unavailable: %s does not exist but lies inside "
+				"a writable root, where a command may have moved it away or may create it; "
+				"wsb_policy_allow_missing() can accept running without it",
+				prot_label(bit), absent);
+			goto out;
+		}
 		rc = wsb__error(WSB_EUNAVAIL, "%s is unavailable on this machine%s; "
 			"wsb_policy_allow_missing() can accept running without it",
 			prot_label(bit), bit == WSB_PROT_LIMIT_MEMORY ?
@@ -395,8 +404,10 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	    (rc = wsb__lx_cgroup_create(&cg, &s->limits, s->memory_limit, s->process_limit)) < 0)
 		goto out;
 	start = wsb__now_ms();
-	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, s, &e, &cg)) < 0)
+	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, s, &e, &cg)) < 0)
 		goto out;
+	s->protections &= ~lost;
+	s->missing |= lost;
 	for (i = 0; i < 3; i++)
 		close_fd(&child_fd[i]);
 	if ((rc = wsb__lx_process_new(out, pid, status_fd, parent_fd[0], parent_fd[1],

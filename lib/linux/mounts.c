@@ -75,6 +75,7 @@ static int add_mount(wsb__lx_mounts *m, int kind, const char *target)
 	}
 	it = &m->items[m->count];
 	it->kind = kind;
+	it->lost_bit = 0;
 	it->target = wsb__strdup(target);
 	if (!it->target)
 		return wsb__error_nomem();
@@ -349,12 +350,43 @@ static int scan_root(decide_ctx *c, const char *root, size_t *budget)
 	return rc;
 }
 
+static int in_writable_root(const struct wsb_policy *policy, const char *path)
+{
+	size_t i;
+
+	if (policy->mode != WSB_MODE_WORKSPACE_WRITE)
+		return 0;
+	for (i = 0; i < policy->write_roots.count; i++)
+		if (path_under(path, policy->write_roots.items[i]))
+			return 1;
+	return 0;
+}
+
+/* A protected or deny-read path that is not there. Outside every writable
+ * root the command can neither have moved it nor create it: nothing to
+ * protect. Inside one, an earlier command may have renamed a directory
+ * above it (only the path itself is a mount point) and could read or write
+ * it at its new place, or may create it: the protection is missing. */
+static int absent(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy,
+	const char *path, unsigned int bit, char **first)
+{
+	if (!in_writable_root(policy, path))
+		return WSB_OK;
+	s->missing |= bit;
+	if (!*first && !(*first = wsb__strdup(path)))
+		return wsb__error_nomem();
+	return WSB__LX_NOTE(plan,
+		"%s path %s does not exist inside a writable root (a command may have moved it or may create it): %s is missing",
+		bit == WSB_PROT_FS_PROTECTED ? "protected" : "deny-read", path,
+		bit == WSB_PROT_FS_PROTECTED ? "FS_PROTECTED" : "FS_DENY_READ");
+}
+
 int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	const struct wsb_policy *policy)
 {
 	decide_ctx c;
 	size_t i, budget = SCAN_MAX_DIRS;
-	int rc, workspace = policy->mode == WSB_MODE_WORKSPACE_WRITE;
+	int rc = WSB_OK, workspace = policy->mode == WSB_MODE_WORKSPACE_WRITE;
 	int confine = policy->mode != WSB_MODE_FULL_ACCESS;
 	struct stat st;
 
@@ -382,8 +414,11 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			return rc;
 		for (i = 0; i < policy->protect_paths.count; i++) {
 			const char *p = policy->protect_paths.items[i];
-			if (stat(p, &st) == 0 && visible(&c, p) &&
-			    (rc = planned(c.m, plan, WSB__LX_MOUNT_RO_BIND, p, "protected path")) < 0)
+			if (stat(p, &st) < 0)
+				rc = absent(s, plan, policy, p, WSB_PROT_FS_PROTECTED, &c.m->absent_protected);
+			else if (visible(&c, p))
+				rc = planned(c.m, plan, WSB__LX_MOUNT_RO_BIND, p, "protected path");
+			if (rc < 0)
 				return rc;
 		}
 		s->protections |= WSB_PROT_FS_PROTECTED;
@@ -391,16 +426,28 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	if (confine) {
 		for (i = 0; i < policy->deny_read.count; i++) {
 			const char *p = policy->deny_read.items[i];
-			if (stat(p, &st) < 0 || !visible(&c, p))
-				continue;
-			rc = planned(c.m, plan, S_ISDIR(st.st_mode) ? WSB__LX_MOUNT_EMPTY_DIR :
-				WSB__LX_MOUNT_EMPTY_FILE, p, "deny-read path");
+			if (stat(p, &st) < 0)
+				rc = absent(s, plan, policy, p, WSB_PROT_FS_DENY_READ, &c.m->absent_deny_read);
+			else if (visible(&c, p))
+				rc = planned(c.m, plan, S_ISDIR(st.st_mode) ? WSB__LX_MOUNT_EMPTY_DIR :
+					WSB__LX_MOUNT_EMPTY_FILE, p, "deny-read path");
 			if (rc < 0)
 				return rc;
 		}
 		if (policy->deny_read.count)
 			s->protections |= WSB_PROT_FS_DENY_READ;
 	}
+	/* What vanishes between now and its mount is judged by the same rule. */
+	for (i = 0; i < c.m->count; i++) {
+		wsb__lx_mount *it = &c.m->items[i];
+		if (!in_writable_root(policy, it->target))
+			continue;
+		if (it->kind == WSB__LX_MOUNT_RO_BIND)
+			it->lost_bit = WSB_PROT_FS_PROTECTED;
+		else if (it->kind == WSB__LX_MOUNT_EMPTY_DIR || it->kind == WSB__LX_MOUNT_EMPTY_FILE)
+			it->lost_bit = WSB_PROT_FS_DENY_READ;
+	}
+	c.m->allow_lost = policy->allow_missing & (WSB_PROT_FS_PROTECTED | WSB_PROT_FS_DENY_READ);
 	if (s->use_pidns && (rc = planned(c.m, plan, WSB__LX_MOUNT_PROC, "/proc",
 			"show only the sandbox's processes")) < 0)
 		return rc;
@@ -444,6 +491,8 @@ void wsb__lx_mounts_dispose(wsb__lx_mounts *m)
 	for (i = 0; i < m->count; i++)
 		wsb__free(m->items[i].target);
 	wsb__free(m->items);
+	wsb__free(m->absent_protected);
+	wsb__free(m->absent_deny_read);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -562,15 +611,23 @@ static int set_attr(const char *target, uint64_t attr)
 	return 0;
 }
 
-/* A protected or deny-read path that vanished since the decision (others
- * come and go in a shared /tmp) has nothing left to cover: the same as one
- * that did not exist then. */
-static int gone(int err)
+/* A protected or deny-read path that vanished since the decision follows
+ * the decision's rule (see absent()): outside every writable root there is
+ * nothing left to cover; inside one, its protection is lost, which fails
+ * unless the policy accepts it missing. */
+static int gone(const wsb__lx_mounts *m, const wsb__lx_mount *it, int err, unsigned int *lost)
 {
-	return err == ENOENT ? 0 : err;
+	if (err != ENOENT && err != ENOTDIR)
+		return err;
+	if (!it->lost_bit)
+		return 0;
+	if (!(m->allow_lost & it->lost_bit))
+		return ENOENT;
+	*lost |= it->lost_bit;
+	return 0;
 }
 
-int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
+int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index, unsigned int *out_lost)
 {
 	int carry_fd[MAX_CARRIES];
 	size_t i, carries = 0;
@@ -618,21 +675,21 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 			break;
 		case WSB__LX_MOUNT_RO_BIND:
 			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
-				err = gone(errno);
-			else
-				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY);
+				err = gone(m, it, errno, out_lost);
+			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY)) != 0)
+				err = gone(m, it, err, out_lost);  /* removed after the bind */
 			break;
 		case WSB__LX_MOUNT_EMPTY_DIR:
 			if (mount("tmpfs", it->target, "tmpfs",
 					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					"mode=000,size=4k,nr_inodes=2") < 0)
-				err = gone(errno);
+				err = gone(m, it, errno, out_lost);
 			break;
 		case WSB__LX_MOUNT_EMPTY_FILE:
 			if (mount("/dev/null", it->target, NULL, MS_BIND, NULL) < 0)
-				err = gone(errno);
-			else
-				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV);
+				err = gone(m, it, errno, out_lost);
+			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV)) != 0)
+				err = gone(m, it, err, out_lost);
 			break;
 		case WSB__LX_MOUNT_PROC:
 			/* Best effort: some container setups forbid a new proc. */
