@@ -328,6 +328,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 			" (no writable cgroup with the memory controller; an rlimit bounds each process only)" :
 			bit == WSB_PROT_FS_WRITE ? (wsb__lx_landlock_abi() == 0 ? " (no Landlock in this kernel)" :
 			" (Landlock ABI below 3, before Linux 6.2, cannot refuse truncate(2) outside the writable roots)") :
+			bit == WSB_PROT_LIMIT_PROCESSES && s->uid == 0 ?
+			" (no writable cgroup with the pids controller, and RLIMIT_NPROC does not bind uid 0)" :
 			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network namespace)" : "");
 		goto out;
 	}

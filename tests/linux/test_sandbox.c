@@ -909,6 +909,46 @@ static int sc_fork_bomb(const char *base)
 	return 0;
 }
 
+/* Without a pids cgroup only RLIMIT_NPROC is left, which the kernel does
+ * not apply to uid 0: a root caller must be told the limit is missing. */
+static int sc_fork_bomb_without_cgroup(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *out;
+	int rc, n;
+	unsigned int prot;
+	CHECK(pol);
+	program_override = limit_helper_path;
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_CGROUP;
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
+	rc = sb_run(&p, pol, "forkbomb", "40", NULL);
+	if (getuid() == 0) {
+		CHECK(rc == WSB_EUNAVAIL);
+		CHECK(strstr(wsb_error_message(NULL), "uid 0") != NULL);
+		CHECK(wsb_policy_allow_missing(pol, WSB_PROT_LIMIT_PROCESSES) == WSB_OK);
+		CHECK(sb_run(&p, pol, "forkbomb", "40", NULL) == WSB_OK);
+		out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+		n = out ? atoi(out) : -1;
+		prot = wsb_process_protections(p);
+		wsb_process_free(p);
+		CHECK(!(prot & WSB_PROT_LIMIT_PROCESSES));
+		CHECK(n == 40);   /* the rlimit really did not bind */
+	} else {
+		/* another uid: the rlimit counts the sandbox's user namespace */
+		CHECK(rc == WSB_OK);
+		out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+		n = out ? atoi(out) : -1;
+		prot = wsb_process_protections(p);
+		wsb_process_free(p);
+		CHECK(prot & WSB_PROT_LIMIT_PROCESSES);
+		CHECK(n >= 1 && n < 8);
+	}
+	wsb__lx_fake_missing = 0;
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_memory_hog(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -1264,6 +1304,7 @@ SCENARIO(root_is_tmp)
 SCENARIO(protected_name_vanishes)
 SCENARIO(moved_protected_paths)
 SCENARIO(fork_bomb)
+SCENARIO(fork_bomb_without_cgroup)
 SCENARIO(memory_hog)
 SCENARIO(timeout)
 SCENARIO(cpu_limit)
@@ -1286,7 +1327,7 @@ int main(int argc, char **argv)
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
 		BOTH(protected_name_vanishes), BOTH(moved_protected_paths),
-		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
+		BOTH(fork_bomb), BOTH(fork_bomb_without_cgroup), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children), BOTH(caller_ignores_sigchld),
 		BOTH(fail_closed), BOTH(landlock_abi_below_3),
 		BOTH(output_cap), BOTH(plan),
