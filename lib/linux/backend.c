@@ -75,21 +75,34 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 {
 	wsb__buf b = WSB__BUF_INIT;
 	int fd, err;
-	struct stat st;
+	struct stat lst, st;
 
 	*out = NULL;
 	*out_len = 0;
-	/* O_NONBLOCK: a FIFO planted as ".git" must not hang the caller. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
+	/* The file (a ".git" in a root) may have been planted by a sandboxed
+	 * command, and we read it in the caller's context: a symlink is not
+	 * followed, and anything but a regular file is not even opened (a
+	 * FIFO could block, a device's open could act). lstat first; then
+	 * O_NOFOLLOW | O_NONBLOCK and the same inode, in case it was swapped. */
+	if (lstat(path, &lst) < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENOTDIR)
 			return WSB_ENOENT;
 		return wsb__error_os(WSB_EOS, err, "cannot open %s: %s", path, strerror(err));
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (!S_ISREG(lst.st_mode))
 		return WSB_ENOENT; /* not a regular file: nothing to read as one */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT || err == ENOTDIR || err == ELOOP)
+			return WSB_ENOENT;
+		return wsb__error_os(WSB_EOS, err, "cannot open %s: %s", path, strerror(err));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != lst.st_dev || st.st_ino != lst.st_ino) {
+		close(fd);
+		return WSB_ENOENT;
 	}
 	if (wsb__buf_grow(&b, 0) < 0) {
 		close(fd);

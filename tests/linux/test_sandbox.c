@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <time.h>
@@ -431,6 +432,42 @@ static int sc_gitfile(const char *base)
 	CHECK(sb(pol, "write", path_of(base, "root/wt/.git"), NULL) == 1);
 	CHECK(sb(pol, "write", path_of(base, "root/wt/file"), NULL) == 0);
 	CHECK(file_size(path_of(base, "root/gd/HEAD")) == 3);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A ".git" in a root is read in the caller's context to find a gitdir; one
+ * planted as a FIFO, or as a symlink (to a device, a FIFO or any file), must
+ * not be opened at all: not by the path check, the plan or the spawn. */
+static int sc_gitfile_not_regular(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_plan *plan = NULL;
+	char text[4200], ev[4096];
+	int in, allowed = -1, rule = 0;
+	CHECK(pol);
+	CHECK(mkfifo(path_of(base, "root/.git"), 0644) == 0);
+	CHECK(mkdir(path_of(base, "root2"), 0755) == 0);
+	CHECK(mkdir(path_of(base, "gd"), 0755) == 0);
+	snprintf(text, sizeof(text), "gitdir: %s\n", path_of(base, "gd"));
+	CHECK(put_file(path_of(base, "pointer"), text) == 0);
+	CHECK(symlink(path_of(base, "pointer"), path_of(base, "root2/.git")) == 0);
+	CHECK(wsb_policy_allow_write(pol, path_of(base, "root2")) == WSB_OK);
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	CHECK(in >= 0);
+	CHECK(inotify_add_watch(in, path_of(base, "root/.git"), IN_OPEN) >= 0);
+	CHECK(inotify_add_watch(in, path_of(base, "pointer"), IN_OPEN) >= 0);
+	CHECK(wsb_policy_check_path(&allowed, &rule, NULL, pol, path_of(base, "root/f"),
+		WSB_ACCESS_WRITE) == WSB_OK);
+	CHECK(allowed == 1 && rule == WSB_RULE_WRITABLE_ROOT);
+	CHECK(wsb_policy_check_path(&allowed, &rule, NULL, pol, path_of(base, "root2/f"),
+		WSB_ACCESS_WRITE) == WSB_OK);
+	CHECK(allowed == 1);
+	CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+	wsb_plan_free(plan);
+	CHECK(sb(pol, "write", path_of(base, "root/f"), NULL) == 0);
+	CHECK(read(in, ev, sizeof(ev)) < 0 && errno == EAGAIN);   /* nothing was opened */
+	close(in);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -1291,6 +1328,7 @@ SCENARIO(symlink)
 SCENARIO(hardlink_rename)
 SCENARIO(git)
 SCENARIO(gitfile)
+SCENARIO(gitfile_not_regular)
 SCENARIO(deny_read)
 SCENARIO(tcp)
 SCENARIO(unix)
@@ -1323,7 +1361,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
-		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
+		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
 		BOTH(protected_name_vanishes), BOTH(moved_protected_paths),
