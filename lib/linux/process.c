@@ -34,6 +34,7 @@ struct stream {
 	wsb__buf data;
 	int captured;
 	int truncated;
+	int ended;     /* read to its end: further reads give 0 bytes */
 };
 
 struct wsb_process {
@@ -354,8 +355,10 @@ int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *bu
 	if (stream != WSB_STREAM_STDOUT && stream != WSB_STREAM_STDERR)
 		return wsb__error(WSB_EINVAL, "invalid argument: stream");
 	s = &p->out[stream];
+	if (s->fd < 0 && s->ended)
+		return WSB_OK;  /* end of stream again, as on Windows */
 	if (s->fd < 0)
-		return wsb__error(WSB_ESTATE, "that stream is not a pipe (or was already read to the end)");
+		return wsb__error(WSB_ESTATE, "that stream is not a pipe");
 	for (;;) {
 		struct pollfd pf;
 		int budget, r;
@@ -382,8 +385,10 @@ int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *bu
 		return wsb__error_os(WSB_EOS, err, "reading the command's output failed: %s",
 			strerror(err));
 	}
-	if (n == 0)
+	if (n == 0) {
 		close_fd(&s->fd);
+		s->ended = 1;
+	}
 	*out_read = (size_t)n;
 	return WSB_OK;
 }
@@ -412,10 +417,12 @@ static int drain(struct wsb_process *p, struct stream *s)
 		if (n > 0)
 			s->truncated = 1;
 	}
-	if (n == 0)
+	if (n == 0) {
 		close_fd(&s->fd);
-	else if (n < 0 && errno != EINTR && errno != EAGAIN)
+		s->ended = 1;
+	} else if (n < 0 && errno != EINTR && errno != EAGAIN) {
 		close_fd(&s->fd);
+	}
 	return WSB_OK;
 }
 

@@ -1284,6 +1284,38 @@ static int sc_output_cap(const char *base)
 	return 0;
 }
 
+/* Reading a stream again after its end gives 0 bytes and WSB_OK (as on
+ * Windows); a stream that is no pipe stays WSB_ESTATE. */
+static int sc_read_after_end(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *argv[] = { helper_path, "--helper", "spew", "100", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	char buf[4096];
+	size_t n = 1, total = 0;
+	int i;
+	CHECK(pol);
+	o.argv = argv;
+	o.stdout_mode = WSB_STDIO_PIPE;
+	o.stderr_mode = WSB_STDIO_NULL;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
+	for (i = 0; i < 1000 && n > 0; i++) {
+		CHECK(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), 5000) == WSB_OK);
+		total += n;
+	}
+	CHECK(n == 0 && total == 100);
+	n = 1;
+	CHECK(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), 5000) == WSB_OK);
+	CHECK(n == 0);
+	CHECK(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), 0) == WSB_OK && n == 0);
+	CHECK(wsb_process_read(&n, p, WSB_STREAM_STDERR, buf, sizeof(buf), 0) == WSB_ESTATE);
+	CHECK(wsb_process_wait(p, 5000) == WSB_OK);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_plan(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -1355,6 +1387,7 @@ SCENARIO(caller_ignores_sigchld)
 SCENARIO(fail_closed)
 SCENARIO(landlock_abi_below_3)
 SCENARIO(output_cap)
+SCENARIO(read_after_end)
 SCENARIO(plan)
 
 int main(int argc, char **argv)
@@ -1368,7 +1401,7 @@ int main(int argc, char **argv)
 		BOTH(fork_bomb), BOTH(fork_bomb_without_cgroup), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children), BOTH(caller_ignores_sigchld),
 		BOTH(fail_closed), BOTH(landlock_abi_below_3),
-		BOTH(output_cap), BOTH(plan),
+		BOTH(output_cap), BOTH(read_after_end), BOTH(plan),
 	};
 	ssize_t n;
 
