@@ -869,6 +869,35 @@ SCENARIO(fail_closed)
 SCENARIO(output_cap)
 SCENARIO(plan)
 
+/* The sandboxed helper is this binary. Run a copy of it from a world-readable
+ * directory, so that uid 65534 can execute it and the sandbox's private /tmp
+ * does not hide it, wherever the build tree is (a CI checkout may be under
+ * /root or /tmp). Returns 0 with helper_path set, or -1. */
+static char helper_dir[] = "/var/tmp/wsb-linux-helper-XXXXXX";
+
+static int copy_self(void)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out, rc = 0;
+
+	if (mkdtemp(helper_dir) == NULL || chmod(helper_dir, 0755) < 0)
+		return -1;
+	snprintf(helper_path, sizeof(helper_path), "%s/linux_test_sandbox", helper_dir);
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	out = open(helper_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0)
+		rc = -1;
+	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0)
+		rc = -1;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -879,14 +908,17 @@ int main(int argc, char **argv)
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
-	ssize_t n;
+	int failed;
 
 	if (argc > 2 && strcmp(argv[1], "--helper") == 0)
 		return helper(argc - 2, argv + 2);
-	n = readlink("/proc/self/exe", helper_path, sizeof(helper_path) - 1);
-	if (n <= 0)
+	if (copy_self() < 0) {
+		perror("copying the test binary to /var/tmp");
 		return 1;
-	helper_path[n] = '\0';
+	}
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(helper_path);
+	rmdir(helper_dir);
+	return failed;
 }
