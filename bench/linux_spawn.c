@@ -73,6 +73,18 @@ static int run_ours(const wsb_policy *pol)
 	return ok ? 0 : -1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void spawn_bench(int runs, const char *who)
 {
 	char root[] = "/var/tmp/wsb-bench-XXXXXX";
@@ -80,7 +92,10 @@ static void spawn_bench(int runs, const char *who)
 		"--tmpfs", "/tmp", "--proc", "/proc", "--unshare-pid", "--unshare-net",
 		"--new-session", "--die-with-parent", "/bin/true", NULL };
 	char *bare[] = { "/bin/true", NULL };
-	double t_bare = 0, t_ours = 0, t_bw = 0, t0;
+	double t_bare = 0, t_ours = 0, t_bw = 0, t0, d;
+	double *s_bare = calloc((size_t)runs, sizeof(double));
+	double *s_ours = calloc((size_t)runs, sizeof(double));
+	double *s_bw = calloc((size_t)runs, sizeof(double));
 	wsb_policy *pol = NULL;
 	int i, have_bw = access(bw[0], X_OK) == 0, bw_ok = have_bw;
 
@@ -101,14 +116,20 @@ static void spawn_bench(int runs, const char *who)
 	for (i = 0; i < runs; i++) {
 		t0 = now_ms();
 		run_plain(bare);
-		t_bare += now_ms() - t0;
+		d = now_ms() - t0;
+		t_bare += d;
+		s_bare[i] = d;
 		t0 = now_ms();
 		run_ours(pol);
-		t_ours += now_ms() - t0;
+		d = now_ms() - t0;
+		t_ours += d;
+		s_ours[i] = d;
 		if (bw_ok) {
 			t0 = now_ms();
 			run_plain(bw);
-			t_bw += now_ms() - t0;
+			d = now_ms() - t0;
+			t_bw += d;
+			s_bw[i] = d;
 		}
 	}
 	printf("spawn /bin/true as %s, %d interleaved runs each (mean ms per run):\n", who, runs);
@@ -118,7 +139,16 @@ static void spawn_bench(int runs, const char *who)
 	if (bw_ok)
 		printf("  bwrap/bare %.2fx  ours/bwrap %.2fx (target <= 0.50)", t_bw / t_bare, t_ours / t_bw);
 	printf("\n");
+	{
+		double mb = median(s_bare, runs), mo = median(s_ours, runs);
+		double mw = bw_ok ? median(s_bw, runs) : 0;
+		printf("  medians: bare %.3f  ours %.3f  bwrap %.3f  ours/bwrap %.2fx (less sensitive to a loaded machine)\n",
+			mb, mo, mw, bw_ok ? mo / mw : 0.0);
+	}
 out:
+	free(s_bare);
+	free(s_ours);
+	free(s_bw);
 	wsb_policy_free(pol);
 	rmdir(root);
 }

@@ -522,7 +522,7 @@ static int component_cmp(const char *a, const seg *sa, const char *b, const seg 
 int wsb__path_cmp(const char *a, const char *b, int flavor)
 {
 	size_t ia = 0, ib = 0;
-	seg sa, sb;
+	seg sa = { 0 }, sb = { 0 }; /* gcc -O3 cannot see next_component sets them */
 
 	if (a == NULL || b == NULL)
 		return (a != NULL) - (b != NULL);
@@ -544,7 +544,7 @@ int wsb__path_cmp(const char *a, const char *b, int flavor)
 static int match_root(const char *path, const char *root, int flavor, size_t *i)
 {
 	size_t ir = 0;
-	seg sr, sp;
+	seg sr = { 0 }, sp = { 0 }; /* as in wsb__path_cmp */
 
 	if (path == NULL || root == NULL || !wsb__path_is_absolute(path, flavor) ||
 	    !wsb__path_is_absolute(root, flavor))

@@ -173,32 +173,22 @@ static int ns_step(struct wsb_plan *plan, const char *ns, const char *detail)
 	wsb__plan_step *st;
 	int rc;
 
-	if ((rc = wsb__plan_add(plan, &st, "namespace", "add", ns)) < 0)
+	if ((rc = wsb__lx_add(plan, &st, "namespace", "add", ns)) < 0)
 		return rc;
-	return detail ? wsb__plan_set(st, "detail", detail) : WSB_OK;
+	return detail ? wsb__lx_set(st, "detail", detail) : WSB_OK;
 }
 
-int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity)
+/* decide: fill a setup (and, when plan is not NULL, its steps). */
+static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_policy *policy)
 {
-	struct wsb_plan *plan = NULL;
 	wsb__lx_setup *s;
 	wsb__plan_step *st;
 	int rc;
 
 	*out = NULL;
-	if ((rc = wsb__backend_identity_check(identity)) < 0)
-		return rc;
-	if ((rc = wsb__plan_new(&plan, "linux", policy)) < 0)
-		return rc;
 	s = wsb__calloc(1, sizeof(*s));
-	if (!s) {
-		wsb_plan_free(plan);
+	if (!s)
 		return wsb__error_nomem();
-	}
-	plan->backend_data = s;
-	plan->backend_free = setup_free_cb;
-
 	s->uid = geteuid();
 	s->gid = getegid();
 	snprintf(s->uid_map, sizeof(s->uid_map), "%lu %lu 1\n", (unsigned long)s->uid, (unsigned long)s->uid);
@@ -217,7 +207,7 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 		s->protections |= WSB_PROT_PROCESS_TREE;
 	} else {
 		s->missing |= WSB_PROT_PROCESS_TREE;
-		if ((rc = wsb__plan_note(plan, "user namespaces are unavailable: no mount, PID or network namespace")) < 0)
+		if ((rc = WSB__LX_NOTE(plan, "user namespaces are unavailable: no mount, PID or network namespace")) < 0)
 			goto fail;
 	}
 	if ((rc = wsb__lx_netns_decide(s, plan, policy)) < 0 ||
@@ -226,24 +216,46 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 	    (rc = wsb__lx_limits_decide(s, plan, policy)) < 0 ||
 	    (rc = wsb__lx_seccomp_decide(s, plan, policy)) < 0)
 		goto fail;
-	if ((rc = wsb__plan_add(plan, &st, "process", "set", "no_new_privs")) < 0)
+	if ((rc = wsb__lx_add(plan, &st, "process", "set", "no_new_privs")) < 0)
 		goto fail;
 	s->protections |= WSB_PROT_NO_NEW_PRIVS;
-	if ((rc = wsb__plan_add(plan, &st, "process", "set", "capabilities")) < 0 ||
-	    (rc = wsb__plan_set(st, "value", "none (bounding, ambient, effective, permitted cleared)")) < 0 ||
-	    (rc = wsb__plan_add(plan, &st, "process", "set", "session")) < 0 ||
-	    (rc = wsb__plan_set(st, "value", "new session, no controlling terminal")) < 0 ||
-	    (rc = wsb__plan_add(plan, &st, "process", "set", "inherited_fds")) < 0 ||
-	    (rc = wsb__plan_set(st, "value", "0, 1, 2 only (close_range CLOEXEC)")) < 0)
+	if ((rc = wsb__lx_add(plan, &st, "process", "set", "capabilities")) < 0 ||
+	    (rc = wsb__lx_set(st, "value", "none (securebits NOROOT, ambient, effective, permitted cleared)")) < 0 ||
+	    (rc = wsb__lx_add(plan, &st, "process", "set", "session")) < 0 ||
+	    (rc = wsb__lx_set(st, "value", "new session, no controlling terminal")) < 0 ||
+	    (rc = wsb__lx_add(plan, &st, "process", "set", "inherited_fds")) < 0 ||
+	    (rc = wsb__lx_set(st, "value", "0, 1, 2 only (close_range CLOEXEC)")) < 0)
 		goto fail;
 	s->protections &= ~s->missing;
+	*out = s;
+	return WSB_OK;
+fail:
+	wsb__lx_setup_free(s);
+	return rc;
+}
+
+int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity)
+{
+	struct wsb_plan *plan = NULL;
+	wsb__lx_setup *s = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = wsb__backend_identity_check(identity)) < 0)
+		return rc;
+	if ((rc = wsb__plan_new(&plan, "linux", policy)) < 0)
+		return rc;
+	if ((rc = decide(&s, plan, policy)) < 0) {
+		wsb_plan_free(plan);
+		return rc;
+	}
+	plan->backend_data = s;
+	plan->backend_free = setup_free_cb;
 	plan->protections = s->protections;
 	plan->missing = s->missing;
 	*out = plan;
 	return WSB_OK;
-fail:
-	wsb_plan_free(plan);
-	return rc;
 }
 
 static const char *prot_label(unsigned int bit)
@@ -278,8 +290,7 @@ static void close_fd(int *fd)
 int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, const wsb_spawn_options *opts)
 {
-	struct wsb_plan *plan = NULL;
-	wsb__lx_setup *s;
+	wsb__lx_setup *s = NULL;
 	wsb__lx_exec e;
 	wsb__lx_cgroup cg;
 	wsb__strvec env = WSB__STRVEC_INIT;
@@ -294,9 +305,9 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	*out = NULL;
 	memset(&e, 0, sizeof(e));
 	memset(&cg, 0, sizeof(cg));
-	if ((rc = wsb__backend_plan(&plan, policy, identity)) < 0)
+	if ((rc = wsb__backend_identity_check(identity)) < 0 ||
+	    (rc = decide(&s, NULL, policy)) < 0)
 		return rc;
-	s = plan->backend_data;
 
 	/* Fail closed: every missing protection must have been accepted. */
 	need = s->missing & ~policy->allow_missing;
@@ -306,11 +317,10 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 			"wsb_policy_allow_missing() can accept running without it",
 			prot_label(bit), bit == WSB_PROT_LIMIT_MEMORY ?
 			" (no writable cgroup with the memory controller; an rlimit bounds each process only)" :
-			bit == WSB_PROT_FS_WRITE ? " (no Landlock in this kernel)" : "");
+			bit == WSB_PROT_FS_WRITE ? " (no Landlock in this kernel)" :
+			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network namespace)" : "");
 		goto out;
 	}
-	if (!(s->missing & WSB_PROT_FS_WRITE) && !s->landlock.abi && policy->mode != WSB_MODE_FULL_ACCESS)
-		s->protections &= ~WSB_PROT_FS_WRITE;
 
 	if (opts->cwd) {
 		e.cwd = wsb__strdup(opts->cwd);
@@ -412,7 +422,7 @@ out:
 	wsb__free(e.argv);
 	wsb__free(e.envp);
 	wsb__strvec_dispose(&env);
-	wsb_plan_free(plan);
+	wsb__lx_setup_free(s);
 	return rc;
 }
 

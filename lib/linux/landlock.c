@@ -154,12 +154,14 @@ static int rule(wsb__lx_landlock *l, struct wsb_plan *plan, const char *path,
 	access &= l->handled_fs;
 	if ((rc = add_rule(l, path, access)) < 0)
 		return rc;
+	if (!plan)
+		return WSB_OK;
 	access_names(names, sizeof(names), access, l->handled_fs);
-	if ((rc = wsb__plan_add(plan, &step, "landlock_rule", "add", path)) < 0)
+	if ((rc = wsb__lx_add(plan, &step, "landlock_rule", "add", path)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set(step, "access", names)) < 0)
+	if ((rc = wsb__lx_set(step, "access", names)) < 0)
 		return rc;
-	return wsb__plan_set(step, "reason", why);
+	return wsb__lx_set(step, "reason", why);
 }
 
 int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
@@ -180,7 +182,7 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	if (abi == 0) {
 		if (confine_fs)
 			s->missing |= WSB_PROT_FS_WRITE;
-		return wsb__plan_note(plan, "Landlock is not available in this kernel");
+		return WSB__LX_NOTE(plan, "Landlock is not available in this kernel");
 	}
 	l->abi = abi;
 	if (abi >= 6) {
@@ -188,18 +190,18 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		if (policy->network == WSB_NETWORK_OFF)
 			l->scoped |= LL_SCOPE_ABSTRACT_UNIX_SOCKET;
 	}
-	if ((rc = wsb__plan_add(plan, &step, "landlock", "set", "ruleset")) < 0)
+	if ((rc = wsb__lx_add(plan, &step, "landlock", "set", "ruleset")) < 0)
 		return rc;
-	if ((rc = wsb__plan_set_u64(step, "abi", (wsb_u64)abi)) < 0)
+	if ((rc = wsb__lx_set_u64(step, "abi", (wsb_u64)abi)) < 0)
 		return rc;
-	if (l->scoped && (rc = wsb__plan_set(step, "scoped",
+	if (l->scoped && (rc = wsb__lx_set(step, "scoped",
 			(l->scoped & LL_SCOPE_ABSTRACT_UNIX_SOCKET) ? "signal,abstract_unix_socket" : "signal")) < 0)
 		return rc;
 	if (!confine_fs)
-		return wsb__plan_set(step, "fs", "not handled (full access)");
+		return wsb__lx_set(step, "fs", "not handled (full access)");
 
 	l->handled_fs = handled_for_abi(abi);
-	if ((rc = wsb__plan_set(step, "fs", "handled")) < 0)
+	if ((rc = wsb__lx_set(step, "fs", "handled")) < 0)
 		return rc;
 	if ((rc = rule(l, plan, "/", LL_READ, "read everything (deny-read paths are masked by mounts)")) < 0)
 		return rc;
@@ -211,9 +213,18 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		for (i = 0; i < policy->write_roots.count; i++) {
 			const char *root = policy->write_roots.items[i];
 			struct stat st;
-			if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+			if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				/* A dry run says so; a spawn refuses. */
+				if (plan) {
+					if ((rc = WSB__LX_NOTE(plan,
+							"writable root is not an existing directory: %s (a spawn fails with WSB_EPATH)",
+							root)) < 0)
+						return rc;
+					continue;
+				}
 				return wsb__error_os(WSB_EPATH, errno,
 					"writable root is not an existing directory: %s", root);
+			}
 			if ((rc = rule(l, plan, root, ~0ull, "writable root")) < 0)
 				return rc;
 		}

@@ -164,13 +164,13 @@ static int limit_step(struct wsb_plan *plan, const char *limit, wsb_u64 value,
 	wsb__plan_step *st;
 	int rc;
 
-	if ((rc = wsb__plan_add(plan, &st, "limit", "set", limit)) < 0)
+	if ((rc = wsb__lx_add(plan, &st, "limit", "set", limit)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set_u64(st, unit, value)) < 0)
+	if ((rc = wsb__lx_set_u64(st, unit, value)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set(st, "mechanism", by ? by : "none")) < 0)
+	if ((rc = wsb__lx_set(st, "mechanism", by ? by : "none")) < 0)
 		return rc;
-	return wsb__plan_set(st, "scope", scope);
+	return wsb__lx_set(st, "scope", scope);
 }
 
 static void add_rlimit(wsb__lx_limits *l, int res, rlim_t soft, rlim_t hard)
@@ -337,7 +337,6 @@ int wsb__lx_cgroup_create(wsb__lx_cgroup *cg, const wsb__lx_limits *l,
 		if (!d)
 			goto os_fail;
 		cg->dirs[cg->dir_count++] = d;
-		cg->version = 2;
 		if (l->use_cgroup_v2_memory) {
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)memory);
 			if ((err = write_file(d, "/memory.max", num)) != 0)
@@ -357,7 +356,6 @@ int wsb__lx_cgroup_create(wsb__lx_cgroup *cg, const wsb__lx_limits *l,
 		if (!d)
 			goto os_fail;
 		cg->dirs[cg->dir_count++] = d;
-		cg->version = cg->version ? cg->version : 1;
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)memory);
 		if ((err = write_file(d, "/memory.limit_in_bytes", num)) != 0)
 			goto fail;
@@ -370,7 +368,6 @@ int wsb__lx_cgroup_create(wsb__lx_cgroup *cg, const wsb__lx_limits *l,
 		if (!d)
 			goto os_fail;
 		cg->dirs[cg->dir_count++] = d;
-		cg->version = cg->version ? cg->version : 1;
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)processes + 1);
 		if ((err = write_file(d, "/pids.max", num)) != 0)
 			goto fail;

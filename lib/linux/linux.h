@@ -24,6 +24,28 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 
+/* ---- plan steps: the decide step records them only when a plan is
+ * wanted (wsb_plan_create); a spawn decides with plan == NULL and skips
+ * building strings it would throw away. ---- */
+static inline int wsb__lx_add(struct wsb_plan *plan, wsb__plan_step **out_step,
+	const char *kind, const char *action, const char *target)
+{
+	*out_step = NULL;
+	return plan ? wsb__plan_add(plan, out_step, kind, action, target) : WSB_OK;
+}
+
+static inline int wsb__lx_set(wsb__plan_step *step, const char *key, const char *value)
+{
+	return step ? wsb__plan_set(step, key, value) : WSB_OK;
+}
+
+static inline int wsb__lx_set_u64(wsb__plan_step *step, const char *key, wsb_u64 value)
+{
+	return step ? wsb__plan_set_u64(step, key, value) : WSB_OK;
+}
+
+#define WSB__LX_NOTE(plan, ...) ((plan) ? wsb__plan_note((plan), __VA_ARGS__) : WSB_OK)
+
 /* ---- mechanism probes (what the kernel offers) ---- */
 
 /* Landlock ABI version (0 = unavailable). Cached after the first call. */
@@ -85,7 +107,6 @@ typedef struct wsb__lx_rlimit {
 typedef struct wsb__lx_cgroup {
 	char *dirs[2];       /* created cgroup directories (v2: one; v1: memory, pids) */
 	int dir_count;
-	int version;         /* 0 none, 1 or 2 */
 	char *mem_dir;       /* the directory holding the memory controller, or NULL */
 	int mem_is_v2;
 } wsb__lx_cgroup;

@@ -40,8 +40,8 @@ struct wsb_mount_attr {
 };
 
 /* Budget of the protected-name scan under each writable root. */
-#define SCAN_MAX_DEPTH 4
-#define SCAN_MAX_DIRS 4096
+#define SCAN_MAX_DEPTH 3
+#define SCAN_MAX_DIRS 1024
 #define MAX_CARRIES 64
 
 static const char *const tmp_dirs[] = { "/tmp", "/dev/shm" };
@@ -102,11 +102,11 @@ static int planned(wsb__lx_mounts *m, struct wsb_plan *plan, int kind,
 			return WSB_OK;
 	if ((rc = add_mount(m, kind, target)) < 0)
 		return rc;
-	if ((rc = wsb__plan_add(plan, &step, "mount", "add", target)) < 0)
+	if ((rc = wsb__lx_add(plan, &step, "mount", "add", target)) < 0)
 		return rc;
-	if ((rc = wsb__plan_set(step, "type", kind_name(kind))) < 0)
+	if ((rc = wsb__lx_set(step, "type", kind_name(kind))) < 0)
 		return rc;
-	return wsb__plan_set(step, "reason", why);
+	return wsb__lx_set(step, "reason", why);
 }
 
 typedef struct decide_ctx {
@@ -186,11 +186,26 @@ static int scan_root(decide_ctx *c, const char *root, size_t *budget)
 		d = opendir(dir);
 		if (!d)
 			continue;
+		/* Stay on the root's file system. */
+		if (head > 1) {
+			struct stat dst;
+			if (fstat(dirfd(d), &dst) < 0 || dst.st_dev != rootst.st_dev) {
+				closedir(d);
+				continue;
+			}
+		}
 		while ((e = readdir(d)) != NULL && rc == WSB_OK) {
 			wsb__buf child = WSB__BUF_INIT;
 			struct stat st;
+			int prot = wsb__policy_protects_name(c->policy, e->d_name);
+			int is_dir = e->d_type == DT_DIR;
 
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			/* d_type spares a stat for the many entries that are neither
+			 * protected nor directories to descend into. */
+			if (!prot && ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+				      depth + 1 >= SCAN_MAX_DEPTH))
 				continue;
 			if (strcmp(dir, "/") != 0)
 				wsb__buf_puts(&child, dir);
@@ -201,28 +216,26 @@ static int scan_root(decide_ctx *c, const char *root, size_t *budget)
 				rc = wsb__error_nomem();
 				break;
 			}
-			if (lstat(child.ptr, &st) < 0) {
-				wsb__buf_dispose(&child);
-				continue;
+			if (prot || e->d_type == DT_UNKNOWN) {
+				if (lstat(child.ptr, &st) < 0) {
+					wsb__buf_dispose(&child);
+					continue;
+				}
+				is_dir = S_ISDIR(st.st_mode);
 			}
-			if (S_ISLNK(st.st_mode)) {
+			if (prot && S_ISLNK(st.st_mode)) {
 				/* A protected name that is a symlink protects its target. */
-				char *target = wsb__policy_protects_name(c->policy, e->d_name) ?
-					realpath(child.ptr, NULL) : NULL;
+				char *target = realpath(child.ptr, NULL);
 				if (target && visible(c, target))
 					rc = planned(c->m, c->plan, WSB__LX_MOUNT_RO_BIND, target,
 						"target of a protected name that is a symlink");
 				free(target);
-				wsb__buf_dispose(&child);
-				continue;
-			}
-			if (wsb__policy_protects_name(c->policy, e->d_name)) {
+			} else if (prot) {
 				rc = planned(c->m, c->plan, WSB__LX_MOUNT_RO_BIND, child.ptr,
 					"protected name");
 				if (rc == WSB_OK && S_ISREG(st.st_mode))
 					rc = protect_gitdir(c, child.ptr, dir);
-			} else if (S_ISDIR(st.st_mode) && st.st_dev == rootst.st_dev &&
-				   depth + 1 < SCAN_MAX_DEPTH) {
+			} else if (is_dir) {
 				rc = wsb__strvec_push_owned(&queue, wsb__buf_detach(&child));
 				continue;
 			}
@@ -279,7 +292,7 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		for (i = 0; i < policy->write_roots.count; i++)
 			if ((rc = scan_root(&c, policy->write_roots.items[i], &budget)) < 0)
 				return rc;
-		if (c.m->truncated_scan && (rc = wsb__plan_note(plan,
+		if (c.m->truncated_scan && (rc = WSB__LX_NOTE(plan,
 				"the protected-name scan stopped after %d directories: deeper names are not mounted read-only",
 				SCAN_MAX_DIRS)) < 0)
 			return rc;

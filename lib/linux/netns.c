@@ -22,14 +22,14 @@ int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 
 	s->net_off = policy->network == WSB_NETWORK_OFF;
 	if (!s->net_off)
-		return wsb__plan_note(plan, "network on: the host's network namespace is used");
+		return WSB__LX_NOTE(plan, "network on: the host's network namespace is used");
 	if (!s->use_netns) {
 		s->missing |= WSB_PROT_NETWORK;
 		return WSB_OK;
 	}
-	if ((rc = wsb__plan_add(plan, &step, "namespace", "add", "network")) < 0)
+	if ((rc = wsb__lx_add(plan, &step, "namespace", "add", "network")) < 0)
 		return rc;
-	if ((rc = wsb__plan_set(step, "interfaces", "lo (up)")) < 0)
+	if ((rc = wsb__lx_set(step, "interfaces", "lo (up)")) < 0)
 		return rc;
 	s->protections |= WSB_PROT_NETWORK;
 	return WSB_OK;

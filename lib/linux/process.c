@@ -24,6 +24,10 @@
 #ifndef __NR_pidfd_open
 #  define __NR_pidfd_open 434
 #endif
+#define WSB_P_PIDFD 3
+#ifndef __NR_pidfd_send_signal
+#  define __NR_pidfd_send_signal 424
+#endif
 
 struct stream {
 	int fd;
@@ -159,13 +163,33 @@ static int reap(struct wsb_process *p, int block)
 	if (p->pid < 0)
 		return 1;
 	memset(&ru, 0, sizeof(ru));
-	do
-		w = wait4(p->pid, &st, block ? 0 : WNOHANG, &ru);
-	while (w < 0 && errno == EINTR);
-	if (w == 0)
-		return 0;
-	if (w < 0)
-		st = 0;
+	if (p->pidfd >= 0) {
+		/* waitid on the pidfd: never reaps a reused pid. */
+		siginfo_t si;
+		long r;
+
+		memset(&si, 0, sizeof(si));
+		do
+			r = syscall(__NR_waitid, WSB_P_PIDFD, p->pidfd, &si,
+				WEXITED | (block ? 0 : WNOHANG), &ru);
+		while (r < 0 && errno == EINTR);
+		if (r == 0 && si.si_pid == 0)
+			return 0;
+		if (r < 0)
+			st = 0;  /* ECHILD: the caller's SIGCHLD handler reaped it */
+		else if (si.si_code == CLD_EXITED)
+			st = (si.si_status & 0xff) << 8;
+		else
+			st = si.si_status & 0x7f;
+	} else {
+		do
+			w = wait4(p->pid, &st, block ? 0 : WNOHANG, &ru);
+		while (w < 0 && errno == EINTR);
+		if (w == 0)
+			return 0;
+		if (w < 0)
+			st = 0;
+	}
 	p->pid = -1;
 	close_fd(&p->pidfd);
 	finish(p, st, &ru);
@@ -178,7 +202,12 @@ static void kill_tree(struct wsb_process *p, int reason)
 		return;
 	if (!p->kill_reason)
 		p->kill_reason = reason;
-	kill(p->pid, SIGKILL);
+	/* Through the pidfd when there is one: if a SIGCHLD handler of the
+	 * caller reaped init behind our back, its pid may already be reused. */
+	if (p->pidfd >= 0)
+		syscall(__NR_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+	else
+		kill(p->pid, SIGKILL);
 }
 
 /* Past the deadline? Then kill (init normally got there first). */

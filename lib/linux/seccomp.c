@@ -200,11 +200,11 @@ static int step(struct wsb_plan *plan, const struct rule *r)
 	wsb__plan_step *st;
 	int rc;
 
-	if ((rc = wsb__plan_add(plan, &st, "seccomp", "deny", r->name)) < 0)
+	if ((rc = wsb__lx_add(plan, &st, "seccomp", "deny", r->name)) < 0)
 		return rc;
-	if (when[r->kind] && (rc = wsb__plan_set(st, "when", when[r->kind])) < 0)
+	if (when[r->kind] && (rc = wsb__lx_set(st, "when", when[r->kind])) < 0)
 		return rc;
-	return wsb__plan_set(st, "errno", r->kind == DENY_ENOSYS ? "ENOSYS" : "EPERM");
+	return wsb__lx_set(st, "errno", r->kind == DENY_ENOSYS ? "ENOSYS" : "EPERM");
 }
 
 int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan,

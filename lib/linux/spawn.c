@@ -265,14 +265,58 @@ static void __attribute__((noreturn)) end(int fd, int kind, int status)
 	_exit(0);
 }
 
+/* Init after the command started: wait for it, enforce the wall-clock
+ * limit, report, exit (which ends the PID namespace). A function of its own
+ * so that nothing it uses lives across vfork. */
+static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_w,
+	wsb_u64 timeout_ms)
+{
+	wsb_u64 deadline = timeout_ms ? mono_ms() + timeout_ms : 0;
+	sigset_t chld;
+	int sfd;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* Init keeps only its status pipe. */
+	if (status_w > 0)
+		syscall(__NR_close_range, 0u, (unsigned)status_w - 1, 0u);
+	syscall(__NR_close_range, (unsigned)status_w + 1, ~0u, 0u);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	for (;;) {
+		struct pollfd p[2];
+		int timeout = -1, n, st;
+		pid_t w;
+
+		if (deadline) {
+			wsb_u64 now = mono_ms();
+			if (now >= deadline)
+				end(status_w, WSB__LX_END_TIMEOUT, 0);
+			timeout = deadline - now > 0x7fffffff ? 0x7fffffff : (int)(deadline - now);
+		}
+		p[0].fd = sfd;
+		p[0].events = POLLIN;
+		p[1].fd = status_w;
+		p[1].events = 0;
+		n = poll(p, 2, sfd >= 0 ? timeout : (timeout < 0 || timeout > 50 ? 50 : timeout));
+		if (n > 0 && (p[1].revents & (POLLERR | POLLHUP)))
+			_exit(1); /* the caller is gone: take the tree with us */
+		if (sfd >= 0 && n > 0 && (p[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) > 0)
+				;
+		}
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == cmd)
+				end(status_w, WSB__LX_END_EXITED, st);
+	}
+}
+
 static void __attribute__((noreturn)) init_main(const child_ctx *c)
 {
 	const wsb__lx_setup *s = c->s;
-	/* volatile: set before the vfork below and read after it returns. */
-	volatile wsb_u64 deadline = 0;
 	sigset_t chld;
 	pid_t cmd;
-	int i, err, index = -1, sfd;
+	int i, err, index = -1;
 
 	for (i = 0; i < 3; i++)
 		if (c->parent_fds[i] >= 0)
@@ -314,8 +358,6 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	if (s->timeout_ms)
-		deadline = mono_ms() + s->timeout_ms;
 	/* vfork: the command borrows init's memory until it execs, so no page
 	 * tables are copied; it only makes system calls before execve. */
 	cmd = vfork();
@@ -323,38 +365,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_FORK, errno, -1);
 	if (cmd == 0)
 		run_command(c);
-	/* Init keeps only its status pipe. */
-	if (c->status_w > 0)
-		syscall(__NR_close_range, 0u, (unsigned)c->status_w - 1, 0u);
-	syscall(__NR_close_range, (unsigned)c->status_w + 1, ~0u, 0u);
-	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-	for (;;) {
-		struct pollfd p[2];
-		int timeout = -1, n, st;
-		pid_t w;
-
-		if (deadline) {
-			wsb_u64 now = mono_ms();
-			if (now >= deadline)
-				end(c->status_w, WSB__LX_END_TIMEOUT, 0);
-			timeout = (int)(deadline - now);
-		}
-		p[0].fd = sfd;
-		p[0].events = POLLIN;
-		p[1].fd = c->status_w;
-		p[1].events = 0;
-		n = poll(p, 2, sfd >= 0 ? timeout : (timeout < 0 || timeout > 50 ? 50 : timeout));
-		if (n > 0 && (p[1].revents & (POLLERR | POLLHUP)))
-			_exit(1); /* the caller is gone: take the tree with us */
-		if (sfd >= 0 && n > 0 && (p[0].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) > 0)
-				;
-		}
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-			if (w == cmd)
-				end(c->status_w, WSB__LX_END_EXITED, st);
-	}
+	supervise(cmd, c->status_w, s->timeout_ms);
 }
 
 /* ---- parent side ---- */

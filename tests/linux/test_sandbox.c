@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,6 +166,8 @@ static int helper(int argc, char **argv)
 		/* success = the descriptor is not there */
 		return fcntl(fd, F_GETFD) < 0 && errno == EBADF ? 0 : 1;
 	}
+	if (!strcmp(op, "umount") && argc == 2)  /* success = refused */
+		return umount2(argv[1], MNT_DETACH) < 0 && errno == EPERM ? 0 : 1;
 	if (!strcmp(op, "unshare"))  /* success = refused */
 		return unshare(CLONE_NEWUSER) < 0 && errno == EPERM ? 0 : 1;
 	if (!strcmp(op, "io_uring"))
@@ -172,6 +175,18 @@ static int helper(int argc, char **argv)
 	if (!strcmp(op, "tiocsti")) {
 		char c = 'x';
 		return ioctl(0, TIOCSTI, &c) < 0 && errno == EPERM ? 0 : 1;
+	}
+	if (!strcmp(op, "exit") && argc == 2)
+		return atoi(argv[1]);
+	if (!strcmp(op, "raise") && argc == 2) {
+		kill(getpid(), atoi(argv[1]));
+		sleep_ms(1000);
+		return 0;
+	}
+	if (!strcmp(op, "spin")) {
+		volatile unsigned long n = 0;
+		for (;;)
+			n++;
 	}
 	if (!strcmp(op, "sleep") && argc == 2) {
 		sleep_ms(atol(argv[1]));
@@ -409,6 +424,7 @@ static int sc_git(const char *base)
 	CHECK(sb(pol, "write", path_of(base, "root/.git/hooks-new"), NULL) == 1);
 	CHECK(sb(pol, "write", path_of(base, "root/sub/.git/HEAD"), NULL) == 1);
 	CHECK(sb(pol, "rename", path_of(base, "root/.git"), path_of(base, "root/moved")) == 1);
+	CHECK(sb(pol, "umount", path_of(base, "root/.git"), NULL) == 0);   /* cannot undo it */
 	CHECK(sb(pol, "write", path_of(base, "root/ok.txt"), NULL) == 0);
 	CHECK(file_size(path_of(base, "root/.git/config")) == 4);
 	CHECK(!exists(path_of(base, "root/.git/hooks-new")));
@@ -664,7 +680,9 @@ static int sc_memory_hog(const char *base)
 		CHECK(wsb_process_exit_kind(p) == WSB_EXIT_LIMIT);
 		CHECK(wsb_process_limit(p) == WSB_LIMIT_MEMORY);
 		wsb_process_free(p);
-		CHECK(sb(pol, "hog", "16", NULL) == 0);   /* under the limit it runs */
+		/* under the limit it runs (room for sanitizer runtimes too) */
+		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_MEMORY, 256u << 20) == WSB_OK);
+		CHECK(sb(pol, "hog", "16", NULL) == 0);
 	} else {
 		/* no delegated cgroup: fails closed, names the mechanism */
 		CHECK(rc == WSB_EUNAVAIL);
@@ -700,6 +718,22 @@ static int sc_timeout(const char *base)
 	sleep_ms(800);
 	CHECK(wsb_process_wait(p, 0) == WSB_OK);
 	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_TIMEOUT);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static int sc_cpu_limit(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	CHECK(pol);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_CPU_TIME, 500) == WSB_OK);
+	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 20000) == WSB_OK);
+	CHECK(sb_run(&p, pol, "spin", NULL, NULL) == WSB_OK);
+	CHECK(wsb_process_protections(p) & WSB_PROT_LIMIT_CPU);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_LIMIT);
+	CHECK(wsb_process_limit(p) == WSB_LIMIT_CPU_TIME);
 	wsb_process_free(p);
 	wsb_policy_free(pol);
 	return 0;
@@ -758,6 +792,69 @@ static int sc_exec_errors(const char *base)
 	return 0;
 }
 
+static int sc_exit_kinds(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *argv[] = { "wsb-helper-alias", "--helper", "exit", "0", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	CHECK(pol);
+	CHECK(sb_run(&p, pol, "exit", "3", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 3);
+	CHECK(wsb_process_limit(p) == WSB_LIMIT_NONE);
+	wsb_process_free(p);
+	CHECK(sb_run(&p, pol, "raise", "15", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_SIGNAL && wsb_process_exit_code(p) == 15);
+	wsb_process_free(p);
+	/* argv[0] is looked up on the PATH of the command's environment */
+	CHECK(mkdir(path_of(base, "bin"), 0755) == 0);
+	CHECK(symlink(helper_path, path_of(base, "bin/wsb-helper-alias")) == 0);
+	CHECK(wsb_policy_env_set(pol, "PATH", path_of(base, "bin")) == WSB_OK);
+	o.argv = argv;
+	CHECK(wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+static void reap_everything(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+/* A caller whose SIGCHLD handler reaps every child (as some event loops
+ * do) still gets the command's status, and kill/free do not hang. */
+static int sc_caller_reaps_children(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	wsb_process *p = NULL;
+	const char *argv[] = { helper_path, "--helper", "sleep", "10000", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	struct sigaction sa;
+	CHECK(pol);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = reap_everything;
+	sa.sa_flags = SA_RESTART;
+	CHECK(sigaction(SIGCHLD, &sa, NULL) == 0);
+	CHECK(sb_run(&p, pol, "exit", "3", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 3);
+	wsb_process_free(p);
+	o.argv = argv;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	CHECK(wsb_spawn(&p, pol, NULL, &o) == WSB_OK);
+	CHECK(wsb_process_kill(p) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_KILLED);
+	wsb_process_free(p);
+	signal(SIGCHLD, SIG_DFL);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_fail_closed(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -775,6 +872,20 @@ static int sc_fail_closed(const char *base)
 	wsb_process_free(p);
 	wsb__lx_fake_missing = WSB__LX_FAKE_NO_USERNS;
 	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_EUNAVAIL);
+	CHECK(strstr(wsb_error_message(NULL), "user namespaces") != NULL);
+	/* accepting what needs namespaces runs with Landlock and seccomp only */
+	CHECK(wsb_policy_allow_missing(pol, WSB_PROT_PROCESS_TREE | WSB_PROT_NETWORK |
+		WSB_PROT_FS_PROTECTED) == WSB_OK);
+	wsb__lx_fake_missing = WSB__LX_FAKE_NO_USERNS;
+	CHECK(sb_run(&p, pol, "write", path_of(base, "root/x"), NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	CHECK((wsb_process_protections(p) & (WSB_PROT_PROCESS_TREE | WSB_PROT_NETWORK |
+		WSB_PROT_FS_PROTECTED)) == 0);
+	CHECK(wsb_process_protections(p) & WSB_PROT_FS_WRITE);
+	wsb_process_free(p);
+	CHECK(sb_run(&p, pol, "write", path_of(base, "outside"), NULL) == WSB_OK);
+	CHECK(wsb_process_exit_code(p) == 1);
+	wsb_process_free(p);
 	wsb__lx_fake_missing = 0;
 	wsb_policy_free(pol);
 	return 0;
@@ -803,6 +914,7 @@ static int sc_plan(const char *base)
 {
 	wsb_policy *pol = workspace(base);
 	wsb_plan *plan = NULL;
+	wsb_process *p = NULL;
 	char *json = NULL;
 	CHECK(pol);
 	CHECK(mkdir(path_of(base, "root/.git"), 0755) == 0);
@@ -818,6 +930,14 @@ static int sc_plan(const char *base)
 	CHECK(wsb_plan_protections(plan) & WSB_PROT_FS_WRITE);
 	wsb_free(json);
 	wsb_plan_free(plan);
+	/* a root that does not exist: the dry run notes it, a spawn refuses */
+	CHECK(wsb_policy_allow_write(pol, path_of(base, "missing")) == WSB_OK);
+	CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+	CHECK(wsb_plan_to_json(&json, plan) == WSB_OK);
+	CHECK(strstr(json, "not an existing directory"));
+	wsb_free(json);
+	wsb_plan_free(plan);
+	CHECK(sb_run(&p, pol, "sleep", "0", NULL) == WSB_EPATH);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -862,9 +982,12 @@ SCENARIO(tmp_cwd_and_git_symlink)
 LIMIT_SCENARIO(fork_bomb)
 LIMIT_SCENARIO(memory_hog)
 SCENARIO(timeout)
+SCENARIO(cpu_limit)
 SCENARIO(inherited_fd)
 SCENARIO(syscall_filter)
 SCENARIO(exec_errors)
+SCENARIO(exit_kinds)
+SCENARIO(caller_reaps_children)
 SCENARIO(fail_closed)
 SCENARIO(output_cap)
 SCENARIO(plan)
@@ -904,14 +1027,21 @@ int main(int argc, char **argv)
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
-		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout),
-		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(fail_closed),
+		BOTH(fork_bomb), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
+		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children),
+		BOTH(fail_closed),
 		BOTH(output_cap), BOTH(plan),
 	};
 	int failed;
 
-	if (argc > 2 && strcmp(argv[1], "--helper") == 0)
-		return helper(argc - 2, argv + 2);
+	if (argc > 2 && strcmp(argv[1], "--helper") == 0) {
+		/* _exit: no exit-time work (a leak checker would need a thread,
+		 * which a process limit may refuse) */
+		int rc = helper(argc - 2, argv + 2);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
 	if (copy_self() < 0) {
 		perror("copying the test binary to /var/tmp");
 		return 1;

@@ -190,7 +190,7 @@ static void audit_case(prop_rng *r)
 	build(r, &c);
 	deny_default_root += deny && c.default_root;
 	policy_for(&policy, &c, deny ? WSB_POLICY_DENY_WORLD_WRITABLE : 0);
-	rc = wsb__w32_decide(&d, policy, &id, 1);
+	rc = wsb__w32_decide(&d, policy, &id, 1, NULL);
 	PROP(rc == WSB_OK, "decide: %s", wsb_error_message(NULL));
 	for (i = 0; i < NCAND; i++)
 		sd_bin(candidates[i], &before[i], &before_len[i]);
@@ -279,7 +279,7 @@ static void refuse_case(prop_rng *r)
 	 * audit counts that as world-writable (docs/windows-model.md). */
 	any |= c.default_root;
 	policy_for(&policy, &c, WSB_POLICY_REFUSE_WORLD_WRITABLE);
-	rc = wsb__w32_decide(&d, policy, &id, 1);
+	rc = wsb__w32_decide(&d, policy, &id, 1, NULL);
 	if (any)
 		PROP(rc == WSB_EWORLDWRITABLE, "decide gave %d with a world-writable folder", rc);
 	else

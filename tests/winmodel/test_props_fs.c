@@ -297,7 +297,7 @@ static void apply_backend(applied *a, prop_rng *r)
 		assert_int_equal(wsb_policy_set_flags(a->policy, WSB_POLICY_NO_TEMP_WRITE), WSB_OK);
 	a->id.kind = WSB_IDENTITY_CURRENT_USER;
 	a->id.state_dir = STATE;
-	rc = wsb__w32_decide(&a->d, a->policy, &a->id, 0);
+	rc = wsb__w32_decide(&a->d, a->policy, &a->id, 0, NULL);
 	if (rc != WSB_OK)
 		print_error("decide: %s\n", wsb_error_message(NULL));
 	assert_int_equal(rc, WSB_OK);

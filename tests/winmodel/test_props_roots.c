@@ -68,7 +68,7 @@ static void many_roots_case(prop_rng *r, size_t n)
 			assert_int_equal(wm_fs_create_dir(wms_fs(), wms_caller(), p, NULL), WM_OK);
 		}
 	}
-	rc = wsb__w32_decide(&d, policy, &id, 0);
+	rc = wsb__w32_decide(&d, policy, &id, 0, NULL);
 	PROP(rc == WSB_OK, "decide with %lu roots: %s", (unsigned long)n, wsb_error_message(NULL));
 	rc = wsb__w32_apply(d, STATE);
 	PROP(rc == WSB_OK, "apply with %lu roots: %s", (unsigned long)n, wsb_error_message(NULL));
