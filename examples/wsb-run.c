@@ -331,7 +331,7 @@ static int run_json(const run_args *a, const wsb_policy *policy,
 	rc = wsb_run(&p, policy, identity, so, NULL, 0);
 	if (rc != WSB_OK)
 		return spawn_failed(a, rc);
-	status = exit_status(p, &a->policy, tool_interrupted());
+	status = exit_status(p, &a->policy, 0);
 	if (wsb_process_to_json(&result, p) != WSB_OK) {
 		fprintf(stderr, "%s: cannot render the result: %s\n", prog, wsb_error_message(NULL));
 		wsb_process_free(p);
@@ -382,17 +382,19 @@ int main(int argc, char **argv)
 		status = dry_run(&a, policy, identity);
 		goto done;
 	}
-	tool_catch_interrupts();
 	so.argv = (const char *const *)a.command;
 	if (a.policy.cwd) {
 		cwd = tool_abspath(a.policy.cwd);
 		so.cwd = cwd;
 	}
 	if (a.json) {
-		/* wsb_run gives the command the null device as stdin. */
+		/* wsb_run gives the command the null device as stdin. It blocks
+		 * until the tree ends, so a caught signal could not stop it: the
+		 * default action ends wsb-run, and the tree dies with its caller. */
 		so.stdin_mode = WSB_STDIO_NULL;
 		status = run_json(&a, policy, identity, &so);
 	} else {
+		tool_catch_interrupts();
 		so.stdin_mode = WSB_STDIO_INHERIT;
 		so.stdout_mode = WSB_STDIO_INHERIT;
 		so.stderr_mode = WSB_STDIO_INHERIT;

@@ -6,7 +6,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../build}" && pwd)
 venv="$build/python-venv"
 [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
-"$venv/bin/python" -m pip install -q --no-build-isolation --no-deps --no-index "$here"
+"$venv/bin/python" -m pip install -q --no-deps --no-index "$here"
+# The README promises this works from a fresh clone once the library is built.
+WSANDBOX_LIBRARY="$build/libwsandbox.so" "$venv/bin/python" -c "import wsandbox; print(\"wsandbox\", wsandbox.version())"
 export WSANDBOX_LIBRARY="$build/libwsandbox.so"
 cd "$build"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/tests"

@@ -40,6 +40,15 @@ int tool_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+/* Bytes in the UTF-8 sequence that lead byte c starts; 0 if c cannot lead. */
+static size_t utf8_seq_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 :
+		c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+}
+
+/* Arguments and paths on Linux may hold any bytes: each byte that starts no
+ * valid UTF-8 sequence is written as U+FFFD, so the output stays JSON. */
 void tool_json_string(tool_buf *b, const char *s, size_t len)
 {
 	size_t i, run = 0;
@@ -50,18 +59,28 @@ void tool_json_string(tool_buf *b, const char *s, size_t len)
 		const char *esc = NULL;
 		char hex[8];
 
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (c < 0x20) {
-				snprintf(hex, sizeof(hex), "\\u%04x", c);
-				esc = hex;
+		if (c >= 0x80) {
+			size_t n = utf8_seq_len(c);
+
+			if (n && n <= len - i && tool_utf8_valid(s + i, n)) {
+				i += n - 1;
+				continue;
+			}
+			esc = "\\ufffd";
+		} else {
+			switch (c) {
+			case '"': esc = "\\\""; break;
+			case '\\': esc = "\\\\"; break;
+			case '\n': esc = "\\n"; break;
+			case '\r': esc = "\\r"; break;
+			case '\t': esc = "\\t"; break;
+			case '\b': esc = "\\b"; break;
+			case '\f': esc = "\\f"; break;
+			default:
+				if (c < 0x20) {
+					snprintf(hex, sizeof(hex), "\\u%04x", c);
+					esc = hex;
+				}
 			}
 		}
 		if (!esc)

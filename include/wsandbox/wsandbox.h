@@ -284,7 +284,7 @@ typedef enum wsb_mode {
  */
 typedef enum wsb_network {
 	WSB_NETWORK_OFF = 0, /**< No traffic leaves the sandbox (loopback inside it still works where the backend can). */
-	WSB_NETWORK_ON = 1   /**< The host's network. */
+	WSB_NETWORK_ON = 1   /**< The host's network, and on Linux its UNIX sockets: a service listening on one (a D-Bus bus, an ssh-agent, a container daemon) may act outside the sandbox for the command. */
 } wsb_network;
 
 /**
@@ -295,7 +295,7 @@ typedef enum wsb_limit {
 	WSB_LIMIT_NONE = 0,         /**< No limit (used in results: nothing ended the process). */
 	WSB_LIMIT_MEMORY = 1,       /**< Memory of the whole process tree, in bytes. */
 	WSB_LIMIT_PROCESSES = 2,    /**< Number of processes alive at once in the tree. */
-	WSB_LIMIT_CPU_TIME = 3,     /**< CPU time of the tree, in milliseconds. */
+	WSB_LIMIT_CPU_TIME = 3,     /**< CPU time of the tree, in milliseconds (Linux: of each process, rounded up to whole seconds). */
 	WSB_LIMIT_TIMEOUT = 4,      /**< Wall-clock time from spawn, in milliseconds. */
 	WSB_LIMIT_OUTPUT = 5        /**< Captured bytes kept per output stream (more is read and dropped). */
 } wsb_limit;
@@ -558,7 +558,12 @@ typedef enum wsb_rule {
  * Would the policy allow this access to this path, and which rule decides?
  * A lexical check on the normalized path (no file is opened, except a ".git"
  * file under a root, read to find its gitdir). It lets a runtime refuse an
- * edit before running anything; the sandbox itself enforces the same rules.
+ * edit before running anything. The sandbox enforces these rules on what
+ * exists when it starts, within its backend's limits: a protected name or
+ * path, or a deny-read path, created after the spawn, or a protected name
+ * deeper than the backends look (2 directories below a root, within a
+ * budget), is denied here but not in the sandbox.
+ * Links are not followed here. docs/policy.md lists every difference.
  *
  * @param out_allowed receives 1 (allowed) or 0 (denied).
  * @param out_rule receives a wsb_rule value; may be NULL.
@@ -687,7 +692,9 @@ typedef struct wsb_plan wsb_plan;
  * @param policy the policy (validated as by wsb_policy_validate()).
  * @param identity the identity, or NULL for the current user with defaults.
  * @return WSB_OK; WSB_EINVAL; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_ENOTSUP;
- *         WSB_ENOMEM; WSB_EOS.
+ *         WSB_ENOMEM; WSB_EOS; on Windows also WSB_ENOENT (a writable root
+ *         that is not an existing directory; Linux notes it in the plan) and
+ *         WSB_EWORLDWRITABLE (WSB_POLICY_REFUSE_WORLD_WRITABLE).
  * @since 0.1.0
  */
 WSB_API int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity *identity);
@@ -803,9 +810,13 @@ WSB_API int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version
  * @param policy the policy; only read, may be freed afterwards.
  * @param identity the identity, or NULL for the current user with defaults.
  * @param opts what to run; copied.
- * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EUTF8; WSB_EPATH; WSB_ERANGE;
- *         WSB_ENOENT (program not found); WSB_ENOEXEC; WSB_ECONFLICT;
- *         WSB_EUNAVAIL; WSB_ENOTSUP; WSB_EOS; WSB_ENOMEM.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EUTF8; WSB_EPATH (on Linux
+ *         also a writable root that is not an existing directory);
+ *         WSB_ETOOLONG (an argument, or the Windows command line); WSB_ERANGE;
+ *         WSB_ENOENT (program not found; on Windows also a missing writable
+ *         root); WSB_ENOEXEC; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_EWORLDWRITABLE
+ *         (WSB_POLICY_REFUSE_WORLD_WRITABLE); WSB_EJOURNAL; WSB_EACCES;
+ *         WSB_ENOTSUP; WSB_EOS; WSB_ENOMEM.
  * @since 0.1.0
  */
 WSB_API int wsb_spawn(wsb_process **out, const wsb_policy *policy,
@@ -816,8 +827,8 @@ WSB_API int wsb_spawn(wsb_process **out, const wsb_policy *policy,
  *
  * stdout and stderr are piped and read concurrently (never deadlocks on large
  * output); each keeps at most the policy's WSB_LIMIT_OUTPUT bytes and the rest
- * is read and dropped. The modes in opts for stdout/stderr are ignored.
- * stdin receives stdin_data and is then closed (or is the null device when
+ * is read and dropped. The three stdio modes in opts are replaced (but must
+ * still be wsb_stdio values). stdin receives stdin_data and is then closed (or is the null device when
  * stdin_data is NULL).
  *
  * @param out receives the finished process: query it with the
@@ -1025,16 +1036,20 @@ typedef struct wsb_audit_options {
 WSB_API int wsb_audit_options_init(wsb_audit_options *opts, unsigned int version);
 
 /**
- * Find directories that Everyone, Users or Authenticated Users may write
- * (the cwd and its children, TEMP/TMP, USERPROFILE, PUBLIC, PATH entries,
- * the system drive root, the Windows directory), within the budget. Reads only.
+ * Find directories the restricted sandbox token could still write: those
+ * granting write to Everyone or the caller's logon SID (the cwd and its
+ * children, TEMP/TMP, USERPROFILE, PUBLIC, PATH entries, the system drive
+ * root, the Windows directory), within the budget. Reads only. Directories
+ * only Users, Authenticated Users or INTERACTIVE may write are listed apart
+ * as not exploitable (the token's write check needs a restricting SID).
  *
- * @param out_json receives a JSON object listing what was found and whether the
- *        budget ran out; free with wsb_free().
+ * @param out_json receives a JSON object: "world_writable" (paths),
+ *        "not_exploitable" (objects with "path", "writable_by",
+ *        "exploitable": false) and "budget_exhausted"; free with wsb_free().
  * @param policy the policy whose roots are excluded from the findings.
  * @param opts options, or NULL for defaults.
- * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ECONFLICT;
- *         WSB_ENOTSUP on non-Windows hosts.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION; WSB_EPATH; WSB_EUTF8; WSB_ETOOLONG;
+ *         WSB_ECONFLICT; WSB_ENOMEM; WSB_EOS; WSB_ENOTSUP on non-Windows hosts.
  * @since 0.1.0
  */
 WSB_API int wsb_audit_world_writable(char **out_json, const wsb_policy *policy,

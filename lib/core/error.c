@@ -63,12 +63,31 @@ void wsb_error_clear(void)
 	last = NULL;
 }
 
+/* A message cut at the buffer's end may end inside a UTF-8 sequence: drop
+ * that partial character, so the message stays UTF-8 as documented. */
+static void trim_partial_utf8(char *s, size_t len)
+{
+	size_t lead = len, need;
+	unsigned char c;
+
+	while (lead > 0 && len - lead < 4 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	c = (unsigned char)s[lead - 1];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (len - (lead - 1) < need)
+		s[lead - 1] = '\0';
+}
+
 int wsb__error_v(int code, long os_error, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
 
 	if (n <= 0)
 		snprintf(last_message, sizeof(last_message), "%s", wsb_strerror(code));
+	else if ((size_t)n >= sizeof(last_message))
+		trim_partial_utf8(last_message, sizeof(last_message) - 1);
 	last_error.message = last_message;
 	last_error.code = code;
 	last_error.os_error = os_error;

@@ -115,16 +115,12 @@ static int utf8_valid_with_nuls(const char *s, size_t len)
 	return 1;
 }
 
-static void put_escaped(wsb__json *j, const char *s, size_t len)
+/* The escaped text of s, without quotes; s is valid UTF-8. */
+static void put_escaped_body(wsb__json *j, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
 
-	if (!utf8_valid_with_nuls(s, len)) {
-		fail(j, WSB_EUTF8, "a string is not valid UTF-8");
-		return;
-	}
-	put(j, "\"", 1);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[7];
@@ -152,6 +148,53 @@ static void put_escaped(wsb__json *j, const char *s, size_t len)
 		put(j, esc, n);
 	}
 	put(j, s + run, len - run);
+}
+
+static void put_escaped(wsb__json *j, const char *s, size_t len)
+{
+	if (!utf8_valid_with_nuls(s, len)) {
+		fail(j, WSB_EUTF8, "a string is not valid UTF-8");
+		return;
+	}
+	put(j, "\"", 1);
+	put_escaped_body(j, s, len);
+	put(j, "\"", 1);
+}
+
+/* Bytes in the UTF-8 sequence that lead byte c starts; 0 if c cannot lead. */
+static size_t utf8_seq_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
+void wsb__json_text(wsb__json *j, const char *s)
+{
+	size_t len, i, n;
+
+	if (s == NULL || wsb__utf8_valid(s, len = strlen(s))) {
+		wsb__json_string(j, s);
+		return;
+	}
+	if (!value_start(j))
+		return;
+	put(j, "\"", 1);
+	for (i = 0; i < len; i += n) {
+		n = utf8_seq_len((unsigned char)s[i]);
+		if (n == 0 || n > len - i || !wsb__utf8_valid(s + i, n)) {
+			put(j, "\xef\xbf\xbd", 3);
+			n = 1;
+		} else {
+			put_escaped_body(j, s + i, n);
+		}
+	}
 	put(j, "\"", 1);
 }
 

@@ -32,6 +32,10 @@ void wsb__json_array_end(wsb__json *j);
 void wsb__json_key(wsb__json *j, const char *key);
 void wsb__json_string(wsb__json *j, const char *s);   /* NULL writes null */
 void wsb__json_string_n(wsb__json *j, const char *s, size_t len);
+/* A NUL-terminated string from the machine (a file name) that may not be
+ * UTF-8: each byte that starts no valid sequence is written as U+FFFD
+ * instead of failing the document. NULL writes null. */
+void wsb__json_text(wsb__json *j, const char *s);
 void wsb__json_u64(wsb__json *j, wsb_u64 v);
 void wsb__json_i64(wsb__json *j, long long v);
 void wsb__json_bool(wsb__json *j, int v);

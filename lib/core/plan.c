@@ -18,7 +18,7 @@ static void strvec_json(wsb__json *j, const char *key, const wsb__strvec *v)
 	wsb__json_key(j, key);
 	wsb__json_array_begin(j);
 	for (i = 0; i < v->count; i++)
-		wsb__json_string(j, v->items[i]);
+		wsb__json_text(j, v->items[i]);
 	wsb__json_array_end(j);
 }
 
@@ -293,9 +293,12 @@ int wsb_plan_to_json(char **out, const wsb_plan *plan)
 		wsb__json_object_begin(&j);
 		wsb__json_kv_string(&j, "kind", s->kind);
 		wsb__json_kv_string(&j, "action", s->action);
-		wsb__json_kv_string(&j, "target", s->target);
-		for (f = 0; f < s->field_count; f++)
-			wsb__json_kv_string(&j, s->fields[f].key, s->fields[f].value);
+		wsb__json_key(&j, "target");
+		wsb__json_text(&j, s->target);
+		for (f = 0; f < s->field_count; f++) {
+			wsb__json_key(&j, s->fields[f].key);
+			wsb__json_text(&j, s->fields[f].value);
+		}
 		wsb__json_object_end(&j);
 	}
 	wsb__json_array_end(&j);

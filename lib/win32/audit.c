@@ -1,9 +1,15 @@
 /*
- * The world-writable audit. Everyone is a restricting SID of the sandbox
- * token, so whatever Everyone (or Users, or Authenticated Users, which the
- * token also holds) may write, the sandbox may write. This finds such
- * directories among the usual suspects, within an entry and time budget.
- * Reads only.
+ * The world-writable audit. The sandbox token is WRITE_RESTRICTED: a write
+ * is granted only if the DACL grants it twice, once to the token's normal
+ * SIDs and once to its restricting SIDs alone (the capability SIDs, the
+ * logon SID, Everyone). Outside the roots no ACE names our capability SIDs,
+ * so a folder is a hole only if it grants write to Everyone or to the
+ * caller's logon SID (or has no DACL). Users, Authenticated Users and
+ * INTERACTIVE are in the token but are not restricting SIDs: what they may
+ * write fails the restricted pass (tests/winmodel/test_props_audit.c shows
+ * both on the model), so such folders are reported as not exploitable and
+ * never denied or refused. Candidates are the usual suspects, within an
+ * entry and time budget. Reads only.
  */
 #include "win32.h"
 #include "core/policy.h"
@@ -14,30 +20,39 @@
 #define DEFAULT_MAX_ENTRIES 10000
 #define DEFAULT_MAX_MS 2000
 
-static const char *const world_sids[] = { "S-1-1-0", "S-1-5-32-545", "S-1-5-11" };
+/* Restricting SIDs of every sandbox token (the logon SID is added at run
+ * time): a write they are granted is a write the sandbox may make. */
+static const char *const hole_sids[] = { "S-1-1-0" };
+/* Groups of the caller's token that are not restricting SIDs. */
+static const char *const group_sids[] = { "S-1-5-32-545", "S-1-5-11", "S-1-5-4" };
+static const char *const group_names[] = { "Users", "Authenticated Users", "INTERACTIVE" };
 
-struct audit {
-	wsb__strvec *found;
+#define NHOLE (WSB__ARRAY_SIZE(hole_sids) + 1)
+#define NGROUP WSB__ARRAY_SIZE(group_sids)
+
+struct walk {
+	wsb__audit *out;
 	const struct wsb_policy *policy;
-	PSID sids[3];
+	PSID hole[NHOLE];       /* Everyone, the logon SID */
+	PSID group[NGROUP];
 	unsigned long examined, max_entries;
 	wsb_u64 deadline;
-	int exhausted;
 };
 
-static int is_world(struct audit *a, PSID sid)
+static int in_set(PSID const *set, size_t n, PSID sid)
 {
 	size_t i;
 
-	for (i = 0; i < WSB__ARRAY_SIZE(world_sids); i++)
-		if (a->sids[i] && EqualSid(a->sids[i], sid))
+	for (i = 0; i < n; i++)
+		if (set[i] && EqualSid(set[i], sid))
 			return 1;
 	return 0;
 }
 
-/* Write bits granted to the world SIDs by a DACL, in ACE order (a deny seen
- * first takes the bits away). */
-static int dacl_world_writable(struct audit *a, const ACL *dacl)
+/* Does a DACL let a token holding exactly these SIDs create in the folder?
+ * ACEs in order, a deny seen first takes the bits away, as the access check
+ * walks them; inherit-only ACEs do not apply to the folder itself. */
+static int dacl_grants_write(const ACL *dacl, PSID const *set, size_t n)
 {
 	const DWORD write_bits = FILE_WRITE_DATA | FILE_APPEND_DATA;
 	DWORD denied = 0, allowed = 0, i;
@@ -55,7 +70,7 @@ static int dacl_world_writable(struct audit *a, const ACL *dacl)
 			continue;
 		if (h->AceType != ACCESS_ALLOWED_ACE_TYPE && h->AceType != ACCESS_DENIED_ACE_TYPE)
 			continue;
-		if (!is_world(a, (PSID)&((ACCESS_ALLOWED_ACE *)p)->SidStart))
+		if (!in_set(set, n, (PSID)&((ACCESS_ALLOWED_ACE *)p)->SidStart))
 			continue;
 		mask = ((ACCESS_ALLOWED_ACE *)p)->Mask;
 		if (mask & (GENERIC_WRITE | GENERIC_ALL))
@@ -68,16 +83,60 @@ static int dacl_world_writable(struct audit *a, const ACL *dacl)
 	return (allowed & write_bits) != 0;
 }
 
-static int budget_left(struct audit *a)
+/* Record what a folder's DACL lets the sandbox or the caller's other groups
+ * write. Takes path. */
+static int classify(struct walk *a, char *path, const ACL *dacl)
+{
+	PSID set[NHOLE + 1];
+	wsb__buf by = WSB__BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (dacl_grants_write(dacl, a->hole, NHOLE))
+		return wsb__strvec_push_owned(&a->out->holes, path);
+	/* Each group with the restricting SIDs, as the caller's normal pass
+	 * sees them (a deny of Everyone first still takes the bits away). */
+	memcpy(set, a->hole, sizeof(a->hole));
+	for (i = 0; i < NGROUP; i++) {
+		set[NHOLE] = a->group[i];
+		if (dacl_grants_write(dacl, set, NHOLE + 1))
+			wsb__buf_printf(&by, "%s%s", by.size ? ", " : "", group_names[i]);
+	}
+	if (by.oom) {
+		wsb__free(path);
+		return wsb__error_nomem();
+	}
+	if (!by.size) {
+		wsb__free(path);
+		return WSB_OK;
+	}
+	if ((rc = wsb__strvec_push_owned(&a->out->groups_only, path)) != WSB_OK) {
+		wsb__buf_dispose(&by);
+		return rc;
+	}
+	return wsb__strvec_push_owned(&a->out->groups_by, wsb__buf_detach(&by));
+}
+
+static int budget_left(struct walk *a)
 {
 	if (a->examined >= a->max_entries || wsb__now_ms() >= a->deadline) {
-		a->exhausted = 1;
+		a->out->exhausted = 1;
 		return 0;
 	}
 	return 1;
 }
 
-static int examine(struct audit *a, const char *raw)
+static int listed(const wsb__strvec *v, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < v->count; i++)
+		if (wsb__path_cmp(v->items[i], path, WSB__PATH_WIN) == 0)
+			return 1;
+	return 0;
+}
+
+static int examine(struct walk *a, const char *raw)
 {
 	char *path = NULL;
 	wchar_t *w = NULL;
@@ -93,9 +152,8 @@ static int examine(struct audit *a, const char *raw)
 		wsb_error_clear(); /* not a usable absolute path: nothing to audit */
 		return WSB_OK;
 	}
-	for (i = 0; i < a->found->count; i++)
-		if (wsb__path_cmp(a->found->items[i], path, WSB__PATH_WIN) == 0)
-			goto done;
+	if (listed(&a->out->holes, path) || listed(&a->out->groups_only, path))
+		goto done;
 	for (i = 0; i < a->policy->write_roots.count; i++)
 		if (wsb__path_within(path, a->policy->write_roots.items[i], WSB__PATH_WIN))
 			goto done;
@@ -107,16 +165,13 @@ static int examine(struct audit *a, const char *raw)
 	err = WSB_OS(GetNamedSecurityInfoW)(w, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
 		NULL, NULL, &dacl, NULL, &sd);
 	if (err == ERROR_SUCCESS) {
-		if (dacl_world_writable(a, dacl)) {
-			rc = wsb__strvec_push_owned(a->found, path);
-			path = NULL;
-			if (rc != WSB_OK) {
-				WSB_OS(LocalFree)(sd);
-				wsb__free(w);
-				return rc;
-			}
-		}
+		rc = classify(a, path, dacl);
+		path = NULL;
 		WSB_OS(LocalFree)(sd);
+		if (rc != WSB_OK) {
+			wsb__free(w);
+			return rc;
+		}
 	}
 	/* Unreadable or missing candidates are skipped: the audit reports what
 	 * it can see. */
@@ -126,7 +181,7 @@ done:
 	return WSB_OK;
 }
 
-static int examine_env(struct audit *a, const char *name)
+static int examine_env(struct walk *a, const char *name)
 {
 	char *v = NULL;
 	int rc = wsb__w32_getenv(&v, name);
@@ -137,7 +192,7 @@ static int examine_env(struct audit *a, const char *name)
 	return rc;
 }
 
-static int examine_children(struct audit *a, const char *dir)
+static int examine_children(struct walk *a, const char *dir)
 {
 	wsb__buf pat = WSB__BUF_INIT;
 	wchar_t *w = NULL;
@@ -172,32 +227,54 @@ static int examine_children(struct audit *a, const char *dir)
 	return rc;
 }
 
-int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_policy *policy,
+/* A SID from its string form, through the seam. */
+static int sid_of(PSID *out, const char *s)
+{
+	wchar_t *w = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = wsb__w32_wide(&w, s)) != WSB_OK)
+		return rc;
+	if (!WSB_OS(ConvertStringSidToSidW)(w, out)) {
+		DWORD err = GetLastError();
+		*out = NULL;
+		rc = wsb__w32_fail("ConvertStringSidToSidW", err, "%s", s);
+	}
+	wsb__free(w);
+	return rc;
+}
+
+void wsb__audit_dispose(wsb__audit *a)
+{
+	wsb__strvec_dispose(&a->holes);
+	wsb__strvec_dispose(&a->groups_only);
+	wsb__strvec_dispose(&a->groups_by);
+	a->exhausted = 0;
+}
+
+int wsb__audit_find(wsb__audit *out, const struct wsb_policy *policy,
 	const char *cwd, unsigned long max_entries, unsigned long max_ms)
 {
-	struct audit a;
-	char *here = NULL, *path = NULL, *drive = NULL;
+	struct walk a;
+	char *here = NULL, *path = NULL, *drive = NULL, *logon = NULL;
 	wchar_t wbuf[MAX_PATH + 1];
 	size_t i;
-	int rc = WSB_OK;
+	int rc;
 
+	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
-	a.found = out;
+	a.out = out;
 	a.policy = policy;
 	a.max_entries = max_entries ? max_entries : DEFAULT_MAX_ENTRIES;
 	a.deadline = wsb__now_ms() + (max_ms ? max_ms : DEFAULT_MAX_MS);
-	*out_exhausted = 0;
-	for (i = 0; i < WSB__ARRAY_SIZE(world_sids) && rc == WSB_OK; i++) {
-		wchar_t *w = NULL;
-		if ((rc = wsb__w32_wide(&w, world_sids[i])) != WSB_OK)
-			break;
-		if (!WSB_OS(ConvertStringSidToSidW)(w, &a.sids[i])) {
-			DWORD err = GetLastError();
-			a.sids[i] = NULL;
-			rc = wsb__w32_fail("ConvertStringSidToSidW", err, "%s", world_sids[i]);
-		}
-		wsb__free(w);
-	}
+	rc = wsb__token_logon_sid(&logon);
+	if (rc == WSB_OK)
+		rc = sid_of(&a.hole[0], logon);
+	for (i = 0; i < WSB__ARRAY_SIZE(hole_sids) && rc == WSB_OK; i++)
+		rc = sid_of(&a.hole[1 + i], hole_sids[i]);
+	for (i = 0; i < NGROUP && rc == WSB_OK; i++)
+		rc = sid_of(&a.group[i], group_sids[i]);
 	if (rc != WSB_OK)
 		goto done;
 	if (cwd) {
@@ -247,11 +324,16 @@ int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_polic
 			wsb__free(windir);
 		}
 	}
-	*out_exhausted = a.exhausted;
 done:
-	for (i = 0; i < WSB__ARRAY_SIZE(world_sids); i++)
-		if (a.sids[i])
-			WSB_OS(LocalFree)(a.sids[i]);
+	for (i = 0; i < NHOLE; i++)
+		if (a.hole[i])
+			WSB_OS(LocalFree)(a.hole[i]);
+	for (i = 0; i < NGROUP; i++)
+		if (a.group[i])
+			WSB_OS(LocalFree)(a.group[i]);
+	if (rc != WSB_OK)
+		wsb__audit_dispose(out);
+	wsb__free(logon);
 	wsb__free(here);
 	wsb__free(path);
 	wsb__free(drive);

@@ -155,36 +155,56 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
 	if (rc == WSB_OK && policy->deny_read.count > 0)
 		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
-	if (rc == WSB_OK && d->write_restricted)
-		rc = wsb__plan_note(plan, "protected names are looked up directly under each writable root; "
-			"deeper ones (nested repositories) are not protected by ACEs");
+	if (rc == WSB_OK && d->write_restricted && !d->scan_truncated)
+		rc = wsb__plan_note(plan, "protected names are looked up under each writable root down to "
+			"%d levels (%lu folders listed); deeper ones are not protected by ACEs",
+			WSB__SCAN_MAX_DEPTH, d->scan_dirs);
+	if (rc == WSB_OK && d->scan_truncated)
+		rc = wsb__plan_note(plan, "the protected-name scan stopped at its budget after %lu folders and "
+			"%lu names (at most %d folders, %d names, %d levels): protected names below the top level "
+			"of a root it did not reach are not protected by ACEs", d->scan_dirs, d->scan_entries,
+			WSB__SCAN_MAX_DIRS, WSB__SCAN_MAX_ENTRIES, WSB__SCAN_MAX_DEPTH);
+	if (rc == WSB_OK && d->group_writable.count > 0)
+		rc = wsb__plan_note(plan, "%lu folder%s only Users, Authenticated Users or INTERACTIVE may "
+			"write (first: %s): not writable by the write-restricted token, left as they are",
+			(unsigned long)d->group_writable.count, d->group_writable.count == 1 ? "" : "s",
+			d->group_writable.items[0]);
 	return rc;
 }
 
 int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts)
 {
-	wsb__strvec found = WSB__STRVEC_INIT;
+	wsb__audit found;
 	wsb__json j;
-	int exhausted = 0, rc;
+	int rc;
 	size_t i;
 
 	*out_json = NULL;
-	rc = wsb__audit_find(&found, &exhausted, policy, opts ? opts->cwd : NULL,
+	rc = wsb__audit_find(&found, policy, opts ? opts->cwd : NULL,
 		opts ? opts->max_entries : 0, opts ? opts->max_ms : 0);
-	if (rc != WSB_OK) {
-		wsb__strvec_dispose(&found);
+	if (rc != WSB_OK)
 		return rc;
-	}
 	wsb__json_init(&j);
 	wsb__json_object_begin(&j);
 	wsb__json_kv_u64(&j, "format", 1);
 	wsb__json_key(&j, "world_writable");
 	wsb__json_array_begin(&j);
-	for (i = 0; i < found.count; i++)
-		wsb__json_string(&j, found.items[i]);
+	for (i = 0; i < found.holes.count; i++)
+		wsb__json_string(&j, found.holes.items[i]);
 	wsb__json_array_end(&j);
-	wsb__json_kv_bool(&j, "budget_exhausted", exhausted);
+	/* Informational: the write-restricted token cannot use these grants. */
+	wsb__json_key(&j, "not_exploitable");
+	wsb__json_array_begin(&j);
+	for (i = 0; i < found.groups_only.count; i++) {
+		wsb__json_object_begin(&j);
+		wsb__json_kv_string(&j, "path", found.groups_only.items[i]);
+		wsb__json_kv_string(&j, "writable_by", found.groups_by.items[i]);
+		wsb__json_kv_bool(&j, "exploitable", 0);
+		wsb__json_object_end(&j);
+	}
+	wsb__json_array_end(&j);
+	wsb__json_kv_bool(&j, "budget_exhausted", found.exhausted);
 	wsb__json_object_end(&j);
-	wsb__strvec_dispose(&found);
+	wsb__audit_dispose(&found);
 	return wsb__json_finish(out_json, &j);
 }

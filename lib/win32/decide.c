@@ -3,8 +3,8 @@
  * capsids file, the DACLs of the roots and protected paths) and lists the
  * ACEs the policy needs, each marked present or missing: reads only, so a
  * dry run is just decide. apply writes the missing ones, each journaled
- * first. No tree walk: the cost per root is a constant number of calls,
- * whatever lies below it.
+ * first. DACL reads and writes per root are a constant number whatever lies
+ * below it; the only walk is the bounded, names-only protected-name scan.
  */
 #include "win32.h"
 #include "core/policy.h"
@@ -87,42 +87,162 @@ static int protect(wsb__w32_decision *d, const char *path, int is_dir)
 	return WSB_OK;
 }
 
+/* A protected name found in dir (as path); a ".git" file also protects the
+ * gitdir it names. */
+static int protect_found(wsb__w32_decision *d, const char *dir, const char *name, const char *path,
+	int is_dir)
+{
+	char *text = NULL, *gitdir = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = protect(d, path, is_dir)) != WSB_OK || is_dir ||
+			wsb__utf8_casecmp(name, WSB__DEFAULT_PROTECT_NAME) != 0)
+		return rc;
+	rc = wsb__w32_read_prefix(&text, &len, path, GITFILE_MAX);
+	if (rc == WSB_ENOENT)
+		rc = WSB_OK; /* gone since we looked: nothing to follow */
+	else if (rc == WSB_OK)
+		rc = wsb__gitdir_from_file(&gitdir, text, len, dir, WSB__PATH_WIN);
+	if (rc == WSB_OK && gitdir && (rc = wsb__w32_stat(&is_dir, gitdir)) == 1)
+		rc = protect(d, gitdir, is_dir);
+	wsb__free(text);
+	wsb__free(gitdir);
+	return rc < 0 ? rc : WSB_OK;
+}
+
 struct name_ctx {
 	wsb__w32_decision *d;
 	const char *root;
-	const struct wsb_policy *policy;
 };
 
-/* A protected name directly under a root (a case-insensitive lookup, so
- * ".GiT" is found as ".git"); a ".git" file also protects its gitdir. */
+/* A protected name directly under a root: one case-insensitive lookup
+ * (".GiT" is found as ".git"), never limited by the scan's budget. */
 static int protect_name(const char *name, void *vctx)
 {
 	struct name_ctx *ctx = vctx;
-	char *path = NULL, *text = NULL, *gitdir = NULL;
-	size_t len = 0;
+	char *path = NULL;
 	int is_dir = 0, rc;
 
 	if ((rc = wsb__path_join(&path, ctx->root, name, WSB__PATH_WIN)) != WSB_OK)
 		return rc;
 	rc = wsb__w32_stat(&is_dir, path);
-	if (rc <= 0)
-		goto done;
-	if ((rc = protect(ctx->d, path, is_dir)) != WSB_OK)
-		goto done;
-	if (!is_dir && wsb__utf8_casecmp(name, WSB__DEFAULT_PROTECT_NAME) == 0) {
-		rc = wsb__w32_read_prefix(&text, &len, path, GITFILE_MAX);
-		if (rc == WSB_ENOENT)
-			rc = WSB_OK; /* gone since we looked: nothing to follow */
-		else if (rc == WSB_OK)
-			rc = wsb__gitdir_from_file(&gitdir, text, len, ctx->root, WSB__PATH_WIN);
-		if (rc == WSB_OK && gitdir && (rc = wsb__w32_stat(&is_dir, gitdir)) == 1)
-			rc = protect(ctx->d, gitdir, is_dir);
-	}
-done:
+	if (rc == 1)
+		rc = protect_found(ctx->d, ctx->root, name, path, is_dir);
 	wsb__free(path);
-	wsb__free(text);
-	wsb__free(gitdir);
 	return rc < 0 ? rc : WSB_OK;
+}
+
+/* One name of a listed folder: a protected name below the top level
+ * (protect_name covers that one) is protected; another folder, not a
+ * reparse point (a junction may lead out of the root or in a circle), goes
+ * to next while its depth is within the budget. */
+static int scan_entry(wsb__w32_decision *d, const struct wsb_policy *policy, const char *dir,
+	unsigned depth, wsb__strvec *next, const WIN32_FIND_DATAW *fd)
+{
+	char *name = NULL, *child = NULL;
+	int is_dir = (fd->dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0, prot, rc;
+
+	if (wcscmp(fd->cFileName, L".") == 0 || wcscmp(fd->cFileName, L"..") == 0)
+		return WSB_OK;
+	if (d->scan_entries >= WSB__SCAN_MAX_ENTRIES) {
+		d->scan_truncated = 1;
+		return WSB_OK;
+	}
+	d->scan_entries++;
+	if ((rc = wsb__w32_narrow(&name, fd->cFileName)) != WSB_OK)
+		return rc;
+	prot = wsb__policy_protects_name(policy, name);
+	if (prot ? depth > 0 : is_dir && !(fd->dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) &&
+			depth + 1 < WSB__SCAN_MAX_DEPTH) {
+		if ((rc = wsb__path_join(&child, dir, name, WSB__PATH_WIN)) == WSB_OK) {
+			if (prot) {
+				rc = protect_found(d, dir, name, child, is_dir);
+				wsb__free(child);
+			} else {
+				rc = wsb__strvec_push_owned(next, child);
+			}
+		}
+	}
+	wsb__free(name);
+	return rc;
+}
+
+/* List one folder of the scan. */
+static int scan_dir(wsb__w32_decision *d, const struct wsb_policy *policy, const char *dir,
+	unsigned depth, wsb__strvec *next)
+{
+	wsb__buf pat = WSB__BUF_INIT;
+	wchar_t *w = NULL;
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+	int rc;
+
+	wsb__buf_printf(&pat, "%s%s*", dir, dir[strlen(dir) - 1] == '\\' ? "" : "\\");
+	if (pat.oom)
+		return wsb__error_nomem();
+	rc = wsb__w32_wide(&w, pat.ptr);
+	wsb__buf_dispose(&pat);
+	if (rc != WSB_OK)
+		return rc;
+	d->scan_dirs++;
+	h = WSB_OS(FindFirstFileW)(w, &fd);
+	wsb__free(w);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD err = GetLastError();
+		/* Gone, empty, or not ours to list: nothing to protect in it. */
+		if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND ||
+				err == ERROR_NO_MORE_FILES || err == ERROR_ACCESS_DENIED ||
+				err == ERROR_DIRECTORY)
+			return WSB_OK;
+		return wsb__w32_fail("FindFirstFileW", err, "listing %s for protected names", dir);
+	}
+	for (;;) {
+		if ((rc = scan_entry(d, policy, dir, depth, next, &fd)) != WSB_OK || d->scan_truncated)
+			break;
+		if (!WSB_OS(FindNextFileW)(h, &fd)) {
+			DWORD err = GetLastError();
+			if (err != ERROR_NO_MORE_FILES)
+				rc = wsb__w32_fail("FindNextFileW", err, "listing %s for protected names", dir);
+			break;
+		}
+	}
+	WSB_OS(FindClose)(h);
+	return rc;
+}
+
+/* Protected names below the top level of the roots: folders are listed
+ * breadth first over all roots together (every root's own folder first),
+ * down to WSB__SCAN_MAX_DEPTH, within WSB__SCAN_MAX_DIRS listings and
+ * WSB__SCAN_MAX_ENTRIES names. Names only: no DACL is read here. */
+static int scan_protected_names(wsb__w32_decision *d, const struct wsb_policy *policy)
+{
+	wsb__strvec level = WSB__STRVEC_INIT, next = WSB__STRVEC_INIT;
+	unsigned depth;
+	size_t i;
+	int rc = WSB_OK;
+
+	/* The policy's roots, not TEMP: a temp folder holds no repository. */
+	for (i = 0; i < d->roots.count && rc == WSB_OK; i++)
+		if (policy->mode == WSB_MODE_WORKSPACE_WRITE && i < policy->write_roots.count)
+			rc = wsb__strvec_push(&level, d->roots.items[i]);
+	for (depth = 0; rc == WSB_OK && level.count > 0 && depth < WSB__SCAN_MAX_DEPTH; depth++) {
+		for (i = 0; i < level.count && rc == WSB_OK && !d->scan_truncated; i++) {
+			if (d->scan_dirs >= WSB__SCAN_MAX_DIRS) {
+				d->scan_truncated = 1;
+				break;
+			}
+			rc = scan_dir(d, policy, level.items[i], depth, &next);
+		}
+		wsb__strvec_dispose(&level);
+		level = next;
+		memset(&next, 0, sizeof(next));
+		if (d->scan_truncated)
+			break;
+	}
+	wsb__strvec_dispose(&level);
+	wsb__strvec_dispose(&next);
+	return rc;
 }
 
 static int add_temp_root(wsb__w32_decision *d)
@@ -149,12 +269,19 @@ static int add_temp_root(wsb__w32_decision *d)
 
 static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy, const char *cwd)
 {
-	int exhausted = 0, rc;
+	wsb__audit found;
+	int rc;
 	size_t i, j;
 
-	rc = wsb__audit_find(&d->world_writable, &exhausted, policy, cwd, 0, 0);
-	if (rc != WSB_OK)
+	if ((rc = wsb__audit_find(&found, policy, cwd, 0, 0)) != WSB_OK)
 		return rc;
+	/* Folders only non-restricting groups may write are no hole: noted in
+	 * the plan, never denied (the user often cannot re-ACL them: C:\). */
+	d->world_writable = found.holes;
+	d->group_writable = found.groups_only;
+	memset(&found.holes, 0, sizeof(found.holes));
+	memset(&found.groups_only, 0, sizeof(found.groups_only));
+	wsb__audit_dispose(&found);
 	if (d->world_writable.count == 0)
 		return WSB_OK;
 	if (policy->flags & WSB_POLICY_REFUSE_WORLD_WRITABLE)
@@ -182,7 +309,7 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 {
 	wsb__w32_decision *d;
 	size_t i;
-	int rc = WSB_OK;
+	int rc = WSB_OK, state_absent = 0;
 
 	*out = NULL;
 	d = wsb__calloc(1, sizeof(*d));
@@ -235,10 +362,11 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 			goto fail;
 		ctx.d = d;
 		ctx.root = d->roots.items[i];
-		ctx.policy = policy;
 		if ((rc = wsb__policy_each_protected_name(policy, protect_name, &ctx)) != WSB_OK)
 			goto fail;
 	}
+	if ((rc = scan_protected_names(d, policy)) != WSB_OK)
+		goto fail;
 	for (i = 0; i < policy->protect_paths.count; i++) {
 		int is_dir = 0;
 		rc = wsb__w32_stat(&is_dir, policy->protect_paths.items[i]);
@@ -247,11 +375,13 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		if (rc == 1 && (rc = protect(d, policy->protect_paths.items[i], is_dir)) != WSB_OK)
 			goto fail;
 	}
-	/* The library's own state is never writable by the sandbox (spawn
-	 * creates the directory before deciding, so it exists by then). */
+	/* The library's own state is never writable by the sandbox. decide
+	 * only reads: a state directory that does not exist yet (a dry run
+	 * before any spawn) needs its ACE, which apply adds after creating it. */
 	if ((rc = wsb__w32_stat(NULL, identity->state_dir)) < 0)
 		goto fail;
-	if (rc == 1 && (rc = protect(d, identity->state_dir, 1)) != WSB_OK)
+	state_absent = rc == 0;
+	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
 		goto fail;
 	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
 		if ((rc = world_writable(d, policy, audit_cwd)) != WSB_OK)
@@ -266,6 +396,8 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	for (i = 0; i < d->ace_count; i++) {
 		if (strcmp(d->aces[i].role, "protected") == 0)
 			d->protections |= WSB_PROT_FS_PROTECTED;
+		if (state_absent && wsb__path_cmp(d->aces[i].path, identity->state_dir, WSB__PATH_WIN) == 0)
+			continue; /* no DACL to read: missing */
 		if ((rc = wsb__acl_has(&d->aces[i].present, d->aces[i].path, d->aces[i].sddl)) != WSB_OK)
 			goto fail;
 	}
@@ -292,6 +424,7 @@ void wsb__w32_decision_free(wsb__w32_decision *d)
 	wsb__caps_dispose(&d->caps);
 	wsb__strvec_dispose(&d->env_extra);
 	wsb__strvec_dispose(&d->world_writable);
+	wsb__strvec_dispose(&d->group_writable);
 	wsb__free(d);
 }
 

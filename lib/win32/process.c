@@ -12,6 +12,18 @@
 #define READ_CHUNK 65536
 #define POLL_MS 10
 
+/* Wait for a handle of ours to be signalled, for cleanup. Such a wait fails
+ * only when a test injects a fault; retrying keeps a thread from outliving
+ * the process object it uses. */
+static void join(HANDLE h)
+{
+	int tries;
+
+	for (tries = 0; tries < 3; tries++)
+		if (WSB_OS(WaitForSingleObject)(h, INFINITE) != WAIT_FAILED)
+			break;
+}
+
 static void kill_tree(struct wsb_process *p, UINT code)
 {
 	if (p->job.job)
@@ -82,26 +94,31 @@ static void close_handle(HANDLE *h)
 }
 
 /* The top process has exited: end the rest of the tree, stop the monitor,
- * decide how it ended. */
-static void finish(struct wsb_process *p)
+ * decide how it ended. Fails only if the exit code cannot be read (the
+ * process then counts as ended with exit code -1). */
+static int finish(struct wsb_process *p)
 {
 	DWORD code = 0;
+	int rc = WSB_OK;
 
 	if (p->ended)
-		return;
+		return WSB_OK;
 	kill_tree(p, 1);
 	if (p->monitor) {
 		WSB_OS(SetEvent)(p->stop);
-		WSB_OS(WaitForSingleObject)(p->monitor, INFINITE);
+		join(p->monitor);
 		close_handle(&p->monitor);
 	}
 	if (p->job.port)
 		drain_port(p, 0);
 	p->end_ms = wsb__now_ms();
-	WSB_OS(GetExitCodeProcess)(p->process, &code);
 	p->ended = 1;
 	p->exit_code = -1;
-	if (p->killed)
+	if (!WSB_OS(GetExitCodeProcess)(p->process, &code)) {
+		DWORD err = GetLastError();
+		p->exit_kind = WSB_EXIT_NORMAL;
+		rc = wsb__w32_fail("GetExitCodeProcess", err, "process %lu", (unsigned long)p->pid);
+	} else if (p->killed)
 		p->exit_kind = WSB_EXIT_KILLED;
 	else if (p->timed_out)
 		p->exit_kind = WSB_EXIT_TIMEOUT;
@@ -114,6 +131,7 @@ static void finish(struct wsb_process *p)
 		p->exit_kind = WSB_EXIT_NORMAL;
 		p->exit_code = (long)code;
 	}
+	return rc;
 }
 
 void wsb__proc_free(struct wsb_process *p)
@@ -123,12 +141,12 @@ void wsb__proc_free(struct wsb_process *p)
 	if (p->process && !p->ended) {
 		InterlockedExchange(&p->killed, 1);
 		kill_tree(p, 1);
-		WSB_OS(WaitForSingleObject)(p->process, INFINITE);
-		finish(p);
+		join(p->process);
+		(void)finish(p); /* freeing reports nothing */
 	}
 	if (p->monitor) {
 		WSB_OS(SetEvent)(p->stop);
-		WSB_OS(WaitForSingleObject)(p->monitor, INFINITE);
+		join(p->monitor);
 		close_handle(&p->monitor);
 	}
 	close_handle(&p->stop);
@@ -157,8 +175,7 @@ int wsb__proc_wait(struct wsb_process *p, long timeout_ms)
 		DWORD err = GetLastError();
 		return wsb__w32_fail("WaitForSingleObject", err, "waiting for process %lu", (unsigned long)p->pid);
 	}
-	finish(p);
-	return WSB_OK;
+	return finish(p);
 }
 
 int wsb__proc_kill(struct wsb_process *p)
@@ -302,14 +319,21 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 	wsb__proc_close_stdin(p);
 	if (rc == WSB_OK)
 		rc = wsb__proc_wait(p, -1);
-	else
-		wsb__proc_wait(p, -1);
+	if (!p->ended) {
+		/* Could not wait (or start the readers): end the tree so the
+		 * readers see their pipes close. */
+		InterlockedExchange(&p->killed, 1);
+		kill_tree(p, 1);
+		join(p->process);
+		if (finish(p) != WSB_OK && rc == WSB_OK)
+			rc = wsb_error_code(NULL);
+	}
 	/* The tree is gone (finish terminated the job), so every writer of the
 	 * pipes is closed and the readers reach end of stream. */
 	for (i = 0; i < 2; i++) {
 		if (!th[i])
 			continue;
-		WSB_OS(WaitForSingleObject)(th[i], INFINITE);
+		join(th[i]);
 		WSB_OS(CloseHandle)(th[i]);
 		if (p->out[i].oom && rc == WSB_OK)
 			rc = wsb__error_nomem();

@@ -395,10 +395,6 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 
 	*out = NULL;
 	memset(&pi, 0, sizeof(pi));
-	/* The state directory must exist before deciding, so that a state
-	 * directory inside a writable root is protected on the first spawn. */
-	if ((rc = wsb__w32_mkdirs(identity->state_dir)) != WSB_OK)
-		return rc;
 	if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
 		return rc;
 	if (d->missing & ~policy->allow_missing) {

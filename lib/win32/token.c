@@ -70,6 +70,21 @@ static int logon_sid(char **out, HANDLE token)
 	return rc;
 }
 
+int wsb__token_logon_sid(char **out)
+{
+	HANDLE token = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!WSB_OS(OpenProcessToken)(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+		DWORD err = GetLastError();
+		return wsb__w32_fail("OpenProcessToken", err, "the caller's token");
+	}
+	rc = logon_sid(out, token);
+	WSB_OS(CloseHandle)(token);
+	return rc;
+}
+
 int wsb__token_create(HANDLE *out, char **out_logon_sid, const wsb__strvec *cap_sids,
 	int write_restricted)
 {

@@ -68,6 +68,10 @@ int wsb__sid_random(char **out);
 int wsb__token_create(HANDLE *out, char **out_logon_sid, const wsb__strvec *cap_sids,
 	int write_restricted);
 
+/* The logon SID of the caller's token (a restricting SID of every sandbox
+ * token), as a string. */
+int wsb__token_logon_sid(char **out);
+
 /* ---- acl.c ---- */
 
 #define WSB__MASK_ALLOW_WRITE (FILE_GENERIC_READ | FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE)
@@ -153,11 +157,19 @@ int wsb__w32_resolve_program(char **out, const char *argv0, const char *path_var
 
 /* ---- audit.c ---- */
 
-/* World-writable directories among the audit candidates (bounded); each is
- * a normalized path not under a writable root. *out_exhausted says whether
- * the budget ran out. */
-int wsb__audit_find(wsb__strvec *out, int *out_exhausted, const struct wsb_policy *policy,
-	const char *cwd, unsigned long max_entries, unsigned long max_ms);
+/* What the world-writable audit found among its candidates (bounded):
+ * normalized paths, none under a writable root. */
+typedef struct wsb__audit {
+	wsb__strvec holes;       /* Everyone or the logon SID may write: so may the sandbox */
+	wsb__strvec groups_only; /* only Users / Authenticated Users / INTERACTIVE may write:
+	                          * the restricted pass refuses the sandbox */
+	wsb__strvec groups_by;   /* per groups_only entry: those groups, by name */
+	int exhausted;           /* the entry or time budget ran out */
+} wsb__audit;
+
+int wsb__audit_find(wsb__audit *out, const struct wsb_policy *policy, const char *cwd,
+	unsigned long max_entries, unsigned long max_ms);
+void wsb__audit_dispose(wsb__audit *a);
 
 /* ---- decide.c (decide/act); the plan is filled in backend.c ---- */
 
@@ -169,6 +181,14 @@ typedef struct wsb__w32_ace {
 	int added;          /* written by this run's apply */
 } wsb__w32_ace;
 
+/* Budget of decide's protected-name scan below the writable roots: as on
+ * Linux (lib/linux/mounts.c) folders are listed down to depth 3 (names
+ * found at root\a\b\NAME) and at most 1,024 of them for all roots; here
+ * also at most 100,000 names, since every name listed costs time. */
+#define WSB__SCAN_MAX_DEPTH 3
+#define WSB__SCAN_MAX_DIRS 1024
+#define WSB__SCAN_MAX_ENTRIES 100000
+
 typedef struct wsb__w32_decision {
 	wsb__strvec roots;         /* writable roots, temp included */
 	wsb__caps caps;
@@ -176,14 +196,19 @@ typedef struct wsb__w32_decision {
 	size_t ace_count;
 	size_t ace_cap;
 	wsb__strvec env_extra;     /* advisory "NAME=VALUE" */
-	wsb__strvec world_writable;
+	wsb__strvec world_writable;  /* audit holes: denied or refused */
+	wsb__strvec group_writable;  /* writable by non-restricting groups only: noted */
+	unsigned long scan_dirs;     /* folders listed by the protected-name scan */
+	unsigned long scan_entries;  /* names it saw */
+	int scan_truncated;          /* it stopped at its budget */
 	int write_restricted;
 	unsigned int protections;
 	unsigned int missing;
 } wsb__w32_decision;
 
 /* run_audit: run the world-writable audit when the policy's flags ask
- * for it, over audit_cwd (NULL: the caller's directory) and the rest. */
+ * for it, over audit_cwd (the command's directory; NULL: the caller's) and
+ * the other candidates. */
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd);
 void wsb__w32_decision_free(wsb__w32_decision *d);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/common.h"
+#include "core/utf.h"
 
 static void last_error_is_never_null_and_starts_as_no_error(void **state)
 {
@@ -49,6 +50,33 @@ static void long_messages_are_truncated_not_overflowed(void **state)
 	wsb__error(WSB_EPATH, "bad path %s", big);
 	assert_true(strlen(wsb_error_message(NULL)) < sizeof(big));
 	assert_memory_equal(wsb_error_message(NULL), "bad path aaa", 12);
+}
+
+/* The message is documented as UTF-8: a cut must not split a character,
+ * whatever the offset of the cut within a multibyte sequence. */
+static void truncation_never_splits_a_utf8_sequence(void **state)
+{
+	static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	char big[4000];
+	size_t c, shift, i;
+
+	(void)state;
+	for (c = 0; c < 3; c++) {
+		size_t w = strlen(chars[c]);
+
+		for (shift = 0; shift < w; shift++) {
+			const char *msg;
+
+			memset(big, 'a', shift);
+			for (i = shift; i + w < sizeof(big); i += w)
+				memcpy(big + i, chars[c], w);
+			big[i] = '\0';
+			wsb__error(WSB_EPATH, "%s", big);
+			msg = wsb_error_message(NULL);
+			assert_true(strlen(msg) > 1000);
+			assert_true(wsb__utf8_valid(msg, strlen(msg)));
+		}
+	}
 }
 
 static void every_code_has_its_own_string(void **state)
@@ -122,6 +150,7 @@ int main(void)
 		cmocka_unit_test(error_records_code_message_and_os_error),
 		cmocka_unit_test(out_of_memory_error_needs_no_allocation),
 		cmocka_unit_test(long_messages_are_truncated_not_overflowed),
+		cmocka_unit_test(truncation_never_splits_a_utf8_sequence),
 		cmocka_unit_test(every_code_has_its_own_string),
 		cmocka_unit_test(allocator_cannot_change_after_first_allocation),
 		cmocka_unit_test(buffer_grows_and_detaches),

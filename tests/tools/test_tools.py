@@ -269,6 +269,16 @@ class WsbRunCheckPath(Workdir):
         self.assertEqual(out["allowed"], r.returncode == 0)
         return out
 
+    def test_json_stays_valid_for_a_path_that_is_not_utf8(self):
+        # The library refuses the path (WSB_EUTF8); the JSON error object
+        # that echoes it must still parse, with U+FFFD for the bad byte.
+        r = run("wsb-run", "--json", "--check-path", os.fsencode(self.ws) + b"/x\xff\xe2\x82",
+                binary=True)
+        self.assertExit(r, 125)
+        out = json.loads(r.stdout)
+        self.assertTrue(out["path"].endswith("/x\ufffd\ufffd\ufffd"), out["path"])
+        self.assertEqual(out["error"]["name"], "WSB_EUTF8")
+
     def test_write_inside_root_is_allowed(self):
         r = run("wsb-run", "--write", self.ws, "--check-path", self.ws + "/src/a.c")
         if r.returncode == 125 and CFG.backend == "stub":
@@ -630,6 +640,32 @@ class WsbRunReal(Workdir):
         p.stdout.close()
         p.stderr.close()
         left = subprocess.run(["pgrep", "-f", "sleep " + marker], capture_output=True)
+        self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
+
+
+    def test_json_sigterm_ends_wsb_run_and_the_tree(self):
+        # --json blocks in wsb_run; a caught-and-ignored SIGTERM would leave
+        # wsb-run (and the command) running until the command ends.
+        marker = "32.%d" % os.getpid()
+        p = subprocess.Popen([tool("wsb-run"), "--json", "--", "sh", "-c",
+                              "sleep %s; :" % marker],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1)
+        p.send_signal(signal.SIGTERM)
+        try:
+            status = p.wait(timeout=10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+            p.stderr.close()
+        self.assertEqual(status, -signal.SIGTERM)
+        for _ in range(50):
+            left = subprocess.run(["pgrep", "-f", "sleep " + marker], capture_output=True)
+            if left.stdout == b"":
+                break
+            time.sleep(0.1)
         self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
 
 

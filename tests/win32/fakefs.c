@@ -103,15 +103,38 @@ static DWORD WINAPI fake_attr(LPCWSTR n)
 }
 
 static struct fentry *enum_dir;
-static unsigned long enum_next;
+static size_t enum_reg;          /* next registered entry to consider */
+static unsigned long enum_next;  /* next synthetic file */
 
+/* A registered entry directly inside enum_dir: its name, or NULL. */
+static const wchar_t *child_name(const struct fentry *e)
+{
+	size_t n = wcslen(enum_dir->path);
+
+	if (e == enum_dir || _wcsnicmp(e->path, enum_dir->path, n) != 0 || e->path[n] != L'\\' ||
+			wcschr(e->path + n + 1, L'\\'))
+		return NULL;
+	return e->path + n + 1;
+}
+
+/* The registered children of the directory first, then its synthetic files. */
 static BOOL fill(LPWIN32_FIND_DATAW d)
 {
+	memset(d, 0, sizeof(*d));
+	while (enum_reg < count) {
+		const struct fentry *e = &entries[enum_reg++];
+		const wchar_t *name = child_name(e);
+		if (name) {
+			d->dwFileAttributes = e->is_dir ? FILE_ATTRIBUTE_DIRECTORY : FILE_ATTRIBUTE_NORMAL;
+			wcsncpy(d->cFileName, name, MAX_PATH - 1);
+			fakefs_enumerated++;
+			return TRUE;
+		}
+	}
 	if (enum_next >= enum_dir->files) {
 		SetLastError(ERROR_NO_MORE_FILES);
 		return FALSE;
 	}
-	memset(d, 0, sizeof(*d));
 	d->dwFileAttributes = FILE_ATTRIBUTE_NORMAL;
 	swprintf(d->cFileName, MAX_PATH, L"f%06lu", enum_next++);
 	fakefs_enumerated++;
@@ -128,9 +151,12 @@ static HANDLE WINAPI fake_find_first(LPCWSTR n, LPWIN32_FIND_DATAW d)
 		dir[len - 2] = 0;
 		enum_dir = find(dir);
 		if (enum_dir) {
+			enum_reg = 0;
 			enum_next = 0;
-			if (!fill(d))
+			if (!fill(d)) {
+				enum_dir = NULL;
 				return INVALID_HANDLE_VALUE;
+			}
 			return (HANDLE)enum_dir;
 		}
 	}
@@ -224,9 +250,13 @@ const char *fakefs_temp_dir(const char *tag)
 	static unsigned long n;
 	wchar_t tmp[MAX_PATH], dir[MAX_PATH * 2];
 
+	/* Wine reuses process ids and TEMP outlives runs: retry until the
+	 * directory is really new. */
 	GetTempPathW(MAX_PATH, tmp);
-	swprintf(dir, MAX_PATH * 2, L"%lswsbtest-%hs-%lu-%lu", tmp, tag, (unsigned long)GetCurrentProcessId(), ++n);
-	CreateDirectoryW(dir, NULL);
+	do {
+		swprintf(dir, MAX_PATH * 2, L"%lswsbtest-%hs-%lu-%lu-%lu", tmp, tag,
+			(unsigned long)GetCurrentProcessId(), (unsigned long)GetTickCount(), ++n);
+	} while (!CreateDirectoryW(dir, NULL) && GetLastError() == ERROR_ALREADY_EXISTS);
 	WideCharToMultiByte(CP_UTF8, 0, dir, -1, out, sizeof(out), NULL, NULL);
 	return out;
 }

@@ -3,7 +3,8 @@
  * Wine's SetNamedSecurityInfoW on files is a stub, so DACLs of files live
  * here. Registered paths answer GetNamedSecurityInfoW, SetNamedSecurityInfoW,
  * GetFileAttributesW and FindFirstFileW/FindNextFileW (a registered
- * directory may have n synthetic files); other paths go to Wine.
+ * directory lists its registered children, then its n synthetic files);
+ * other paths go to Wine.
  */
 #ifndef WSB_TESTS_FAKEFS_H
 #define WSB_TESTS_FAKEFS_H

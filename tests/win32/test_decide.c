@@ -107,6 +107,98 @@ static void the_state_directory_under_a_root_is_protected(void **s)
 	wsb_identity_free(inner);
 }
 
+/* A dry run before the first spawn: the state directory does not exist yet.
+ * decide reads only, so it must neither need it nor create it, and still
+ * plan its deny ACE (apply creates the directory first). Real files (Wine). */
+static void a_missing_state_directory_is_planned_not_read_nor_created(void **s)
+{
+	char root[600], state[700];
+	wsb__w32_decision *d = NULL;
+	wsb_identity *inner = NULL;
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+	const wsb__w32_ace *a;
+	int is_dir = 0;
+
+	(void)s;
+	wsb__os_reset();
+	strcpy(root, fakefs_temp_dir("fresh"));
+	snprintf(state, sizeof(state), "%s\\AppData\\wsandbox", root);
+	io.state_dir = state;
+	assert_int_equal(wsb_identity_create(&inner, &io), WSB_OK);
+	assert_int_equal(wsb_policy_allow_write(policy, root), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, inner, 1, NULL), WSB_OK);
+	a = find(d, state, "protected");
+	assert_non_null(a);
+	assert_false(a->present);
+	wsb__w32_decision_free(d);
+	assert_int_equal(wsb_plan_create(&plan, policy, inner), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "AppData\\\\wsandbox\",\"sddl\":\"(D;OICI;0xd0156;;;S-1-5-21-"));
+	assert_int_equal(wsb__w32_stat(&is_dir, state), 0);
+	wsb_free(json);
+	wsb_plan_free(plan);
+	wsb_identity_free(inner);
+}
+
+static void nested_protected_names_are_found_down_to_three_levels(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	unsigned long reads;
+
+	(void)s;
+	fakefs_add("C:\\w", 1, NULL, 0);
+	fakefs_add("C:\\w\\a", 1, NULL, 3);
+	fakefs_add("C:\\w\\a\\.git", 1, NULL, 0);
+	fakefs_add("C:\\w\\a\\b", 1, NULL, 0);
+	fakefs_add("C:\\w\\a\\b\\.GIT", 1, NULL, 0);
+	fakefs_add("C:\\w\\a\\b\\c", 1, NULL, 0);
+	fakefs_add("C:\\w\\a\\b\\c\\.git", 1, NULL, 0);
+	fakefs_add("C:\\w\\a\\.git\\modules", 1, NULL, 0);
+	fakefs_add("C:\\w\\a\\.git\\modules\\.git", 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	wsb__os_reset_counts();
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_non_null(find(d, "C:\\w\\a\\.git", "protected"));
+	assert_non_null(find(d, "C:\\w\\a\\b\\.GIT", "protected"));
+	/* Below the budget's depth, and inside a protected folder: not looked at. */
+	assert_null(find(d, "C:\\w\\a\\b\\c\\.git", "protected"));
+	assert_null(find(d, "C:\\w\\a\\.git\\modules\\.git", "protected"));
+	assert_false(d->scan_truncated);
+	assert_int_equal(d->scan_dirs, 3);          /* w, w\a, w\a\b */
+	assert_int_equal(d->scan_entries, 1 + 5 + 2); /* a; .git, b, 3 files; .GIT, c */
+	/* One DACL read per ACE: root, two protected folders, \\.\NUL. */
+	reads = wsb__os_calls("GetNamedSecurityInfoW");
+	assert_int_equal(reads, d->ace_count);
+	assert_int_equal(d->ace_count, 4);
+	assert_int_equal(fakefs_writes, 0);
+	wsb__w32_decision_free(d);
+}
+
+static void the_scan_stops_at_its_folder_budget_and_the_plan_says_so(void **s)
+{
+	wsb_plan *plan = NULL;
+	char *json = NULL, p[64];
+	int i;
+
+	(void)s;
+	fakefs_add("C:\\w", 1, NULL, 0);
+	for (i = 0; i < WSB__SCAN_MAX_DIRS + 10; i++) {
+		snprintf(p, sizeof(p), "C:\\w\\d%04d", i);
+		fakefs_add(p, 1, NULL, 0);
+	}
+	/* The root's own names are looked up whatever the budget. */
+	fakefs_add("C:\\w\\.git", 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, policy, identity), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "the protected-name scan stopped at its budget after 1024 folders"));
+	assert_non_null(strstr(json, "\"target\":\"C:\\\\w\\\\.git\",\"sddl\":\"(D;"));
+	wsb_free(json);
+	wsb_plan_free(plan);
+}
+
 static void a_missing_root_is_reported_and_nothing_is_written(void **s)
 {
 	wsb__w32_decision *d = NULL;
@@ -184,6 +276,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_git_directory_in_any_case_is_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_gitdir_of_a_git_file_is_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_state_directory_under_a_root_is_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_state_directory_is_planned_not_read_nor_created, setup, teardown),
+		cmocka_unit_test_setup_teardown(nested_protected_names_are_found_down_to_three_levels, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_scan_stops_at_its_folder_budget_and_the_plan_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_root_is_reported_and_nothing_is_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_thousand_roots_keep_the_token_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_writes_the_missing_aces_once, setup, teardown),

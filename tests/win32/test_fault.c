@@ -34,11 +34,11 @@ static int fail_nth(const char *name, unsigned long index, void *ctx)
 	return ++f->seen == f->target;
 }
 
-static void fault_loop(unsigned int flags, int stdio)
+static void fault_loop(unsigned int flags, int stdio, int use_run)
 {
 	const char *argv[] = { "cmd", "/c", "exit", "3", NULL };
 	char root[600], git[700], before_root[4096], before_git[4096], before_nul[4096];
-	unsigned long k, faults = 0;
+	unsigned long k, faults = 0, tolerated = 0;
 	int done = 0;
 
 	strcpy(root, fakefs_temp_dir("faultroot"));
@@ -77,19 +77,28 @@ static void fault_loop(unsigned int flags, int stdio)
 		f.target = k;
 		f.seen = 0;
 		wsb__os_set_hook(fail_nth, &f);
-		rc = wsb_spawn(&p, policy, identity, &o);
+		if (use_run)
+			rc = wsb_run(&p, policy, identity, &o, NULL, 0);
+		else
+			rc = wsb_spawn(&p, policy, identity, &o);
 		wsb__os_set_hook(NULL, NULL);
 
 		if (f.seen < k) {
 			/* No call was failed: the whole spawn has been covered. */
-			assert_int_equal(rc, WSB_OK);
+			if (rc != WSB_OK)
+				fail_msg("no fault injected but: %s", wsb_error_message(NULL));
 			assert_int_equal(wsb_process_wait(p, 20000), WSB_OK);
 			assert_int_equal(wsb_process_exit_code(p), 3);
 			wsb_process_free(p);
 			done = 1;
 		} else if (rc == WSB_OK) {
-			/* The failed call was one the spawn can do without. */
+			/* The failed call was one the spawn can do without (a
+			 * limit-message drain, a cleanup step): the result holds. */
 			assert_int_equal(wsb_process_wait(p, 20000), WSB_OK);
+			if (wsb_process_exit_code(p) != 3)
+				fail_msg("call %lu (%s) failed silently: exit code %ld", k, wsb__os_last_fault(),
+					wsb_process_exit_code(p));
+			tolerated++;
 			wsb_process_free(p);
 		} else {
 			const char *msg = wsb_error_message(NULL);
@@ -117,20 +126,36 @@ static void fault_loop(unsigned int flags, int stdio)
 		wsb__os_reset();
 	}
 	assert_true(done);
-	print_message("fault loop: %lu calls in a spawn, %lu injected failures reported\n", k - 1, faults);
+	print_message("fault loop (%s): %lu calls, %lu injected failures reported, %lu tolerated\n",
+		use_run ? "wsb_run" : "wsb_spawn", k - 1, faults, tolerated);
 	assert_true(faults > 20);
 }
 
 static void each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled(void **s)
 {
 	(void)s;
-	fault_loop(0, WSB_STDIO_PIPE);
+	fault_loop(0, WSB_STDIO_PIPE, 0);
 }
 
 static void the_same_holds_with_a_private_desktop_and_null_stdio(void **s)
 {
 	(void)s;
-	fault_loop(WSB_POLICY_PRIVATE_DESKTOP, WSB_STDIO_NULL);
+	fault_loop(WSB_POLICY_PRIVATE_DESKTOP, WSB_STDIO_NULL, 0);
+}
+
+/* The world-writable audit's calls too (the logon SID, the candidates'
+ * DACLs, the cwd's listing): unreadable candidates are skipped, the rest is
+ * reported. */
+static void the_same_holds_with_the_world_writable_audit(void **s)
+{
+	(void)s;
+	fault_loop(WSB_POLICY_DENY_WORLD_WRITABLE, WSB_STDIO_NULL, 0);
+}
+
+static void a_whole_run_fails_cleanly_at_every_call_too(void **s)
+{
+	(void)s;
+	fault_loop(0, WSB_STDIO_PIPE, 1);
 }
 
 int main(void)
@@ -138,6 +163,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_failing_call_of_spawn_is_reported_cleaned_up_and_journaled),
 		cmocka_unit_test(the_same_holds_with_a_private_desktop_and_null_stdio),
+		cmocka_unit_test(the_same_holds_with_the_world_writable_audit),
+		cmocka_unit_test(a_whole_run_fails_cleanly_at_every_call_too),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

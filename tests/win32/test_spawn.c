@@ -289,6 +289,44 @@ static void revert_after_a_spawn_leaves_nothing_outstanding(void **s)
 	assert_int_equal(wsb_identity_revert(identity), WSB_OK);
 }
 
+static void a_limit_message_on_the_job_port_ends_the_tree_as_that_limit(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "ping", "-n", "30", "127.0.0.1", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+
+	(void)s;
+	/* Wine does not enforce job limits; the message Windows would post
+	 * is posted by hand to exercise the reporting path. */
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	wsb_policy_set_limit(policy, WSB_LIMIT_MEMORY, 1u << 30);
+	o.argv = argv;
+	o.cwd = root;
+	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_OK);
+	assert_true(PostQueuedCompletionStatus(p->job.port, JOB_OBJECT_MSG_JOB_MEMORY_LIMIT,
+		(ULONG_PTR)p->job.job, (LPOVERLAPPED)(ULONG_PTR)p->pid));
+	assert_int_equal(wsb_process_wait(p, 20000), WSB_OK);
+	assert_int_equal(wsb_process_exit_kind(p), WSB_EXIT_LIMIT);
+	assert_int_equal(wsb_process_limit(p), WSB_LIMIT_MEMORY);
+	wsb_process_free(p);
+}
+
+static void a_missing_root_fails_before_anything_changes(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "0", NULL };
+	char missing[700], journal[700];
+	int dir;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	snprintf(missing, sizeof(missing), "%s\\not-there", root);
+	assert_int_equal(wsb_policy_allow_write(policy, missing), WSB_OK);
+	assert_null(run(argv, WSB_ENOENT));
+	assert_non_null(strstr(wsb_error_message(NULL), "not-there"));
+	snprintf(journal, sizeof(journal), "%s\\journal", wsb_identity_state_dir(identity));
+	assert_int_equal(wsb__w32_stat(&dir, journal), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +344,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_private_desktop_is_created_and_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_and_free_leave_no_handle_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(revert_after_a_spawn_leaves_nothing_outstanding, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_limit_message_on_the_job_port_ends_the_tree_as_that_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_root_fails_before_anything_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(check_path_works_with_a_git_directory_and_follows_a_git_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

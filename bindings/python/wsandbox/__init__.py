@@ -414,7 +414,10 @@ def _spawn_options(args: Sequence[PathLike], cwd, stdin, stdout, stderr):
 
 
 class Process(_Handle):
-    """A sandboxed process tree. Freeing it kills whatever still runs."""
+    """A sandboxed process tree. Freeing it kills whatever still runs.
+
+    Not for use from two threads at once (the C API's rule): kill() from the
+    thread that waits, between wait(timeout) slices."""
 
     _free = staticmethod(_lib.wsb_process_free)
 
