@@ -3,7 +3,7 @@
 # header), and on anything Doxygen prints on stderr (configuration problems
 # are reported there, before the log is opened).
 #
-# Warnings about the docs/*.md pages are printed but not fatal: those pages
+# Warnings about the Markdown pages are printed but not fatal: those pages
 # are written for reading in the repository, and Doxygen 1.9's Markdown
 # differs from it in corners (a backslash ending a code span, "::" read as a
 # link request) that Windows paths hit.
@@ -26,7 +26,7 @@ if(EXISTS ${LOG})
   endforeach()
 endif()
 if(pages)
-  message("Doxygen warnings about docs/*.md pages (not fatal):\n${pages}")
+  message("Doxygen warnings about the Markdown pages (not fatal):\n${pages}")
 endif()
 if(fatal)
   message("${fatal}")
