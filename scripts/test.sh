@@ -6,7 +6,7 @@
 #   bash scripts/test.sh STAGE...     only those stages (each builds what it needs)
 #   bash scripts/test.sh --list       the stages
 #
-# Environment: WSB_BUILD_ROOT (default ./build), WSB_JOBS (2),
+# Environment: WSB_BUILD_ROOT (default ./build; never under /tmp), WSB_JOBS (2),
 # WSB_FUZZ_SECONDS (20 per fuzzer), WSB_KEEP_GOING=1 (run the remaining
 # stages after a failure; still exits non-zero).
 set -euo pipefail
@@ -14,6 +14,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${WSB_BUILD_ROOT:-$root/build}
+# Sandboxed commands get a private /tmp (and /tmp is a writable root of its
+# own), so tests that run the build's programs in a sandbox cannot work from
+# a build tree under /tmp: a checkout there builds under /var/tmp instead.
+case "$build/" in
+/tmp/*)
+	echo "test.sh: $build is under /tmp; building in /var/tmp instead"
+	build=/var/tmp/wsandbox-build-$(printf '%s' "$root" | md5sum | cut -c1-12)
+	;;
+esac
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 jobs=${WSB_JOBS:-2}
@@ -27,7 +36,7 @@ declare -A about=(
 	[headers]="public header alone as C89, C11, C++11 with gcc, clang and mingw-w64"
 	[symbols]="docs/symbols-in-versions against the header, the .so and the DLL"
 	[abi]="abidiff of libwsandbox.so against abi/libwsandbox.abi"
-	[docs]="Doxygen API reference, zero warnings"
+	[docs]="Doxygen API reference, zero warnings about the public header"
 	[clang-asan]="clang build, unit tests under ASan + UBSan"
 	[fuzz]="libFuzzer harnesses, ${fuzz_seconds} s each, seeds from fuzz/corpus/"
 	[cmocka-mingw]="cmocka for Windows from Debian's source package"
@@ -224,6 +233,9 @@ for s in "${stages[@]}"; do
 	fi
 done
 
+for s in "${stages[@]:${#summary[@]}}"; do
+	summary+=("$(printf '%-13s %s' "$s" "not run")")
+done
 echo
 echo "=================================================================="
 echo "== summary ($(($(date +%s) - started))s)"

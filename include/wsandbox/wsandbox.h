@@ -901,7 +901,8 @@ WSB_API int wsb_process_close_stdin(wsb_process *process);
 /**
  * Read from the process's stdout or stderr pipe.
  *
- * @param out_read receives the number of bytes read; 0 means end of stream.
+ * @param out_read receives the number of bytes read; 0 means end of stream
+ *        (and every later read also gives WSB_OK with 0).
  * @param process a process spawned with that stream as WSB_STDIO_PIPE.
  * @param stream WSB_STREAM_STDOUT or WSB_STREAM_STDERR.
  * @param buf where to put the bytes.

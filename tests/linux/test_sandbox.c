@@ -225,6 +225,10 @@ static void run_as(scenario fn, uid_t uid)
 			if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
 				_exit(3);
 		}
+		/* The sandbox carries the working directory: start from one the
+		 * user can enter, not the build tree (which may be under /root). */
+		if (chdir(base) < 0)
+			_exit(4);
 		_exit(fn(base) ? 1 : 0);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -666,26 +670,31 @@ static int sc_tmp_cwd_and_git_symlink(const char *base)
 	return 0;
 }
 
-/* A copy of this executable under dir, to run from there. */
-static int copy_self(const char *dst)
+/* Copy a file, executable, to a new path (O_EXCL: never over an old file). */
+static int copy_file(const char *from, const char *to)
 {
 	char buf[65536];
 	ssize_t n;
-	int in = open(helper_path, O_RDONLY | O_CLOEXEC), out, ok = 1;
+	int in, out, rc = 0;
 
-	if (in < 0)
-		return -1;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	if (out < 0) {
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0)
+		rc = -1;
+	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = -1;
+	if (in >= 0)
 		close(in);
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		ok &= write(out, buf, (size_t)n) == n;
-	ok &= n == 0;
-	close(in);
-	ok &= close(out) == 0;
-	return ok ? 0 : -1;
+	if (out >= 0 && close(out) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* A copy of this executable under dir, to run from there. */
+static int copy_self(const char *dst)
+{
+	return copy_file(helper_path, dst);
 }
 
 typedef struct tmp_tree {
@@ -1390,6 +1399,31 @@ SCENARIO(output_cap)
 SCENARIO(read_after_end)
 SCENARIO(plan)
 
+/* The sandboxed helpers are this binary and linux_limit_helper beside it.
+ * Run copies of them from a world-readable directory, so that uid 65534 can
+ * execute them wherever the build tree is (a CI checkout may be under /root,
+ * which is closed to other users). Returns 0 with both paths set, or -1. */
+static char helper_dir[] = "/var/tmp/wsb-linux-helper-XXXXXX";
+
+static int copy_helpers(void)
+{
+	char self[4096], limit[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(limit, sizeof(limit), "%.*s/linux_limit_helper",
+		(int)(strrchr(self, '/') - self), self);
+	if (mkdtemp(helper_dir) == NULL || chmod(helper_dir, 0755) < 0)
+		return -1;
+	snprintf(helper_path, sizeof(helper_path), "%s/linux_test_sandbox", helper_dir);
+	snprintf(limit_helper_path, sizeof(limit_helper_path), "%s/linux_limit_helper", helper_dir);
+	if (copy_file(self, helper_path) < 0 || copy_file(limit, limit_helper_path) < 0)
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1403,7 +1437,7 @@ int main(int argc, char **argv)
 		BOTH(fail_closed), BOTH(landlock_abi_below_3),
 		BOTH(output_cap), BOTH(read_after_end), BOTH(plan),
 	};
-	ssize_t n;
+	int failed;
 
 	if (argc > 2 && strcmp(argv[1], "--helper") == 0) {
 		/* _exit: no exit-time work (a leak checker would need a thread,
@@ -1413,14 +1447,16 @@ int main(int argc, char **argv)
 		fflush(stderr);
 		_exit(rc);
 	}
-	n = readlink("/proc/self/exe", helper_path, sizeof(helper_path) - 1);
-	if (n <= 0)
+	if (copy_helpers() < 0) {
+		perror("copying the test helpers to /var/tmp");
 		return 1;
-	helper_path[n] = '\0';
-	snprintf(limit_helper_path, sizeof(limit_helper_path), "%.*s/linux_limit_helper",
-		(int)(strrchr(helper_path, '/') - helper_path), helper_path);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (getenv("WSB_TEST_FILTER"))  /* run some scenarios only, e.g. "*abi*" */
 		cmocka_set_test_filter(getenv("WSB_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(helper_path);
+	unlink(limit_helper_path);
+	rmdir(helper_dir);
+	return failed;
 }
