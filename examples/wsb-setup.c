@@ -172,7 +172,9 @@ static int cmd_status(const wsb_setup_options *so, int json)
 	return 0;
 }
 
-static int cmd_install(wsb_setup_options *so)
+/* install and uninstall: a long step with a progress line. */
+static int run_with_progress(int (*step)(const wsb_setup_options *), wsb_setup_options *so,
+	const char *what, const char *done)
 {
 	progress pr;
 	int rc;
@@ -181,29 +183,24 @@ static int cmd_install(wsb_setup_options *so)
 	pr.tty = tool_isatty(stderr);
 	so->progress = on_progress;
 	so->progress_ctx = &pr;
-	rc = wsb_setup_install(so);
+	rc = step(so);
 	progress_end(&pr);
 	if (rc != WSB_OK)
-		return setup_failed(rc, "install", 0);
-	printf("The elevated sandbox is installed.\n");
+		return setup_failed(rc, what, 0);
+	printf("%s\n", done);
 	return 0;
+}
+
+static int cmd_install(wsb_setup_options *so)
+{
+	return run_with_progress(wsb_setup_install, so, "install",
+		"The elevated sandbox is installed.");
 }
 
 static int cmd_uninstall(wsb_setup_options *so)
 {
-	progress pr;
-	int rc;
-
-	memset(&pr, 0, sizeof(pr));
-	pr.tty = tool_isatty(stderr);
-	so->progress = on_progress;
-	so->progress_ctx = &pr;
-	rc = wsb_setup_uninstall(so);
-	progress_end(&pr);
-	if (rc != WSB_OK)
-		return setup_failed(rc, "uninstall", 0);
-	printf("The elevated sandbox is removed.\n");
-	return 0;
+	return run_with_progress(wsb_setup_uninstall, so, "uninstall",
+		"The elevated sandbox is removed.");
 }
 
 /* "--name VALUE" / "--name=VALUE" at argv[*i]: 1 matched, 0 not, -1 no value. */
