@@ -211,8 +211,8 @@ static int check(verdict *v, const wsb_policy *policy, const char *path, int acc
 	}
 	if (under_tmp(policy, path) && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE)) {
 		decide(v, 1, WSB_RULE_TEMP);
-		return wsb__buf_printf(&v->why, "writing '%s' is allowed: the command gets its own "
-			"writable /tmp", path);
+		return wsb__buf_printf(&v->why, "writing '%s' is allowed: writes under /tmp go to "
+			"the command's private layer over the host's /tmp, discarded when it ends", path);
 	}
 	if (policy->mode == WSB_MODE_READ_ONLY) {
 		decide(v, 0, WSB_RULE_READ_ONLY_MODE);

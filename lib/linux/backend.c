@@ -75,21 +75,34 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 {
 	wsb__buf b = WSB__BUF_INIT;
 	int fd, err;
-	struct stat st;
+	struct stat lst, st;
 
 	*out = NULL;
 	*out_len = 0;
-	/* O_NONBLOCK: a FIFO planted as ".git" must not hang the caller. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
+	/* The file (a ".git" in a root) may have been planted by a sandboxed
+	 * command, and we read it in the caller's context: a symlink is not
+	 * followed, and anything but a regular file is not even opened (a
+	 * FIFO could block, a device's open could act). lstat first; then
+	 * O_NOFOLLOW | O_NONBLOCK and the same inode, in case it was swapped. */
+	if (lstat(path, &lst) < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENOTDIR)
 			return WSB_ENOENT;
 		return wsb__error_os(WSB_EOS, err, "cannot open %s: %s", path, strerror(err));
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (!S_ISREG(lst.st_mode))
 		return WSB_ENOENT; /* not a regular file: nothing to read as one */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT || err == ENOTDIR || err == ELOOP)
+			return WSB_ENOENT;
+		return wsb__error_os(WSB_EOS, err, "cannot open %s: %s", path, strerror(err));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != lst.st_dev || st.st_ino != lst.st_ino) {
+		close(fd);
+		return WSB_ENOENT;
 	}
 	if (wsb__buf_grow(&b, 0) < 0) {
 		close(fd);
@@ -296,7 +309,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	wsb__strvec env = WSB__STRVEC_INIT;
 	int child_fd[3] = { -1, -1, -1 }, parent_fd[3] = { -1, -1, -1 };
 	int modes[3], i, rc, status_fd = -1;
-	unsigned int need;
+	unsigned int need, lost = 0;
 	size_t argc = 0;
 	pid_t pid;
 	wsb_u64 start;
@@ -313,11 +326,23 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	need = s->missing & ~policy->allow_missing;
 	if (need) {
 		unsigned int bit = need & (~need + 1);
+		const char *absent = bit == WSB_PROT_FS_PROTECTED ? s->mounts.absent_protected :
+			bit == WSB_PROT_FS_DENY_READ ? s->mounts.absent_deny_read : NULL;
+		if (absent) {
+			rc = wsb__error(WSB_EUNAVAIL, "%s is unavailable: %s does not exist but lies inside "
+				"a writable root, where a command may have moved it away or may create it; "
+				"wsb_policy_allow_missing() can accept running without it",
+				prot_label(bit), absent);
+			goto out;
+		}
 		rc = wsb__error(WSB_EUNAVAIL, "%s is unavailable on this machine%s; "
 			"wsb_policy_allow_missing() can accept running without it",
 			prot_label(bit), bit == WSB_PROT_LIMIT_MEMORY ?
 			" (no writable cgroup with the memory controller; an rlimit bounds each process only)" :
-			bit == WSB_PROT_FS_WRITE ? " (no Landlock in this kernel)" :
+			bit == WSB_PROT_FS_WRITE ? (wsb__lx_landlock_abi() == 0 ? " (no Landlock in this kernel)" :
+			" (Landlock ABI below 3, before Linux 6.2, cannot refuse truncate(2) outside the writable roots)") :
+			bit == WSB_PROT_LIMIT_PROCESSES && s->uid == 0 ?
+			" (no writable cgroup with the pids controller, and RLIMIT_NPROC does not bind uid 0)" :
 			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network namespace)" : "");
 		goto out;
 	}
@@ -394,8 +419,10 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	    (rc = wsb__lx_cgroup_create(&cg, &s->limits, s->memory_limit, s->process_limit)) < 0)
 		goto out;
 	start = wsb__now_ms();
-	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, s, &e, &cg)) < 0)
+	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, s, &e, &cg)) < 0)
 		goto out;
+	s->protections &= ~lost;
+	s->missing |= lost;
 	for (i = 0; i < 3; i++)
 		close_fd(&child_fd[i]);
 	if ((rc = wsb__lx_process_new(out, pid, status_fd, parent_fd[0], parent_fd[1],

@@ -64,6 +64,7 @@ struct ll_path_beneath_attr {
 } __attribute__((packed));
 
 unsigned int wsb__lx_fake_missing;
+int wsb__lx_fake_landlock_abi;
 
 int wsb__lx_landlock_abi(void)
 {
@@ -72,6 +73,8 @@ int wsb__lx_landlock_abi(void)
 
 	if (wsb__lx_fake_missing & WSB__LX_FAKE_NO_LANDLOCK)
 		return 0;
+	if (wsb__lx_fake_landlock_abi > 0)
+		return wsb__lx_fake_landlock_abi;
 	if (cached >= 0)
 		return cached;
 	abi = (int)syscall(__NR_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
@@ -233,6 +236,15 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			return rc;
 		if ((rc = rule(l, plan, "/dev/shm", ~0ull, "private shared memory directory")) < 0)
 			return rc;
+	}
+	if (abi < 3) {
+		/* Before ABI 3 (Linux 6.2) truncate(2) is not a handled right:
+		 * the command could empty any file outside the roots that the
+		 * user may write. Applied anyway, but not reported in force. */
+		s->missing |= WSB_PROT_FS_WRITE;
+		return WSB__LX_NOTE(plan,
+			"Landlock ABI %d cannot refuse truncate(2) outside the writable roots (ABI 3, Linux 6.2, can): write confinement is incomplete",
+			abi);
 	}
 	s->protections |= WSB_PROT_FS_WRITE;
 	return WSB_OK;

@@ -236,7 +236,12 @@ int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		} else {
 			l->processes_by = by_rlimit;
 			add_rlimit(l, RLIMIT_NPROC, (rlim_t)procs + 1, (rlim_t)procs + 1);
-			if (!s->use_userns) {
+			if (s->uid == 0) {
+				/* The kernel exempts the host's uid 0 from RLIMIT_NPROC,
+				 * and the sandbox's uid 0 is the host's. */
+				scope = "none: RLIMIT_NPROC does not bind uid 0";
+				s->missing |= WSB_PROT_LIMIT_PROCESSES;
+			} else if (!s->use_userns) {
 				scope = "every process of the calling user (no user namespace)";
 				s->missing |= WSB_PROT_LIMIT_PROCESSES;
 			} else {

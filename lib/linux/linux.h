@@ -58,7 +58,11 @@ int wsb__lx_userns_available(void);
 #define WSB__LX_FAKE_NO_LANDLOCK 0x1
 #define WSB__LX_FAKE_NO_USERNS   0x2
 #define WSB__LX_FAKE_NO_CGROUP   0x4
+#define WSB__LX_FAKE_NO_OVERLAY  0x8
 extern unsigned int wsb__lx_fake_missing;
+/* Test hook: report this Landlock ABI instead of the kernel's (0: the real
+ * one). Only a lower number than the kernel's is meaningful. */
+extern int wsb__lx_fake_landlock_abi;
 
 /* ---- Landlock ---- */
 typedef struct wsb__lx_ll_rule {
@@ -77,8 +81,10 @@ typedef struct wsb__lx_landlock {
 
 /* ---- mounts ---- */
 enum wsb__lx_mount_kind {
-	WSB__LX_MOUNT_TMPFS = 1,    /* fresh writable tmpfs (private /tmp, /dev/shm) */
-	WSB__LX_MOUNT_CARRY,        /* re-attach a path hidden by a tmpfs above it */
+	WSB__LX_MOUNT_OVERLAY = 1,  /* private /tmp, /dev/shm: the host's contents
+	                             * readable, writes to a discarded tmpfs layer */
+	WSB__LX_MOUNT_TMPFS,        /* fresh empty tmpfs (the same without overlayfs) */
+	WSB__LX_MOUNT_CARRY,        /* re-attach a host path below a private temp directory */
 	WSB__LX_MOUNT_CARRY_RO,     /* the same, read-only (a working directory that is no root) */
 	WSB__LX_MOUNT_RO_BIND,      /* bind the path onto itself, read-only, recursive */
 	WSB__LX_MOUNT_EMPTY_DIR,    /* empty read-only tmpfs with mode 000 */
@@ -89,6 +95,11 @@ enum wsb__lx_mount_kind {
 typedef struct wsb__lx_mount {
 	int kind;
 	char *target;
+	/* The protection lost if the target is gone when it is mounted
+	 * (WSB_PROT_FS_PROTECTED / _DENY_READ), or 0: a target inside a
+	 * writable root may have been moved by a command, so its absence is
+	 * a missing protection; outside every root nothing could move it. */
+	unsigned int lost_bit;
 } wsb__lx_mount;
 
 typedef struct wsb__lx_mounts {
@@ -96,6 +107,10 @@ typedef struct wsb__lx_mounts {
 	size_t count;
 	size_t cap;
 	int truncated_scan;  /* the protected-name scan hit its budget */
+	unsigned int allow_lost;   /* lost_bit values the policy accepts missing */
+	/* first protected / deny-read path absent inside a writable root */
+	char *absent_protected;
+	char *absent_deny_read;
 } wsb__lx_mounts;
 
 /* ---- limits ---- */
@@ -165,11 +180,13 @@ void wsb__lx_limits_dispose(wsb__lx_limits *l);
 void wsb__lx_seccomp_dispose(wsb__lx_seccomp *sc);
 
 /* Carry one more path (the working directory) into the private temp
- * directory if a tmpfs would hide it. */
+ * directory if an empty tmpfs would hide it (the overlay shows it). */
 int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path);
 
-/* act, in the child (system calls only; return 0 or an errno value). */
-int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index);
+/* act, in the child (system calls only; return 0 or an errno value).
+ * mounts_apply adds to *out_lost the accepted protections whose target
+ * vanished; an unaccepted one fails with ENOENT at *out_index. */
+int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index, unsigned int *out_lost);
 int wsb__lx_landlock_apply(const wsb__lx_landlock *l);
 int wsb__lx_netns_apply(void);
 int wsb__lx_seccomp_apply(const wsb__lx_seccomp *sc);
@@ -190,7 +207,10 @@ enum wsb__lx_stage {
 	WSB__LX_STAGE_USERNS = 1, WSB__LX_STAGE_MOUNTS, WSB__LX_STAGE_NETNS,
 	WSB__LX_STAGE_LANDLOCK, WSB__LX_STAGE_SECCOMP, WSB__LX_STAGE_LIMITS,
 	WSB__LX_STAGE_CAPS, WSB__LX_STAGE_CWD, WSB__LX_STAGE_STDIO,
-	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC
+	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC,
+	/* Not a failure: index holds protection bits lost during setup that
+	 * the policy accepted missing; more records may follow. */
+	WSB__LX_STAGE_LOST
 };
 const char *wsb__lx_stage_name(int stage);
 
@@ -214,9 +234,10 @@ int wsb__lx_find_program(char **out, const char *name, char *const *envp, const 
 
 struct wsb_process;
 /* Clone the child into its namespaces and start the command. On success
- * *out_pid is init's pid and *out_status_fd the read end of the status pipe. */
-int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, const wsb__lx_setup *s,
-	const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
+ * *out_pid is init's pid, *out_status_fd the read end of the status pipe
+ * and *out_lost the (accepted) protections lost during setup. */
+int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
+	const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
 
 /* Build a process handle from a started tree (process.c). Takes ownership
  * of cg's contents and the fds. */

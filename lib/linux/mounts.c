@@ -1,7 +1,12 @@
 /*
  * The private mount namespace: what Landlock cannot express.
- *  - a fresh tmpfs on /tmp and /dev/shm (the private temp directory), with
- *    writable roots that lived there attached again ("carried");
+ *  - a private layer on /tmp and /dev/shm (the private temp directory): an
+ *    overlay whose lower layer is the host's directory (readable, so a
+ *    program or build tree there still runs) and whose upper layer is a
+ *    tmpfs that dies with the sandbox; writable roots that live there are
+ *    bound on top from the host ("carried"), so writes to them are real.
+ *    Without overlayfs, an empty tmpfs (the plan says so). A temp directory
+ *    inside a writable root stays the host's;
  *  - read-only bind mounts over protected names (.git ...), the gitdir a
  *    .git file points to, and protected paths: writes fail with EROFS, and
  *    the mount point itself cannot be renamed or removed (EBUSY);
@@ -21,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #ifndef __NR_mount_setattr
@@ -69,6 +75,7 @@ static int add_mount(wsb__lx_mounts *m, int kind, const char *target)
 	}
 	it = &m->items[m->count];
 	it->kind = kind;
+	it->lost_bit = 0;
 	it->target = wsb__strdup(target);
 	if (!it->target)
 		return wsb__error_nomem();
@@ -79,7 +86,8 @@ static int add_mount(wsb__lx_mounts *m, int kind, const char *target)
 static const char *kind_name(int kind)
 {
 	switch (kind) {
-	case WSB__LX_MOUNT_TMPFS: return "tmpfs";
+	case WSB__LX_MOUNT_OVERLAY: return "overlay (host contents read-only below, private tmpfs on top)";
+	case WSB__LX_MOUNT_TMPFS: return "tmpfs (empty)";
 	case WSB__LX_MOUNT_CARRY: return "bind (carried into private temp)";
 	case WSB__LX_MOUNT_CARRY_RO: return "read-only bind (carried into private temp)";
 	case WSB__LX_MOUNT_RO_BIND: return "read-only bind";
@@ -113,18 +121,16 @@ typedef struct decide_ctx {
 	wsb__lx_mounts *m;
 	struct wsb_plan *plan;
 	const struct wsb_policy *policy;
-	int private_tmp;
 } decide_ctx;
 
-/* Still visible once the private temp directory hides the host's? */
+/* Still visible once the private temp directory is in place? Only an empty
+ * tmpfs hides the host's files (except carried paths). */
 static int visible(const decide_ctx *c, const char *path)
 {
 	size_t i, j;
 
-	if (!c->private_tmp)
-		return 1;
-	for (i = 0; i < WSB__ARRAY_SIZE(tmp_dirs); i++) {
-		if (!path_under(path, tmp_dirs[i]))
+	for (i = 0; i < c->m->count; i++) {
+		if (c->m->items[i].kind != WSB__LX_MOUNT_TMPFS || !path_under(path, c->m->items[i].target))
 			continue;
 		for (j = 0; j < c->m->count; j++)
 			if ((c->m->items[j].kind == WSB__LX_MOUNT_CARRY ||
@@ -134,6 +140,103 @@ static int visible(const decide_ctx *c, const char *path)
 		return 0;
 	}
 	return 1;
+}
+
+/* overlayfs in a user namespace needs the filesystem and Linux 5.11.
+ * Cached: neither changes while we run. */
+static int overlay_available(void)
+{
+	static int cached = -1;
+	char *text = NULL;
+	size_t len = 0;
+	struct utsname u;
+	int ok = 0;
+
+	if (wsb__lx_fake_missing & WSB__LX_FAKE_NO_OVERLAY)
+		return 0;
+	if (cached >= 0)
+		return cached;
+	if (wsb__backend_read_small_file(&text, &len, "/proc/filesystems", 16384) == WSB_OK) {
+		ok = strstr(text, "\toverlay\n") != NULL;
+		wsb__free(text);
+	}
+	if (ok && uname(&u) == 0) {
+		long major = strtol(u.release, NULL, 10);
+		const char *dot = strchr(u.release, '.');
+		long minor = dot ? strtol(dot + 1, NULL, 10) : 0;
+		ok = major > 5 || (major == 5 && minor >= 11);
+	}
+	cached = ok;
+	return ok;
+}
+
+static int dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* The private temp directories and the writable roots carried into them. */
+static int decide_temp(decide_ctx *c, int workspace)
+{
+	const struct wsb_policy *policy = c->policy;
+	int overlay = overlay_available(), rc;
+	size_t i, j;
+	struct stat st;
+
+	for (i = 0; i < WSB__ARRAY_SIZE(tmp_dirs); i++) {
+		int in_root = 0;
+
+		if (stat(tmp_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		for (j = 0; workspace && j < policy->write_roots.count; j++)
+			in_root |= path_under(tmp_dirs[i], policy->write_roots.items[j]);
+		if (in_root) {
+			/* The root's writes must reach the host: no private layer. */
+			if ((rc = WSB__LX_NOTE(c->plan, "%s is inside a writable root: the host's %s is used, writable",
+					tmp_dirs[i], tmp_dirs[i])) < 0)
+				return rc;
+			continue;
+		}
+		if (overlay && dir_empty(tmp_dirs[i])) {
+			/* Nothing to show: a plain tmpfs is the same, at a third of
+			 * the cost of an overlay. */
+			if ((rc = planned(c->m, c->plan, WSB__LX_MOUNT_TMPFS, tmp_dirs[i],
+					"private temp directory (the host's is empty): writes are discarded when the sandbox ends")) < 0)
+				return rc;
+			continue;
+		}
+		if (!overlay && (rc = WSB__LX_NOTE(c->plan,
+				"overlayfs is unavailable: %s is an empty private tmpfs that hides the host's %s (reads included), except writable roots and the working directory",
+				tmp_dirs[i], tmp_dirs[i])) < 0)
+			return rc;
+		if ((rc = planned(c->m, c->plan, overlay ? WSB__LX_MOUNT_OVERLAY : WSB__LX_MOUNT_TMPFS,
+				tmp_dirs[i], "private temp directory: writes are discarded when the sandbox ends")) < 0)
+			return rc;
+		for (j = 0; workspace && j < policy->write_roots.count; j++) {
+			const char *root = policy->write_roots.items[j];
+			size_t k;
+			int nested = 0;
+
+			if (!path_under(root, tmp_dirs[i]))
+				continue;
+			for (k = 0; k < policy->write_roots.count; k++)
+				nested |= k != j && path_under(root, policy->write_roots.items[k]) &&
+					strcmp(root, policy->write_roots.items[k]) != 0;
+			if (!nested && (rc = planned(c->m, c->plan, WSB__LX_MOUNT_CARRY, root,
+					"writable root inside the private temp directory: writes reach the host")) < 0)
+				return rc;
+		}
+	}
+	return WSB_OK;
 }
 
 static int protect_gitdir(decide_ctx *c, const char *gitfile, const char *dir)
@@ -247,19 +350,49 @@ static int scan_root(decide_ctx *c, const char *root, size_t *budget)
 	return rc;
 }
 
+static int in_writable_root(const struct wsb_policy *policy, const char *path)
+{
+	size_t i;
+
+	if (policy->mode != WSB_MODE_WORKSPACE_WRITE)
+		return 0;
+	for (i = 0; i < policy->write_roots.count; i++)
+		if (path_under(path, policy->write_roots.items[i]))
+			return 1;
+	return 0;
+}
+
+/* A protected or deny-read path that is not there. Outside every writable
+ * root the command can neither have moved it nor create it: nothing to
+ * protect. Inside one, an earlier command may have renamed a directory
+ * above it (only the path itself is a mount point) and could read or write
+ * it at its new place, or may create it: the protection is missing. */
+static int absent(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy,
+	const char *path, unsigned int bit, char **first)
+{
+	if (!in_writable_root(policy, path))
+		return WSB_OK;
+	s->missing |= bit;
+	if (!*first && !(*first = wsb__strdup(path)))
+		return wsb__error_nomem();
+	return WSB__LX_NOTE(plan,
+		"%s path %s does not exist inside a writable root (a command may have moved it or may create it): %s is missing",
+		bit == WSB_PROT_FS_PROTECTED ? "protected" : "deny-read", path,
+		bit == WSB_PROT_FS_PROTECTED ? "FS_PROTECTED" : "FS_DENY_READ");
+}
+
 int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	const struct wsb_policy *policy)
 {
 	decide_ctx c;
-	size_t i, j, budget = SCAN_MAX_DIRS;
-	int rc, workspace = policy->mode == WSB_MODE_WORKSPACE_WRITE;
+	size_t i, budget = SCAN_MAX_DIRS;
+	int rc = WSB_OK, workspace = policy->mode == WSB_MODE_WORKSPACE_WRITE;
 	int confine = policy->mode != WSB_MODE_FULL_ACCESS;
 	struct stat st;
 
 	c.m = &s->mounts;
 	c.plan = plan;
 	c.policy = policy;
-	c.private_tmp = confine && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE);
 
 	if (!s->use_mountns) {
 		if (workspace)
@@ -268,26 +401,9 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			s->missing |= WSB_PROT_FS_DENY_READ;
 		return WSB_OK;
 	}
-	if (c.private_tmp) {
-		for (i = 0; i < WSB__ARRAY_SIZE(tmp_dirs); i++)
-			if (stat(tmp_dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
-			    (rc = planned(c.m, plan, WSB__LX_MOUNT_TMPFS, tmp_dirs[i],
-					"private temp directory")) < 0)
-				return rc;
-		for (i = 0; workspace && i < policy->write_roots.count; i++) {
-			const char *root = policy->write_roots.items[i];
-			int hidden = 0, nested = 0;
-
-			for (j = 0; j < WSB__ARRAY_SIZE(tmp_dirs); j++)
-				hidden |= path_under(root, tmp_dirs[j]);
-			for (j = 0; j < policy->write_roots.count; j++)
-				nested |= j != i && path_under(root, policy->write_roots.items[j]) &&
-					strcmp(root, policy->write_roots.items[j]) != 0;
-			if (hidden && !nested && (rc = planned(c.m, plan, WSB__LX_MOUNT_CARRY, root,
-					"writable root inside the private temp directory")) < 0)
-				return rc;
-		}
-	}
+	if (confine && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE) &&
+	    (rc = decide_temp(&c, workspace)) < 0)
+		return rc;
 	if (workspace) {
 		for (i = 0; i < policy->write_roots.count; i++)
 			if ((rc = scan_root(&c, policy->write_roots.items[i], &budget)) < 0)
@@ -298,8 +414,11 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			return rc;
 		for (i = 0; i < policy->protect_paths.count; i++) {
 			const char *p = policy->protect_paths.items[i];
-			if (stat(p, &st) == 0 && visible(&c, p) &&
-			    (rc = planned(c.m, plan, WSB__LX_MOUNT_RO_BIND, p, "protected path")) < 0)
+			if (stat(p, &st) < 0)
+				rc = absent(s, plan, policy, p, WSB_PROT_FS_PROTECTED, &c.m->absent_protected);
+			else if (visible(&c, p))
+				rc = planned(c.m, plan, WSB__LX_MOUNT_RO_BIND, p, "protected path");
+			if (rc < 0)
 				return rc;
 		}
 		s->protections |= WSB_PROT_FS_PROTECTED;
@@ -307,16 +426,28 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	if (confine) {
 		for (i = 0; i < policy->deny_read.count; i++) {
 			const char *p = policy->deny_read.items[i];
-			if (stat(p, &st) < 0 || !visible(&c, p))
-				continue;
-			rc = planned(c.m, plan, S_ISDIR(st.st_mode) ? WSB__LX_MOUNT_EMPTY_DIR :
-				WSB__LX_MOUNT_EMPTY_FILE, p, "deny-read path");
+			if (stat(p, &st) < 0)
+				rc = absent(s, plan, policy, p, WSB_PROT_FS_DENY_READ, &c.m->absent_deny_read);
+			else if (visible(&c, p))
+				rc = planned(c.m, plan, S_ISDIR(st.st_mode) ? WSB__LX_MOUNT_EMPTY_DIR :
+					WSB__LX_MOUNT_EMPTY_FILE, p, "deny-read path");
 			if (rc < 0)
 				return rc;
 		}
 		if (policy->deny_read.count)
 			s->protections |= WSB_PROT_FS_DENY_READ;
 	}
+	/* What vanishes between now and its mount is judged by the same rule. */
+	for (i = 0; i < c.m->count; i++) {
+		wsb__lx_mount *it = &c.m->items[i];
+		if (!in_writable_root(policy, it->target))
+			continue;
+		if (it->kind == WSB__LX_MOUNT_RO_BIND)
+			it->lost_bit = WSB_PROT_FS_PROTECTED;
+		else if (it->kind == WSB__LX_MOUNT_EMPTY_DIR || it->kind == WSB__LX_MOUNT_EMPTY_FILE)
+			it->lost_bit = WSB_PROT_FS_DENY_READ;
+	}
+	c.m->allow_lost = policy->allow_missing & (WSB_PROT_FS_PROTECTED | WSB_PROT_FS_DENY_READ);
 	if (s->use_pidns && (rc = planned(c.m, plan, WSB__LX_MOUNT_PROC, "/proc",
 			"show only the sandbox's processes")) < 0)
 		return rc;
@@ -333,11 +464,12 @@ int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path)
 		    path_under(path, m->items[i].target))
 			return WSB_OK;
 	for (i = 0; i < m->count; i++) {
-		if (m->items[i].kind != WSB__LX_MOUNT_TMPFS || !path_under(path, m->items[i].target))
+		/* The tmpfs's own root is there anyway. */
+		if (m->items[i].kind != WSB__LX_MOUNT_TMPFS || !path_under(path, m->items[i].target) ||
+		    strcmp(path, m->items[i].target) == 0)
 			continue;
-		/* Carries go right after the tmpfs mounts, before anything on top. */
-		for (j = 0; j < m->count && m->items[j].kind == WSB__LX_MOUNT_TMPFS; j++)
-			;
+		/* Right after its temp mount, before anything on top. */
+		j = i + 1;
 		/* Read-only: below /tmp, Landlock would otherwise grant it the
 		 * private temp directory's write access. */
 		if (add_mount(m, WSB__LX_MOUNT_CARRY_RO, path) < 0)
@@ -359,6 +491,8 @@ void wsb__lx_mounts_dispose(wsb__lx_mounts *m)
 	for (i = 0; i < m->count; i++)
 		wsb__free(m->items[i].target);
 	wsb__free(m->items);
+	wsb__free(m->absent_protected);
+	wsb__free(m->absent_deny_read);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -400,6 +534,55 @@ static void fd_path(char *buf, int fd)
 	*buf = '\0';
 }
 
+static size_t put(char *buf, size_t n, size_t cap, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (n + len >= cap)
+		return cap;
+	memcpy(buf + n, text, len + 1);
+	return n + len;
+}
+
+/* An overlay on dir: the host's dir (held by an O_PATH fd, as the tmpfs
+ * hides its path) below, read-only; a fresh tmpfs mounted on dir first
+ * holds the upper and work directories, and the overlay then hides it. */
+static int mount_overlay(const char *dir)
+{
+	char opts[256], lower[32], upper[64], work[64];
+	size_t n = 0;
+	struct stat st;
+	int fd, err = 0;
+
+	if (strlen(dir) > 40)
+		return ENAMETOOLONG;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	fd_path(lower, fd);
+	put(upper, put(upper, 0, sizeof(upper), dir), sizeof(upper), "/.u");
+	put(work, put(work, 0, sizeof(work), dir), sizeof(work), "/.w");
+	n = put(opts, n, sizeof(opts), "lowerdir=");
+	n = put(opts, n, sizeof(opts), lower);
+	n = put(opts, n, sizeof(opts), ",upperdir=");
+	n = put(opts, n, sizeof(opts), upper);
+	n = put(opts, n, sizeof(opts), ",workdir=");
+	n = put(opts, n, sizeof(opts), work);
+	if (n >= sizeof(opts))
+		err = ENAMETOOLONG;
+	else if (fstat(fd, &st) < 0)
+		err = errno;
+	else if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		err = errno;
+	else if (mkdir(upper, 0700) < 0 || mkdir(work, 0700) < 0 ||
+		 chmod(upper, st.st_mode & 07777) < 0)
+		err = errno;
+	else if (mount("overlay", dir, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
 static int set_attr(const char *target, uint64_t attr)
 {
 	struct wsb_mount_attr a;
@@ -428,7 +611,23 @@ static int set_attr(const char *target, uint64_t attr)
 	return 0;
 }
 
-int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
+/* A protected or deny-read path that vanished since the decision follows
+ * the decision's rule (see absent()): outside every writable root there is
+ * nothing left to cover; inside one, its protection is lost, which fails
+ * unless the policy accepts it missing. */
+static int gone(const wsb__lx_mounts *m, const wsb__lx_mount *it, int err, unsigned int *lost)
+{
+	if (err != ENOENT && err != ENOTDIR)
+		return err;
+	if (!it->lost_bit)
+		return 0;
+	if (!(m->allow_lost & it->lost_bit))
+		return ENOENT;
+	*lost |= it->lost_bit;
+	return 0;
+}
+
+int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index, unsigned int *out_lost)
 {
 	int carry_fd[MAX_CARRIES];
 	size_t i, carries = 0;
@@ -458,6 +657,9 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 		char src[32];
 
 		switch (it->kind) {
+		case WSB__LX_MOUNT_OVERLAY:
+			err = mount_overlay(it->target);
+			break;
 		case WSB__LX_MOUNT_TMPFS:
 			if (mount("tmpfs", it->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 				err = errno;
@@ -473,21 +675,21 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index)
 			break;
 		case WSB__LX_MOUNT_RO_BIND:
 			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
-				err = errno;
-			else
-				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY);
+				err = gone(m, it, errno, out_lost);
+			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY)) != 0)
+				err = gone(m, it, err, out_lost);  /* removed after the bind */
 			break;
 		case WSB__LX_MOUNT_EMPTY_DIR:
 			if (mount("tmpfs", it->target, "tmpfs",
 					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					"mode=000,size=4k,nr_inodes=2") < 0)
-				err = errno;
+				err = gone(m, it, errno, out_lost);
 			break;
 		case WSB__LX_MOUNT_EMPTY_FILE:
 			if (mount("/dev/null", it->target, NULL, MS_BIND, NULL) < 0)
-				err = errno;
-			else
-				err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV);
+				err = gone(m, it, errno, out_lost);
+			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV)) != 0)
+				err = gone(m, it, err, out_lost);
 			break;
 		case WSB__LX_MOUNT_PROC:
 			/* Best effort: some container setups forbid a new proc. */

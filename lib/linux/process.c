@@ -34,6 +34,7 @@ struct stream {
 	wsb__buf data;
 	int captured;
 	int truncated;
+	int ended;     /* read to its end: further reads give 0 bytes */
 };
 
 struct wsb_process {
@@ -158,9 +159,9 @@ static int reap(struct wsb_process *p, int block)
 {
 	struct rusage ru;
 	int st;
-	pid_t w;
+	pid_t w, pid = *(volatile pid_t *)&p->pid;  /* read once: see kill_tree */
 
-	if (p->pid < 0)
+	if (pid <= 0)
 		return 1;
 	memset(&ru, 0, sizeof(ru));
 	if (p->pidfd >= 0) {
@@ -183,7 +184,7 @@ static int reap(struct wsb_process *p, int block)
 			st = si.si_status & 0x7f;
 	} else {
 		do
-			w = wait4(p->pid, &st, block ? 0 : WNOHANG, &ru);
+			w = wait4(pid, &st, block ? 0 : WNOHANG, &ru);  /* never -1: any child */
 		while (w < 0 && errno == EINTR);
 		if (w == 0)
 			return 0;
@@ -198,16 +199,23 @@ static int reap(struct wsb_process *p, int block)
 
 static void kill_tree(struct wsb_process *p, int reason)
 {
-	if (p->pid < 0)
+	/* Each read once, into locals: were the handle misused from two
+	 * threads and reap() cleared them between a check and the call, a
+	 * re-read pid of -1 would make kill(-1) hit everything the caller may
+	 * signal. Only a positive pid is ever signalled. */
+	pid_t pid = *(volatile pid_t *)&p->pid;
+	int pidfd = *(volatile int *)&p->pidfd;
+
+	if (pid <= 0)
 		return;
 	if (!p->kill_reason)
 		p->kill_reason = reason;
 	/* Through the pidfd when there is one: if a SIGCHLD handler of the
 	 * caller reaped init behind our back, its pid may already be reused. */
-	if (p->pidfd >= 0)
-		syscall(__NR_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+	if (pidfd >= 0)
+		syscall(__NR_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	else
-		kill(p->pid, SIGKILL);
+		kill(pid, SIGKILL);
 }
 
 /* Past the deadline? Then kill (init normally got there first). */
@@ -347,8 +355,10 @@ int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *bu
 	if (stream != WSB_STREAM_STDOUT && stream != WSB_STREAM_STDERR)
 		return wsb__error(WSB_EINVAL, "invalid argument: stream");
 	s = &p->out[stream];
+	if (s->fd < 0 && s->ended)
+		return WSB_OK;  /* end of stream again, as on Windows */
 	if (s->fd < 0)
-		return wsb__error(WSB_ESTATE, "that stream is not a pipe (or was already read to the end)");
+		return wsb__error(WSB_ESTATE, "that stream is not a pipe");
 	for (;;) {
 		struct pollfd pf;
 		int budget, r;
@@ -375,8 +385,10 @@ int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *bu
 		return wsb__error_os(WSB_EOS, err, "reading the command's output failed: %s",
 			strerror(err));
 	}
-	if (n == 0)
+	if (n == 0) {
 		close_fd(&s->fd);
+		s->ended = 1;
+	}
 	*out_read = (size_t)n;
 	return WSB_OK;
 }
@@ -405,10 +417,12 @@ static int drain(struct wsb_process *p, struct stream *s)
 		if (n > 0)
 			s->truncated = 1;
 	}
-	if (n == 0)
+	if (n == 0) {
 		close_fd(&s->fd);
-	else if (n < 0 && errno != EINTR && errno != EAGAIN)
+		s->ended = 1;
+	} else if (n < 0 && errno != EINTR && errno != EAGAIN) {
 		close_fd(&s->fd);
+	}
 	return WSB_OK;
 }
 

@@ -314,13 +314,20 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 static void __attribute__((noreturn)) init_main(const child_ctx *c)
 {
 	const wsb__lx_setup *s = c->s;
+	struct sigaction dfl;
 	sigset_t chld;
 	pid_t cmd;
 	int i, err, index = -1;
+	unsigned int lost = 0;
 
 	for (i = 0; i < 3; i++)
 		if (c->parent_fds[i] >= 0)
 			close(c->parent_fds[i]);
+	/* A caller that ignores SIGCHLD would have the kernel reap the command
+	 * before init can read its status. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, NULL);
 	if (c->sync_r >= 0) {
 		char go;
 		if (read(c->sync_r, &go, 1) != 1)
@@ -339,8 +346,10 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		if ((err = write_proc("/proc/self/gid_map", s->gid_map)) != 0)
 			fail(c, WSB__LX_STAGE_USERNS, err, 2);
 	}
-	if (s->use_mountns && (err = wsb__lx_mounts_apply(&s->mounts, &index)) != 0)
+	if (s->use_mountns && (err = wsb__lx_mounts_apply(&s->mounts, &index, &lost)) != 0)
 		fail(c, WSB__LX_STAGE_MOUNTS, err, index);
+	if (lost)
+		report(c->err_w, WSB__LX_STAGE_LOST, 0, (int)lost);
 	if (s->use_netns && s->net_off && (err = wsb__lx_netns_apply()) != 0)
 		fail(c, WSB__LX_STAGE_NETNS, err, -1);
 	if ((err = wsb__lx_rlimits_apply(&s->limits)) != 0)
@@ -394,6 +403,16 @@ static int map_child_error(const wsb__lx_setup *s, const wsb__lx_exec *e,
 			r->index == 0 ? "/proc/self/setgroups" : r->index == 1 ?
 			"/proc/self/uid_map" : "/proc/self/gid_map", strerror(r->err));
 	case WSB__LX_STAGE_MOUNTS:
+		if (r->index >= 0 && (size_t)r->index < s->mounts.count &&
+		    s->mounts.items[r->index].lost_bit && r->err == ENOENT)
+			return wsb__error_os(WSB_EUNAVAIL, r->err,
+				"%s path %s vanished while the sandbox was set up; it lies inside a writable root, "
+				"where a command could have moved it, so %s is unavailable; "
+				"wsb_policy_allow_missing() can accept running without it",
+				s->mounts.items[r->index].lost_bit == WSB_PROT_FS_PROTECTED ? "protected" : "deny-read",
+				s->mounts.items[r->index].target,
+				s->mounts.items[r->index].lost_bit == WSB_PROT_FS_PROTECTED ?
+				"protection of protected paths" : "deny-read protection");
 		if (r->index >= 0 && (size_t)r->index < s->mounts.count)
 			return wsb__error_os(WSB_EOS, r->err, "%s failed at %s: %s", what,
 				s->mounts.items[r->index].target, strerror(r->err));
@@ -416,8 +435,8 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, const wsb__lx_setup *s,
-	const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
+int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
+	const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
 {
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
 	unsigned long flags = SIGCHLD;
@@ -429,6 +448,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, const wsb__lx_setup *
 
 	*out_pid = -1;
 	*out_status_fd = -1;
+	*out_lost = 0;
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||
 	    (cg->dir_count && pipe2(syncp, O_CLOEXEC) < 0)) {
 		err = errno;
@@ -487,9 +507,14 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, const wsb__lx_setup *
 		}
 		close_fd(&syncp[1]);
 	}
-	do
-		n = read(errp[0], &rec, sizeof(rec));
-	while (n < 0 && errno == EINTR);
+	for (;;) {
+		do
+			n = read(errp[0], &rec, sizeof(rec));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(rec) || rec.stage != WSB__LX_STAGE_LOST)
+			break;
+		*out_lost |= (unsigned int)rec.index;
+	}
 	if (n == (ssize_t)sizeof(rec)) {
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;

@@ -4,6 +4,7 @@
  * The elevated sandbox (sandbox users, firewall) is a separate module.
  */
 #include "win32.h"
+#include "elevated.h"
 #include "core/plan.h"
 #include "core/policy.h"
 #include "core/json.h"
@@ -68,35 +69,25 @@ int wsb__backend_revert(struct wsb_identity *identity)
 	return wsb__journal_revert(identity->state_dir);
 }
 
-static int no_setup(void)
-{
-	return wsb__error(WSB_ENOTSUP, "the elevated sandbox setup is not available in this build");
-}
-
+/* The elevated sandbox's setup lives in setup.c (docs/windows-setup.md). */
 int wsb__backend_setup_plan(struct wsb_plan **out, const wsb_setup_options *opts)
 {
-	(void)opts;
-	*out = NULL;
-	return no_setup();
+	return wsb__setup_plan(out, opts);
 }
 
 int wsb__backend_setup_install(const wsb_setup_options *opts)
 {
-	(void)opts;
-	return no_setup();
+	return wsb__setup_install(opts);
 }
 
 int wsb__backend_setup_status(char **out_json, const wsb_setup_options *opts)
 {
-	(void)opts;
-	*out_json = NULL;
-	return no_setup();
+	return wsb__setup_status(out_json, opts);
 }
 
 int wsb__backend_setup_uninstall(const wsb_setup_options *opts)
 {
-	(void)opts;
-	return no_setup();
+	return wsb__setup_uninstall(opts);
 }
 
 int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
@@ -153,8 +144,14 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
 			"package managers are told to stay offline; a program that ignores them reaches the "
 			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
+	if (rc == WSB_OK && d->temp_dir)
+		rc = wsb__plan_note(plan, "TEMP and TMP point at the sandbox's own folder %s%s; the caller's "
+			"%%TEMP%% is not writable by the sandbox", d->temp_dir,
+			d->temp_absent ? " (created on the first spawn)" : "");
 	if (rc == WSB_OK && policy->deny_read.count > 0)
-		rc = wsb__plan_note(plan, "deny-read paths cannot be enforced in the unelevated mode");
+		rc = wsb__plan_note(plan, policy->mode == WSB_MODE_FULL_ACCESS ?
+			"deny-read paths do not apply in full access" :
+			"deny-read paths cannot be enforced in the unelevated mode");
 	if (rc == WSB_OK && d->write_restricted && !d->scan_truncated)
 		rc = wsb__plan_note(plan, "protected names are looked up under each writable root down to "
 			"%d levels (%lu folders listed); deeper ones are not protected by ACEs",

@@ -245,9 +245,40 @@ static int scan_protected_names(wsb__w32_decision *d, const struct wsb_policy *p
 	return rc;
 }
 
-static int add_temp_root(wsb__w32_decision *d)
+/* The sandbox's own temp folder, %TEMP%\wsb-<id>: never the user's real
+ * %TEMP%, which unsandboxed programs share and load files from (a DLL or
+ * script planted there would run outside the sandbox). id hashes the
+ * policy's roots and the state directory, so each identity and set of roots
+ * has its own folder, granted to its own capability SID. A folder there that
+ * is not a plain directory (a junction would carry the grant elsewhere) is
+ * refused. 1 it exists, 0 not yet, <0 error. */
+static int temp_dir_state(const char *path)
+{
+	wchar_t *w = NULL;
+	DWORD attrs, err;
+	int rc;
+
+	if ((rc = wsb__w32_wide(&w, path)) != WSB_OK)
+		return rc;
+	attrs = WSB_OS(GetFileAttributesW)(w);
+	err = GetLastError();
+	wsb__free(w);
+	if (attrs == INVALID_FILE_ATTRIBUTES) {
+		if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND)
+			return 0;
+		return wsb__w32_fail("GetFileAttributesW", err, "private temp folder %s", path);
+	}
+	if (!(attrs & FILE_ATTRIBUTE_DIRECTORY) || (attrs & FILE_ATTRIBUTE_REPARSE_POINT))
+		return wsb__error(WSB_EACCES, "the sandbox's temp folder %s exists but is not a plain "
+			"folder (a file, junction or link); remove it", path);
+	return 1;
+}
+
+static int add_private_temp(wsb__w32_decision *d, const char *state_dir)
 {
 	char *temp = NULL, *norm = NULL;
+	wsb__buf b = WSB__BUF_INIT;
+	unsigned long long id;
 	size_t i;
 	int rc;
 
@@ -257,14 +288,32 @@ static int add_temp_root(wsb__w32_decision *d)
 	wsb__free(temp);
 	if (rc != WSB_OK) {
 		wsb_error_clear();
-		return WSB_OK; /* an unusable TEMP is simply not made writable */
+		return WSB_OK; /* an unusable TEMP: no temp folder at all */
 	}
+	rc = wsb__roots_hash(&id, &d->roots, state_dir);
+	if (rc == WSB_OK && wsb__buf_printf(&b, "%s%swsb-%016llx", norm,
+			norm[strlen(norm) - 1] == '\\' ? "" : "\\", id) != WSB_OK)
+		rc = wsb__error_nomem();
+	wsb__free(norm);
+	if (rc != WSB_OK)
+		return rc;
+	d->temp_dir = wsb__buf_detach(&b);
+	if ((rc = temp_dir_state(d->temp_dir)) < 0)
+		return rc;
+	d->temp_absent = rc == 0;
+	for (i = 0; i < 2; i++) {
+		wsb__buf e = WSB__BUF_INIT;
+		if (wsb__buf_printf(&e, "%s=%s", i ? "TMP" : "TEMP", d->temp_dir) != WSB_OK)
+			return wsb__error_nomem();
+		if ((rc = wsb__strvec_push_owned(&d->env_extra, wsb__buf_detach(&e))) != WSB_OK)
+			return rc;
+	}
+	/* Under a writable root it already has that root's grant. */
 	for (i = 0; i < d->roots.count; i++)
-		if (wsb__path_within(norm, d->roots.items[i], WSB__PATH_WIN)) {
-			wsb__free(norm);
+		if (wsb__path_within(d->temp_dir, d->roots.items[i], WSB__PATH_WIN))
 			return WSB_OK;
-		}
-	return wsb__strvec_push_owned(&d->roots, norm);
+	d->temp_is_root = 1;
+	return wsb__strvec_push(&d->roots, d->temp_dir);
 }
 
 static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy, const char *cwd)
@@ -324,8 +373,12 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		d->protections |= WSB_PROT_LIMIT_CPU;
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP)
 		d->protections |= WSB_PROT_PRIVATE_DESKTOP;
-	if (policy->deny_read.count > 0)
-		d->missing |= WSB_PROT_FS_DENY_READ; /* reads are not restricted in this mode */
+	/* Reads are never restricted by this backend, so deny-read paths are
+	 * missing, and fail the spawn unless allowed missing, in every mode that
+	 * confines the file system. In full access they do not apply at all (as
+	 * for the core's path check and the Linux backend): nothing is missing. */
+	if (policy->deny_read.count > 0 && policy->mode != WSB_MODE_FULL_ACCESS)
+		d->missing |= WSB_PROT_FS_DENY_READ;
 	if (policy->network == WSB_NETWORK_OFF) {
 		d->missing |= WSB_PROT_NETWORK;
 		d->protections |= WSB_PROT_NETWORK_ADVISORY;
@@ -342,7 +395,7 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		for (i = 0; i < policy->write_roots.count && rc == WSB_OK; i++)
 			rc = wsb__strvec_push(&d->roots, policy->write_roots.items[i]);
 	if (rc == WSB_OK && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE))
-		rc = add_temp_root(d);
+		rc = add_private_temp(d, identity->state_dir);
 	if (rc != WSB_OK)
 		goto fail;
 	if ((rc = wsb__caps_decide(&d->caps, identity->state_dir, &d->roots)) != WSB_OK)
@@ -352,6 +405,8 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	for (i = 0; i < d->roots.count; i++) {
 		struct name_ctx ctx;
 		int is_dir = 0;
+		if (d->temp_absent && d->temp_is_root && i == d->roots.count - 1)
+			continue; /* the private temp folder: apply creates it */
 		rc = wsb__w32_stat(&is_dir, d->roots.items[i]);
 		if (rc == 0 || (rc == 1 && !is_dir)) {
 			rc = wsb__error(WSB_ENOENT, "writable root %s is not an existing directory",
@@ -396,7 +451,8 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	for (i = 0; i < d->ace_count; i++) {
 		if (strcmp(d->aces[i].role, "protected") == 0)
 			d->protections |= WSB_PROT_FS_PROTECTED;
-		if (state_absent && wsb__path_cmp(d->aces[i].path, identity->state_dir, WSB__PATH_WIN) == 0)
+		if ((state_absent && wsb__path_cmp(d->aces[i].path, identity->state_dir, WSB__PATH_WIN) == 0) ||
+				(d->temp_absent && wsb__path_cmp(d->aces[i].path, d->temp_dir, WSB__PATH_WIN) == 0))
 			continue; /* no DACL to read: missing */
 		if ((rc = wsb__acl_has(&d->aces[i].present, d->aces[i].path, d->aces[i].sddl)) != WSB_OK)
 			goto fail;
@@ -421,6 +477,7 @@ void wsb__w32_decision_free(wsb__w32_decision *d)
 	}
 	wsb__free(d->aces);
 	wsb__strvec_dispose(&d->roots);
+	wsb__free(d->temp_dir);
 	wsb__caps_dispose(&d->caps);
 	wsb__strvec_dispose(&d->env_extra);
 	wsb__strvec_dispose(&d->world_writable);
@@ -433,6 +490,15 @@ int wsb__w32_apply(wsb__w32_decision *d, const char *state_dir)
 	size_t i;
 	int rc = WSB_OK;
 
+	/* The private temp folder, made by us (a plain folder inheriting
+	 * %TEMP%'s DACL) before its grant; checked again, as something may
+	 * have appeared there since decide looked. */
+	if (d->temp_dir && d->temp_absent) {
+		if ((rc = wsb__w32_mkdirs(d->temp_dir)) != WSB_OK || (rc = temp_dir_state(d->temp_dir)) < 0)
+			return rc;
+		rc = WSB_OK;
+		d->temp_absent = 0;
+	}
 	for (i = 0; i < d->ace_count; i++)
 		if (!d->aces[i].present)
 			break;

@@ -25,6 +25,13 @@
 #include <aclapi.h>
 #include <sddl.h>
 #include <bcrypt.h>
+#include <lm.h>
+/* lmcons.h's PATHLEN (a LAN Manager limit) is unused here and collides with
+ * local names in files that include this header. */
+#undef PATHLEN
+#include <wincrypt.h>
+#include <objbase.h>
+#include <oleauto.h>
 
 #include <stddef.h>
 
@@ -121,7 +128,37 @@
 	X(BOOL, PeekNamedPipe, (HANDLE h, LPVOID b, DWORD n, LPDWORD r, LPDWORD a, LPDWORD l), 1, FALSE) \
 	X(BOOL, CancelIoEx, (HANDLE h, LPOVERLAPPED o), 0, FALSE) \
 	X(HDESK, CreateDesktopW, (LPCWSTR n, LPCWSTR d, DEVMODEW *m, DWORD f, ACCESS_MASK a, LPSECURITY_ATTRIBUTES sa), 1, NULL) \
-	X(BOOL, CloseDesktop, (HDESK d), 0, FALSE)
+	X(BOOL, CloseDesktop, (HDESK d), 0, FALSE) \
+	/* elevated setup: accounts, secrets, firewall, registry */ \
+	X(NET_API_STATUS, NetLocalGroupAdd, (LPCWSTR s, DWORD l, LPBYTE b, LPDWORD e), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetLocalGroupDel, (LPCWSTR s, LPCWSTR g), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetLocalGroupGetInfo, (LPCWSTR s, LPCWSTR g, DWORD l, LPBYTE *b), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetLocalGroupAddMembers, (LPCWSTR s, LPCWSTR g, DWORD l, LPBYTE b, DWORD n), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetLocalGroupDelMembers, (LPCWSTR s, LPCWSTR g, DWORD l, LPBYTE b, DWORD n), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetUserAdd, (LPCWSTR s, DWORD l, LPBYTE b, LPDWORD e), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetUserDel, (LPCWSTR s, LPCWSTR u), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetUserGetInfo, (LPCWSTR s, LPCWSTR u, DWORD l, LPBYTE *b), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetUserSetInfo, (LPCWSTR s, LPCWSTR u, DWORD l, LPBYTE b, LPDWORD e), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetUserGetLocalGroups, (LPCWSTR s, LPCWSTR u, DWORD l, DWORD f, LPBYTE *b, DWORD m, LPDWORD r, LPDWORD t), 1, WSB__OS_FAULT_ERROR) \
+	X(NET_API_STATUS, NetApiBufferFree, (LPVOID b), 0, WSB__OS_FAULT_ERROR) \
+	X(BOOL, LookupAccountNameW, (LPCWSTR s, LPCWSTR n, PSID sid, LPDWORD cb, LPWSTR d, LPDWORD cd, PSID_NAME_USE u), 1, FALSE) \
+	X(BOOL, LookupAccountSidW, (LPCWSTR s, PSID sid, LPWSTR n, LPDWORD cn, LPWSTR d, LPDWORD cd, PSID_NAME_USE u), 1, FALSE) \
+	X(BOOL, CryptProtectData, (DATA_BLOB *in, LPCWSTR d, DATA_BLOB *e, PVOID r, CRYPTPROTECT_PROMPTSTRUCT *p, DWORD f, DATA_BLOB *out), 1, FALSE) \
+	X(BOOL, CryptUnprotectData, (DATA_BLOB *in, LPWSTR *d, DATA_BLOB *e, PVOID r, CRYPTPROTECT_PROMPTSTRUCT *p, DWORD f, DATA_BLOB *out), 1, FALSE) \
+	X(BOOL, RemoveDirectoryW, (LPCWSTR n), 1, FALSE) \
+	X(LSTATUS, RegOpenKeyExW, (HKEY k, LPCWSTR s, DWORD o, REGSAM a, PHKEY r), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegCreateKeyExW, (HKEY k, LPCWSTR s, DWORD r, LPWSTR c, DWORD o, REGSAM a, LPSECURITY_ATTRIBUTES sa, PHKEY out, LPDWORD d), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegQueryValueExW, (HKEY k, LPCWSTR n, LPDWORD r, LPDWORD t, LPBYTE d, LPDWORD cb), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegSetValueExW, (HKEY k, LPCWSTR n, DWORD r, DWORD t, const BYTE *d, DWORD cb), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegDeleteValueW, (HKEY k, LPCWSTR n), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegDeleteKeyExW, (HKEY k, LPCWSTR s, REGSAM a, DWORD r), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegQueryInfoKeyW, (HKEY k, LPWSTR c, LPDWORD cc, LPDWORD r, LPDWORD sk, LPDWORD msk, LPDWORD mc, LPDWORD v, LPDWORD mvn, LPDWORD mvl, LPDWORD sd, PFILETIME t), 1, WSB__OS_FAULT_ERROR) \
+	X(LSTATUS, RegCloseKey, (HKEY k), 0, WSB__OS_FAULT_ERROR) \
+	X(HRESULT, CoInitializeEx, (LPVOID r, DWORD c), 1, HRESULT_FROM_WIN32(WSB__OS_FAULT_ERROR)) \
+	X(void, CoUninitialize, (void), 0, ) \
+	X(HRESULT, CoCreateInstance, (REFCLSID c, LPUNKNOWN o, DWORD x, REFIID i, LPVOID *p), 1, HRESULT_FROM_WIN32(WSB__OS_FAULT_ERROR)) \
+	X(BSTR, SysAllocString, (const OLECHAR *s), 1, NULL) \
+	X(void, SysFreeString, (BSTR s), 0, )
 
 /* Function-pointer types: wsb__os_<Name>_fn. */
 #define WSB__OS_TYPEDEF(ret, name, params, faultable, failval) \

@@ -47,10 +47,53 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int wsb__roots_hash(unsigned long long *out, const wsb__strvec *roots, const char *salt)
+{
+	char **sorted = wsb__calloc(roots->count + 1, sizeof(char *));
+	unsigned long long h = 1469598103934665603ull;
+	size_t i, n = roots->count;
+	int rc = WSB_OK;
+
+	if (!sorted)
+		return wsb__error_nomem();
+	for (i = 0; i < roots->count && rc == WSB_OK; i++) {
+		sorted[i] = wsb__strdup(roots->items[i]);
+		if (!sorted[i])
+			rc = wsb__error_nomem();
+		else
+			upper_ascii(sorted[i]);
+	}
+	if (rc == WSB_OK)
+		qsort(sorted, roots->count, sizeof(char *), cmp_str);
+	if (rc == WSB_OK && salt) {
+		sorted[n] = wsb__strdup(salt);
+		if (!sorted[n++])
+			rc = wsb__error_nomem();
+		else
+			upper_ascii(sorted[n - 1]);
+	}
+	/* FNV-1a over the sorted, upper-cased roots (then the salt),
+	 * '\n'-separated. */
+	for (i = 0; i < n && rc == WSB_OK; i++) {
+		const unsigned char *p = (const unsigned char *)sorted[i];
+		for (; *p; p++)
+			h = (h ^ *p) * 1099511628211ull;
+		h = (h ^ '\n') * 1099511628211ull;
+	}
+	for (i = 0; i <= roots->count; i++)
+		wsb__free(sorted[i]);
+	wsb__free(sorted);
+	*out = h;
+	return rc;
+}
+
 /* Keys of the roots: per root below the threshold, one for the set above. */
 static int make_keys(wsb__strvec *keys, const wsb__strvec *roots)
 {
+	unsigned long long h;
+	char key[40];
 	size_t i;
+	int rc;
 
 	if (roots->count <= WSB__CAP_PER_ROOT_MAX) {
 		for (i = 0; i < roots->count; i++) {
@@ -63,40 +106,13 @@ static int make_keys(wsb__strvec *keys, const wsb__strvec *roots)
 		}
 		return WSB_OK;
 	}
-	{
-		char **sorted = wsb__calloc(roots->count, sizeof(char *));
-		unsigned long long h = 1469598103934665603ull;
-		char key[40];
-		int rc = WSB_OK;
-
-		if (!sorted)
-			return wsb__error_nomem();
-		for (i = 0; i < roots->count && rc == WSB_OK; i++) {
-			sorted[i] = wsb__strdup(roots->items[i]);
-			if (!sorted[i])
-				rc = wsb__error_nomem();
-			else
-				upper_ascii(sorted[i]);
-		}
-		if (rc == WSB_OK) {
-			qsort(sorted, roots->count, sizeof(char *), cmp_str);
-			/* FNV-1a over the sorted, upper-cased roots, '\n'-separated. */
-			for (i = 0; i < roots->count; i++) {
-				const unsigned char *p = (const unsigned char *)sorted[i];
-				for (; *p; p++)
-					h = (h ^ *p) * 1099511628211ull;
-				h = (h ^ '\n') * 1099511628211ull;
-			}
-			snprintf(key, sizeof(key), "set:%016llx", h);
-			for (i = 0; i < roots->count && rc == WSB_OK; i++)
-				if (wsb__strvec_push(keys, key) != WSB_OK)
-					rc = wsb__error_nomem();
-		}
-		for (i = 0; i < roots->count; i++)
-			wsb__free(sorted[i]);
-		wsb__free(sorted);
+	if ((rc = wsb__roots_hash(&h, roots, NULL)) != WSB_OK)
 		return rc;
-	}
+	snprintf(key, sizeof(key), "set:%016llx", h);
+	for (i = 0; i < roots->count; i++)
+		if (wsb__strvec_push(keys, key) != WSB_OK)
+			return wsb__error_nomem();
+	return WSB_OK;
 }
 
 static int caps_path(char **out, const char *state_dir)

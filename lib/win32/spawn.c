@@ -399,10 +399,13 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		return rc;
 	if (d->missing & ~policy->allow_missing) {
 		unsigned int m = d->missing & ~policy->allow_missing;
-		rc = wsb__error(WSB_EUNAVAIL, "%s cannot be enforced by the unelevated sandbox; use the elevated "
-			"sandbox (WSB_IDENTITY_SANDBOX_USER after wsb_setup_install), or accept it with "
-			"wsb_policy_allow_missing() (network then is advisory only)",
-			(m & WSB_PROT_NETWORK) ? "network isolation" : "deny-read");
+		rc = wsb__error(WSB_EUNAVAIL, "%s%s%s cannot be enforced by the unelevated sandbox; use the "
+			"elevated sandbox (WSB_IDENTITY_SANDBOX_USER after wsb_setup_install), or accept it with "
+			"wsb_policy_allow_missing()%s",
+			(m & WSB_PROT_NETWORK) ? "network isolation" : "",
+			(m & WSB_PROT_NETWORK) && (m & WSB_PROT_FS_DENY_READ) ? " and " : "",
+			(m & WSB_PROT_FS_DENY_READ) ? "deny-read (reads are not restricted in this mode)" : "",
+			(m & WSB_PROT_NETWORK) ? " (network then is advisory only)" : "");
 		goto done;
 	}
 	p = wsb__calloc(1, sizeof(*p));

@@ -55,6 +55,9 @@ int wsb__caps_decide(wsb__caps *out, const char *state_dir, const wsb__strvec *r
 /* Persist the new SIDs of caps (appended and flushed). */
 int wsb__caps_persist(wsb__caps *caps, const char *state_dir);
 void wsb__caps_dispose(wsb__caps *caps);
+/* FNV-1a-64 of the sorted, upper-cased roots, then salt (may be NULL):
+ * the same set in any order gives the same value. */
+int wsb__roots_hash(unsigned long long *out, const wsb__strvec *roots, const char *salt);
 /* A random SID S-1-5-21-a-b-c-d from BCryptGenRandom. */
 int wsb__sid_random(char **out);
 
@@ -190,7 +193,10 @@ typedef struct wsb__w32_ace {
 #define WSB__SCAN_MAX_ENTRIES 100000
 
 typedef struct wsb__w32_decision {
-	wsb__strvec roots;         /* writable roots, temp included */
+	wsb__strvec roots;         /* writable roots, then the private temp folder */
+	char *temp_dir;            /* the sandbox's TEMP/TMP (%TEMP%\wsb-<id>), or NULL */
+	int temp_absent;           /* it does not exist yet: apply creates it */
+	int temp_is_root;          /* it is the last of roots (not under a policy root) */
 	wsb__caps caps;
 	wsb__w32_ace *aces;
 	size_t ace_count;

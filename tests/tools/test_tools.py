@@ -110,10 +110,14 @@ def need_linux(test):
 
 class Workdir(unittest.TestCase):
     """A fresh directory under the build tree (not under the temp directory,
-    which sandboxed commands may write by default)."""
+    which sandboxed commands may write by default: a build tree under /tmp
+    puts it under /var/tmp instead)."""
 
     def setUp(self):
         base = os.path.join(CFG.build_dir, "tests-tools-work")
+        real = os.path.realpath(CFG.build_dir)
+        if any(real == t or real.startswith(t + "/") for t in ("/tmp", "/dev/shm")):
+            base = "/var/tmp/wsb-tests-tools-work"
         os.makedirs(base, exist_ok=True)
         self.dir = tempfile.mkdtemp(prefix="t-", dir=base)
         self.ws = os.path.join(self.dir, "ws")

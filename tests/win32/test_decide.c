@@ -270,6 +270,38 @@ static void deny_read_paths_are_reported_missing(void **s)
 	wsb__w32_decision_free(d);
 }
 
+/* Reads are not restricted in any mode; deny-read is missing wherever it
+ * applies: read-only and workspace-write. */
+static void deny_read_paths_are_missing_in_read_only_too(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, "C:\\secret"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_true(d->missing & WSB_PROT_FS_DENY_READ);
+	assert_false(d->protections & WSB_PROT_FS_DENY_READ);
+	wsb__w32_decision_free(d);
+}
+
+/* Full access confines no path, so deny-read does not apply (the core's
+ * required protections and path check, the Linux backend): nothing is
+ * missing, only the network when it is off. */
+static void deny_read_paths_do_not_apply_in_full_access(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_FULL_ACCESS), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, "C:\\secret"), WSB_OK);
+	assert_int_equal(wsb__w32_decide(&d, policy, identity, 0, NULL), WSB_OK);
+	assert_int_equal(d->missing, WSB_PROT_NETWORK);
+	assert_false(d->write_restricted);
+	assert_int_equal(d->ace_count, 0);
+	wsb__w32_decision_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +315,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_thousand_roots_keep_the_token_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_writes_the_missing_aces_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(deny_read_paths_are_reported_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(deny_read_paths_are_missing_in_read_only_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(deny_read_paths_do_not_apply_in_full_access, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

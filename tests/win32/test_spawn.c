@@ -110,6 +110,137 @@ static void advisory_variables_reach_the_command(void **s)
 	wsb_process_free(p);
 }
 
+static void temp_and_tmp_name_the_sandboxs_own_folder(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "%TEMP%+%TMP%", NULL };
+	wsb_process *p;
+	char *real = NULL, *out, *bar, *nl;
+	int is_dir = 0;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	assert_int_equal(wsb__w32_getenv(&real, "TEMP"), WSB_OK);
+	assert_non_null(real);
+	p = run(argv, WSB_OK);
+	out = wsb__strdup(wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT));
+	assert_non_null(out);
+	nl = strstr(out, "\r\n");
+	assert_non_null(nl);
+	*nl = '\0';
+	bar = strchr(out, '+');
+	assert_non_null(bar);
+	*bar = '\0';
+	assert_string_equal(out, bar + 1);
+	/* %TEMP%\wsb-<id>, made by the library, not the caller's %TEMP%. */
+	assert_int_equal(_strnicmp(out, real, strlen(real)), 0);
+	assert_int_equal(_strnicmp(out + strlen(real), "\\wsb-", 5), 0);
+	assert_int_equal(wsb__w32_stat(&is_dir, out), 1);
+	assert_true(is_dir);
+	wsb__free(out);
+	wsb__free(real);
+	wsb_process_free(p);
+}
+
+/* Full access confines no path: deny-read does not apply, and nothing else
+ * fails the spawn either. */
+static void full_access_with_deny_read_paths_runs(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "3", NULL };
+	char secret[700];
+	wsb_process *p;
+
+	(void)s;
+	snprintf(secret, sizeof(secret), "%s\\secret", root);
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_FULL_ACCESS), WSB_OK);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ON), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, secret), WSB_OK);
+	p = run(argv, WSB_OK);
+	assert_int_equal(wsb_process_exit_code(p), 3);
+	assert_false(wsb_process_protections(p) & WSB_PROT_FS_DENY_READ);
+	assert_false(wsb_process_protections(p) & WSB_PROT_FS_WRITE);
+	wsb_process_free(p);
+}
+
+/* Where deny-read applies, this mode cannot restrict reads: the spawn
+ * fails closed, naming it, until WSB_PROT_FS_DENY_READ is allowed missing. */
+static void deny_read_fails_closed_unless_allowed_missing(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit", "0", NULL };
+	char secret[700];
+	wsb_process *p;
+	int mode;
+
+	(void)s;
+	snprintf(secret, sizeof(secret), "%s\\secret", root);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ON), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, secret), WSB_OK);
+	for (mode = WSB_MODE_READ_ONLY; mode <= WSB_MODE_WORKSPACE_WRITE; mode++) {
+		assert_int_equal(wsb_policy_set_mode(policy, mode), WSB_OK);
+		assert_int_equal(wsb_policy_allow_missing(policy, 0), WSB_OK);
+		assert_null(run(argv, WSB_EUNAVAIL));
+		assert_non_null(strstr(wsb_error_message(NULL), "deny-read"));
+		assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_FS_DENY_READ), WSB_OK);
+		p = run(argv, WSB_OK);
+		assert_int_equal(wsb_process_exit_code(p), 0);
+		assert_false(wsb_process_protections(p) & WSB_PROT_FS_DENY_READ);
+		wsb_process_free(p);
+	}
+}
+
+/* Reads after end of stream: WSB_OK with 0 bytes, again and again, with any
+ * timeout, before and after the wait; for a stream that carried nothing
+ * too, and after wsb_run drained both. */
+static void reads_after_end_of_stream_keep_returning_ok_and_zero(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "hi", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	static const long timeouts[] = { 0, 50, -1 };
+	wsb_process *p = NULL;
+	char buf[64], got[64];
+	size_t n = 0, total = 0, i;
+	int k;
+
+	(void)s;
+	wsb_policy_allow_missing(policy, WSB_PROT_NETWORK);
+	o.argv = argv;
+	o.cwd = root;
+	o.stdin_mode = WSB_STDIO_NULL;
+	o.stdout_mode = WSB_STDIO_PIPE;
+	o.stderr_mode = WSB_STDIO_PIPE;
+	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_OK);
+	do {
+		assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), 5000), WSB_OK);
+		assert_true(total + n < sizeof(got));
+		memcpy(got + total, buf, n);
+		total += n;
+	} while (n > 0);
+	got[total] = '\0';
+	assert_string_equal(got, "hi\r\n");
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < 3; i++) {
+			n = 99;
+			assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), timeouts[i]),
+				WSB_OK);
+			assert_int_equal(n, 0);
+			n = 99;
+			assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDERR, buf, sizeof(buf), timeouts[i]),
+				WSB_OK);
+			assert_int_equal(n, 0);
+		}
+		if (k == 0)
+			assert_int_equal(wsb_process_wait(p, -1), WSB_OK);
+	}
+	wsb_process_free(p);
+
+	p = run(argv, WSB_OK);
+	for (i = 0; i < 3; i++) {
+		n = 99;
+		assert_int_equal(wsb_process_read(&n, p, WSB_STREAM_STDOUT, buf, sizeof(buf), timeouts[i]), WSB_OK);
+		assert_int_equal(n, 0);
+	}
+	wsb_process_free(p);
+}
+
 static void stderr_is_captured_apart_and_output_is_capped(void **s)
 {
 	const char *argv[] = { "cmd", "/c", "echo 0123456789 & echo err 1>&2", NULL };
@@ -334,6 +465,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(cmd_echo_runs_and_its_output_is_captured, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_exit_code_comes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(advisory_variables_reach_the_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(temp_and_tmp_name_the_sandboxs_own_folder, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_access_with_deny_read_paths_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(deny_read_fails_closed_unless_allowed_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_after_end_of_stream_keep_returning_ok_and_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(stderr_is_captured_apart_and_output_is_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_wall_clock_timeout_kills_the_tree_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(kill_ends_a_running_tree, setup, teardown),
