@@ -1407,16 +1407,14 @@ static char helper_dir[] = "/var/tmp/wsb-linux-helper-XXXXXX";
 
 static int copy_helpers(void)
 {
-	char self[4096], limit[4096];
+	char self[4096], limit[4200];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n <= 0)
+	if (n <= 0 || mkdtemp(helper_dir) == NULL || chmod(helper_dir, 0755) < 0)
 		return -1;
 	self[n] = '\0';
 	snprintf(limit, sizeof(limit), "%.*s/linux_limit_helper",
 		(int)(strrchr(self, '/') - self), self);
-	if (mkdtemp(helper_dir) == NULL || chmod(helper_dir, 0755) < 0)
-		return -1;
 	snprintf(helper_path, sizeof(helper_path), "%s/linux_test_sandbox", helper_dir);
 	snprintf(limit_helper_path, sizeof(limit_helper_path), "%s/linux_limit_helper", helper_dir);
 	if (copy_file(self, helper_path) < 0 || copy_file(limit, limit_helper_path) < 0)
