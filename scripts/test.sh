@@ -29,10 +29,11 @@ jobs=${WSB_JOBS:-2}
 test_run="$$ $(date +%s)"
 fuzz_seconds=${WSB_FUZZ_SECONDS:-20}
 
-all_stages=(deps host-gcc clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings)
+all_stages=(deps host-gcc stub clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings)
 declare -A about=(
 	[deps]="Debian packages (scripts/deps.sh)"
 	[host-gcc]="gcc -Werror build, unit tests (ctest)"
+	[stub]="core tests against the stub backend (systems with no backend)"
 	[headers]="public header alone as C89, C11, C++11 with gcc, clang and mingw-w64"
 	[symbols]="docs/symbols-in-versions against the header, the .so and the DLL"
 	[abi]="abidiff of libwsandbox.so against abi/libwsandbox.abi"
@@ -106,6 +107,14 @@ stage_deps() {
 stage_host-gcc() {
 	gcc_build
 	run_ctest "$build/gcc" -LE '^(headertest|symbols|abi|fuzz)$'
+}
+
+# The stub backend is what a system without a backend builds; the core's
+# tests of it run only there.
+stage_stub() {
+	configure "$build/stub" gcc -DCMAKE_BUILD_TYPE=Debug -DWSB_WERROR=ON \
+		-DWSB_BACKEND=stub -DWSB_BUILD_EXAMPLES=OFF
+	run_ctest "$build/stub" -R '^core_'
 }
 
 stage_headers() {
