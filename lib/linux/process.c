@@ -308,7 +308,8 @@ static int wait_budget(const struct wsb_process *p, long timeout_ms, wsb_u64 unt
 		limit = until;
 		have = 1;
 	}
-	if (p->pid >= 0 && p->deadline_ms && (!have || p->deadline_ms + 100 < limit)) {
+	if (p->pid >= 0 && p->exit_kind == WSB_EXIT_RUNNING && p->deadline_ms &&
+	    (!have || p->deadline_ms + 100 < limit)) {
 		limit = p->deadline_ms + 100;
 		have = 1;
 	}
