@@ -220,6 +220,24 @@ enum wsb__lx_end {
 	WSB__LX_END_TIMEOUT = 2    /* init's wall-clock timer fired */
 };
 
+/* Init's one report on the status pipe. alone = 1: the command has been
+ * reaped and init has no child left, so nothing but init is left in the
+ * PID namespace (every process there descends from init, and orphans are
+ * reparented to it): the tree is dead, and the caller need not wait for
+ * the kernel to tear init's namespaces down. cpu_ms is the command's CPU
+ * time, its reaped descendants included. */
+typedef struct wsb__lx_status {
+	int kind;
+	int status;
+	int alone;
+	int pad;
+	wsb_u64 cpu_ms;
+} wsb__lx_status;
+
+/* Reap the inits of trees already reported dead whose handles were freed
+ * before init had finished exiting (process.c); called before each spawn. */
+void wsb__lx_reap_deferred(void);
+
 typedef struct wsb__lx_exec {
 	char *path;          /* resolved executable */
 	char **argv;         /* NULL-terminated, owned */

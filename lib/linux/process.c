@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -42,6 +43,8 @@ struct wsb_process {
 	long top_pid;        /* init's pid, kept for wsb_process_pid */
 	int pidfd;
 	int status_fd;
+	wsb__lx_status rec;  /* init's report, once read */
+	int have_rec;
 	int fd_in;
 	struct stream out[3];  /* indexed by wsb_stream (1, 2) */
 	wsb__lx_cgroup cg;
@@ -50,11 +53,6 @@ struct wsb_process {
 	int exit_kind, limit;
 	long exit_code;
 	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
-};
-
-struct status_record {
-	int kind;
-	int status;
 };
 
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
@@ -94,33 +92,43 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Classify how the tree ended, once init has been reaped. */
-static void finish(struct wsb_process *p, int init_status, const struct rusage *ru)
+/* Init writes its report in one piece just before it exits: once the pipe
+ * polls readable (or hung up), this read does not block. */
+static void read_status(struct wsb_process *p)
 {
-	struct status_record r;
-	ssize_t n = -1;
+	ssize_t n;
+
+	if (p->status_fd < 0)
+		return;
+	do
+		n = read(p->status_fd, &p->rec, sizeof(p->rec));
+	while (n < 0 && errno == EINTR);
+	p->have_rec = n == (ssize_t)sizeof(p->rec);
+	close_fd(&p->status_fd);
+}
+
+/* Classify how the tree ended: once init has been reaped, or once init
+ * reported the command's end with nothing else left in the namespace. */
+static void finish(struct wsb_process *p, int init_status)
+{
+	const wsb__lx_status *r = &p->rec;
 	int oom = wsb__lx_cgroup_oom(&p->cg);
 
 	p->end_ms = wsb__now_ms();
-	if (p->status_fd >= 0) {
-		do
-			n = read(p->status_fd, &r, sizeof(r));
-		while (n < 0 && errno == EINTR);
-		close_fd(&p->status_fd);
-	}
+	read_status(p);
 	if (p->kill_reason) {
 		p->exit_kind = p->kill_reason;
 		if (p->kill_reason == WSB_EXIT_TIMEOUT)
 			p->limit = WSB_LIMIT_TIMEOUT;
 		return;
 	}
-	if (n == (ssize_t)sizeof(r) && r.kind == WSB__LX_END_TIMEOUT) {
+	if (p->have_rec && r->kind == WSB__LX_END_TIMEOUT) {
 		p->exit_kind = WSB_EXIT_TIMEOUT;
 		p->limit = WSB_LIMIT_TIMEOUT;
 		return;
 	}
-	if (n == (ssize_t)sizeof(r) && r.kind == WSB__LX_END_EXITED) {
-		int st = r.status;
+	if (p->have_rec && r->kind == WSB__LX_END_EXITED) {
+		int st = r->status;
 		if (WIFEXITED(st)) {
 			p->exit_kind = WSB_EXIT_NORMAL;
 			p->exit_code = WEXITSTATUS(st);
@@ -128,8 +136,7 @@ static void finish(struct wsb_process *p, int init_status, const struct rusage *
 		}
 		if (WIFSIGNALED(st)) {
 			int sig = WTERMSIG(st);
-			wsb_u64 cpu_ms = ((wsb_u64)ru->ru_utime.tv_sec + (wsb_u64)ru->ru_stime.tv_sec) * 1000u +
-				(wsb_u64)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000u;
+			wsb_u64 cpu_ms = r->cpu_ms;
 			if (sig == SIGKILL && oom) {
 				p->exit_kind = WSB_EXIT_LIMIT;
 				p->limit = WSB_LIMIT_MEMORY;
@@ -157,13 +164,11 @@ static void finish(struct wsb_process *p, int init_status, const struct rusage *
 /* Reap init if it has ended (block: wait for it). 1 if reaped. */
 static int reap(struct wsb_process *p, int block)
 {
-	struct rusage ru;
 	int st;
 	pid_t w, pid = *(volatile pid_t *)&p->pid;  /* read once: see kill_tree */
 
 	if (pid <= 0)
 		return 1;
-	memset(&ru, 0, sizeof(ru));
 	if (p->pidfd >= 0) {
 		/* waitid on the pidfd: never reaps a reused pid. */
 		siginfo_t si;
@@ -172,7 +177,7 @@ static int reap(struct wsb_process *p, int block)
 		memset(&si, 0, sizeof(si));
 		do
 			r = syscall(__NR_waitid, WSB_P_PIDFD, p->pidfd, &si,
-				WEXITED | (block ? 0 : WNOHANG), &ru);
+				WEXITED | (block ? 0 : WNOHANG), NULL);
 		while (r < 0 && errno == EINTR);
 		if (r == 0 && si.si_pid == 0)
 			return 0;
@@ -184,7 +189,7 @@ static int reap(struct wsb_process *p, int block)
 			st = si.si_status & 0x7f;
 	} else {
 		do
-			w = wait4(pid, &st, block ? 0 : WNOHANG, &ru);  /* never -1: any child */
+			w = waitpid(pid, &st, block ? 0 : WNOHANG);  /* never -1: any child */
 		while (w < 0 && errno == EINTR);
 		if (w == 0)
 			return 0;
@@ -193,8 +198,75 @@ static int reap(struct wsb_process *p, int block)
 	}
 	p->pid = -1;
 	close_fd(&p->pidfd);
-	finish(p, st, &ru);
+	if (p->exit_kind == WSB_EXIT_RUNNING)
+		finish(p, st);
 	return 1;
+}
+
+/* ---- inits whose handle was freed while they were still exiting ----
+ * Their trees are dead (they reported "alone"); only the kernel's teardown
+ * of their namespaces is left. Reaped without blocking before the next
+ * spawn or free; at most DEFER_MAX wait, the oldest is reaped blocking. */
+#define DEFER_MAX 16
+static int deferred[DEFER_MAX];
+static int deferred_count;
+static pthread_mutex_t deferred_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reap_pidfd(int pidfd, int block)
+{
+	siginfo_t si;
+	long r;
+
+	memset(&si, 0, sizeof(si));
+	do
+		r = syscall(__NR_waitid, WSB_P_PIDFD, pidfd, &si, WEXITED | (block ? 0 : WNOHANG), NULL);
+	while (r < 0 && errno == EINTR);
+	return r < 0 || si.si_pid != 0;  /* ECHILD: reaped by the caller's own wait */
+}
+
+static void sweep_locked(void)
+{
+	int i = 0;
+
+	while (i < deferred_count) {
+		if (reap_pidfd(deferred[i], 0)) {
+			close(deferred[i]);
+			deferred[i] = deferred[--deferred_count];
+		} else {
+			i++;
+		}
+	}
+}
+
+void wsb__lx_reap_deferred(void)
+{
+	int saved = errno;
+
+	pthread_mutex_lock(&deferred_lock);
+	sweep_locked();
+	pthread_mutex_unlock(&deferred_lock);
+	errno = saved;
+}
+
+static void defer_reap(int pidfd)
+{
+	pthread_mutex_lock(&deferred_lock);
+	sweep_locked();
+	if (deferred_count == DEFER_MAX) {
+		reap_pidfd(deferred[0], 1);
+		close(deferred[0]);
+		deferred[0] = deferred[--deferred_count];
+	}
+	deferred[deferred_count++] = pidfd;
+	pthread_mutex_unlock(&deferred_lock);
+}
+
+/* Init reported the command's end and that nothing else is left in its
+ * namespace: the tree is dead; init only has to finish exiting. */
+static int ended_alone(const struct wsb_process *p)
+{
+	return p->have_rec && p->rec.kind == WSB__LX_END_EXITED && p->rec.alone &&
+		!p->kill_reason && p->cg.dir_count == 0 && p->pidfd >= 0;
 }
 
 static void kill_tree(struct wsb_process *p, int reason)
@@ -221,7 +293,8 @@ static void kill_tree(struct wsb_process *p, int reason)
 /* Past the deadline? Then kill (init normally got there first). */
 static void check_deadline(struct wsb_process *p)
 {
-	if (p->pid >= 0 && p->deadline_ms && wsb__now_ms() >= p->deadline_ms + 100)
+	if (p->pid >= 0 && p->exit_kind == WSB_EXIT_RUNNING && p->deadline_ms &&
+	    wsb__now_ms() >= p->deadline_ms + 100)
 		kill_tree(p, WSB_EXIT_TIMEOUT);
 }
 
@@ -235,7 +308,8 @@ static int wait_budget(const struct wsb_process *p, long timeout_ms, wsb_u64 unt
 		limit = until;
 		have = 1;
 	}
-	if (p->pid >= 0 && p->deadline_ms && (!have || p->deadline_ms + 100 < limit)) {
+	if (p->pid >= 0 && p->exit_kind == WSB_EXIT_RUNNING && p->deadline_ms &&
+	    (!have || p->deadline_ms + 100 < limit)) {
 		limit = p->deadline_ms + 100;
 		have = 1;
 	}
@@ -250,6 +324,14 @@ void wsb__proc_free(struct wsb_process *p)
 
 	if (!p)
 		return;
+	if (p->pid >= 0 && p->exit_kind != WSB_EXIT_RUNNING && p->pidfd >= 0 &&
+	    !reap(p, 0)) {
+		/* Ended alone (see ended_alone): nothing to kill, and no need
+		 * to wait here for the namespaces' teardown. */
+		defer_reap(p->pidfd);
+		p->pidfd = -1;
+		p->pid = -1;
+	}
 	if (p->pid >= 0) {
 		kill_tree(p, WSB_EXIT_KILLED);
 		reap(p, 1);
@@ -269,13 +351,19 @@ int wsb__proc_wait(struct wsb_process *p, long timeout_ms)
 {
 	wsb_u64 until = timeout_ms >= 0 ? wsb__now_ms() + (wsb_u64)timeout_ms : 0;
 
+	if (p->exit_kind != WSB_EXIT_RUNNING)
+		return WSB_OK;
 	for (;;) {
-		struct pollfd pf;
-		int budget;
+		struct pollfd pf[2];
+		int budget, n = 1;
 
 		check_deadline(p);
 		if (reap(p, p->kill_reason != 0))
 			return WSB_OK;
+		if (ended_alone(p)) {
+			finish(p, 0);
+			return WSB_OK;
+		}
 		budget = wait_budget(p, timeout_ms, until);
 		if (budget == 0 && timeout_ms >= 0 && wsb__now_ms() >= until)
 			return wsb__error(WSB_ERUNNING, "the process is still running");
@@ -285,18 +373,27 @@ int wsb__proc_wait(struct wsb_process *p, long timeout_ms)
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		pf.fd = p->pidfd;
-		pf.events = POLLIN;
-		if (poll(&pf, 1, budget) < 0 && errno != EINTR) {
+		pf[0].fd = p->pidfd;
+		pf[0].events = POLLIN;
+		pf[0].revents = 0;
+		if (p->status_fd >= 0 && !p->kill_reason && p->cg.dir_count == 0) {
+			pf[1].fd = p->status_fd;
+			pf[1].events = POLLIN;
+			pf[1].revents = 0;
+			n = 2;
+		}
+		if (poll(pf, (nfds_t)n, budget) < 0 && errno != EINTR) {
 			int err = errno;
 			return wsb__error_os(WSB_EOS, err, "poll failed: %s", strerror(err));
 		}
+		if (n == 2 && pf[1].revents)
+			read_status(p);
 	}
 }
 
 int wsb__proc_kill(struct wsb_process *p)
 {
-	if (p->pid < 0)
+	if (p->pid < 0 || p->exit_kind != WSB_EXIT_RUNNING)
 		return WSB_OK;
 	kill_tree(p, WSB_EXIT_KILLED);
 	reap(p, 1);

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,11 +49,6 @@ struct err_record {
 	int stage;
 	int err;
 	int index;
-};
-
-struct status_record {
-	int kind;
-	int status;
 };
 
 typedef struct child_ctx {
@@ -253,12 +249,18 @@ static wsb_u64 mono_ms(void)
 	return (wsb_u64)ts.tv_sec * 1000u + (wsb_u64)ts.tv_nsec / 1000000u;
 }
 
-static void __attribute__((noreturn)) end(int fd, int kind, int status)
+static void __attribute__((noreturn)) end(int fd, int kind, int status, int alone,
+	const struct rusage *ru)
 {
-	struct status_record r;
+	wsb__lx_status r;
 
+	memset(&r, 0, sizeof(r));
 	r.kind = kind;
 	r.status = status;
+	r.alone = alone;
+	if (ru)
+		r.cpu_ms = ((wsb_u64)ru->ru_utime.tv_sec + (wsb_u64)ru->ru_stime.tv_sec) * 1000u +
+			(wsb_u64)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000u;
 	if (write(fd, &r, sizeof(r)) < 0) {
 		/* the caller is gone */
 	}
@@ -284,13 +286,14 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
 		struct pollfd p[2];
-		int timeout = -1, n, st;
+		int timeout = -1, n, st, other;
+		struct rusage ru;
 		pid_t w;
 
 		if (deadline) {
 			wsb_u64 now = mono_ms();
 			if (now >= deadline)
-				end(status_w, WSB__LX_END_TIMEOUT, 0);
+				end(status_w, WSB__LX_END_TIMEOUT, 0, 0, NULL);
 			timeout = deadline - now > 0x7fffffff ? 0x7fffffff : (int)(deadline - now);
 		}
 		p[0].fd = sfd;
@@ -305,9 +308,15 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 			while (read(sfd, &si, sizeof(si)) > 0)
 				;
 		}
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-			if (w == cmd)
-				end(status_w, WSB__LX_END_EXITED, st);
+		while ((w = wait4(-1, &st, WNOHANG, &ru)) > 0) {
+			if (w != cmd)
+				continue;
+			/* Reap what else has already ended; no child left means
+			 * nothing else is left in the namespace. */
+			while ((w = waitpid(-1, &other, WNOHANG)) > 0)
+				;
+			end(status_w, WSB__LX_END_EXITED, st, w < 0 && errno == ECHILD, &ru);
+		}
 	}
 }
 

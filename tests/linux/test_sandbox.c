@@ -572,6 +572,33 @@ static int sc_daemon(const char *base)
 	return 0;
 }
 
+/* A tree that ended with nothing left is reported without waiting for its
+ * init to finish exiting; freeing the handle then leaves init to be reaped
+ * before a later spawn, so no zombie piles up (at most the last one). */
+static int sc_freed_inits_reaped(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	char path[64], text[4096];
+	FILE *f;
+	size_t n;
+	int i, children = 0;
+	CHECK(pol);
+	for (i = 0; i < 30; i++)
+		CHECK(sb(pol, "sleep", "0", NULL) == 0);
+	sleep_ms(100);
+	CHECK(sb(pol, "sleep", "0", NULL) == 0);
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
+	CHECK((f = fopen(path, "r")) != NULL);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	for (i = 0; text[i]; i++)
+		children += text[i] != ' ' && (i == 0 || text[i - 1] == ' ');
+	CHECK(children <= 1);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_free_kills_tree(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -1375,6 +1402,7 @@ SCENARIO(tcp)
 SCENARIO(unix)
 SCENARIO(daemon)
 SCENARIO(free_kills_tree)
+SCENARIO(freed_inits_reaped)
 SCENARIO(caller_death)
 SCENARIO(tmp_cwd_and_git_symlink)
 SCENARIO(tmp_host_readable)
@@ -1427,7 +1455,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
-		BOTH(free_kills_tree), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
+		BOTH(free_kills_tree), BOTH(freed_inits_reaped), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
 		BOTH(protected_name_vanishes), BOTH(moved_protected_paths),
 		BOTH(fork_bomb), BOTH(fork_bomb_without_cgroup), BOTH(memory_hog), BOTH(timeout), BOTH(cpu_limit),
