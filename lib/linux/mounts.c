@@ -52,13 +52,11 @@ struct wsb_mount_attr {
 
 static const char *const tmp_dirs[] = { "/tmp", "/dev/shm" };
 
+/* Every path here is normalized (policy entries, mount targets built from
+ * them), so the core's component-wise containment applies. */
 static int path_under(const char *path, const char *dir)
 {
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return 1;
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+	return wsb__path_within(path, dir, WSB__PATH_POSIX);
 }
 
 static int add_mount(wsb__lx_mounts *m, int kind, const char *target)
