@@ -122,13 +122,13 @@ static int check_string(const units *u, const char *what)
 {
 	size_t i;
 
-	if (u->len < 2)
-		return wsb__error(WSB_EINVAL, "runner message: %s is empty", what);
 	if (u->len > STRING_MAX_UNITS)
 		return wsb__error(WSB_EINVAL, "runner message: %s has %lu units, more than %u",
 			what, (unsigned long)u->len, STRING_MAX_UNITS);
-	if (unit_at(u, u->len - 1) != 0)
+	if (u->len == 0 || unit_at(u, u->len - 1) != 0)
 		return wsb__error(WSB_EINVAL, "runner message: %s lacks its terminating NUL", what);
+	if (u->len == 1)
+		return wsb__error(WSB_EINVAL, "runner message: %s is empty", what);
 	for (i = 0; i + 1 < u->len; i++)
 		if (unit_at(u, i) == 0)
 			return wsb__error(WSB_EINVAL, "runner message: %s has a NUL at unit %lu", what,
@@ -151,7 +151,8 @@ static int check_env(const units *u)
 	 * for CreateProcessW, hiding the rest from the check. */
 	if (u->len > 2 && unit_at(u, 0) == 0)
 		return wsb__error(WSB_EINVAL, "runner message: environment block starts with an empty entry");
-	for (i = 1; i + 2 < u->len; i++)
+	/* Every adjacent pair but the final one. */
+	for (i = 1; i + 1 < u->len; i++)
 		if (unit_at(u, i) == 0 && unit_at(u, i - 1) == 0)
 			return wsb__error(WSB_EINVAL,
 				"runner message: environment block has an empty entry at unit %lu", (unsigned long)i);
@@ -392,6 +393,7 @@ int wsb__runrep_encode(unsigned char **out, size_t *out_len, const wsb__runrep *
 
 	if ((rc = check_status(rep->status, rep->pid)) != WSB_OK)
 		return rc;
+	/* A reply built by hand may leave the message out: send it empty. */
 	msg = rep->message ? rep->message : "";
 	msg_len = bounded_len(msg, WSB__RUNMSG_MAX);
 	if (msg_len >= WSB__RUNMSG_MAX)

@@ -804,6 +804,8 @@ static void malformed_environment_block_is_refused(void **state)
 		{ "A=1", 3 },              /* none */
 		{ "\0A=1\0\0", 6 },        /* empty first entry */
 		{ "A=1\0\0B=2\0\0", 10 },  /* block ends early, more after */
+		{ "A=1\0\0\0", 6 },         /* an empty entry just before the end */
+		{ "\0\0\0", 3 },             /* empty entries only */
 	};
 	msg m;
 	size_t i;
