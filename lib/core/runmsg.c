@@ -147,8 +147,9 @@ static int check_env(const units *u)
 	if (u->len < 2 || unit_at(u, u->len - 1) != 0 || unit_at(u, u->len - 2) != 0)
 		return wsb__error(WSB_EINVAL,
 			"runner message: environment block does not end with two NULs");
-	/* An empty entry anywhere but the very end would end the block early
-	 * for CreateProcessW, hiding the rest from the check. */
+	/* An empty entry before the end ends the block early for
+	 * CreateProcessW: the entries after it would pass this check yet
+	 * never reach the command, so the two sides would disagree. */
 	if (u->len > 2 && unit_at(u, 0) == 0)
 		return wsb__error(WSB_EINVAL, "runner message: environment block starts with an empty entry");
 	/* Every adjacent pair but the final one. */

@@ -1191,6 +1191,23 @@ static void reply_survives_every_allocation_failure(void **state)
 	assert_int_equal(wsb__alloc_live(), live);
 }
 
+static void decode_refuses_null_arguments(void **state)
+{
+	size_t len;
+	unsigned char *buf = encoded_sample(&len, 0);
+	wsb__runreq req;
+	wsb__runrep rep;
+
+	(void)state;
+	assert_int_equal(wsb__runreq_decode(NULL, buf, len), WSB_EINVAL);
+	assert_int_equal(wsb__runreq_decode(&req, NULL, len), WSB_EINVAL);
+	assert_true(all_zero(&req, sizeof(req)));
+	assert_int_equal(wsb__runrep_decode(NULL, buf, len), WSB_EINVAL);
+	assert_int_equal(wsb__runrep_decode(&rep, NULL, len), WSB_EINVAL);
+	assert_true(all_zero(&rep, sizeof(rep)));
+	wsb__free(buf);
+}
+
 static void dispose_accepts_null_and_zeroed(void **state)
 {
 	wsb__runreq req;
@@ -1253,6 +1270,7 @@ int main(void)
 		cmocka_unit_test(decode_refuses_a_string_over_the_limit),
 		cmocka_unit_test(request_survives_every_allocation_failure),
 		cmocka_unit_test(reply_survives_every_allocation_failure),
+		cmocka_unit_test(decode_refuses_null_arguments),
 		cmocka_unit_test(dispose_accepts_null_and_zeroed),
 	};
 
