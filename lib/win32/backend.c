@@ -34,9 +34,10 @@ int wsb__backend_default_state_dir(char **out)
 
 int wsb__backend_identity_check(const struct wsb_identity *identity)
 {
-	if (identity->kind == WSB_IDENTITY_CURRENT_USER)
-		return WSB_OK;
-	return wsb__error(WSB_ENOTSUP, "the sandbox-user identity is not available in this build");
+	/* A sandbox user's setup is checked when it is used (plan, spawn):
+	 * setup may be run or repaired after the identity was made. */
+	(void)identity;
+	return WSB_OK;
 }
 
 int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
@@ -46,16 +47,35 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 	struct wsb_plan *plan = NULL;
 	int rc;
 
+	wsb__sandbox_account acct;
+	wsb__plan_step *s;
+
 	*out = NULL;
-	if ((rc = wsb__w32_decide(&d, policy, identity, 1, NULL)) != WSB_OK)
-		return rc;
-	if ((rc = wsb__plan_new(&plan, "win32-restricted", policy)) == WSB_OK &&
-			(rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK) {
+	memset(&acct, 0, sizeof(acct));
+	if (identity->kind == WSB_IDENTITY_SANDBOX_USER)
+		rc = wsb__asuser_decide(&d, &acct, policy, identity, NULL);
+	else
+		rc = wsb__w32_decide(&d, policy, identity, 1, NULL);
+	if (rc != WSB_OK)
+		goto done;
+	if ((rc = wsb__plan_new(&plan, acct.user8 ? "win32-sandbox-user" : "win32-restricted", policy)) != WSB_OK)
+		goto done;
+	if (acct.user8 && (rc = wsb__plan_add(plan, &s, "logon", "set", acct.user8)) == WSB_OK &&
+			(rc = wsb__plan_set(s, "role", acct.online ? "online" : "offline")) == WSB_OK &&
+			(rc = wsb__plan_set(s, "sid", acct.user_sid)) == WSB_OK)
+		rc = wsb__plan_set(s, "via", "CreateProcessWithLogonW + wsb-runner.exe");
+	if (rc == WSB_OK && acct.user8 && !acct.online && !acct.firewall)
+		rc = wsb__plan_note(plan, "the offline user's firewall rules do not verify (%s): spawn refuses "
+			"network off unless the policy accepts it as missing", acct.firewall_why ? acct.firewall_why :
+			"unknown reason");
+	if (rc == WSB_OK && (rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK) {
 		*out = plan;
 		plan = NULL;
 	}
+done:
 	wsb_plan_free(plan);
 	wsb__w32_decision_free(d);
+	wsb__setup_account_dispose(&acct);
 	return rc;
 }
 

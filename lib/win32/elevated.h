@@ -192,4 +192,25 @@ int wsb__setup_status(char **out_json, const wsb_setup_options *opts);
 struct wsb_plan;
 int wsb__setup_plan(struct wsb_plan **out, const wsb_setup_options *opts);
 
+/* The sandbox user a command runs as (lib/win32/asuser.c), from an
+ * installed, committed setup in state_dir. */
+typedef struct wsb__sandbox_account {
+	int online;           /* 0: the offline user, 1: the online user */
+	char *user8;          /* its name */
+	wchar_t *user;
+	char *user_sid;       /* "S-1-5-21-..." */
+	char *group_sid;      /* the sandbox group's SID */
+	wchar_t *password;    /* decrypted; wiped by dispose */
+	int firewall;         /* offline: 1 if its block rules read back as setup
+	                       * wrote them; else 0 (online: always 0) */
+	char *firewall_why;   /* offline, firewall 0: what is wrong */
+} wsb__sandbox_account;
+
+/* WSB_ENOTSETUP (with the recovery in the message) when setup is missing,
+ * of another version, unfinished, or its user, group or password is gone;
+ * a firewall that does not verify is reported in the struct, not as an
+ * error. */
+int wsb__setup_account(wsb__sandbox_account *out, const char *state_dir, int online);
+void wsb__setup_account_dispose(wsb__sandbox_account *a);
+
 #endif

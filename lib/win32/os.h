@@ -126,6 +126,13 @@
 	X(void, Sleep, (DWORD ms), 0, ) \
 	X(HANDLE, CreateNamedPipeW, (LPCWSTR n, DWORD om, DWORD pm, DWORD mi, DWORD ob, DWORD ib, DWORD t, LPSECURITY_ATTRIBUTES sa), 1, INVALID_HANDLE_VALUE) \
 	X(BOOL, PeekNamedPipe, (HANDLE h, LPVOID b, DWORD n, LPDWORD r, LPDWORD a, LPDWORD l), 1, FALSE) \
+	X(BOOL, ConnectNamedPipe, (HANDLE h, LPOVERLAPPED o), 1, FALSE) \
+	X(BOOL, SetNamedPipeHandleState, (HANDLE h, LPDWORD m, LPDWORD c, LPDWORD t), 1, FALSE) \
+	X(BOOL, GetNamedPipeClientProcessId, (HANDLE h, PULONG pid), 1, FALSE) \
+	X(BOOL, GetNamedPipeServerProcessId, (HANDLE h, PULONG pid), 1, FALSE) \
+	X(BOOL, CreateProcessWithLogonW, (LPCWSTR u, LPCWSTR d, LPCWSTR pw, DWORD lf, LPCWSTR app, LPWSTR cmd, DWORD f, LPVOID env, LPCWSTR cwd, LPSTARTUPINFOW si, LPPROCESS_INFORMATION pi), 1, FALSE) \
+	X(BOOL, GetModuleHandleExW, (DWORD f, LPCWSTR n, HMODULE *m), 1, FALSE) \
+	X(DWORD, GetModuleFileNameW, (HMODULE m, LPWSTR b, DWORD n), 1, 0) \
 	X(BOOL, CancelIoEx, (HANDLE h, LPOVERLAPPED o), 0, FALSE) \
 	X(HDESK, CreateDesktopW, (LPCWSTR n, LPCWSTR d, DEVMODEW *m, DWORD f, ACCESS_MASK a, LPSECURITY_ATTRIBUTES sa), 1, NULL) \
 	X(BOOL, CloseDesktop, (HDESK d), 0, FALSE) \

@@ -1280,3 +1280,155 @@ out:
 	ctx_dispose(&c);
 	return rc;
 }
+
+/* ---- the account a sandboxed command runs as (lib/win32/asuser.c) ---- */
+
+/* The record's allowed ports ("ports\t8080,3128"). */
+static int record_ports(unsigned short *out, size_t *out_count, const char *text)
+{
+	char v[WSB__FW_PORTS_MAX * 6 + 2], *p = v, *end;
+
+	*out_count = 0;
+	if (record_value(v, sizeof(v), text, "ports") != 0)
+		return wsb__error(WSB_ENOTSETUP, "the setup record is damaged (no ports line); run setup again");
+	while (*p) {
+		unsigned long n = strtoul(p, &end, 10);
+		if (end == p || n == 0 || n > 65535 || *out_count == WSB__FW_PORTS_MAX || (*end && *end != ','))
+			return wsb__error(WSB_ENOTSETUP, "the setup record is damaged (ports \"%s\"); run setup "
+				"again", v);
+		out[(*out_count)++] = (unsigned short)n;
+		p = *end ? end + 1 : end;
+	}
+	return WSB_OK;
+}
+
+static int sid_of_account(char **out, const wchar_t *name, const char *what)
+{
+	PSID sid = NULL;
+	int rc = wsb__el_account_sid(&sid, name);
+
+	if (rc == WSB_ENOENT)
+		rc = wsb__error(WSB_ENOTSETUP, "the sandbox %s does not exist any more; run setup again "
+			"(elevated) to recreate it", what);
+	if (rc == WSB_OK)
+		rc = wsb__el_sid_string(out, sid);
+	wsb__free(sid);
+	return rc;
+}
+
+/* The firewall rules of the offline user, read back: *out 1 when all are
+ * present and as setup wrote them; else 0 and *why says what is wrong. */
+static int offline_firewall(int *out, char **why, const wsb__sandbox_account *a, const char *text)
+{
+	unsigned short ports[WSB__FW_PORTS_MAX];
+	size_t count = 0;
+	wsb__fw_ruleset set = { NULL, 0 };
+	wsb__fw *fw = NULL;
+	int rc;
+
+	*out = 0;
+	*why = NULL;
+	if ((rc = record_ports(ports, &count, text)) != WSB_OK)
+		return rc;
+	if ((rc = wsb__fw_rules_build(&set, a->user8, a->user_sid, ports, count)) != WSB_OK)
+		return rc;
+	if ((rc = wsb__fw_open(&fw)) == WSB_OK)
+		rc = wsb__fw_verify(fw, &set);
+	if (rc == WSB_OK) {
+		*out = 1;
+	} else if (rc != WSB_ENOMEM) {
+		/* Not an error of this call: the caller decides whether a
+		 * missing network protection is acceptable. */
+		*why = wsb__strdup(wsb_error_message(NULL));
+		wsb_error_clear();
+		rc = *why ? WSB_OK : wsb__error_nomem();
+	}
+	wsb__fw_close(fw);
+	wsb__fw_ruleset_dispose(&set);
+	return rc;
+}
+
+int wsb__setup_account(wsb__sandbox_account *out, const char *state_dir, int online)
+{
+	wsb_setup_options opts = WSB_SETUP_OPTIONS_INIT;
+	setup_ctx c;
+	char *text = NULL, name[300], group[300];
+	wchar_t *wgroup = NULL;
+	int version = 0, exists = 0, rc, role = online ? ROLE_ONLINE : ROLE_OFFLINE;
+
+	memset(out, 0, sizeof(*out));
+	out->online = online;
+	opts.state_dir = state_dir;
+	if ((rc = ctx_init(&c, &opts)) != WSB_OK)
+		return rc;
+	if ((rc = record_read(&text, &version, &c)) != WSB_OK)
+		goto out;
+	if (!text) {
+		rc = wsb__error(WSB_ENOTSETUP, "the elevated sandbox is not installed for the state "
+			"directory %s: run wsb_setup_install() (wsb-setup install) as an administrator first",
+			c.state8);
+		goto out;
+	}
+	if (version != WSB__SETUP_VERSION) {
+		rc = wsb__error(WSB_ENOTSETUP, "the elevated sandbox was installed by setup version %d, this "
+			"library needs version %d: run setup again (elevated)", version, WSB__SETUP_VERSION);
+		goto out;
+	}
+	if ((rc = journal_load(&c)) != WSB_OK)
+		goto out;
+	if (committed_end(&c) != c.entries.count) {
+		rc = wsb__error(WSB_ENOTSETUP, "a setup run did not finish (the journal has uncommitted "
+			"changes): run setup or uninstall again (elevated)");
+		goto out;
+	}
+	if (record_value(name, sizeof(name), text, role_names[role]) != 0 ||
+			record_value(group, sizeof(group), text, "group") != 0) {
+		rc = wsb__error(WSB_ENOTSETUP, "the setup record is damaged; run setup again (elevated)");
+		goto out;
+	}
+	if (!(out->user8 = wsb__strdup(name))) {
+		rc = wsb__error_nomem();
+		goto out;
+	}
+	if ((rc = wsb__el_wide(&out->user, name)) != WSB_OK || (rc = wsb__el_wide(&wgroup, group)) != WSB_OK)
+		goto out;
+	if ((rc = wsb__user_exists(&exists, out->user)) != WSB_OK)
+		goto out;
+	if (!exists) {
+		rc = wsb__error(WSB_ENOTSETUP, "the sandbox user %s does not exist any more; run setup again "
+			"(elevated) to recreate it", name);
+		goto out;
+	}
+	if ((rc = sid_of_account(&out->user_sid, out->user, "user")) != WSB_OK ||
+			(rc = sid_of_account(&out->group_sid, wgroup, "group")) != WSB_OK)
+		goto out;
+	if ((rc = wsb__secret_load(&out->password, c.secret[role])) != WSB_OK) {
+		if (rc != WSB_ENOMEM)
+			rc = wsb__error_os(WSB_ENOTSETUP, wsb_error_os(NULL), "the stored password of %s cannot "
+				"be read (%s): run setup again (elevated) from the account that uses the sandbox; it "
+				"stores a new one", name, wsb_error_message(NULL));
+		goto out;
+	}
+	if (!online)
+		rc = offline_firewall(&out->firewall, &out->firewall_why, out, text);
+out:
+	if (rc != WSB_OK)
+		wsb__setup_account_dispose(out);
+	wsb__free(wgroup);
+	wsb__free(text);
+	ctx_dispose(&c);
+	return rc;
+}
+
+void wsb__setup_account_dispose(wsb__sandbox_account *a)
+{
+	if (!a)
+		return;
+	wsb__free(a->user8);
+	wsb__free(a->user);
+	wsb__free(a->user_sid);
+	wsb__free(a->group_sid);
+	wsb__secret_free(a->password);
+	wsb__free(a->firewall_why);
+	memset(a, 0, sizeof(*a));
+}

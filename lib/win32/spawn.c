@@ -6,6 +6,7 @@
  * path; then resume it.
  */
 #include "win32.h"
+#include "elevated.h"
 #include "core/policy.h"
 #include "core/envblock.h"
 #include "core/quote.h"
@@ -192,11 +193,11 @@ static int null_terminate(wsb__strvec *v)
 	return WSB_OK;
 }
 
-static int build_env(uint16_t **out, wsb__strvec *env, const struct wsb_policy *policy,
+static int build_env(uint16_t **out, size_t *out_len, wsb__strvec *env, const struct wsb_policy *policy,
 	const wsb__w32_decision *d)
 {
 	wsb__strvec base = WSB__STRVEC_INIT, extra = WSB__STRVEC_INIT;
-	size_t len = 0, i;
+	size_t i;
 	int rc;
 
 	if ((rc = caller_env(&base)) != WSB_OK)
@@ -210,7 +211,7 @@ static int build_env(uint16_t **out, wsb__strvec *env, const struct wsb_policy *
 	if ((rc = wsb__env_build(env, policy, (const char *const *)base.items, keep_if_clear,
 			(const char *const *)extra.items, 1)) != WSB_OK)
 		goto done;
-	rc = wsb__env_block_utf16(out, &len, (const char *const *)env->items, env->count);
+	rc = wsb__env_block_utf16(out, out_len, (const char *const *)env->items, env->count);
 done:
 	wsb__strvec_dispose(&base);
 	wsb__strvec_dispose(&extra);
@@ -334,89 +335,26 @@ static int open_stdio(HANDLE *child, HANDLE *ours, int mode, int is_input, DWORD
 	return WSB_OK;
 }
 
-static int create_desktop(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *logon_sid)
+static void launch_dispose(wsb__w32_launch *l)
 {
-	static volatile LONG counter;
-	wsb__buf sddl = WSB__BUF_INIT;
-	wchar_t *wsddl = NULL;
-	SECURITY_ATTRIBUTES sa;
-	PSECURITY_DESCRIPTOR sd = NULL;
-	wchar_t name[64];
-	int rc;
-
-	*out = NULL;
-	/* Only the sandbox's logon session may use the desktop. */
-	if (wsb__buf_printf(&sddl, "D:P(A;;GA;;;%s)", logon_sid) != WSB_OK)
-		return wsb__error_nomem();
-	rc = wsb__w32_wide(&wsddl, sddl.ptr);
-	wsb__buf_dispose(&sddl);
-	if (rc != WSB_OK)
-		return rc;
-	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(wsddl, SDDL_REVISION_1, &sd, NULL)) {
-		DWORD err = GetLastError();
-		wsb__free(wsddl);
-		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "desktop DACL");
-	}
-	wsb__free(wsddl);
-	_snwprintf(name, WSB__ARRAY_SIZE(name), L"wsb-%lu-%ld", (unsigned long)GetCurrentProcessId(),
-		(long)InterlockedIncrement(&counter));
-	name[WSB__ARRAY_SIZE(name) - 1] = 0;
-	sa.nLength = sizeof(sa);
-	sa.lpSecurityDescriptor = sd;
-	sa.bInheritHandle = FALSE;
-	*out = (HANDLE)WSB_OS(CreateDesktopW)(name, NULL, NULL, 0, GENERIC_ALL, &sa);
-	WSB_OS(LocalFree)(sd);
-	if (!*out) {
-		DWORD err = GetLastError();
-		return wsb__w32_fail("CreateDesktopW", err, "private desktop");
-	}
-	_snwprintf(name_out, name_cap, L"WinSta0\\%ls", name);
-	name_out[name_cap - 1] = 0;
-	return WSB_OK;
+	wsb__free(l->program);
+	wsb__free(l->app);
+	wsb__free(l->cmdline);
+	wsb__free(l->cwd);
+	wsb__free(l->env);
+	memset(l, 0, sizeof(*l));
 }
 
-int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, const wsb_spawn_options *opts)
+/* Environment, directory, program and command line: reads only. */
+static int prepare(wsb__w32_launch *l, const struct wsb_policy *policy, const wsb_spawn_options *opts,
+	const wsb__w32_decision *d)
 {
-	wsb__w32_decision *d = NULL;
 	wsb__strvec env = WSB__STRVEC_INIT;
-	uint16_t *block = NULL;
-	char *cwd = NULL, *program = NULL, *app = NULL, *logon = NULL;
-	wchar_t *wcmd = NULL, *wapp = NULL, *wcwd = NULL, desk_name[96];
-	HANDLE token = NULL, child[3] = { NULL, NULL, NULL }, list[3];
-	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
-	SIZE_T attr_size = 0;
-	STARTUPINFOEXW si;
-	PROCESS_INFORMATION pi;
-	struct wsb_process *p = NULL;
-	DWORD nlist = 0, i;
-	DWORD create_flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
-	int rc, applied = 0, attrs_ready = 0;
+	char *cwd = NULL, *app = NULL;
+	int rc;
 
-	*out = NULL;
-	memset(&pi, 0, sizeof(pi));
-	if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
-		return rc;
-	if (d->missing & ~policy->allow_missing) {
-		unsigned int m = d->missing & ~policy->allow_missing;
-		rc = wsb__error(WSB_EUNAVAIL, "%s%s%s cannot be enforced by the unelevated sandbox; use the "
-			"elevated sandbox (WSB_IDENTITY_SANDBOX_USER after wsb_setup_install), or accept it with "
-			"wsb_policy_allow_missing()%s",
-			(m & WSB_PROT_NETWORK) ? "network isolation" : "",
-			(m & WSB_PROT_NETWORK) && (m & WSB_PROT_FS_DENY_READ) ? " and " : "",
-			(m & WSB_PROT_FS_DENY_READ) ? "deny-read (reads are not restricted in this mode)" : "",
-			(m & WSB_PROT_NETWORK) ? " (network then is advisory only)" : "");
-		goto done;
-	}
-	p = wsb__calloc(1, sizeof(*p));
-	if (!p) {
-		rc = wsb__error_nomem();
-		goto done;
-	}
-	p->protections = d->protections;
-	p->cap = policy->limits[WSB_LIMIT_OUTPUT];
-	p->timeout_ms = policy->limits[WSB_LIMIT_TIMEOUT];
-	if ((rc = build_env(&block, &env, policy, d)) != WSB_OK)
+	memset(l, 0, sizeof(*l));
+	if ((rc = build_env(&l->env, &l->env_len, &env, policy, d)) != WSB_OK)
 		goto done;
 	if (opts->cwd) {
 		cwd = wsb__strdup(opts->cwd);
@@ -435,18 +373,38 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		if ((rc = wsb__w32_narrow(&cwd, buf)) != WSB_OK)
 			goto done;
 	}
-	if ((rc = wsb__w32_resolve_program(&program, opts->argv[0], env_get(&env, "PATH"),
+	if ((rc = wsb__w32_resolve_program(&l->program, opts->argv[0], env_get(&env, "PATH"),
 			env_get(&env, "PATHEXT"), cwd)) != WSB_OK)
 		goto done;
-	if ((rc = build_cmdline(&wcmd, &app, program, opts, &env)) != WSB_OK)
+	if ((rc = build_cmdline(&l->cmdline, &app, l->program, opts, &env)) != WSB_OK)
 		goto done;
-	if ((rc = wsb__w32_wide(&wapp, app)) != WSB_OK || (rc = wsb__w32_wide(&wcwd, cwd)) != WSB_OK)
-		goto done;
+	if ((rc = wsb__w32_wide(&l->app, app)) == WSB_OK)
+		rc = wsb__w32_wide(&l->cwd, cwd);
+done:
+	if (rc != WSB_OK)
+		launch_dispose(l);
+	wsb__strvec_dispose(&env);
+	wsb__free(cwd);
+	wsb__free(app);
+	return rc;
+}
 
-	/* act: lasting changes, journaled; undone below if anything fails. */
-	if ((rc = wsb__w32_apply(d, identity->state_dir)) != WSB_OK)
-		goto done;
-	applied = 1;
+/* The unelevated way: the caller's own token, restricted. */
+static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, const wsb__w32_decision *d,
+	const struct wsb_policy *policy, const wsb_spawn_options *opts)
+{
+	char *logon = NULL;
+	wchar_t desk_name[96];
+	HANDLE token = NULL, child[3] = { NULL, NULL, NULL }, list[3];
+	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
+	SIZE_T attr_size = 0;
+	STARTUPINFOEXW si;
+	PROCESS_INFORMATION pi;
+	DWORD nlist = 0, i;
+	DWORD create_flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+	int rc, attrs_ready = 0;
+
+	memset(&pi, 0, sizeof(pi));
 	if ((rc = wsb__token_create(&token, &logon, &d->caps.sids, d->write_restricted)) != WSB_OK)
 		goto done;
 	if ((rc = wsb__job_create(&p->job, policy)) != WSB_OK)
@@ -469,7 +427,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	si.StartupInfo.hStdOutput = child[1];
 	si.StartupInfo.hStdError = child[2];
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP) {
-		if ((rc = create_desktop(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), logon)) != WSB_OK)
+		if ((rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name),
+				logon)) != WSB_OK)
 			goto done;
 		si.StartupInfo.lpDesktop = desk_name;
 	}
@@ -496,12 +455,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if (opts->stdin_mode != WSB_STDIO_INHERIT && opts->stdout_mode != WSB_STDIO_INHERIT &&
 			opts->stderr_mode != WSB_STDIO_INHERIT)
 		create_flags |= CREATE_NO_WINDOW;
-	if (!WSB_OS(CreateProcessAsUserW)(token, wapp, wcmd, NULL, NULL, TRUE,
-			create_flags,
-			block, wcwd, &si.StartupInfo, &pi)) {
+	if (!WSB_OS(CreateProcessAsUserW)(token, l->app, l->cmdline, NULL, NULL, TRUE, create_flags,
+			l->env, l->cwd, &si.StartupInfo, &pi)) {
 		DWORD err = GetLastError();
 		memset(&pi, 0, sizeof(pi));
-		rc = wsb__w32_fail("CreateProcessAsUserW", err, "%s", program);
+		rc = wsb__w32_fail("CreateProcessAsUserW", err, "%s", l->program);
 		goto done;
 	}
 	p->process = pi.hProcess;
@@ -518,17 +476,9 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		rc = wsb__w32_fail("ResumeThread", err, "process %lu", (unsigned long)pi.dwProcessId);
 		goto done;
 	}
-	rc = wsb__proc_start_monitor(p);
 done:
 	if (pi.hThread)
 		WSB_OS(CloseHandle)(pi.hThread);
-	if (rc != WSB_OK && p && p->process) {
-		/* Started but not handed over: it dies with its job; never leave
-		 * a suspended process behind. */
-		WSB_OS(TerminateProcess)(p->process, 1);
-		WSB_OS(WaitForSingleObject)(p->process, INFINITE);
-		p->ended = 1;
-	}
 	for (i = 0; i < 3; i++)
 		if (child[i])
 			WSB_OS(CloseHandle)(child[i]);
@@ -537,6 +487,100 @@ done:
 	wsb__free(attrs);
 	if (token)
 		WSB_OS(CloseHandle)(token);
+	wsb__free(logon);
+	return rc;
+}
+
+/* What the unelevated sandbox cannot enforce and the policy did not
+ * accept. */
+static int refuse_missing(unsigned int m)
+{
+	return wsb__error(WSB_EUNAVAIL, "%s%s%s cannot be enforced by the unelevated sandbox; use the "
+		"elevated sandbox (WSB_IDENTITY_SANDBOX_USER after wsb_setup_install), or accept it with "
+		"wsb_policy_allow_missing()%s",
+		(m & WSB_PROT_NETWORK) ? "network isolation" : "",
+		(m & WSB_PROT_NETWORK) && (m & WSB_PROT_FS_DENY_READ) ? " and " : "",
+		(m & WSB_PROT_FS_DENY_READ) ? "deny-read (reads are not restricted in this mode)" : "",
+		(m & WSB_PROT_NETWORK) ? " (network then is advisory only)" : "");
+}
+
+/* The sandbox user: which account, and what its firewall rules add. */
+static int decide_sandbox_user(wsb__w32_decision **d, wsb__sandbox_account *acct,
+	const struct wsb_policy *policy, const struct wsb_identity *identity, const wsb_spawn_options *opts)
+{
+	unsigned int m;
+	int rc;
+
+	if (opts->stdin_mode == WSB_STDIO_INHERIT || opts->stdout_mode == WSB_STDIO_INHERIT ||
+			opts->stderr_mode == WSB_STDIO_INHERIT)
+		return wsb__error(WSB_ENOTSUP, "a command that runs as a sandbox user cannot inherit the "
+			"caller's standard streams (another account's process cannot use them): use "
+			"WSB_STDIO_PIPE or WSB_STDIO_NULL");
+	if ((rc = wsb__asuser_decide(d, acct, policy, identity, opts->cwd)) != WSB_OK)
+		return rc;
+	m = (*d)->missing & ~policy->allow_missing;
+	if (m & WSB_PROT_NETWORK)
+		return wsb__error(WSB_ENOTSETUP, "network isolation for %s is not in force: %s; run setup "
+			"again (elevated) to restore the firewall rules, or accept it with "
+			"wsb_policy_allow_missing() (network then is advisory only)", acct->user8,
+			acct->firewall_why ? acct->firewall_why : "its firewall rules do not verify");
+	if (m)
+		return wsb__error(WSB_EUNAVAIL, "protections 0x%x cannot be enforced for the sandbox user", m);
+	return WSB_OK;
+}
+
+int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity, const wsb_spawn_options *opts)
+{
+	wsb__w32_decision *d = NULL;
+	wsb__sandbox_account acct;
+	wsb__w32_launch l;
+	struct wsb_process *p = NULL;
+	int rc, applied = 0, as_user = identity->kind == WSB_IDENTITY_SANDBOX_USER;
+
+	*out = NULL;
+	memset(&acct, 0, sizeof(acct));
+	memset(&l, 0, sizeof(l));
+	if (as_user) {
+		if ((rc = decide_sandbox_user(&d, &acct, policy, identity, opts)) != WSB_OK)
+			goto done;
+	} else {
+		if ((rc = wsb__w32_decide(&d, policy, identity, 1, opts->cwd)) != WSB_OK)
+			goto done;
+		if (d->missing & ~policy->allow_missing) {
+			rc = refuse_missing(d->missing & ~policy->allow_missing);
+			goto done;
+		}
+	}
+	p = wsb__calloc(1, sizeof(*p));
+	if (!p) {
+		rc = wsb__error_nomem();
+		goto done;
+	}
+	p->protections = d->protections;
+	p->cap = policy->limits[WSB_LIMIT_OUTPUT];
+	p->timeout_ms = policy->limits[WSB_LIMIT_TIMEOUT];
+	if ((rc = prepare(&l, policy, opts, d)) != WSB_OK)
+		goto done;
+
+	/* act: lasting changes, journaled; undone below if anything fails. */
+	if ((rc = wsb__w32_apply(d, identity->state_dir)) != WSB_OK)
+		goto done;
+	applied = 1;
+	if (as_user)
+		rc = wsb__asuser_start(p, &acct, &l, d, policy, opts);
+	else
+		rc = start_restricted(p, &l, d, policy, opts);
+	if (rc == WSB_OK)
+		rc = wsb__proc_start_monitor(p);
+	if (rc != WSB_OK && p->process) {
+		/* Started but not handed over: it dies with its job; never leave
+		 * a suspended process behind. */
+		WSB_OS(TerminateProcess)(p->process, 1);
+		WSB_OS(WaitForSingleObject)(p->process, INFINITE);
+		p->ended = 1;
+	}
+done:
 	if (rc != WSB_OK) {
 		if (applied)
 			wsb__w32_unapply(d, identity->state_dir);
@@ -545,14 +589,7 @@ done:
 	}
 	*out = p;
 	wsb__w32_decision_free(d);
-	wsb__strvec_dispose(&env);
-	wsb__free(block);
-	wsb__free(cwd);
-	wsb__free(program);
-	wsb__free(app);
-	wsb__free(logon);
-	wsb__free(wcmd);
-	wsb__free(wapp);
-	wsb__free(wcwd);
+	wsb__setup_account_dispose(&acct);
+	launch_dispose(&l);
 	return rc;
 }

@@ -296,3 +296,44 @@ wsb_u64 wsb__now_ms(void)
 {
 	return (wsb_u64)WSB_OS(GetTickCount64)();
 }
+
+int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *logon_sid)
+{
+	static volatile LONG counter;
+	wsb__buf sddl = WSB__BUF_INIT;
+	wchar_t *wsddl = NULL;
+	SECURITY_ATTRIBUTES sa;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	wchar_t name[64];
+	int rc;
+
+	*out = NULL;
+	/* Only the sandbox's logon session may use the desktop. */
+	if (wsb__buf_printf(&sddl, "D:P(A;;GA;;;%s)", logon_sid) != WSB_OK)
+		return wsb__error_nomem();
+	rc = wsb__w32_wide(&wsddl, sddl.ptr);
+	wsb__buf_dispose(&sddl);
+	if (rc != WSB_OK)
+		return rc;
+	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(wsddl, SDDL_REVISION_1, &sd, NULL)) {
+		DWORD err = GetLastError();
+		wsb__free(wsddl);
+		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "desktop DACL");
+	}
+	wsb__free(wsddl);
+	_snwprintf(name, WSB__ARRAY_SIZE(name), L"wsb-%lu-%ld", (unsigned long)GetCurrentProcessId(),
+		(long)InterlockedIncrement(&counter));
+	name[WSB__ARRAY_SIZE(name) - 1] = 0;
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = sd;
+	sa.bInheritHandle = FALSE;
+	*out = (HANDLE)WSB_OS(CreateDesktopW)(name, NULL, NULL, 0, GENERIC_ALL, &sa);
+	WSB_OS(LocalFree)(sd);
+	if (!*out) {
+		DWORD err = GetLastError();
+		return wsb__w32_fail("CreateDesktopW", err, "private desktop");
+	}
+	_snwprintf(name_out, name_cap, L"WinSta0\\%ls", name);
+	name_out[name_cap - 1] = 0;
+	return WSB_OK;
+}

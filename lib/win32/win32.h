@@ -151,6 +151,19 @@ struct wsb_process {
 	unsigned int protections;
 };
 
+/* What spawn prepared, whichever way the command starts. */
+typedef struct wsb__w32_launch {
+	char *program;      /* the resolved program (UTF-8, for messages) */
+	wchar_t *app;       /* what CreateProcess* runs (cmd.exe for a batch file) */
+	wchar_t *cmdline;
+	wchar_t *cwd;
+	uint16_t *env;      /* sorted UTF-16 block */
+	size_t env_len;     /* units, both final NULs included */
+} wsb__w32_launch;
+
+/* A private desktop "WinSta0\\wsb-..." that only logon_sid may use. */
+int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *logon_sid);
+
 /* Start the monitor thread of a process (after it was resumed). */
 int wsb__proc_start_monitor(struct wsb_process *p);
 /* Resolve a program the way the sandbox runs it: absolute, existing, with
@@ -217,6 +230,11 @@ typedef struct wsb__w32_decision {
  * the other candidates. */
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd);
+/* The same for a command that runs as a sandbox user: group_sid (the
+ * sandbox group) also gets the writable roots and is denied the deny-read
+ * paths. group_sid NULL is wsb__w32_decide. */
+int wsb__w32_decide_as(wsb__w32_decision **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd, const char *group_sid);
 void wsb__w32_decision_free(wsb__w32_decision *d);
 /* Add the missing ACEs, journaled first. On failure the ACEs added by this
  * call are removed again (and the removal journaled). */
@@ -227,5 +245,24 @@ void wsb__w32_unapply(wsb__w32_decision *d, const char *state_dir);
 /* Fill a plan from a decision. */
 int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 	const struct wsb_policy *policy);
+
+/* ---- asuser.c: the command as a sandbox user, through the runner ---- */
+
+struct wsb__sandbox_account;
+/* Load the account for the policy's network setting (offline or online)
+ * and decide as wsb__w32_decide_as for its group; with the offline user's
+ * firewall rules verified, network off is enforced (not advisory). */
+int wsb__asuser_decide(wsb__w32_decision **d, struct wsb__sandbox_account *acct,
+	const struct wsb_policy *policy, const struct wsb_identity *identity, const char *cwd);
+/* Start wsb-runner.exe as the account (CreateProcessWithLogonW), in p's
+ * job, and have it start the command: p->process is the runner (whose exit
+ * code is the command's), p->pid the command's, p's stdio ends are the
+ * named pipes. On failure nothing is left running and p holds no handle. */
+int wsb__asuser_start(struct wsb_process *p, const struct wsb__sandbox_account *account,
+	const wsb__w32_launch *l, const wsb__w32_decision *d, const struct wsb_policy *policy,
+	const wsb_spawn_options *opts);
+/* Test hook: use this runner instead of the one next to the library
+ * (NULL: back to the default). */
+void wsb__asuser_set_runner(const wchar_t *path);
 
 #endif

@@ -1,0 +1,313 @@
+/*
+ * wsb-runner.exe: started by the library as a sandbox user
+ * (lib/win32/asuser.c, docs/windows-runner.md). It opens the pipes the
+ * library made, checks that their server is the process that started it,
+ * reads one request, restricts its own token as the unelevated sandbox
+ * does (wsb__token_create: capability SIDs + logon SID + Everyone, never
+ * the user's own SID), starts the command with it, answers with the
+ * command's process id or the error, and ends with the command's exit code.
+ * It is in the library's job already, so the command is too.
+ *
+ * It trusts nothing it reads: the request is decoded strictly
+ * (lib/core/runmsg.c), and it acts only for the pipe server whose process
+ * id its command line names.
+ */
+#include "../win32.h"
+#include "../runner.h"
+#include "core/runmsg.h"
+
+#include <string.h>
+#include <shellapi.h>
+#include <stdio.h>
+#include <wchar.h>
+
+/* The pipe name is ours only if it has exactly the library's form. */
+static int pipe_base_ok(const wchar_t *base)
+{
+	size_t n = wcslen(WSB__RUNNER_PIPE_PREFIX), i, len = wcslen(base);
+
+	if (len <= n || len >= WSB__RUNNER_PIPE_BASE_MAX || wcsncmp(base, WSB__RUNNER_PIPE_PREFIX, n) != 0)
+		return 0;
+	for (i = n; i < len; i++)
+		if (!((base[i] >= L'0' && base[i] <= L'9') || (base[i] >= L'a' && base[i] <= L'f') || base[i] == L'-'))
+			return 0;
+	return 1;
+}
+
+static HANDLE open_pipe(const wchar_t *base, int which, DWORD access, BOOL inherit)
+{
+	static const wchar_t *const suffix[] = WSB__RUNNER_PIPE_SUFFIXES;
+	wchar_t name[WSB__RUNNER_PIPE_BASE_MAX + 8];
+	SECURITY_ATTRIBUTES sa;
+
+	_snwprintf(name, WSB__ARRAY_SIZE(name), L"%ls%ls", base, suffix[which]);
+	name[WSB__ARRAY_SIZE(name) - 1] = 0;
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = NULL;
+	sa.bInheritHandle = inherit;
+	/* SECURITY_IDENTIFICATION: the server may learn who we are, never act
+	 * as us. */
+	return WSB_OS(CreateFileW)(name, access, 0, &sa, OPEN_EXISTING,
+		SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
+}
+
+static int read_all(HANDLE h, unsigned char *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		DWORD n = 0;
+		if (!WSB_OS(ReadFile)(h, buf + done, (DWORD)(len - done), &n, NULL) || n == 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+static int write_all(HANDLE h, const unsigned char *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		DWORD n = 0;
+		if (!WSB_OS(WriteFile)(h, buf + done, (DWORD)(len - done), &n, NULL))
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+static int read_request(wsb__runreq *req, HANDLE ctl)
+{
+	unsigned char head[WSB__RUNMSG_HEADER], *msg;
+	size_t len = 0;
+	int rc;
+
+	if (read_all(ctl, head, sizeof(head)) != 0)
+		return wsb__error(WSB_EOS, "no request on the control pipe");
+	if ((rc = wsb__runmsg_length(&len, head, sizeof(head))) != WSB_OK)
+		return rc;
+	if (!(msg = wsb__malloc(len)))
+		return wsb__error_nomem();
+	memcpy(msg, head, sizeof(head));
+	rc = read_all(ctl, msg + sizeof(head), len - sizeof(head)) == 0 ?
+		wsb__runreq_decode(req, msg, len) : wsb__error(WSB_EOS, "the request was cut short");
+	wsb__free(msg);
+	return rc;
+}
+
+/* A stdio handle for the command: the pipe, or the null device. */
+static int stdio_handle(HANDLE *out, const wchar_t *base, int which, int piped, DWORD access)
+{
+	SECURITY_ATTRIBUTES sa;
+
+	if (piped) {
+		*out = open_pipe(base, which, access, TRUE);
+		if (*out == INVALID_HANDLE_VALUE) {
+			DWORD err = GetLastError();
+			*out = NULL;
+			return wsb__w32_fail("CreateFileW", err, "a stdio pipe");
+		}
+		return WSB_OK;
+	}
+	sa.nLength = sizeof(sa);
+	sa.lpSecurityDescriptor = NULL;
+	sa.bInheritHandle = TRUE;
+	*out = WSB_OS(CreateFileW)(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+		OPEN_EXISTING, 0, NULL);
+	if (*out == INVALID_HANDLE_VALUE) {
+		DWORD err = GetLastError();
+		*out = NULL;
+		return wsb__w32_fail("CreateFileW", err, "the null device");
+	}
+	return WSB_OK;
+}
+
+typedef struct started {
+	HANDLE process;
+	HANDLE desktop;
+	DWORD pid;
+} started;
+
+static int start_command(started *out, const wsb__runreq *req, const wchar_t *base)
+{
+	static const DWORD access[3] = { GENERIC_READ, GENERIC_WRITE, GENERIC_WRITE };
+	static const uint32_t piped[3] = { WSB__RUNREQ_STDIN_PIPE, WSB__RUNREQ_STDOUT_PIPE, WSB__RUNREQ_STDERR_PIPE };
+	wsb__strvec sids = WSB__STRVEC_INIT;
+	HANDLE token = NULL, child[3] = { NULL, NULL, NULL };
+	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
+	SIZE_T attr_size = 0;
+	STARTUPINFOEXW si;
+	PROCESS_INFORMATION pi;
+	wchar_t desk_name[96];
+	char *logon = NULL;
+	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+	int rc = WSB_OK, i, attrs_ready = 0;
+	size_t k;
+
+	memset(&pi, 0, sizeof(pi));
+	for (k = 0; k < req->sid_count && rc == WSB_OK; k++)
+		rc = wsb__strvec_push(&sids, req->sids[k]);
+	if (rc != WSB_OK)
+		goto done;
+	for (i = 0; i < 3 && rc == WSB_OK; i++)
+		rc = stdio_handle(&child[i], base, WSB__PIPE_IN + i, (req->flags & piped[i]) != 0, access[i]);
+	if (rc != WSB_OK || (rc = wsb__token_create(&token, &logon, &sids,
+			(req->flags & WSB__RUNREQ_WRITE_RESTRICTED) != 0)) != WSB_OK)
+		goto done;
+	memset(&si, 0, sizeof(si));
+	si.StartupInfo.cb = sizeof(si);
+	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+	si.StartupInfo.hStdInput = child[0];
+	si.StartupInfo.hStdOutput = child[1];
+	si.StartupInfo.hStdError = child[2];
+	if (req->flags & WSB__RUNREQ_DESKTOP) {
+		if ((rc = wsb__w32_desktop_create(&out->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), logon)) != WSB_OK)
+			goto done;
+		si.StartupInfo.lpDesktop = desk_name;
+	}
+	WSB_OS(InitializeProcThreadAttributeList)(NULL, 1, 0, &attr_size);
+	if (!(attrs = wsb__malloc(attr_size ? attr_size : 64))) {
+		rc = wsb__error_nomem();
+		goto done;
+	}
+	if (!WSB_OS(InitializeProcThreadAttributeList)(attrs, 1, 0, &attr_size)) {
+		DWORD err = GetLastError();
+		rc = wsb__w32_fail("InitializeProcThreadAttributeList", err, "handle list");
+		goto done;
+	}
+	attrs_ready = 1;
+	/* Exactly the three stdio handles are inherited. */
+	if (!WSB_OS(UpdateProcThreadAttribute)(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, child,
+			sizeof(child), NULL, NULL)) {
+		DWORD err = GetLastError();
+		rc = wsb__w32_fail("UpdateProcThreadAttribute", err, "handle list");
+		goto done;
+	}
+	si.lpAttributeList = attrs;
+	if (req->flags & WSB__RUNREQ_NO_WINDOW)
+		flags |= CREATE_NO_WINDOW;
+	if (!WSB_OS(CreateProcessAsUserW)(token, (LPCWSTR)req->app, (LPWSTR)req->cmdline, NULL, NULL, TRUE, flags,
+			req->env, (LPCWSTR)req->cwd, &si.StartupInfo, &pi)) {
+		DWORD err = GetLastError();
+		memset(&pi, 0, sizeof(pi));
+		rc = wsb__w32_fail("CreateProcessAsUserW", err, "the command");
+		goto done;
+	}
+	if (WSB_OS(ResumeThread)(pi.hThread) == (DWORD)-1) {
+		DWORD err = GetLastError();
+		WSB_OS(TerminateProcess)(pi.hProcess, 1);
+		WSB_OS(CloseHandle)(pi.hProcess);
+		memset(&pi, 0, sizeof(pi));
+		rc = wsb__w32_fail("ResumeThread", err, "the command");
+		goto done;
+	}
+	out->process = pi.hProcess;
+	out->pid = pi.dwProcessId;
+done:
+	if (pi.hThread)
+		WSB_OS(CloseHandle)(pi.hThread);
+	for (i = 0; i < 3; i++)
+		if (child[i])
+			WSB_OS(CloseHandle)(child[i]);
+	if (attrs_ready)
+		WSB_OS(DeleteProcThreadAttributeList)(attrs);
+	wsb__free(attrs);
+	if (token)
+		WSB_OS(CloseHandle)(token);
+	wsb__free(logon);
+	wsb__strvec_dispose(&sids);
+	return rc;
+}
+
+static int answer(HANDLE ctl, int status, DWORD pid)
+{
+	wsb__runrep rep;
+	unsigned char *msg = NULL;
+	size_t len = 0;
+	int ok;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.status = status;
+	rep.os_error = status == WSB_OK ? 0 : (uint32_t)wsb_error_os(NULL);
+	rep.pid = status == WSB_OK ? pid : 0;
+	rep.message = (char *)(status == WSB_OK ? "" : wsb_error_message(NULL));
+	if (wsb__runrep_encode(&msg, &len, &rep) != WSB_OK)
+		return -1;
+	ok = write_all(ctl, msg, len);
+	wsb__free(msg);
+	return ok;
+}
+
+static UINT run(int argc, wchar_t **argv)
+{
+	wsb__runreq req;
+	started cmd;
+	HANDLE ctl;
+	ULONG server = 0;
+	DWORD code = 0;
+	wchar_t *end = NULL;
+	unsigned long parent;
+	int rc;
+
+	if (argc != 4 || wcscmp(argv[1], WSB__RUNNER_ARG) != 0 || !pipe_base_ok(argv[3]))
+		return WSB__RUNNER_EXIT_USAGE;
+	parent = wcstoul(argv[2], &end, 10);
+	if (!*argv[2] || *end || parent == 0)
+		return WSB__RUNNER_EXIT_USAGE;
+	ctl = open_pipe(argv[3], WSB__PIPE_CTL, GENERIC_READ | GENERIC_WRITE, FALSE);
+	if (ctl == INVALID_HANDLE_VALUE)
+		return WSB__RUNNER_EXIT_PIPE;
+	if (!WSB_OS(GetNamedPipeServerProcessId)(ctl, &server) || server != parent) {
+		WSB_OS(CloseHandle)(ctl);
+		return WSB__RUNNER_EXIT_PEER;
+	}
+	memset(&req, 0, sizeof(req));
+	memset(&cmd, 0, sizeof(cmd));
+	if ((rc = read_request(&req, ctl)) != WSB_OK) {
+		/* Say why if the pipe still works; either way, nothing starts. */
+		answer(ctl, rc, 0);
+		WSB_OS(CloseHandle)(ctl);
+		return WSB__RUNNER_EXIT_PROTO;
+	}
+	rc = start_command(&cmd, &req, argv[3]);
+	wsb__runreq_dispose(&req);
+	if (answer(ctl, rc, cmd.pid) != 0 && rc == WSB_OK) {
+		/* The library cannot learn of the command: do not leave it. */
+		WSB_OS(TerminateProcess)(cmd.process, 1);
+		rc = WSB_EOS;
+	}
+	WSB_OS(CloseHandle)(ctl);
+	if (rc != WSB_OK) {
+		if (cmd.process)
+			WSB_OS(CloseHandle)(cmd.process);
+		if (cmd.desktop)
+			WSB_OS(CloseDesktop)((HDESK)cmd.desktop);
+		return WSB__RUNNER_EXIT_FAILED;
+	}
+	WSB_OS(WaitForSingleObject)(cmd.process, INFINITE);
+	if (!WSB_OS(GetExitCodeProcess)(cmd.process, &code))
+		code = WSB__RUNNER_EXIT_FAILED;
+	WSB_OS(CloseHandle)(cmd.process);
+	if (cmd.desktop)
+		WSB_OS(CloseDesktop)((HDESK)cmd.desktop);
+	return code;
+}
+
+int WINAPI wWinMain(HINSTANCE inst, HINSTANCE prev, LPWSTR line, int show)
+{
+	int argc = 0;
+	wchar_t **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
+	UINT code;
+
+	(void)inst;
+	(void)prev;
+	(void)line;
+	(void)show;
+	if (!argv)
+		ExitProcess(WSB__RUNNER_EXIT_USAGE);
+	code = run(argc, argv);
+	LocalFree(argv);
+	ExitProcess(code);
+	return 0;
+}
