@@ -358,7 +358,8 @@ static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy,
  * user is in. */
 static int check_group_sid(const char *sid)
 {
-	static const char *const everybody[] = { "S-1-1-0", "S-1-5-11", "S-1-5-32-545", "S-1-5-4" };
+	static const char *const everybody[] = { "S-1-1-0", "S-1-5-11", "S-1-5-32-545", "S-1-5-4",
+		"S-1-2-0" };
 	const char *p;
 	size_t i;
 	int digits = 0, parts = 0;

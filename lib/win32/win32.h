@@ -234,10 +234,11 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
  * writable root (the private temp folder too) gets the capability ACE's
  * allow for the group ("sandbox_root"), and every existing deny-read path a
  * WSB__MASK_DENY_READ deny for it ("deny_read", inherited on folders).
- * Deny-read is then in force; a deny-read path that does not exist gets no
- * ACE and is listed in deny_read_absent (noted in the plan). Everyone,
- * Authenticated Users, Users and INTERACTIVE are refused as group_sid
- * (WSB_EINVAL): their grant would reach every user. */
+ * Deny-read is then in force (where it applies: not in full access); a
+ * deny-read path that does not exist gets no ACE and is listed in
+ * deny_read_absent (noted in the plan). Everyone, Authenticated Users,
+ * Users, INTERACTIVE and Local are refused as group_sid (WSB_EINVAL): their
+ * grant would reach every user. */
 int wsb__w32_decide_as(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd,
 	const char *group_sid);

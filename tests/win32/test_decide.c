@@ -445,11 +445,34 @@ static void the_plan_without_a_group_keeps_its_read_notes(void **s)
 	wsb__w32_decision_free(d);
 }
 
+/* Read-only confines the file system too: deny-read is enforced there;
+ * full access confines nothing, so nothing is denied nor missing. */
+static void a_group_enforces_deny_read_in_read_only_not_in_full_access(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_int_equal(count_role(d, "deny_read"), 2);
+	assert_int_equal(count_role(d, "sandbox_root"), 0);
+	assert_true(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_false(d->missing & WSB_PROT_FS_DENY_READ);
+	wsb__w32_decision_free(d);
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_FULL_ACCESS), WSB_OK);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_int_equal(d->ace_count, 0);
+	assert_false(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_int_equal(d->missing, WSB_PROT_NETWORK);
+	wsb__w32_decision_free(d);
+}
+
 /* A group every user is in would hand the roots to them all; a string
  * that is not a bare SID could smuggle ACEs into the SDDL. */
 static void a_broad_or_malformed_group_is_refused(void **s)
 {
-	static const char *const bad[] = { "S-1-1-0", "S-1-5-32-545", "S-1-5-11", "S-1-5-4",
+	static const char *const bad[] = { "S-1-1-0", "S-1-5-32-545", "S-1-5-11", "S-1-5-4", "S-1-2-0",
 		"S-1-5-21-1)(A;OICI;FA;;;WD", "S-1-5", "S-1-5-", "S-1--5", "BU", "" };
 	wsb__w32_decision *d = NULL;
 	size_t i;
@@ -513,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_private_temp_folder_is_granted_to_the_group_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_deny_read_path_is_noted_not_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_plan_without_a_group_keeps_its_read_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_group_enforces_deny_read_in_read_only_not_in_full_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_broad_or_malformed_group_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(revert_removes_exactly_the_sandbox_user_aces, setup, teardown),
 	};
