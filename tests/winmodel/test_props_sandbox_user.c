@@ -48,6 +48,8 @@ static const wm_token *tok;     /* the command's token (the seam owns it) */
 static HANDLE tok_handle;
 static wsb__w32_decision *dec;
 static wm_token sbx;            /* the sandbox user's own, unrestricted token */
+static const char *extra_deny_read;  /* one more deny-read path for build */
+static int apply_rc;             /* what apply returned (build stops on failure) */
 static char nodes[MAXN][128];
 static size_t nnodes;
 static uint8_t *before[MAXN];
@@ -149,6 +151,16 @@ static void build(const char *group_sid, const char *skip_role, uint32_t mask)
 	mk(OTHER, 1, NULL);
 	mk(SHARED, 1, "D:(A;OICI;0x1301bf;;;BU)");
 	mk(SBXHOME, 1, "D:(A;OICI;FA;;;" SBX_USER ")");
+	/* The system's: the real user may read it, not change its DACL. */
+	assert_int_equal(wm_fs_create_dir(wms_fs(), NULL, "C:\\sysdata", NULL), WM_OK);
+	{
+		wm_sd sd;
+		assert_int_equal(wm_sd_from_sddl(&sd, "O:SYD:P(A;OICI;FA;;;SY)(A;OICI;0x1200a9;;;BU)"), WM_OK);
+		assert_int_equal(wm_fs_set_sd(wms_fs(), NULL, "C:\\sysdata", WM_OWNER_SI | WM_DACL_SI |
+			WM_PROTECTED_DACL_SI, &sd), WM_OK);
+		wm_sd_dispose(&sd);
+	}
+	snprintf(nodes[nnodes++], sizeof(nodes[0]), "C:\\sysdata");
 	for (i = 0; i < nnodes; i++)
 		snap(&before[i], &before_len[i], nodes[i]);
 
@@ -156,13 +168,18 @@ static void build(const char *group_sid, const char *skip_role, uint32_t mask)
 	assert_int_equal(wsb_policy_allow_write(policy, WS), WSB_OK);
 	assert_int_equal(wsb_policy_deny_read(policy, SECRETS), WSB_OK);
 	assert_int_equal(wsb_policy_deny_read(policy, PROFILE "\\.aws"), WSB_OK);
+	if (extra_deny_read)
+		assert_int_equal(wsb_policy_deny_read(policy, extra_deny_read), WSB_OK);
 	rc = wsb__w32_decide_as(&dec, policy, &id, 0, NULL, group_sid);
 	assert_int_equal(rc, WSB_OK);
 	wsb_policy_free(policy);
 	for (i = 0; skip_role && i < dec->ace_count; i++)
 		if (strcmp(dec->aces[i].role, skip_role) == 0)
 			dec->aces[i].present = 1;
-	assert_int_equal(wsb__w32_apply(dec, STATE), WSB_OK);
+	apply_rc = wsb__w32_apply(dec, STATE);
+	if (extra_deny_read)
+		return;
+	assert_int_equal(apply_rc, WSB_OK);
 
 	sandbox_user_token(&sbx);
 	assert_int_equal(wms_set_process_token(&sbx), 0);
@@ -179,7 +196,9 @@ static void unbuild(void)
 {
 	size_t i;
 
-	WSB_OS(CloseHandle)(tok_handle);
+	if (tok_handle)
+		WSB_OS(CloseHandle)(tok_handle);
+	tok_handle = NULL;
 	tok = NULL;
 	wsb__w32_decision_free(dec);
 	dec = NULL;
@@ -366,6 +385,30 @@ static void revert_gives_every_descriptor_back(void **s)
 	unbuild();
 }
 
+/* A deny-read path the real user may not re-ACL: apply fails closed
+ * (access denied) and takes back what it had added, byte for byte. */
+static void a_deny_read_path_the_user_cannot_change_fails_and_undoes(void **s)
+{
+	size_t i, len, n = 0;
+	uint8_t *now;
+
+	(void)s;
+	extra_deny_read = "C:\\sysdata";
+	build(SBX_GROUP, NULL, 0);
+	extra_deny_read = NULL;
+	assert_int_equal(apply_rc, WSB_EACCES);
+	assert_non_null(strstr(wsb_error_message(NULL), "sysdata"));
+	for (i = 0; i < nnodes; i++) {
+		snap(&now, &len, nodes[i]);
+		if (len != before_len[i] || memcmp(now, before[i], len) != 0)
+			fail_msg("%s changed by a failed apply", nodes[i]);
+		free(now);
+	}
+	assert_int_equal(wsb__journal_outstanding(&n, STATE), WSB_OK);
+	assert_int_equal(n, 0);
+	unbuild();
+}
+
 /* Without the group (wsb__w32_decide as for the caller's own user) the
  * sandbox user gets nothing of the workspace: the capability SID alone
  * passes only the restricted check. */
@@ -429,6 +472,7 @@ int main(void)
 		cmocka_unit_test(nothing_outside_the_roots_is_writable),
 		cmocka_unit_test(the_deny_read_folder_and_the_profile_are_unreadable),
 		cmocka_unit_test(revert_gives_every_descriptor_back),
+		cmocka_unit_test(a_deny_read_path_the_user_cannot_change_fails_and_undoes),
 		cmocka_unit_test(without_the_group_the_sandbox_user_cannot_use_the_workspace),
 		cmocka_unit_test(without_the_group_grant_the_workspace_is_not_writable),
 		cmocka_unit_test(without_the_capability_grant_the_workspace_is_not_writable),
