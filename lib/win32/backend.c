@@ -157,9 +157,17 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 			rc = wsb__plan_set(s, "value", eq + 1);
 		wsb__free(name);
 	}
-	if (rc == WSB_OK)
+	if (rc == WSB_OK && !d->group_sid)
 		rc = wsb__plan_note(plan, "reads are not restricted in the unelevated mode (WRITE_RESTRICTED "
 			"checks writes only)");
+	if (rc == WSB_OK && d->group_sid)
+		rc = wsb__plan_note(plan, "commands run as the sandbox user: they read only what it, the "
+			"sandbox group %s, Users, Authenticated Users or Everyone may read, plus the writable roots "
+			"(granted to the group); deny-read paths deny the group reading data, extended attributes "
+			"and executing (names, attributes and the security descriptor stay visible)", d->group_sid);
+	for (i = 0; i < d->deny_read_absent.count && rc == WSB_OK; i++)
+		rc = wsb__plan_note(plan, "deny-read path %s does not exist: no ACE for it; if it appears "
+			"while a command runs, it is not denied", d->deny_read_absent.items[i]);
 	if (rc == WSB_OK && policy->network == WSB_NETWORK_OFF)
 		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
 			"package managers are told to stay offline; a program that ignores them reaches the "
@@ -168,7 +176,8 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 		rc = wsb__plan_note(plan, "TEMP and TMP point at the sandbox's own folder %s%s; the caller's "
 			"%%TEMP%% is not writable by the sandbox", d->temp_dir,
 			d->temp_absent ? " (created on the first spawn)" : "");
-	if (rc == WSB_OK && policy->deny_read.count > 0)
+	if (rc == WSB_OK && policy->deny_read.count > 0 &&
+			(!d->group_sid || policy->mode == WSB_MODE_FULL_ACCESS))
 		rc = wsb__plan_note(plan, policy->mode == WSB_MODE_FULL_ACCESS ?
 			"deny-read paths do not apply in full access" :
 			"deny-read paths cannot be enforced in the unelevated mode");

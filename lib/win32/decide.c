@@ -353,17 +353,87 @@ static int world_writable(wsb__w32_decision *d, const struct wsb_policy *policy,
 	return WSB_OK;
 }
 
+/* A group SID the sandbox user's grants may name: "S-1-<digits>(-<digits>)+"
+ * (nothing that could end the SDDL ACE it goes into), and not a group every
+ * user is in. */
+static int check_group_sid(const char *sid)
+{
+	static const char *const everybody[] = { "S-1-1-0", "S-1-5-11", "S-1-5-32-545", "S-1-5-4",
+		"S-1-2-0" };
+	const char *p;
+	size_t i;
+	int digits = 0, parts = 0;
+
+	if (strncmp(sid, "S-1-", 4) != 0)
+		return wsb__error(WSB_EINVAL, "sandbox group '%s' is not a SID string (S-1-...)", sid);
+	for (p = sid + 4; ; p++) {
+		if (*p >= '0' && *p <= '9') {
+			digits++;
+			continue;
+		}
+		if ((*p != '-' && *p != '\0') || digits == 0)
+			return wsb__error(WSB_EINVAL, "sandbox group '%s' is not a SID string (S-1-...)", sid);
+		parts++;
+		digits = 0;
+		if (*p == '\0')
+			break;
+	}
+	if (parts < 2)
+		return wsb__error(WSB_EINVAL, "sandbox group '%s' is not a SID string (S-1-...)", sid);
+	for (i = 0; i < sizeof(everybody) / sizeof(everybody[0]); i++)
+		if (strcmp(sid, everybody[i]) == 0)
+			return wsb__error(WSB_EINVAL, "sandbox group %s is a group every user is in; "
+				"its grants would reach them all", sid);
+	return WSB_OK;
+}
+
+/* The sandbox group's deny of every existing deny-read path; absent ones
+ * are only listed (nothing there to read; the plan says so). */
+static int deny_reads(wsb__w32_decision *d, const struct wsb_policy *policy)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < policy->deny_read.count; i++) {
+		const char *path = policy->deny_read.items[i];
+		int is_dir = 0;
+		rc = wsb__w32_stat(&is_dir, path);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			rc = wsb__strvec_push(&d->deny_read_absent, path);
+		else
+			rc = add_ace(d, path, 1, WSB__MASK_DENY_READ, is_dir, d->group_sid, "deny_read");
+		if (rc != WSB_OK)
+			return rc;
+	}
+	return WSB_OK;
+}
+
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd)
+{
+	return wsb__w32_decide_as(out, policy, identity, run_audit, audit_cwd, NULL);
+}
+
+int wsb__w32_decide_as(wsb__w32_decision **out, const struct wsb_policy *policy,
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd,
+	const char *group_sid)
 {
 	wsb__w32_decision *d;
 	size_t i;
 	int rc = WSB_OK, state_absent = 0;
 
 	*out = NULL;
+	if (group_sid && (rc = check_group_sid(group_sid)) != WSB_OK)
+		return rc;
 	d = wsb__calloc(1, sizeof(*d));
 	if (!d)
 		return wsb__error_nomem();
+	if (group_sid && !(d->group_sid = wsb__strdup(group_sid))) {
+		wsb__free(d);
+		return wsb__error_nomem();
+	}
 	d->protections = WSB_PROT_PROCESS_TREE;
 	if (policy->limits[WSB_LIMIT_MEMORY])
 		d->protections |= WSB_PROT_LIMIT_MEMORY;
@@ -373,12 +443,18 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 		d->protections |= WSB_PROT_LIMIT_CPU;
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP)
 		d->protections |= WSB_PROT_PRIVATE_DESKTOP;
-	/* Reads are never restricted by this backend, so deny-read paths are
-	 * missing, and fail the spawn unless allowed missing, in every mode that
-	 * confines the file system. In full access they do not apply at all (as
-	 * for the core's path check and the Linux backend): nothing is missing. */
-	if (policy->deny_read.count > 0 && policy->mode != WSB_MODE_FULL_ACCESS)
-		d->missing |= WSB_PROT_FS_DENY_READ;
+	/* The write-restricted token restricts no read, so for the caller's
+	 * own user deny-read paths are missing, and fail the spawn unless
+	 * allowed missing, in every mode that confines the file system. A
+	 * sandbox user reads through its own groups: the deny ACEs for its
+	 * group enforce them. In full access they do not apply at all (as for
+	 * the core's path check and the Linux backend): nothing is missing. */
+	if (policy->deny_read.count > 0 && policy->mode != WSB_MODE_FULL_ACCESS) {
+		if (group_sid)
+			d->protections |= WSB_PROT_FS_DENY_READ;
+		else
+			d->missing |= WSB_PROT_FS_DENY_READ;
+	}
 	if (policy->network == WSB_NETWORK_OFF) {
 		d->missing |= WSB_PROT_NETWORK;
 		d->protections |= WSB_PROT_NETWORK_ADVISORY;
@@ -438,12 +514,18 @@ int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	state_absent = rc == 0;
 	if ((rc = protect(d, identity->state_dir, 1)) != WSB_OK)
 		goto fail;
+	if (group_sid && (rc = deny_reads(d, policy)) != WSB_OK)
+		goto fail;
 	if (run_audit && (policy->flags & (WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE)))
 		if ((rc = world_writable(d, policy, audit_cwd)) != WSB_OK)
 			goto fail;
+	/* A sandbox user passes the normal check of a root through its
+	 * group's grant, the restricted one through the capability SID's. */
 	for (i = 0; i < d->roots.count; i++)
 		if ((rc = add_ace(d, d->roots.items[i], 0, WSB__MASK_ALLOW_WRITE, 1,
-				d->caps.sids.items[d->caps.root_sid[i]], "writable_root")) != WSB_OK)
+				d->caps.sids.items[d->caps.root_sid[i]], "writable_root")) != WSB_OK ||
+				(group_sid && (rc = add_ace(d, d->roots.items[i], 0, WSB__MASK_ALLOW_WRITE, 1,
+				group_sid, "sandbox_root")) != WSB_OK))
 			goto fail;
 	for (i = 0; i < d->caps.sids.count; i++)
 		if ((rc = add_ace(d, NUL_DEVICE, 0, WSB__MASK_NUL, 0, d->caps.sids.items[i], "null_device")) != WSB_OK)
@@ -482,6 +564,8 @@ void wsb__w32_decision_free(wsb__w32_decision *d)
 	wsb__strvec_dispose(&d->env_extra);
 	wsb__strvec_dispose(&d->world_writable);
 	wsb__strvec_dispose(&d->group_writable);
+	wsb__free(d->group_sid);
+	wsb__strvec_dispose(&d->deny_read_absent);
 	wsb__free(d);
 }
 

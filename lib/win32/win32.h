@@ -192,7 +192,8 @@ void wsb__audit_dispose(wsb__audit *a);
 typedef struct wsb__w32_ace {
 	char *path;
 	char *sddl;
-	const char *role;   /* "writable_root", "protected", "null_device", "world_writable" */
+	const char *role;   /* "writable_root", "protected", "null_device", "world_writable",
+	                     * and for a sandbox user "sandbox_root", "deny_read" */
 	int present;        /* already there: nothing to write */
 	int added;          /* written by this run's apply */
 } wsb__w32_ace;
@@ -204,6 +205,14 @@ typedef struct wsb__w32_ace {
 #define WSB__SCAN_MAX_DEPTH 3
 #define WSB__SCAN_MAX_DIRS 1024
 #define WSB__SCAN_MAX_ENTRIES 100000
+
+/* What a deny-read path denies the sandbox group: the contents (read
+ * data / list directory), extended attributes and execute / traverse. Not
+ * FILE_READ_ATTRIBUTES, READ_CONTROL or SYNCHRONIZE: every open asks for
+ * SYNCHRONIZE and stat-like calls for the attributes, so denying those
+ * would break listing the parent and "does it exist" checks while hiding
+ * nothing secret (names, sizes and times stay visible). */
+#define WSB__MASK_DENY_READ (FILE_READ_DATA | FILE_READ_EA | FILE_EXECUTE)
 
 typedef struct wsb__w32_decision {
 	wsb__strvec roots;         /* writable roots, then the private temp folder */
@@ -223,6 +232,8 @@ typedef struct wsb__w32_decision {
 	int write_restricted;
 	unsigned int protections;
 	unsigned int missing;
+	char *group_sid;             /* the sandbox users' group (decide_as), or NULL */
+	wsb__strvec deny_read_absent;  /* deny-read paths that do not exist: no ACE */
 } wsb__w32_decision;
 
 /* run_audit: run the world-writable audit when the policy's flags ask
@@ -230,11 +241,20 @@ typedef struct wsb__w32_decision {
  * the other candidates. */
 int wsb__w32_decide(wsb__w32_decision **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, int run_audit, const char *audit_cwd);
-/* The same for a command that runs as a sandbox user: group_sid (the
- * sandbox group) also gets the writable roots and is denied the deny-read
- * paths. group_sid NULL is wsb__w32_decide. */
+/* The same for commands run as a sandbox user whose group is group_sid
+ * ("S-1-5-21-..."; NULL: wsb__w32_decide). The sandbox user is not the
+ * real user, so its normal access check needs grants of its own: every
+ * writable root (the private temp folder too) gets the capability ACE's
+ * allow for the group ("sandbox_root"), and every existing deny-read path a
+ * WSB__MASK_DENY_READ deny for it ("deny_read", inherited on folders).
+ * Deny-read is then in force (where it applies: not in full access); a
+ * deny-read path that does not exist gets no ACE and is listed in
+ * deny_read_absent (noted in the plan). Everyone, Authenticated Users,
+ * Users, INTERACTIVE and Local are refused as group_sid (WSB_EINVAL): their
+ * grant would reach every user. */
 int wsb__w32_decide_as(wsb__w32_decision **out, const struct wsb_policy *policy,
-	const struct wsb_identity *identity, int run_audit, const char *audit_cwd, const char *group_sid);
+	const struct wsb_identity *identity, int run_audit, const char *audit_cwd,
+	const char *group_sid);
 void wsb__w32_decision_free(wsb__w32_decision *d);
 /* Add the missing ACEs, journaled first. On failure the ACEs added by this
  * call are removed again (and the removal journaled). */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "win32/win32.h"
+#include "core/plan.h"
 #include "fakefs.h"
 
 static wsb_policy *policy;
@@ -302,6 +303,219 @@ static void deny_read_paths_do_not_apply_in_full_access(void **s)
 	wsb__w32_decision_free(d);
 }
 
+/* ---- a sandbox user (decide_as with the sandbox group) ---- */
+
+#define GROUP "S-1-5-21-7-8-9-1010"
+
+static size_t count_role(const wsb__w32_decision *d, const char *role)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->ace_count; i++)
+		n += strcmp(d->aces[i].role, role) == 0;
+	return n;
+}
+
+/* secret_dacl: C:\w\secret's DACL (NULL: the default). */
+static void sandbox_user_world(const char *secret_dacl)
+{
+	fakefs_add("C:\\w", 1, NULL, 0);
+	fakefs_add("C:\\w\\.git", 1, NULL, 0);
+	fakefs_add("C:\\w\\secret", 1, secret_dacl, 0);
+	fakefs_add("C:\\notes.txt", 0, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, "C:\\w\\secret"), WSB_OK);
+	assert_int_equal(wsb_policy_deny_read(policy, "C:\\notes.txt"), WSB_OK);
+}
+
+static void without_a_group_no_sandbox_user_aces_and_deny_read_is_missing(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, NULL), WSB_OK);
+	assert_null(d->group_sid);
+	assert_int_equal(count_role(d, "sandbox_root"), 0);
+	assert_int_equal(count_role(d, "deny_read"), 0);
+	assert_true(d->missing & WSB_PROT_FS_DENY_READ);
+	assert_false(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_int_equal(d->ace_count, 3); /* .git, the root's grant, \\.\NUL */
+	wsb__w32_decision_free(d);
+}
+
+static void a_group_adds_its_root_grant_and_deny_read_aces(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	const wsb__w32_ace *root, *cap, *dir, *file;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_string_equal(d->group_sid, GROUP);
+	assert_int_equal(d->ace_count, 6);
+	root = find(d, "C:\\w", "sandbox_root");
+	cap = find(d, "C:\\w", "writable_root");
+	assert_non_null(root);
+	assert_non_null(cap);
+	assert_string_equal(root->sddl, "(A;OICI;0x1301bf;;;" GROUP ")");
+	/* The same rights as the capability SID's grant: only the SID differs. */
+	assert_memory_equal(root->sddl, cap->sddl, strlen("(A;OICI;0x1301bf;;;"));
+	dir = find(d, "C:\\w\\secret", "deny_read");
+	file = find(d, "C:\\notes.txt", "deny_read");
+	assert_non_null(dir);
+	assert_non_null(file);
+	assert_string_equal(dir->sddl, "(D;OICI;0x29;;;" GROUP ")");
+	assert_string_equal(file->sddl, "(D;;0x29;;;" GROUP ")");
+	/* Denies are written before the grants they carve out of. */
+	assert_true(dir < root && file < root && dir < cap);
+	assert_true(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_false(d->missing & WSB_PROT_FS_DENY_READ);
+	/* The network is the coordinator's business: unchanged. */
+	assert_true(d->missing & WSB_PROT_NETWORK);
+	assert_int_equal(d->deny_read_absent.count, 0);
+	assert_int_equal(fakefs_writes, 0);
+	wsb__w32_decision_free(d);
+}
+
+static void the_private_temp_folder_is_granted_to_the_group_too(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	assert_int_equal(wsb_policy_set_flags(policy, 0), WSB_OK);
+	fakefs_add("C:\\w", 1, NULL, 0);
+	assert_int_equal(wsb_policy_allow_write(policy, "C:\\w"), WSB_OK);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_non_null(d->temp_dir);
+	assert_true(d->temp_is_root);
+	assert_non_null(find(d, d->temp_dir, "sandbox_root"));
+	assert_non_null(find(d, d->temp_dir, "writable_root"));
+	assert_int_equal(count_role(d, "sandbox_root"), 2);
+	wsb__w32_decision_free(d);
+}
+
+/* Nothing to read at a missing deny-read path: no ACE, no failure, the
+ * plan names it; the others are still denied and deny-read is in force. */
+static void a_missing_deny_read_path_is_noted_not_refused(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	assert_int_equal(wsb_policy_deny_read(policy, "C:\\Users\\u\\.aws"), WSB_OK);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_int_equal(d->deny_read_absent.count, 1);
+	assert_string_equal(d->deny_read_absent.items[0], "C:\\Users\\u\\.aws");
+	assert_null(find(d, "C:\\Users\\u\\.aws", "deny_read"));
+	assert_int_equal(count_role(d, "deny_read"), 2);
+	assert_true(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_int_equal(wsb__plan_new(&plan, "win32-restricted", policy), WSB_OK);
+	assert_int_equal(wsb__w32_plan_fill(plan, d, policy), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "deny-read path C:\\\\Users\\\\u\\\\.aws does not exist"));
+	assert_non_null(strstr(json, "commands run as the sandbox user"));
+	assert_null(strstr(json, "reads are not restricted"));
+	assert_null(strstr(json, "cannot be enforced"));
+	assert_int_equal(fakefs_writes, 0);
+	wsb_free(json);
+	wsb_plan_free(plan);
+	wsb__w32_decision_free(d);
+}
+
+static void the_plan_without_a_group_keeps_its_read_notes(void **s)
+{
+	wsb__w32_decision *d = NULL;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, NULL), WSB_OK);
+	assert_int_equal(wsb__plan_new(&plan, "win32-restricted", policy), WSB_OK);
+	assert_int_equal(wsb__w32_plan_fill(plan, d, policy), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "reads are not restricted"));
+	assert_non_null(strstr(json, "deny-read paths cannot be enforced"));
+	assert_null(strstr(json, "sandbox user"));
+	wsb_free(json);
+	wsb_plan_free(plan);
+	wsb__w32_decision_free(d);
+}
+
+/* Read-only confines the file system too: deny-read is enforced there;
+ * full access confines nothing, so nothing is denied nor missing. */
+static void a_group_enforces_deny_read_in_read_only_not_in_full_access(void **s)
+{
+	wsb__w32_decision *d = NULL;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_int_equal(count_role(d, "deny_read"), 2);
+	assert_int_equal(count_role(d, "sandbox_root"), 0);
+	assert_true(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_false(d->missing & WSB_PROT_FS_DENY_READ);
+	wsb__w32_decision_free(d);
+	assert_int_equal(wsb_policy_set_mode(policy, WSB_MODE_FULL_ACCESS), WSB_OK);
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_int_equal(d->ace_count, 0);
+	assert_false(d->protections & WSB_PROT_FS_DENY_READ);
+	assert_int_equal(d->missing, WSB_PROT_NETWORK);
+	wsb__w32_decision_free(d);
+}
+
+/* A group every user is in would hand the roots to them all; a string
+ * that is not a bare SID could smuggle ACEs into the SDDL. */
+static void a_broad_or_malformed_group_is_refused(void **s)
+{
+	static const char *const bad[] = { "S-1-1-0", "S-1-5-32-545", "S-1-5-11", "S-1-5-4", "S-1-2-0",
+		"S-1-5-21-1)(A;OICI;FA;;;WD", "S-1-5", "S-1-5-", "S-1--5", "BU", "" };
+	wsb__w32_decision *d = NULL;
+	size_t i;
+
+	(void)s;
+	sandbox_user_world(NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, bad[i]), WSB_EINVAL);
+		assert_null(d);
+	}
+	assert_int_equal(fakefs_writes, 0);
+}
+
+/* apply writes the group's ACEs journaled like any other; reverting the
+ * journal leaves every DACL as it was, byte for byte. */
+static void revert_removes_exactly_the_sandbox_user_aces(void **s)
+{
+	static const char *const paths[] = { "C:\\w", "C:\\w\\.git", "C:\\w\\secret", "C:\\notes.txt" };
+	char before[4][1024];
+	wsb__w32_decision *d = NULL;
+	size_t i, n = 0;
+
+	(void)s;
+	sandbox_user_world("D:(A;OICI;FA;;;SY)(A;;0x1200a9;;;BU)(A;OICIID;FA;;;BA)");
+	for (i = 0; i < 4; i++)
+		strcpy(before[i], fakefs_dacl(paths[i]));
+	assert_int_equal(wsb__w32_decide_as(&d, policy, identity, 0, NULL, GROUP), WSB_OK);
+	assert_int_equal(wsb__w32_apply(d, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(fakefs_writes, 6); /* .git, 2 deny-reads, 2 root grants, NUL */
+	assert_non_null(strstr(fakefs_dacl("C:\\w"), "(A;OICI;0x1301bf;;;" GROUP ")"));
+	/* The deny goes first, before the explicit allows. Wine writes the
+	 * mask 0x29 with the directory-service letters CC SW WP. */
+	assert_memory_equal(fakefs_dacl("C:\\w\\secret"), "D:(D;OICI;CCSWWP;;;" GROUP ")",
+		strlen("D:(D;OICI;CCSWWP;;;" GROUP ")"));
+	assert_non_null(strstr(fakefs_dacl("C:\\notes.txt"), "(D;;CCSWWP;;;" GROUP ")"));
+	wsb__w32_decision_free(d);
+	assert_int_equal(wsb__journal_revert(wsb_identity_state_dir(identity)), WSB_OK);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(fakefs_dacl(paths[i]), before[i]);
+	assert_int_equal(wsb__journal_outstanding(&n, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +531,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(deny_read_paths_are_reported_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(deny_read_paths_are_missing_in_read_only_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(deny_read_paths_do_not_apply_in_full_access, setup, teardown),
+		cmocka_unit_test_setup_teardown(without_a_group_no_sandbox_user_aces_and_deny_read_is_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_group_adds_its_root_grant_and_deny_read_aces, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_private_temp_folder_is_granted_to_the_group_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_deny_read_path_is_noted_not_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_plan_without_a_group_keeps_its_read_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_group_enforces_deny_read_in_read_only_not_in_full_access, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_broad_or_malformed_group_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(revert_removes_exactly_the_sandbox_user_aces, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,8 @@ static struct world {
 	wm_fs *fs;
 	wm_jobsys *js;
 	wm_token caller;
+	wm_token process_token;  /* OpenProcessToken's answer when set */
+	int has_process_token;
 	long caller_pid;
 	wm_sd nul_sd;
 	hslot h[H_MAX];
@@ -753,7 +755,7 @@ static BOOL WINAPI h_OpenProcessToken(HANDLE p, DWORD a, PHANDLE out)
 		return REAL(OpenProcessToken)(p, a, out);
 	if (!(h = h_new(H_TOKEN, &s)))
 		return fail(ERROR_TOO_MANY_OPEN_FILES);
-	if (wm_token_copy(&s->token, &W.caller) != WM_OK) {
+	if (wm_token_copy(&s->token, W.has_process_token ? &W.process_token : &W.caller) != WM_OK) {
 		h_free(s);
 		return fail(ERROR_NOT_ENOUGH_MEMORY);
 	}
@@ -1487,6 +1489,8 @@ void wms_uninstall(void)
 	wm_fs_free(W.fs);
 	wm_jobsys_free(W.js);
 	wm_token_dispose(&W.caller);
+	if (W.has_process_token)
+		wm_token_dispose(&W.process_token);
 	wm_sd_dispose(&W.nul_sd);
 	for (i = 0; i < W.nenv; i++)
 		free(W.env[i]);
@@ -1499,6 +1503,20 @@ void wms_uninstall(void)
 wm_fs *wms_fs(void) { return W.fs; }
 wm_jobsys *wms_jobs(void) { return W.js; }
 const wm_token *wms_caller(void) { return &W.caller; }
+
+int wms_set_process_token(const wm_token *t)
+{
+	wm_token copy;
+
+	if (t && wm_token_copy(&copy, t) != WM_OK)
+		return -1;
+	if (W.has_process_token)
+		wm_token_dispose(&W.process_token);
+	W.has_process_token = t != NULL;
+	if (t)
+		W.process_token = copy;
+	return 0;
+}
 
 const wm_token *wms_token_of(HANDLE h)
 {

@@ -63,6 +63,12 @@ wm_fs *wms_fs(void);
 wm_jobsys *wms_jobs(void);
 /* The caller's (unrestricted) token. */
 const wm_token *wms_caller(void);
+/* The token OpenProcessToken(GetCurrentProcess()) hands out from now on
+ * (copied), as if the library ran in a process of another user (the
+ * sandbox user's runner); NULL: the caller's again. Only that call changes:
+ * file system calls still act with the caller's token. 0, or -1 out of
+ * memory. */
+int wms_set_process_token(const wm_token *t);
 /* The model token / job / pid behind a handle the adapter returned; NULL /
  * 0 / 0 for any other handle. */
 const wm_token *wms_token_of(HANDLE h);
