@@ -399,6 +399,32 @@ static void the_plan_names_the_user_and_the_runner(void **s)
 	wsb_plan_free(plan);
 }
 
+static void deny_read_is_in_force_for_the_sandbox_user(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit 0", NULL };
+	char secret[MAX_PATH + 16];
+	wsb_process *p = NULL;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+
+	(void)s;
+	snprintf(secret, sizeof(secret), "%s\\secret", E.root);
+	assert_true(CreateDirectoryA(secret, NULL));
+	assert_int_equal(wsb_policy_deny_read(E.policy, secret), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, E.policy, E.id), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "\"deny_read\""));
+	assert_true(wsb_plan_protections(plan) & WSB_PROT_FS_DENY_READ);
+	assert_non_null(strstr(json, "enforced by the offline user's firewall"));
+	assert_null(strstr(json, "advisory only"));
+	wsb_free(json);
+	wsb_plan_free(plan);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	assert_true(wsb_process_protections(p) & WSB_PROT_FS_DENY_READ);
+	wsb_process_free(p);
+	RemoveDirectoryA(secret);
+}
+
 /* Fail each faultable call of a spawn in turn: every run errs, leaves no
  * ACE, handle or process behind; then the spawn succeeds. */
 static unsigned long fail_at;
@@ -519,6 +545,7 @@ int main(void)
 		T(a_missing_firewall_rule_refuses_network_off_unless_accepted),
 		T(a_missing_runner_is_enoent),
 		T(the_plan_names_the_user_and_the_runner),
+		T(deny_read_is_in_force_for_the_sandbox_user),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),
 		T(the_runner_refuses_a_bad_command_line),
 		T(the_runner_stops_without_its_pipe),
