@@ -163,6 +163,12 @@ typedef struct wsb__w32_launch {
 	size_t env_len;     /* units, both final NULs included */
 } wsb__w32_launch;
 
+/* CreateProcessAsUserW of l with token: suspended, Unicode environment,
+ * only the three stdio handles inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST),
+ * on desktop (NULL: the caller's), CREATE_NO_WINDOW when no_window. *pi is
+ * zeroed on failure. */
+int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdio[3],
+	const wsb__w32_launch *l, wchar_t *desktop, int no_window);
 /* A private desktop that only sid may use, named given (or "wsb-<pid>-<n>"
  * when NULL); name_out receives "WinSta0\\<name>". */
 int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *sid,
