@@ -418,11 +418,20 @@ static void caller_temp_denied_own_temp_allowed(void **s)
 	char mine[PATH_CAP], seen[PATH_CAP], written[PATH_CAP];
 	wsb_process *p;
 	const char *out, *line, *end;
+	int verdict, created;
 
 	(void)s;
 	snprintf(mine, sizeof(mine), "%s\\wsbreal-%lu-caller.txt", caller_temp, (unsigned long)GetCurrentProcessId());
-	assert_int_equal(probe_run("create", mine, NULL), DENIED);
-	assert_false(exists(mine));
+	verdict = probe_run("create", mine, NULL);
+	created = exists(mine);
+	if (created) {
+		/* Not left behind in the caller's %TEMP% when the test fails. */
+		wchar_t w[PATH_CAP];
+		to_wide(w, PATH_CAP, mine);
+		DeleteFileW(w);
+	}
+	assert_int_equal(verdict, DENIED);
+	assert_false(created);
 
 	p = run_probe_process(identity, "tempwrite", NULL, NULL);
 	assert_int_equal(wsb_process_exit_kind(p), WSB_EXIT_NORMAL);
@@ -766,7 +775,9 @@ int main(void)
 	int failed;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (on_wine()) {
+	/* WSB_WINREAL_UNDER_WINE=1 runs them anyway: a check of the harness
+	 * itself, where every assertion of a denial must fail. */
+	if (on_wine() && !(getenv("WSB_WINREAL_UNDER_WINE") && !strcmp(getenv("WSB_WINREAL_UNDER_WINE"), "1"))) {
 		printf("SKIPPED: needs real Windows (Wine does not enforce tokens, file ACLs, job limits, "
 			"the firewall or accounts)\n");
 		return SKIP_CODE;
