@@ -407,7 +407,7 @@ static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, con
 	memset(&pi, 0, sizeof(pi));
 	if ((rc = wsb__token_create(&token, &logon, &d->caps.sids, d->write_restricted)) != WSB_OK)
 		goto done;
-	if ((rc = wsb__job_create(&p->job, policy)) != WSB_OK)
+	if ((rc = wsb__job_create(&p->job, policy, 0)) != WSB_OK)
 		goto done;
 	if ((rc = open_stdio(&child[0], &p->in_w, opts->stdin_mode, 1, STD_INPUT_HANDLE)) != WSB_OK ||
 			(rc = open_stdio(&child[1], &p->out_r[0], opts->stdout_mode, 0, STD_OUTPUT_HANDLE)) != WSB_OK ||
@@ -428,7 +428,7 @@ static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, con
 	si.StartupInfo.hStdError = child[2];
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP) {
 		if ((rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name),
-				logon)) != WSB_OK)
+				logon, NULL)) != WSB_OK)
 			goto done;
 		si.StartupInfo.lpDesktop = desk_name;
 	}

@@ -4,7 +4,8 @@
  * library made, checks that their server is the process that started it,
  * reads one request, restricts its own token as the unelevated sandbox
  * does (wsb__token_create: capability SIDs + logon SID + Everyone, never
- * the user's own SID), starts the command with it, answers with the
+ * the user's own SID), starts the command with it (on the library's
+ * private desktop if asked), answers with the
  * command's process id or the error, and ends with the command's exit code.
  * It is in the library's job already, so the command is too.
  *
@@ -125,7 +126,6 @@ static int stdio_handle(HANDLE *out, const wchar_t *base, int which, int piped, 
 
 typedef struct started {
 	HANDLE process;
-	HANDLE desktop;
 	DWORD pid;
 } started;
 
@@ -139,7 +139,7 @@ static int start_command(started *out, const wsb__runreq *req, const wchar_t *ba
 	SIZE_T attr_size = 0;
 	STARTUPINFOEXW si;
 	PROCESS_INFORMATION pi;
-	wchar_t desk_name[96];
+	wchar_t desk_name[WSB__RUNNER_PIPE_BASE_MAX + 8];
 	char *logon = NULL;
 	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
 	int rc = WSB_OK, i, attrs_ready = 0;
@@ -162,8 +162,8 @@ static int start_command(started *out, const wsb__runreq *req, const wchar_t *ba
 	si.StartupInfo.hStdOutput = child[1];
 	si.StartupInfo.hStdError = child[2];
 	if (req->flags & WSB__RUNREQ_DESKTOP) {
-		if ((rc = wsb__w32_desktop_create(&out->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), logon)) != WSB_OK)
-			goto done;
+		_snwprintf(desk_name, WSB__ARRAY_SIZE(desk_name), L"WinSta0\\%ls", base + WSB__RUNNER_PIPE_NS_LEN);
+		desk_name[WSB__ARRAY_SIZE(desk_name) - 1] = 0;
 		si.StartupInfo.lpDesktop = desk_name;
 	}
 	WSB_OS(InitializeProcThreadAttributeList)(NULL, 1, 0, &attr_size);
@@ -281,16 +281,12 @@ static UINT run(int argc, wchar_t **argv)
 	if (rc != WSB_OK) {
 		if (cmd.process)
 			WSB_OS(CloseHandle)(cmd.process);
-		if (cmd.desktop)
-			WSB_OS(CloseDesktop)((HDESK)cmd.desktop);
 		return WSB__RUNNER_EXIT_FAILED;
 	}
 	WSB_OS(WaitForSingleObject)(cmd.process, INFINITE);
 	if (!WSB_OS(GetExitCodeProcess)(cmd.process, &code))
 		code = WSB__RUNNER_EXIT_FAILED;
 	WSB_OS(CloseHandle)(cmd.process);
-	if (cmd.desktop)
-		WSB_OS(CloseDesktop)((HDESK)cmd.desktop);
 	return code;
 }
 
