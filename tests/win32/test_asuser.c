@@ -88,11 +88,20 @@ static BOOL WINAPI wrong_client(HANDLE h, PULONG pid)
 	return ok;
 }
 
+/* The runner next to this test (where the Windows CI job copies it), else
+ * the build's, through Wine's Z: drive. */
 static void runner_path(wchar_t *out, size_t cap)
 {
 	const char *p = WSB_RUNNER_EXE;
+	wchar_t *slash;
 	size_t i;
 
+	if (GetModuleFileNameW(NULL, out, (DWORD)cap) && (slash = wcsrchr(out, L'\\')) != NULL &&
+			(size_t)(slash + 1 - out) + wcslen(WSB__RUNNER_EXE) < cap) {
+		wcscpy(slash + 1, WSB__RUNNER_EXE);
+		if (GetFileAttributesW(out) != INVALID_FILE_ATTRIBUTES)
+			return;
+	}
 	swprintf(out, cap, L"Z:%hs", p);
 	for (i = 0; out[i]; i++)
 		if (out[i] == L'/')
