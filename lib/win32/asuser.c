@@ -292,9 +292,11 @@ static int data_pipe(HANDLE pipe, DWORD runner_pid, const char *what)
 {
 	DWORD mode = PIPE_READMODE_BYTE | PIPE_WAIT;
 
-	if (WSB_OS(ConnectNamedPipe)(pipe, NULL) || GetLastError() != ERROR_PIPE_CONNECTED) {
+	if (!WSB_OS(ConnectNamedPipe)(pipe, NULL)) {
 		DWORD err = GetLastError();
-		return wsb__error_os(WSB_EOS, (long)err, "the runner answered but had not opened the %s pipe", what);
+		if (err != ERROR_PIPE_CONNECTED)
+			return wsb__error_os(WSB_EOS, (long)err, "the runner answered but had not opened the %s pipe",
+				what);
 	}
 	if (check_client(pipe, runner_pid, what) != WSB_OK)
 		return WSB_EACCES;
