@@ -16,6 +16,7 @@
 #include "setup_fake.h"
 #include "win32/win32.h"
 #include "win32/runner.h"
+#include "core/runmsg.h"
 
 typedef struct logon_seen {
 	unsigned long calls;
@@ -587,6 +588,60 @@ static void the_runner_refuses_a_pipe_served_by_another_process(void **s)
 	CloseHandle(ctl);
 }
 
+/* A request the runner must not trust: it answers why and starts nothing. */
+static void the_runner_refuses_a_malformed_request(void **s)
+{
+	wchar_t runner[MAX_PATH * 2], cmd[1024], name[128], base[96];
+	unsigned char bad[64], head[WSB__RUNMSG_HEADER], *msg;
+	STARTUPINFOW si;
+	PROCESS_INFORMATION pi;
+	HANDLE ctl;
+	DWORD n = 0, code = 0;
+	size_t len = 0, got = 0;
+	wsb__runrep rep;
+
+	(void)s;
+	swprintf(base, 96, L"\\\\.\\pipe\\wsandbox-%lu-0badc0de", (unsigned long)GetCurrentProcessId());
+	swprintf(name, 128, L"%ls-ctl", base);
+	ctl = CreateNamedPipeW(name, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_WAIT, 1, 4096, 4096, 0, NULL);
+	assert_true(ctl != INVALID_HANDLE_VALUE);
+	runner_path(runner, WSB__ARRAY_SIZE(runner));
+	swprintf(cmd, 1024, L"\"%ls\" %ls %lu %ls", runner, WSB__RUNNER_ARG, (unsigned long)GetCurrentProcessId(),
+		base);
+	memset(&si, 0, sizeof(si));
+	si.cb = sizeof(si);
+	assert_true(CreateProcessW(runner, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+	/* PIPE_WAIT: returns once the runner has opened it. */
+	if (!ConnectNamedPipe(ctl, NULL))
+		assert_int_equal(GetLastError(), ERROR_PIPE_CONNECTED);
+	/* A header that announces a message, then bytes that are no fields. */
+	memset(bad, 0xee, sizeof(bad));
+	bad[0] = 0x57; bad[1] = 0x53; bad[2] = 0x42; bad[3] = 0x52;   /* magic */
+	bad[4] = 1; bad[5] = bad[6] = bad[7] = 0;                        /* version */
+	bad[8] = sizeof(bad); bad[9] = bad[10] = bad[11] = 0;            /* length */
+	assert_true(WriteFile(ctl, bad, sizeof(bad), &n, NULL));
+	assert_true(ReadFile(ctl, head, sizeof(head), &n, NULL));
+	assert_int_equal(n, sizeof(head));
+	assert_int_equal(wsb__runmsg_length(&len, head, sizeof(head)), WSB_OK);
+	msg = malloc(len);
+	assert_non_null(msg);
+	memcpy(msg, head, sizeof(head));
+	for (got = sizeof(head); got < len; got += n)
+		assert_true(ReadFile(ctl, msg + got, (DWORD)(len - got), &n, NULL) && n > 0);
+	assert_int_equal(wsb__runrep_decode(&rep, msg, len), WSB_OK);
+	assert_int_equal(rep.status, WSB_EINVAL);
+	assert_int_equal(rep.pid, 0);
+	assert_non_null(strstr(rep.message, "runner message"));
+	wsb__runrep_dispose(&rep);
+	free(msg);
+	assert_int_equal(WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+	assert_true(GetExitCodeProcess(pi.hProcess, &code));
+	assert_int_equal(code, WSB__RUNNER_EXIT_PROTO);
+	CloseHandle(pi.hThread);
+	CloseHandle(pi.hProcess);
+	CloseHandle(ctl);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -612,6 +667,7 @@ int main(void)
 		T(the_runner_refuses_a_bad_command_line),
 		T(the_runner_stops_without_its_pipe),
 		T(the_runner_refuses_a_pipe_served_by_another_process),
+		T(the_runner_refuses_a_malformed_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
