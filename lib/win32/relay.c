@@ -425,6 +425,17 @@ static int policy_names(const struct wsb_policy *policy, const char *name)
 	return 0;
 }
 
+/* Drop the backend's own entries for name (the advisory dead proxy). */
+static void drop_extra(wsb__strvec *extra, const char *name)
+{
+	size_t i = extra->count, n = strlen(name);
+
+	while (i-- > 0)
+		if (strlen(extra->items[i]) > n && extra->items[i][n] == '=' &&
+				wsb__utf8_ncasecmp(extra->items[i], n, name, n) == 0)
+			wsb__strvec_remove(extra, i);
+}
+
 int wsb__relay_env(wsb__w32_decision *d, const struct wsb_policy *policy)
 {
 	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY" };
@@ -435,6 +446,9 @@ int wsb__relay_env(wsb__w32_decision *d, const struct wsb_policy *policy)
 	if (policy->relay_listen == 0)
 		return WSB_OK;
 	for (i = 0; i < WSB__ARRAY_SIZE(names); i++) {
+		/* With a relay the caller routes proxy traffic itself: its own
+		 * value, else the relay, replaces the advisory dead port. */
+		drop_extra(&d->env_extra, names[i]);
 		if (policy_names(policy, names[i]))
 			continue;
 		snprintf(entry, sizeof(entry), "%s=http://127.0.0.1:%u", names[i],

@@ -31,8 +31,9 @@ void wsb__relay_release(struct wsb__relay *relay);
 
 /* The proxy variables the command gets with a relay: HTTP_PROXY,
  * HTTPS_PROXY, ALL_PROXY = http://127.0.0.1:<listen_port>, each appended to
- * d->env_extra unless the policy sets or unsets that name itself. Nothing
- * without a relay. */
+ * d->env_extra unless the policy sets or unsets that name itself; either way
+ * the backend's earlier entry for the name (the advisory dead proxy of
+ * network off) is dropped. Nothing without a relay. */
 int wsb__relay_env(wsb__w32_decision *d, const struct wsb_policy *policy);
 
 /* For tests: relays running now, and connections a relay refused because
