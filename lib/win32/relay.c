@@ -129,9 +129,11 @@ static void conn_accept(struct wsb__relay *r)
 	memset(c, 0, sizeof(*c));
 	c->sock[0] = s;
 	c->sock[1] = INVALID_SOCKET;
+	/* Best effort: with a layered provider a socket may not be a plain
+	 * handle, and refusing every client for that would be worse. */
+	WSB_OS(SetHandleInformation)((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
 	c->buf = wsb__malloc(2 * WSB__RELAY_BUF);
 	if (!c->buf || nonblocking(s) != 0 ||
-			!WSB_OS(SetHandleInformation)((HANDLE)s, HANDLE_FLAG_INHERIT, 0) ||
 			(c->sock[1] = new_socket(SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET ||
 			nonblocking(c->sock[1]) != 0) {
 		conn_close(r, r->nconns - 1);
