@@ -285,17 +285,36 @@ static int exit_status(const wsb_process *p, const tool_policy_opts *o, int inte
 	}
 }
 
+/* Copy what a piped stream has now to our own stream; 1 once it ended. */
+static int forward(wsb_process *p, int stream, FILE *to, long wait_ms)
+{
+	char buf[4096];
+	size_t n = 0;
+
+	while (wsb_process_read(&n, p, stream, buf, sizeof(buf), wait_ms) == WSB_OK) {
+		if (n == 0)
+			return 1;
+		fwrite(buf, 1, n, to);
+		fflush(to);
+	}
+	return 0;
+}
+
 static int run_streaming(const run_args *a, const wsb_policy *policy,
 	const wsb_identity *identity, const wsb_spawn_options *so)
 {
 	wsb_process *p = NULL;
-	int rc, status, sig = 0;
+	int rc, status, sig = 0, piped = so->stdout_mode == WSB_STDIO_PIPE;
 
 	rc = wsb_spawn(&p, policy, identity, so);
 	if (rc != WSB_OK)
 		return spawn_failed(a, rc);
 	for (;;) {
-		rc = wsb_process_wait(p, 100);
+		if (piped) {
+			forward(p, WSB_STREAM_STDOUT, stdout, 0);
+			forward(p, WSB_STREAM_STDERR, stderr, 0);
+		}
+		rc = wsb_process_wait(p, piped ? 20 : 100);
 		if (rc == WSB_OK)
 			break;
 		if (rc != WSB_ERUNNING) {
@@ -311,6 +330,9 @@ static int run_streaming(const run_args *a, const wsb_policy *policy,
 			break;
 		}
 	}
+	/* What the tree wrote before it ended, up to the end of the pipes. */
+	while (piped && !(forward(p, WSB_STREAM_STDOUT, stdout, 10) & forward(p, WSB_STREAM_STDERR, stderr, 10)))
+		;
 	status = exit_status(p, &a->policy, sig);
 	if (sig && wsb_process_exit_kind(p) == WSB_EXIT_KILLED)
 		status = TOOL_EXIT_SIGNAL_BASE + sig;
@@ -395,9 +417,17 @@ int main(int argc, char **argv)
 		status = run_json(&a, policy, identity, &so);
 	} else {
 		tool_catch_interrupts();
-		so.stdin_mode = WSB_STDIO_INHERIT;
-		so.stdout_mode = WSB_STDIO_INHERIT;
-		so.stderr_mode = WSB_STDIO_INHERIT;
+		if (a.policy.identity == WSB_IDENTITY_SANDBOX_USER) {
+			/* Another account's process cannot use our streams: its
+			 * output comes through pipes, its stdin is empty. */
+			so.stdin_mode = WSB_STDIO_NULL;
+			so.stdout_mode = WSB_STDIO_PIPE;
+			so.stderr_mode = WSB_STDIO_PIPE;
+		} else {
+			so.stdin_mode = WSB_STDIO_INHERIT;
+			so.stdout_mode = WSB_STDIO_INHERIT;
+			so.stderr_mode = WSB_STDIO_INHERIT;
+		}
 		status = run_streaming(&a, policy, identity, &so);
 	}
 done:

@@ -624,7 +624,7 @@ typedef struct wsb_identity wsb_identity;
  */
 typedef enum wsb_identity_kind {
 	WSB_IDENTITY_CURRENT_USER = 0, /**< The calling user, restricted (Windows: restricted token; Linux: namespaces + Landlock). */
-	WSB_IDENTITY_SANDBOX_USER = 1  /**< A sandbox user provisioned by wsb_setup_install() (Windows only). */
+	WSB_IDENTITY_SANDBOX_USER = 1  /**< A sandbox user provisioned by wsb_setup_install() (Windows only): the offline user when the policy's network is off, else the online one; commands start through wsb-runner.exe, which must sit next to the library. */
 } wsb_identity_kind;
 
 /** Current version of wsb_identity_options. @since 0.1.0 */
@@ -717,8 +717,9 @@ typedef struct wsb_plan wsb_plan;
  * @param identity the identity, or NULL for the current user with defaults.
  * @return WSB_OK; WSB_EINVAL; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_ENOTSUP;
  *         WSB_ENOMEM; WSB_EOS; on Windows also WSB_ENOENT (a writable root
- *         that is not an existing directory; Linux notes it in the plan) and
- *         WSB_EWORLDWRITABLE (WSB_POLICY_REFUSE_WORLD_WRITABLE).
+ *         that is not an existing directory; Linux notes it in the plan),
+ *         WSB_EWORLDWRITABLE (WSB_POLICY_REFUSE_WORLD_WRITABLE) and, as
+ *         WSB_IDENTITY_SANDBOX_USER, WSB_ENOTSETUP.
  * @since 0.1.0
  */
 WSB_API int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity *identity);
@@ -840,7 +841,12 @@ WSB_API int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version
  *         WSB_ENOENT (program not found; on Windows also a missing writable
  *         root); WSB_ENOEXEC; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_EWORLDWRITABLE
  *         (WSB_POLICY_REFUSE_WORLD_WRITABLE); WSB_EJOURNAL; WSB_EACCES;
- *         WSB_ENOTSUP; WSB_EOS; WSB_ENOMEM.
+ *         WSB_ENOTSUP (also: a sandbox user cannot inherit the caller's
+ *         streams); WSB_EOS; WSB_ENOMEM. As WSB_IDENTITY_SANDBOX_USER also
+ *         WSB_ENOTSETUP (setup missing, unfinished or damaged, or network off
+ *         without verified firewall rules), WSB_ELOGON (stale password: run
+ *         setup again), WSB_ELOCKED (account locked or disabled); the message
+ *         says how to recover.
  * @since 0.1.0
  */
 WSB_API int wsb_spawn(wsb_process **out, const wsb_policy *policy,

@@ -98,22 +98,33 @@ void wsb__buf_dispose(wsb__buf *b)
 	b->oom = 0;
 }
 
+int wsb__array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem, size_t first)
+{
+	void *items, *grown;
+	size_t ncap;
+
+	if (count < *cap)
+		return WSB_OK;
+	ncap = *cap ? *cap : first / 2;
+	if (ncap > SIZE_MAX / 2 / elem)
+		return wsb__error_nomem();
+	ncap *= 2;
+	/* items_ptr points at a T *, whatever T is: copied, not cast. */
+	memcpy(&items, items_ptr, sizeof(items));
+	if ((grown = wsb__realloc(items, ncap * elem)) == NULL)
+		return wsb__error_nomem();
+	memcpy(items_ptr, &grown, sizeof(grown));
+	*cap = ncap;
+	return WSB_OK;
+}
+
 int wsb__strvec_push_owned(wsb__strvec *v, char *s)
 {
 	if (s == NULL)
 		return wsb__error_nomem();
-	if (v->count == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 8;
-		char **items = NULL;
-
-		if (ncap <= SIZE_MAX / sizeof(*items))
-			items = wsb__realloc(v->items, ncap * sizeof(*items));
-		if (items == NULL) {
-			wsb__free(s);
-			return wsb__error_nomem();
-		}
-		v->items = items;
-		v->cap = ncap;
+	if (wsb__array_reserve(&v->items, &v->cap, v->count, sizeof(*v->items), 8) != WSB_OK) {
+		wsb__free(s);
+		return WSB_ENOMEM;
 	}
 	v->items[v->count++] = s;
 	return WSB_OK;

@@ -57,6 +57,11 @@ typedef struct wsb__buf {
 #define WSB__BUF_INIT { NULL, 0, 0, 0 }
 
 int wsb__buf_grow(wsb__buf *b, size_t extra);
+/* Room for one more element in a growable array: *items_ptr (any T *,
+ * passed as &items) holds count of *cap elements of elem bytes; when full
+ * it grows to first elements, later it doubles, overflow-checked. WSB_ENOMEM
+ * (recorded) leaves the array as it was. */
+int wsb__array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem, size_t first);
 int wsb__buf_put(wsb__buf *b, const void *data, size_t len);
 int wsb__buf_puts(wsb__buf *b, const char *s);
 int wsb__buf_putc(wsb__buf *b, char c);

@@ -162,17 +162,8 @@ int wsb__plan_add(struct wsb_plan *plan, wsb__plan_step **out_step,
 		*out_step = NULL;
 	if (plan == NULL || kind == NULL || action == NULL)
 		return wsb__error(WSB_EINVAL, "wsb__plan_add: plan, kind and action are required");
-	if (plan->step_count == plan->step_cap) {
-		size_t ncap = plan->step_cap ? plan->step_cap * 2 : 16;
-		wsb__plan_step *steps = NULL;
-
-		if (ncap <= SIZE_MAX / sizeof(*steps))
-			steps = wsb__realloc(plan->steps, ncap * sizeof(*steps));
-		if (steps == NULL)
-			return wsb__error_nomem();
-		plan->steps = steps;
-		plan->step_cap = ncap;
-	}
+	if (wsb__array_reserve(&plan->steps, &plan->step_cap, plan->step_count, sizeof(*plan->steps), 16) != WSB_OK)
+		return WSB_ENOMEM;
 	memset(&step, 0, sizeof(step));
 	step.kind = wsb__strdup(kind);
 	step.action = wsb__strdup(action);
@@ -207,18 +198,10 @@ int wsb__plan_set(wsb__plan_step *step, const char *key, const char *value)
 			return WSB_OK;
 		}
 	}
-	if (step->field_count == step->field_cap) {
-		size_t ncap = step->field_cap ? step->field_cap * 2 : 4;
-		wsb__plan_field *fields = NULL;
-
-		if (ncap <= SIZE_MAX / sizeof(*fields))
-			fields = wsb__realloc(step->fields, ncap * sizeof(*fields));
-		if (fields == NULL) {
-			wsb__free(v);
-			return wsb__error_nomem();
-		}
-		step->fields = fields;
-		step->field_cap = ncap;
+	if (wsb__array_reserve(&step->fields, &step->field_cap, step->field_count, sizeof(*step->fields),
+			4) != WSB_OK) {
+		wsb__free(v);
+		return WSB_ENOMEM;
 	}
 	k = wsb__strdup(key);
 	if (k == NULL) {

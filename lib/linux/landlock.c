@@ -101,14 +101,8 @@ static int add_rule(wsb__lx_landlock *l, const char *path, uint64_t access)
 {
 	wsb__lx_ll_rule *r;
 
-	if (l->rule_count == l->rule_cap) {
-		size_t cap = l->rule_cap ? l->rule_cap * 2 : 16;
-		r = wsb__realloc(l->rules, cap * sizeof(*r));
-		if (!r)
-			return wsb__error_nomem();
-		l->rules = r;
-		l->rule_cap = cap;
-	}
+	if (wsb__array_reserve(&l->rules, &l->rule_cap, l->rule_count, sizeof(*l->rules), 16) != WSB_OK)
+		return WSB_ENOMEM;
 	r = &l->rules[l->rule_count];
 	r->path = wsb__strdup(path);
 	if (!r->path)

@@ -63,14 +63,8 @@ static int add_mount(wsb__lx_mounts *m, int kind, const char *target)
 {
 	wsb__lx_mount *it;
 
-	if (m->count == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		it = wsb__realloc(m->items, cap * sizeof(*it));
-		if (!it)
-			return wsb__error_nomem();
-		m->items = it;
-		m->cap = cap;
-	}
+	if (wsb__array_reserve(&m->items, &m->cap, m->count, sizeof(*m->items), 16) != WSB_OK)
+		return WSB_ENOMEM;
 	it = &m->items[m->count];
 	it->kind = kind;
 	it->lost_bit = 0;

@@ -91,6 +91,35 @@ static int check_exec(const char *path)
 	return WSB_OK;
 }
 
+/* Build dir + "/" + name (name alone when dir is NULL), relative to cwd when
+ * it does not start with "/" (an empty PATH entry is cwd, as for execvp),
+ * and check it: WSB_OK with *out set, WSB_ENOENT / WSB_ENOEXEC without an
+ * error recorded, or WSB_ENOMEM. */
+static int try_path(char **out, const char *cwd, const char *dir, size_t dir_len, const char *name)
+{
+	wsb__buf b = WSB__BUF_INIT;
+	int rc;
+
+	if (dir ? dir_len == 0 || dir[0] != '/' : name[0] != '/') {
+		wsb__buf_puts(&b, cwd);
+		wsb__buf_putc(&b, '/');
+	}
+	if (dir) {
+		wsb__buf_put(&b, dir, dir_len);
+		wsb__buf_putc(&b, '/');
+	}
+	wsb__buf_puts(&b, name);
+	if (b.oom) {
+		wsb__buf_dispose(&b);
+		return wsb__error_nomem();
+	}
+	if ((rc = check_exec(b.ptr)) == WSB_OK)
+		*out = wsb__buf_detach(&b);
+	else
+		wsb__buf_dispose(&b);
+	return rc;
+}
+
 int wsb__lx_find_program(char **out, const char *name, char *const *envp, const char *cwd)
 {
 	const char *path_var = "/usr/local/bin:/usr/bin:/bin", *p;
@@ -99,51 +128,21 @@ int wsb__lx_find_program(char **out, const char *name, char *const *envp, const 
 
 	*out = NULL;
 	if (strchr(name, '/')) {
-		wsb__buf b = WSB__BUF_INIT;
-		if (name[0] != '/') {
-			wsb__buf_puts(&b, cwd);
-			wsb__buf_putc(&b, '/');
-		}
-		wsb__buf_puts(&b, name);
-		if (b.oom) {
-			wsb__buf_dispose(&b);
-			return wsb__error_nomem();
-		}
-		rc = check_exec(b.ptr);
-		if (rc < 0) {
-			wsb__buf_dispose(&b);
+		rc = try_path(out, cwd, NULL, 0, name);
+		if (rc == WSB_ENOENT || rc == WSB_ENOEXEC)
 			return wsb__error(rc, rc == WSB_ENOENT ? "program not found: %s" :
 				"program is not an executable file: %s", name);
-		}
-		*out = wsb__buf_detach(&b);
-		return WSB_OK;
+		return rc;
 	}
 	for (i = 0; envp && envp[i]; i++)
 		if (strncmp(envp[i], "PATH=", 5) == 0)
 			path_var = envp[i] + 5;
 	for (p = path_var;; ) {
 		const char *end = strchr(p, ':');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		wsb__buf b = WSB__BUF_INIT;
-
-		if (n == 0 || p[0] != '/') {
-			wsb__buf_puts(&b, cwd);
-			wsb__buf_putc(&b, '/');
-		}
-		wsb__buf_put(&b, p, n);
-		wsb__buf_putc(&b, '/');
-		wsb__buf_puts(&b, name);
-		if (b.oom) {
-			wsb__buf_dispose(&b);
-			return wsb__error_nomem();
-		}
-		rc = check_exec(b.ptr);
-		if (rc == WSB_OK) {
-			*out = wsb__buf_detach(&b);
-			return WSB_OK;
-		}
+		rc = try_path(out, cwd, p, end ? (size_t)(end - p) : strlen(p), name);
+		if (rc == WSB_OK || rc == WSB_ENOMEM)
+			return rc;
 		saw_noexec |= rc == WSB_ENOEXEC;
-		wsb__buf_dispose(&b);
 		if (!end)
 			break;
 		p = end + 1;

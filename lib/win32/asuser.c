@@ -450,7 +450,7 @@ int wsb__asuser_start(struct wsb_process *p, const wsb__sandbox_account *a, cons
 	};
 	static const char *const what[WSB__PIPE_COUNT] = { "control", "stdin", "stdout", "stderr" };
 	HANDLE pipe[WSB__PIPE_COUNT] = { NULL, NULL, NULL, NULL };
-	wchar_t base[WSB__RUNNER_PIPE_BASE_MAX], *runner = NULL;
+	wchar_t base[WSB__RUNNER_PIPE_BASE_MAX], desk_name[WSB__RUNNER_PIPE_BASE_MAX + 8], *runner = NULL;
 	PROCESS_INFORMATION pi;
 	wsb__runrep rep;
 	handshake h;
@@ -463,7 +463,10 @@ int wsb__asuser_start(struct wsb_process *p, const wsb__sandbox_account *a, cons
 	for (i = 0; i < WSB__PIPE_COUNT && rc == WSB_OK; i++)
 		if (used[i])
 			rc = pipe_create(&pipe[i], base, i, a->user_sid, mask[i]);
-	if (rc != WSB_OK || (rc = wsb__job_create(&p->job, policy)) != WSB_OK ||
+	if (rc == WSB_OK && (policy->flags & WSB_POLICY_PRIVATE_DESKTOP))
+		rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), a->user_sid,
+			base + WSB__RUNNER_PIPE_NS_LEN);
+	if (rc != WSB_OK || (rc = wsb__job_create(&p->job, policy, 1)) != WSB_OK ||
 			(rc = start_runner(p, &pi, a, runner, base)) != WSB_OK)
 		goto done;
 	h.runner = pi.hProcess;

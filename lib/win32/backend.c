@@ -171,10 +171,14 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 	for (i = 0; i < d->deny_read_absent.count && rc == WSB_OK; i++)
 		rc = wsb__plan_note(plan, "deny-read path %s does not exist: no ACE for it; if it appears "
 			"while a command runs, it is not denied", d->deny_read_absent.items[i]);
-	if (rc == WSB_OK && policy->network == WSB_NETWORK_OFF)
+	if (rc == WSB_OK && (d->protections & WSB_PROT_NETWORK_ADVISORY))
 		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
 			"package managers are told to stay offline; a program that ignores them reaches the "
-			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER)");
+			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER) with its "
+			"firewall rules intact");
+	if (rc == WSB_OK && (d->protections & WSB_PROT_NETWORK))
+		rc = wsb__plan_note(plan, "network off is enforced by the offline user's firewall rules (read "
+			"back and verified just now): no traffic except loopback to the ports setup allowed");
 	if (rc == WSB_OK && d->temp_dir)
 		rc = wsb__plan_note(plan, "TEMP and TMP point at the sandbox's own folder %s%s; the caller's "
 			"%%TEMP%% is not writable by the sandbox", d->temp_dir,

@@ -45,15 +45,9 @@ static int add_ace(wsb__w32_decision *d, const char *path, int deny, unsigned in
 			wsb__free(sddl);
 			return WSB_OK;
 		}
-	if (d->ace_count == d->ace_cap) {
-		size_t cap = d->ace_cap ? d->ace_cap * 2 : 16;
-		wsb__w32_ace *n = wsb__realloc(d->aces, cap * sizeof(*n));
-		if (!n) {
-			wsb__free(sddl);
-			return wsb__error_nomem();
-		}
-		d->aces = n;
-		d->ace_cap = cap;
+	if (wsb__array_reserve(&d->aces, &d->ace_cap, d->ace_count, sizeof(*d->aces), 16) != WSB_OK) {
+		wsb__free(sddl);
+		return WSB_ENOMEM;
 	}
 	a = &d->aces[d->ace_count];
 	a->path = wsb__strdup(path);

@@ -24,7 +24,7 @@ int wsb__job_limit_of_message(DWORD message)
 	}
 }
 
-int wsb__job_create(wsb__job *out, const struct wsb_policy *policy)
+int wsb__job_create(wsb__job *out, const struct wsb_policy *policy, unsigned int helpers)
 {
 	JOBOBJECT_EXTENDED_LIMIT_INFORMATION ext;
 	JOBOBJECT_BASIC_UI_RESTRICTIONS ui;
@@ -35,7 +35,7 @@ int wsb__job_create(wsb__job *out, const struct wsb_policy *policy)
 	int rc;
 
 	out->job = out->port = NULL;
-	if (procs > 0xFFFFFFFFull || cpu > 0x7FFFFFFFFFFFFFFFull / 10000)
+	if (procs > 0xFFFFFFFFull - helpers || cpu > 0x7FFFFFFFFFFFFFFFull / 10000)
 		return wsb__error(WSB_ERANGE, "a process or CPU-time limit is too large for a job object");
 	out->job = WSB_OS(CreateJobObjectW)(NULL, NULL);
 	if (!out->job) {
@@ -46,8 +46,10 @@ int wsb__job_create(wsb__job *out, const struct wsb_policy *policy)
 	ext.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE |
 		JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
 	if (procs) {
+		/* The library's own processes in the job do not use the command's
+		 * allowance. */
 		ext.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
-		ext.BasicLimitInformation.ActiveProcessLimit = (DWORD)procs;
+		ext.BasicLimitInformation.ActiveProcessLimit = (DWORD)(procs + helpers);
 	}
 	if (mem) {
 		ext.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_JOB_MEMORY;

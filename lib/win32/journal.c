@@ -111,16 +111,8 @@ static int load(entry **out, size_t *out_n, const char *state_dir)
 			if (strcmp(e[i].sddl, f[2]) == 0 && strcmp(e[i].path, f[3]) == 0)
 				break;
 		if (i == n) {
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 16;
-				entry *ne = wsb__realloc(e, ncap * sizeof(*e));
-				if (!ne) {
-					rc = wsb__error_nomem();
-					break;
-				}
-				e = ne;
-				cap = ncap;
-			}
+			if ((rc = wsb__array_reserve(&e, &cap, n, sizeof(*e), 16)) != WSB_OK)
+				break;
 			e[n].sddl = wsb__strdup(f[2]);
 			e[n].path = wsb__strdup(f[3]);
 			e[n].net = 0;

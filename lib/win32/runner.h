@@ -15,6 +15,10 @@
 /* "\\.\pipe\wsandbox-<pid>-<32 hex digits>" */
 #define WSB__RUNNER_PIPE_PREFIX L"\\\\.\\pipe\\wsandbox-"
 #define WSB__RUNNER_PIPE_BASE_MAX 80
+/* The private desktop, when asked for, is made by the library before the
+ * runner starts (a job's UI restrictions forbid the runner to create one)
+ * and named after the pipes: "WinSta0\" + the base without "\\.\pipe\". */
+#define WSB__RUNNER_PIPE_NS_LEN 9
 
 enum { WSB__PIPE_CTL, WSB__PIPE_IN, WSB__PIPE_OUT, WSB__PIPE_ERR, WSB__PIPE_COUNT };
 #define WSB__RUNNER_PIPE_SUFFIXES { L"-ctl", L"-in", L"-out", L"-err" }

@@ -390,61 +390,41 @@ done:
 	return rc;
 }
 
-/* The unelevated way: the caller's own token, restricted. */
-static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, const wsb__w32_decision *d,
-	const struct wsb_policy *policy, const wsb_spawn_options *opts)
+int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdio[3],
+	const wsb__w32_launch *l, wchar_t *desktop, int no_window)
 {
-	char *logon = NULL;
-	wchar_t desk_name[96];
-	HANDLE token = NULL, child[3] = { NULL, NULL, NULL }, list[3];
+	HANDLE list[3];
 	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
 	SIZE_T attr_size = 0;
 	STARTUPINFOEXW si;
-	PROCESS_INFORMATION pi;
-	DWORD nlist = 0, i;
-	DWORD create_flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
-	int rc, attrs_ready = 0;
+	DWORD nlist = 0, i, k;
+	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
+	int rc = WSB_OK, attrs_ready = 0;
 
-	memset(&pi, 0, sizeof(pi));
-	if ((rc = wsb__token_create(&token, &logon, &d->caps.sids, d->write_restricted)) != WSB_OK)
-		goto done;
-	if ((rc = wsb__job_create(&p->job, policy)) != WSB_OK)
-		goto done;
-	if ((rc = open_stdio(&child[0], &p->in_w, opts->stdin_mode, 1, STD_INPUT_HANDLE)) != WSB_OK ||
-			(rc = open_stdio(&child[1], &p->out_r[0], opts->stdout_mode, 0, STD_OUTPUT_HANDLE)) != WSB_OK ||
-			(rc = open_stdio(&child[2], &p->out_r[1], opts->stderr_mode, 0, STD_ERROR_HANDLE)) != WSB_OK)
-		goto done;
+	memset(pi, 0, sizeof(*pi));
 	for (i = 0; i < 3; i++) {
-		DWORD k;
-		for (k = 0; k < nlist && list[k] != child[i]; k++)
+		for (k = 0; k < nlist && list[k] != stdio[i]; k++)
 			;
 		if (k == nlist)
-			list[nlist++] = child[i];
+			list[nlist++] = stdio[i];
 	}
 	memset(&si, 0, sizeof(si));
 	si.StartupInfo.cb = sizeof(si);
 	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-	si.StartupInfo.hStdInput = child[0];
-	si.StartupInfo.hStdOutput = child[1];
-	si.StartupInfo.hStdError = child[2];
-	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP) {
-		if ((rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name),
-				logon)) != WSB_OK)
-			goto done;
-		si.StartupInfo.lpDesktop = desk_name;
-	}
+	si.StartupInfo.hStdInput = stdio[0];
+	si.StartupInfo.hStdOutput = stdio[1];
+	si.StartupInfo.hStdError = stdio[2];
+	si.StartupInfo.lpDesktop = desktop;
 	WSB_OS(InitializeProcThreadAttributeList)(NULL, 1, 0, &attr_size);
-	attrs = wsb__malloc(attr_size ? attr_size : 64);
-	if (!attrs) {
-		rc = wsb__error_nomem();
-		goto done;
-	}
+	if (!(attrs = wsb__malloc(attr_size ? attr_size : 64)))
+		return wsb__error_nomem();
 	if (!WSB_OS(InitializeProcThreadAttributeList)(attrs, 1, 0, &attr_size)) {
 		DWORD err = GetLastError();
 		rc = wsb__w32_fail("InitializeProcThreadAttributeList", err, "handle list");
 		goto done;
 	}
 	attrs_ready = 1;
+	/* Exactly the stdio handles are inherited. */
 	if (!WSB_OS(UpdateProcThreadAttribute)(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
 			nlist * sizeof(HANDLE), NULL, NULL)) {
 		DWORD err = GetLastError();
@@ -452,17 +432,52 @@ static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, con
 		goto done;
 	}
 	si.lpAttributeList = attrs;
-	/* No console of its own unless it writes to ours. */
-	if (opts->stdin_mode != WSB_STDIO_INHERIT && opts->stdout_mode != WSB_STDIO_INHERIT &&
-			opts->stderr_mode != WSB_STDIO_INHERIT)
-		create_flags |= CREATE_NO_WINDOW;
-	if (!WSB_OS(CreateProcessAsUserW)(token, l->app, l->cmdline, NULL, NULL, TRUE, create_flags,
-			l->env, l->cwd, &si.StartupInfo, &pi)) {
+	if (no_window)
+		flags |= CREATE_NO_WINDOW;
+	if (!WSB_OS(CreateProcessAsUserW)(token, l->app, l->cmdline, NULL, NULL, TRUE, flags, l->env, l->cwd,
+			&si.StartupInfo, pi)) {
 		DWORD err = GetLastError();
-		memset(&pi, 0, sizeof(pi));
-		rc = wsb__w32_fail("CreateProcessAsUserW", err, "%s", l->program);
-		goto done;
+		memset(pi, 0, sizeof(*pi));
+		rc = wsb__w32_fail("CreateProcessAsUserW", err, "%s", l->program ? l->program : "the command");
 	}
+done:
+	if (attrs_ready)
+		WSB_OS(DeleteProcThreadAttributeList)(attrs);
+	wsb__free(attrs);
+	return rc;
+}
+
+/* The unelevated way: the caller's own token, restricted. */
+static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, const wsb__w32_decision *d,
+	const struct wsb_policy *policy, const wsb_spawn_options *opts)
+{
+	char *logon = NULL;
+	wchar_t desk_name[96], *desktop = NULL;
+	HANDLE token = NULL, child[3] = { NULL, NULL, NULL };
+	PROCESS_INFORMATION pi;
+	DWORD i;
+	int rc;
+
+	memset(&pi, 0, sizeof(pi));
+	if ((rc = wsb__token_create(&token, &logon, &d->caps.sids, d->write_restricted)) != WSB_OK)
+		goto done;
+	if ((rc = wsb__job_create(&p->job, policy, 0)) != WSB_OK)
+		goto done;
+	if ((rc = open_stdio(&child[0], &p->in_w, opts->stdin_mode, 1, STD_INPUT_HANDLE)) != WSB_OK ||
+			(rc = open_stdio(&child[1], &p->out_r[0], opts->stdout_mode, 0, STD_OUTPUT_HANDLE)) != WSB_OK ||
+			(rc = open_stdio(&child[2], &p->out_r[1], opts->stderr_mode, 0, STD_ERROR_HANDLE)) != WSB_OK)
+		goto done;
+	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP) {
+		if ((rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name),
+				logon, NULL)) != WSB_OK)
+			goto done;
+		desktop = desk_name;
+	}
+	/* No console of its own unless it writes to ours. */
+	if ((rc = wsb__w32_create_suspended(&pi, token, child, l, desktop,
+			opts->stdin_mode != WSB_STDIO_INHERIT && opts->stdout_mode != WSB_STDIO_INHERIT &&
+			opts->stderr_mode != WSB_STDIO_INHERIT)) != WSB_OK)
+		goto done;
 	p->process = pi.hProcess;
 	p->pid = pi.dwProcessId;
 	/* Into the job before it runs a single instruction. */
@@ -483,9 +498,6 @@ done:
 	for (i = 0; i < 3; i++)
 		if (child[i])
 			WSB_OS(CloseHandle)(child[i]);
-	if (attrs_ready)
-		WSB_OS(DeleteProcThreadAttributeList)(attrs);
-	wsb__free(attrs);
 	if (token)
 		WSB_OS(CloseHandle)(token);
 	wsb__free(logon);

@@ -297,19 +297,21 @@ wsb_u64 wsb__now_ms(void)
 	return (wsb_u64)WSB_OS(GetTickCount64)();
 }
 
-int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *logon_sid)
+int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *sid,
+	const wchar_t *given)
 {
 	static volatile LONG counter;
 	wsb__buf sddl = WSB__BUF_INIT;
 	wchar_t *wsddl = NULL;
 	SECURITY_ATTRIBUTES sa;
 	PSECURITY_DESCRIPTOR sd = NULL;
-	wchar_t name[64];
+	wchar_t name[96];
 	int rc;
 
 	*out = NULL;
-	/* Only the sandbox's logon session may use the desktop. */
-	if (wsb__buf_printf(&sddl, "D:P(A;;GA;;;%s)", logon_sid) != WSB_OK)
+	/* Only the sandbox (its logon session, or the sandbox user) may use
+	 * the desktop. */
+	if (wsb__buf_printf(&sddl, "D:P(A;;GA;;;%s)", sid) != WSB_OK)
 		return wsb__error_nomem();
 	rc = wsb__w32_wide(&wsddl, sddl.ptr);
 	wsb__buf_dispose(&sddl);
@@ -321,8 +323,11 @@ int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, con
 		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "desktop DACL");
 	}
 	wsb__free(wsddl);
-	_snwprintf(name, WSB__ARRAY_SIZE(name), L"wsb-%lu-%ld", (unsigned long)GetCurrentProcessId(),
-		(long)InterlockedIncrement(&counter));
+	if (given)
+		_snwprintf(name, WSB__ARRAY_SIZE(name), L"%ls", given);
+	else
+		_snwprintf(name, WSB__ARRAY_SIZE(name), L"wsb-%lu-%ld", (unsigned long)GetCurrentProcessId(),
+			(long)InterlockedIncrement(&counter));
 	name[WSB__ARRAY_SIZE(name) - 1] = 0;
 	sa.nLength = sizeof(sa);
 	sa.lpSecurityDescriptor = sd;

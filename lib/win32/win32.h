@@ -120,8 +120,10 @@ typedef struct wsb__job {
 } wsb__job;
 
 /* A job with KILL_ON_JOB_CLOSE, DIE_ON_UNHANDLED_EXCEPTION, UI restrictions
- * and the policy's limits, and a completion port for its messages. */
-int wsb__job_create(wsb__job *out, const struct wsb_policy *policy);
+ * and the policy's limits, and a completion port for its messages.
+ * helpers: how many of the library's own processes (the runner) the job
+ * holds besides the command's; added to the process limit. */
+int wsb__job_create(wsb__job *out, const struct wsb_policy *policy, unsigned int helpers);
 /* The limit message (a wsb_limit) in one completion packet, or 0. */
 int wsb__job_limit_of_message(DWORD message);
 void wsb__job_close(wsb__job *job);
@@ -162,8 +164,16 @@ typedef struct wsb__w32_launch {
 	size_t env_len;     /* units, both final NULs included */
 } wsb__w32_launch;
 
-/* A private desktop "WinSta0\\wsb-..." that only logon_sid may use. */
-int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *logon_sid);
+/* CreateProcessAsUserW of l with token: suspended, Unicode environment,
+ * only the three stdio handles inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST),
+ * on desktop (NULL: the caller's), CREATE_NO_WINDOW when no_window. *pi is
+ * zeroed on failure. */
+int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdio[3],
+	const wsb__w32_launch *l, wchar_t *desktop, int no_window);
+/* A private desktop that only sid may use, named given (or "wsb-<pid>-<n>"
+ * when NULL); name_out receives "WinSta0\\<name>". */
+int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *sid,
+	const wchar_t *given);
 
 /* Start the monitor thread of a process (after it was resumed). */
 int wsb__proc_start_monitor(struct wsb_process *p);

@@ -88,11 +88,20 @@ static BOOL WINAPI wrong_client(HANDLE h, PULONG pid)
 	return ok;
 }
 
+/* The runner next to this test (where the Windows CI job copies it), else
+ * the build's, through Wine's Z: drive. */
 static void runner_path(wchar_t *out, size_t cap)
 {
 	const char *p = WSB_RUNNER_EXE;
+	wchar_t *slash;
 	size_t i;
 
+	if (GetModuleFileNameW(NULL, out, (DWORD)cap) && (slash = wcsrchr(out, L'\\')) != NULL &&
+			(size_t)(slash + 1 - out) + wcslen(WSB__RUNNER_EXE) < cap) {
+		wcscpy(slash + 1, WSB__RUNNER_EXE);
+		if (GetFileAttributesW(out) != INVALID_FILE_ATTRIBUTES)
+			return;
+	}
 	swprintf(out, cap, L"Z:%hs", p);
 	for (i = 0; out[i]; i++)
 		if (out[i] == L'/')
@@ -399,6 +408,83 @@ static void the_plan_names_the_user_and_the_runner(void **s)
 	wsb_plan_free(plan);
 }
 
+static void deny_read_is_in_force_for_the_sandbox_user(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit 0", NULL };
+	char secret[MAX_PATH + 16];
+	wsb_process *p = NULL;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+
+	(void)s;
+	snprintf(secret, sizeof(secret), "%s\\secret", E.root);
+	assert_true(CreateDirectoryA(secret, NULL));
+	assert_int_equal(wsb_policy_deny_read(E.policy, secret), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, E.policy, E.id), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "\"deny_read\""));
+	assert_true(wsb_plan_protections(plan) & WSB_PROT_FS_DENY_READ);
+	assert_non_null(strstr(json, "enforced by the offline user's firewall"));
+	assert_null(strstr(json, "advisory only"));
+	wsb_free(json);
+	wsb_plan_free(plan);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	assert_true(wsb_process_protections(p) & WSB_PROT_FS_DENY_READ);
+	wsb_process_free(p);
+	RemoveDirectoryA(secret);
+}
+
+static DWORD job_process_limit;
+static BOOL WINAPI record_job_limits(HANDLE j, JOBOBJECTINFOCLASS c, LPVOID b, DWORD n)
+{
+	if (c == JobObjectExtendedLimitInformation)
+		job_process_limit = ((JOBOBJECT_EXTENDED_LIMIT_INFORMATION *)b)->BasicLimitInformation.ActiveProcessLimit;
+	return SetInformationJobObject(j, c, b, n);
+}
+
+static void the_runner_does_not_use_the_commands_process_allowance(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit 0", NULL };
+	wsb_process *p = NULL;
+
+	(void)s;
+	wsb__os_set("SetInformationJobObject", (wsb__os_fn)record_job_limits);
+	assert_int_equal(wsb_policy_set_limit(E.policy, WSB_LIMIT_PROCESSES, 3), WSB_OK);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	/* Wine does not enforce the limit; what matters is what was asked. */
+	assert_int_equal(job_process_limit, 4);
+	wsb_process_free(p);
+}
+
+static wchar_t desktop_name[128];
+static HDESK WINAPI record_desktop(LPCWSTR n, LPCWSTR d, DEVMODEW *m, DWORD f, ACCESS_MASK a,
+	LPSECURITY_ATTRIBUTES sa)
+{
+	wcsncpy(desktop_name, n, 127);
+	return CreateDesktopW(n, d, m, f, a, sa);
+}
+
+static void a_private_desktop_is_made_by_the_library_for_the_user(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo desk", NULL };
+	wsb_process *p = NULL;
+	wchar_t want[64];
+
+	(void)s;
+	wsb__os_set("CreateDesktopW", (wsb__os_fn)record_desktop);
+	desktop_name[0] = 0;
+	assert_int_equal(wsb_policy_set_flags(E.policy, WSB_POLICY_PRIVATE_DESKTOP), WSB_OK);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	/* Made here, before the runner is in a job that forbids making one,
+	 * and named after the pipes so the runner can find it. */
+	swprintf(want, 64, L"wsandbox-%lu-", (unsigned long)GetCurrentProcessId());
+	assert_int_equal(wcsncmp(desktop_name, want, wcslen(want)), 0);
+	assert_non_null(p->desktop);
+	assert_true(wsb_process_protections(p) & WSB_PROT_PRIVATE_DESKTOP);
+	assert_memory_equal(wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT), "desk", 4);
+	wsb_process_free(p);
+}
+
 /* Fail each faultable call of a spawn in turn: every run errs, leaves no
  * ACE, handle or process behind; then the spawn succeeds. */
 static unsigned long fail_at;
@@ -519,6 +605,9 @@ int main(void)
 		T(a_missing_firewall_rule_refuses_network_off_unless_accepted),
 		T(a_missing_runner_is_enoent),
 		T(the_plan_names_the_user_and_the_runner),
+		T(deny_read_is_in_force_for_the_sandbox_user),
+		T(the_runner_does_not_use_the_commands_process_allowance),
+		T(a_private_desktop_is_made_by_the_library_for_the_user),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),
 		T(the_runner_refuses_a_bad_command_line),
 		T(the_runner_stops_without_its_pipe),

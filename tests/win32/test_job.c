@@ -59,7 +59,7 @@ static void the_job_asks_for_kill_on_close_and_the_policy_limits_never_breakaway
 
 	(void)s;
 	wsb__os_set("SetInformationJobObject", (wsb__os_fn)record_set);
-	assert_int_equal(wsb__job_create(&job, p), WSB_OK);
+	assert_int_equal(wsb__job_create(&job, p, 0), WSB_OK);
 	assert_true(asked.flags & JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE);
 	assert_true(asked.flags & JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION);
 	assert_true(asked.flags & JOB_OBJECT_LIMIT_JOB_MEMORY);
@@ -79,7 +79,7 @@ static void closing_the_job_kills_a_process_inside_it(void **s)
 	HANDLE proc;
 
 	(void)s;
-	assert_int_equal(wsb__job_create(&job, p), WSB_OK);
+	assert_int_equal(wsb__job_create(&job, p, 0), WSB_OK);
 	proc = start_suspended();
 	assert_true(AssignProcessToJobObject(job.job, proc));
 	wsb__job_close(&job);
@@ -96,7 +96,7 @@ static void terminating_the_job_ends_the_process_with_the_code_given(void **s)
 	DWORD code = 0;
 
 	(void)s;
-	assert_int_equal(wsb__job_create(&job, p), WSB_OK);
+	assert_int_equal(wsb__job_create(&job, p, 0), WSB_OK);
 	proc = start_suspended();
 	assert_true(AssignProcessToJobObject(job.job, proc));
 	assert_true(TerminateJobObject(job.job, 42));
@@ -136,7 +136,7 @@ static void a_failing_job_call_leaks_nothing(void **s)
 	(void)s;
 	GetProcessHandleCount(GetCurrentProcess(), &before);
 	wsb__os_set_hook(fail_third_set, &n);
-	assert_int_equal(wsb__job_create(&job, p), WSB_EOS);
+	assert_int_equal(wsb__job_create(&job, p, 0), WSB_EOS);
 	wsb__os_set_hook(NULL, NULL);
 	assert_null(job.job);
 	assert_null(job.port);

@@ -49,7 +49,7 @@ static void tree_case(prop_rng *r)
 	assert_int_equal(wsb_policy_set_limit(policy, WSB_LIMIT_PROCESSES, limit), WSB_OK);
 	if (prop_below(r, 2))
 		assert_int_equal(wsb_policy_set_limit(policy, WSB_LIMIT_MEMORY, (wsb_u64)64 << 20), WSB_OK);
-	rc = wsb__job_create(&job, policy);
+	rc = wsb__job_create(&job, policy, 0);
 	PROP(rc == WSB_OK, "job: %s", wsb_error_message(NULL));
 	jid = wms_job_of(job.job);
 	PROP(jid != 0, "the job is not the model's");

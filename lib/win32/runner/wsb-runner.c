@@ -4,7 +4,8 @@
  * library made, checks that their server is the process that started it,
  * reads one request, restricts its own token as the unelevated sandbox
  * does (wsb__token_create: capability SIDs + logon SID + Everyone, never
- * the user's own SID), starts the command with it, answers with the
+ * the user's own SID), starts the command with it (on the library's
+ * private desktop if asked), answers with the
  * command's process id or the error, and ends with the command's exit code.
  * It is in the library's job already, so the command is too.
  *
@@ -125,7 +126,6 @@ static int stdio_handle(HANDLE *out, const wchar_t *base, int which, int piped, 
 
 typedef struct started {
 	HANDLE process;
-	HANDLE desktop;
 	DWORD pid;
 } started;
 
@@ -134,71 +134,40 @@ static int start_command(started *out, const wsb__runreq *req, const wchar_t *ba
 	static const DWORD access[3] = { GENERIC_READ, GENERIC_WRITE, GENERIC_WRITE };
 	static const uint32_t piped[3] = { WSB__RUNREQ_STDIN_PIPE, WSB__RUNREQ_STDOUT_PIPE, WSB__RUNREQ_STDERR_PIPE };
 	wsb__strvec sids = WSB__STRVEC_INIT;
+	wsb__w32_launch l;
 	HANDLE token = NULL, child[3] = { NULL, NULL, NULL };
-	LPPROC_THREAD_ATTRIBUTE_LIST attrs = NULL;
-	SIZE_T attr_size = 0;
-	STARTUPINFOEXW si;
 	PROCESS_INFORMATION pi;
-	wchar_t desk_name[96];
+	wchar_t desk_name[WSB__RUNNER_PIPE_BASE_MAX + 8], *desktop = NULL;
 	char *logon = NULL;
-	DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT;
-	int rc = WSB_OK, i, attrs_ready = 0;
+	int rc = WSB_OK, i;
 	size_t k;
 
 	memset(&pi, 0, sizeof(pi));
 	for (k = 0; k < req->sid_count && rc == WSB_OK; k++)
 		rc = wsb__strvec_push(&sids, req->sids[k]);
-	if (rc != WSB_OK)
-		goto done;
 	for (i = 0; i < 3 && rc == WSB_OK; i++)
 		rc = stdio_handle(&child[i], base, WSB__PIPE_IN + i, (req->flags & piped[i]) != 0, access[i]);
 	if (rc != WSB_OK || (rc = wsb__token_create(&token, &logon, &sids,
 			(req->flags & WSB__RUNREQ_WRITE_RESTRICTED) != 0)) != WSB_OK)
 		goto done;
-	memset(&si, 0, sizeof(si));
-	si.StartupInfo.cb = sizeof(si);
-	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-	si.StartupInfo.hStdInput = child[0];
-	si.StartupInfo.hStdOutput = child[1];
-	si.StartupInfo.hStdError = child[2];
 	if (req->flags & WSB__RUNREQ_DESKTOP) {
-		if ((rc = wsb__w32_desktop_create(&out->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), logon)) != WSB_OK)
-			goto done;
-		si.StartupInfo.lpDesktop = desk_name;
+		_snwprintf(desk_name, WSB__ARRAY_SIZE(desk_name), L"WinSta0\\%ls", base + WSB__RUNNER_PIPE_NS_LEN);
+		desk_name[WSB__ARRAY_SIZE(desk_name) - 1] = 0;
+		desktop = desk_name;
 	}
-	WSB_OS(InitializeProcThreadAttributeList)(NULL, 1, 0, &attr_size);
-	if (!(attrs = wsb__malloc(attr_size ? attr_size : 64))) {
-		rc = wsb__error_nomem();
+	memset(&l, 0, sizeof(l));
+	l.app = (wchar_t *)req->app;
+	l.cmdline = (wchar_t *)req->cmdline;
+	l.cwd = (wchar_t *)req->cwd;
+	l.env = req->env;
+	l.env_len = req->env_len;
+	if ((rc = wsb__w32_create_suspended(&pi, token, child, &l, desktop,
+			(req->flags & WSB__RUNREQ_NO_WINDOW) != 0)) != WSB_OK)
 		goto done;
-	}
-	if (!WSB_OS(InitializeProcThreadAttributeList)(attrs, 1, 0, &attr_size)) {
-		DWORD err = GetLastError();
-		rc = wsb__w32_fail("InitializeProcThreadAttributeList", err, "handle list");
-		goto done;
-	}
-	attrs_ready = 1;
-	/* Exactly the three stdio handles are inherited. */
-	if (!WSB_OS(UpdateProcThreadAttribute)(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, child,
-			sizeof(child), NULL, NULL)) {
-		DWORD err = GetLastError();
-		rc = wsb__w32_fail("UpdateProcThreadAttribute", err, "handle list");
-		goto done;
-	}
-	si.lpAttributeList = attrs;
-	if (req->flags & WSB__RUNREQ_NO_WINDOW)
-		flags |= CREATE_NO_WINDOW;
-	if (!WSB_OS(CreateProcessAsUserW)(token, (LPCWSTR)req->app, (LPWSTR)req->cmdline, NULL, NULL, TRUE, flags,
-			req->env, (LPCWSTR)req->cwd, &si.StartupInfo, &pi)) {
-		DWORD err = GetLastError();
-		memset(&pi, 0, sizeof(pi));
-		rc = wsb__w32_fail("CreateProcessAsUserW", err, "the command");
-		goto done;
-	}
 	if (WSB_OS(ResumeThread)(pi.hThread) == (DWORD)-1) {
 		DWORD err = GetLastError();
 		WSB_OS(TerminateProcess)(pi.hProcess, 1);
 		WSB_OS(CloseHandle)(pi.hProcess);
-		memset(&pi, 0, sizeof(pi));
 		rc = wsb__w32_fail("ResumeThread", err, "the command");
 		goto done;
 	}
@@ -210,9 +179,6 @@ done:
 	for (i = 0; i < 3; i++)
 		if (child[i])
 			WSB_OS(CloseHandle)(child[i]);
-	if (attrs_ready)
-		WSB_OS(DeleteProcThreadAttributeList)(attrs);
-	wsb__free(attrs);
 	if (token)
 		WSB_OS(CloseHandle)(token);
 	wsb__free(logon);
@@ -281,16 +247,12 @@ static UINT run(int argc, wchar_t **argv)
 	if (rc != WSB_OK) {
 		if (cmd.process)
 			WSB_OS(CloseHandle)(cmd.process);
-		if (cmd.desktop)
-			WSB_OS(CloseDesktop)((HDESK)cmd.desktop);
 		return WSB__RUNNER_EXIT_FAILED;
 	}
 	WSB_OS(WaitForSingleObject)(cmd.process, INFINITE);
 	if (!WSB_OS(GetExitCodeProcess)(cmd.process, &code))
 		code = WSB__RUNNER_EXIT_FAILED;
 	WSB_OS(CloseHandle)(cmd.process);
-	if (cmd.desktop)
-		WSB_OS(CloseDesktop)((HDESK)cmd.desktop);
 	return code;
 }
 
