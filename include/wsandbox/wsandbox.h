@@ -515,6 +515,30 @@ WSB_API int wsb_policy_set_flags(wsb_policy *policy, unsigned int flags);
 WSB_API int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protections);
 
 /**
+ * Relay a loopback port to another (Windows only). While a command runs, the
+ * library itself (the caller's user) listens on 127.0.0.1:listen_port and
+ * copies every connection both ways to 127.0.0.1:target_port. Setup allows
+ * the sandbox user one stable port once (wsb_setup_options.loopback_ports);
+ * the relay then follows a local proxy wherever it listens now, with no new
+ * elevated setup. HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are set to
+ * http://127.0.0.1:listen_port unless the policy sets them itself. Processes
+ * of one caller share one relay per listen_port; it stops when the last of
+ * them is freed. Nothing on the machine is changed (docs/windows-relay.md).
+ * On other platforms wsb_plan_create() and wsb_spawn() fail with WSB_ENOTSUP
+ * for a policy with a relay.
+ *
+ * @param policy the policy.
+ * @param listen_port the port to listen on; 0 removes the relay.
+ * @param target_port the port to forward to.
+ * @return WSB_OK; WSB_EINVAL for NULL or both ports the same (the relay would
+ *         connect to itself); WSB_ERANGE for target_port 0 with a nonzero
+ *         listen_port. On failure the policy is unchanged.
+ * @since 0.1.0
+ */
+WSB_API int wsb_policy_set_loopback_relay(wsb_policy *policy, unsigned short listen_port,
+	unsigned short target_port);
+
+/**
  * Check a policy as a whole: a writable root may not lie inside a protected
  * or deny-read path. A workspace-write policy without roots is valid: only
  * temp is writable then. Spawning runs the same check.

@@ -76,6 +76,14 @@ void wsb__policy_to_json(wsb__json *j, const struct wsb_policy *policy)
 	}
 	wsb__json_array_end(j);
 	wsb__json_object_end(j);
+	/* Only when set, so policies without one keep their summary. */
+	if (policy->relay_listen) {
+		wsb__json_key(j, "loopback_relay");
+		wsb__json_object_begin(j);
+		wsb__json_kv_u64(j, "listen", policy->relay_listen);
+		wsb__json_kv_u64(j, "target", policy->relay_target);
+		wsb__json_object_end(j);
+	}
 	wsb__json_object_end(j);
 }
 
@@ -211,6 +219,21 @@ int wsb__plan_set_u64(wsb__plan_step *step, const char *key, wsb_u64 value)
 	char buf[WSB__U64_STR_SIZE];
 
 	return wsb__plan_set(step, key, wsb__u64_str(buf, value));
+}
+
+int wsb__plan_loopback_relay(struct wsb_plan *plan, const struct wsb_policy *policy)
+{
+	char target[32], listen[32];
+	wsb__plan_step *s;
+	int rc;
+
+	if (policy->relay_listen == 0)
+		return WSB_OK;
+	snprintf(target, sizeof(target), "127.0.0.1:%u", (unsigned int)policy->relay_target);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", (unsigned int)policy->relay_listen);
+	if ((rc = wsb__plan_add(plan, &s, "loopback_relay", "add", target)) < 0)
+		return rc;
+	return wsb__plan_set(s, "listen", listen);
 }
 
 int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...)

@@ -56,6 +56,12 @@ int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...) WSB__PRINTF(2, 3
 /* Look up a field of a step; NULL if absent. */
 const char *wsb__plan_step_get(const wsb__plan_step *step, const char *key);
 
+/* The loopback relay's step, for a backend that runs the relay: kind
+ * "loopback_relay", action "add", target "127.0.0.1:<target_port>", field
+ * "listen" "127.0.0.1:<listen_port>". Adds nothing when the policy has no
+ * relay. */
+int wsb__plan_loopback_relay(struct wsb_plan *plan, const struct wsb_policy *policy);
+
 /* JSON of a policy alone (used inside plan and result JSON). Environment
  * values are left out on purpose: they may hold secrets. */
 struct wsb__json;

@@ -369,6 +369,24 @@ int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protections)
 	return WSB_OK;
 }
 
+int wsb_policy_set_loopback_relay(wsb_policy *policy, unsigned short listen_port,
+	unsigned short target_port)
+{
+	static const char fn[] = "wsb_policy_set_loopback_relay";
+
+	if (policy == NULL)
+		return wsb__error_null(fn, "policy");
+	if (listen_port != 0 && target_port == 0)
+		return wsb__error(WSB_ERANGE, "%s: target_port 0 is not a port to forward to "
+			"(listen_port 0 removes the relay)", fn);
+	if (listen_port != 0 && listen_port == target_port)
+		return wsb__error(WSB_EINVAL, "%s: listen_port and target_port are both %u: the "
+			"relay would connect to itself", fn, (unsigned int)listen_port);
+	policy->relay_listen = listen_port;
+	policy->relay_target = listen_port ? target_port : 0;
+	return WSB_OK;
+}
+
 /* A writable root may not lie inside a path that must stay unwritable or
  * unreadable: the sandbox could not grant one without breaking the other.
  * A protected or deny-read path inside a root is the normal carve-out. A

@@ -30,6 +30,8 @@ struct wsb_policy {
 	wsb__strvec protect_paths;  /* normalized */
 	wsb__strvec protect_names;  /* names added by the caller; ".git" is implied unless NO_DEFAULT_PROTECT */
 	wsb__strvec deny_read;      /* normalized */
+	unsigned short relay_listen; /* loopback relay: 127.0.0.1 port to listen on; 0 = none */
+	unsigned short relay_target; /* ... and the 127.0.0.1 port it forwards to */
 };
 
 /* The names protected by default. */

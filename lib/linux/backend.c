@@ -199,6 +199,10 @@ static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_p
 	int rc;
 
 	*out = NULL;
+	/* Fail closed rather than run without what the caller asked for. */
+	if (policy->relay_listen)
+		return wsb__error(WSB_ENOTSUP, "the loopback relay is Windows-only; on Linux network "
+			"off has no loopback to the host");
 	s = wsb__calloc(1, sizeof(*s));
 	if (!s)
 		return wsb__error_nomem();

@@ -69,6 +69,13 @@ int wsb__backend_identity_check(const struct wsb_identity *identity)
 	return WSB_OK;
 }
 
+/* Fail closed: never plan or report as if the relay would run. */
+static int relay_refused(void)
+{
+	return wsb__error(WSB_ENOTSUP, "the loopback relay is Windows-only; the '%s' backend of "
+		"this build cannot run it", wsb__backend_name);
+}
+
 /* An honest empty plan: nothing would change and nothing is enforced, so
  * every protection the policy asks for is listed as missing. */
 int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
@@ -78,6 +85,9 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 	int rc;
 
 	(void)identity;
+	*out = NULL;
+	if (policy->relay_listen)
+		return relay_refused();
 	rc = wsb__plan_new(&plan, wsb__backend_name, policy);
 	if (rc < 0)
 		return rc;
@@ -136,8 +146,10 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy,
 	const struct wsb_identity *identity, const wsb_spawn_options *opts)
 {
-	(void)policy; (void)identity; (void)opts;
+	(void)identity; (void)opts;
 	*out = NULL;
+	if (policy->relay_listen)
+		return relay_refused();
 	return missing("spawning a sandboxed process");
 }
 

@@ -5,6 +5,7 @@
  */
 #include "win32.h"
 #include "elevated.h"
+#include "relay.h"
 #include "core/plan.h"
 #include "core/policy.h"
 #include "core/json.h"
@@ -68,7 +69,9 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 		rc = wsb__plan_note(plan, "the offline user's firewall rules do not verify (%s): spawn refuses "
 			"network off unless the policy accepts it as missing", acct.firewall_why ? acct.firewall_why :
 			"unknown reason");
-	if (rc == WSB_OK && (rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK) {
+	if (rc == WSB_OK && (rc = wsb__relay_env(d, policy)) == WSB_OK &&
+			(rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK &&
+			(rc = wsb__plan_loopback_relay(plan, policy)) == WSB_OK) {
 		*out = plan;
 		plan = NULL;
 	}

@@ -2,6 +2,8 @@
  * The OS-call seam (see os.h): the table, lookup by name, the fault hook and
  * the per-entry call counters.
  */
+/* Winsock 2's declarations of the relay's entries; before <windows.h>. */
+#include <winsock2.h>
 #include "os.h"
 
 #include <string.h>

@@ -10,7 +10,10 @@
  * Not in the table, called directly: functions that only read memory the
  * caller passes and cannot fail for valid input (EqualSid, GetLengthSid,
  * IsValidSid, IsValidAcl, GetAce, GetSidSubAuthority*, lstrlenW,
- * GetCurrentProcess, GetCurrentProcessId, GetCurrentThreadId).
+ * GetCurrentProcess, GetCurrentProcessId, GetCurrentThreadId), and the
+ * slim reader/writer lock calls (AcquireSRWLockExclusive,
+ * ReleaseSRWLockExclusive), which cannot fail either; WSAGetLastError reads
+ * the thread's last error like GetLastError.
  *
  * Thread safety: wsb__os_set/reset/set_hook are for tests and must not run
  * while another thread is inside the library.
@@ -165,7 +168,27 @@
 	X(void, CoUninitialize, (void), 0, ) \
 	X(HRESULT, CoCreateInstance, (REFCLSID c, LPUNKNOWN o, DWORD x, REFIID i, LPVOID *p), 1, HRESULT_FROM_WIN32(WSB__OS_FAULT_ERROR)) \
 	X(BSTR, SysAllocString, (const OLECHAR *s), 1, NULL) \
-	X(void, SysFreeString, (BSTR s), 0, )
+	X(void, SysFreeString, (BSTR s), 0, ) \
+	/* Winsock, for the loopback relay (relay.c). The types are winsock.h's, \
+	 * which <windows.h> includes, so this header need not come after \
+	 * <winsock2.h> (which must precede <windows.h>); os.c and relay.c \
+	 * include <winsock2.h> first. WSASocketW's protocol info and group \
+	 * are only ever NULL and 0 here. */ \
+	X(int, WSAStartup, (WORD v, LPWSADATA d), 1, WSB__OS_FAULT_ERROR) \
+	X(int, WSACleanup, (void), 0, SOCKET_ERROR) \
+	X(SOCKET, WSASocketW, (int af, int type, int proto, void *info, unsigned int group, DWORD f), 1, INVALID_SOCKET) \
+	X(int, setsockopt, (SOCKET s, int level, int name, const char *v, int n), 1, SOCKET_ERROR) \
+	X(int, ioctlsocket, (SOCKET s, long cmd, u_long *arg), 1, SOCKET_ERROR) \
+	X(int, bind, (SOCKET s, const struct sockaddr *a, int n), 1, SOCKET_ERROR) \
+	X(int, getsockname, (SOCKET s, struct sockaddr *a, int *n), 1, SOCKET_ERROR) \
+	X(int, listen, (SOCKET s, int backlog), 1, SOCKET_ERROR) \
+	X(SOCKET, accept, (SOCKET s, struct sockaddr *a, int *n), 1, INVALID_SOCKET) \
+	X(int, connect, (SOCKET s, const struct sockaddr *a, int n), 1, SOCKET_ERROR) \
+	X(int, select, (int n, fd_set *r, fd_set *w, fd_set *e, const struct timeval *t), 1, SOCKET_ERROR) \
+	X(int, recv, (SOCKET s, char *b, int n, int f), 1, SOCKET_ERROR) \
+	X(int, send, (SOCKET s, const char *b, int n, int f), 1, SOCKET_ERROR) \
+	X(int, shutdown, (SOCKET s, int how), 1, SOCKET_ERROR) \
+	X(int, closesocket, (SOCKET s), 0, SOCKET_ERROR)
 
 /* Function-pointer types: wsb__os_<Name>_fn. */
 #define WSB__OS_TYPEDEF(ret, name, params, faultable, failval) \

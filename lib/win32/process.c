@@ -5,6 +5,7 @@
  * ended the tree.
  */
 #include "win32.h"
+#include "relay.h"
 
 #include <string.h>
 
@@ -149,6 +150,7 @@ void wsb__proc_free(struct wsb_process *p)
 		join(p->monitor);
 		close_handle(&p->monitor);
 	}
+	wsb__relay_release(p->relay);
 	close_handle(&p->stop);
 	close_handle(&p->in_w);
 	close_handle(&p->out_r[0]);

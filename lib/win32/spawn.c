@@ -7,6 +7,7 @@
  */
 #include "win32.h"
 #include "elevated.h"
+#include "relay.h"
 #include "core/policy.h"
 #include "core/envblock.h"
 #include "core/quote.h"
@@ -572,6 +573,10 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	p->protections = d->protections;
 	p->cap = policy->limits[WSB_LIMIT_OUTPUT];
 	p->timeout_ms = policy->limits[WSB_LIMIT_TIMEOUT];
+	/* Loopback relay (relay.c): running before anything changes; freeing p releases it. */
+	if ((rc = wsb__relay_env(d, policy)) != WSB_OK ||
+			(rc = wsb__relay_acquire(&p->relay, policy->relay_listen, policy->relay_target)) != WSB_OK)
+		goto done;
 	if ((rc = prepare(&l, policy, opts, d)) != WSB_OK)
 		goto done;
 

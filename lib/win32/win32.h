@@ -151,6 +151,7 @@ struct wsb_process {
 	int exit_kind;
 	long exit_code;
 	unsigned int protections;
+	struct wsb__relay *relay;  /* loopback relay reference (relay.c), or NULL */
 };
 
 /* What spawn prepared, whichever way the command starts. */

@@ -128,6 +128,9 @@ ROW(set_flags_both_world_writable, wsb_policy_set_flags(P,
 	WSB_POLICY_DENY_WORLD_WRITABLE | WSB_POLICY_REFUSE_WORLD_WRITABLE))
 ROW(allow_missing_null, wsb_policy_allow_missing(NULL, 0))
 ROW(allow_missing_unknown, wsb_policy_allow_missing(P, 1u << 12))
+ROW(relay_null, wsb_policy_set_loopback_relay(NULL, 18080, 7890))
+ROW(relay_target_zero, wsb_policy_set_loopback_relay(P, 18080, 0))
+ROW(relay_same_port, wsb_policy_set_loopback_relay(P, 7890, 7890))
 ROW(validate_null, wsb_policy_validate(NULL))
 ROW(validate_conflict, wsb_policy_validate(CONFLICT))
 static int check_null_out(void) { return wsb_policy_check_path(NULL, NULL, NULL, P, ABS("w"), WSB_ACCESS_READ); }
@@ -370,6 +373,9 @@ static const row rows[] = {
 	R(wsb_policy_set_flags, "both world-writable flags", set_flags_both_world_writable, WSB_EINVAL),
 	R(wsb_policy_allow_missing, "policy NULL", allow_missing_null, WSB_EINVAL),
 	R(wsb_policy_allow_missing, "unknown bit", allow_missing_unknown, WSB_EINVAL),
+	R(wsb_policy_set_loopback_relay, "policy NULL", relay_null, WSB_EINVAL),
+	R(wsb_policy_set_loopback_relay, "target_port 0", relay_target_zero, WSB_ERANGE),
+	R(wsb_policy_set_loopback_relay, "listen_port == target_port", relay_same_port, WSB_EINVAL),
 	R(wsb_policy_validate, "policy NULL", validate_null, WSB_EINVAL),
 	R(wsb_policy_validate, "root inside a deny-read path", validate_conflict, WSB_ECONFLICT),
 	R(wsb_policy_check_path, "out_allowed NULL", check_null_out, WSB_EINVAL),
@@ -627,6 +633,7 @@ static int setup(void **state)
 	assert_int_equal(wsb_policy_protect_name(P, ".hg"), WSB_OK);
 	assert_int_equal(wsb_policy_env_set(P, "KEEP", "me"), WSB_OK);
 	assert_int_equal(wsb_policy_set_limit(P, WSB_LIMIT_TIMEOUT, 1000), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(P, 18080, 7891), WSB_OK);
 	assert_int_equal(wsb_policy_create(&CONFLICT, WSB_MODE_WORKSPACE_WRITE), WSB_OK);
 	assert_int_equal(wsb_policy_allow_write(CONFLICT, ABS("d/w")), WSB_OK);
 	assert_int_equal(wsb_policy_deny_read(CONFLICT, ABS("d")), WSB_OK);

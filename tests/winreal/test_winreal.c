@@ -620,6 +620,10 @@ static int probe_plain(const char *a1, const char *a2, const char *a3)
 
 static char elev_state[PATH_CAP];
 static int installed;
+/* The one loopback port setup allows the offline user: the loopback
+ * relay's listen port (docs/windows-relay.md). */
+#define RELAY_PORT 47631
+static const unsigned short allowed_ports[] = { RELAY_PORT };
 
 static int elevated_setup(void **s)
 {
@@ -632,6 +636,8 @@ static int elevated_setup(void **s)
 		return 0;
 	join(elev_state, base, "elevated-state");
 	so.state_dir = elev_state;
+	so.loopback_ports = allowed_ports;
+	so.loopback_port_count = 1;
 	if (wsb_setup_install(&so) != WSB_OK) {
 		print_error("wsb_setup_install: %s\n", wsb_error_message(NULL));
 		return -1;
@@ -716,6 +722,55 @@ static void sandbox_user_has_no_network_and_no_deny_read_path(void **s)
 	wsb_identity_free(user);
 }
 
+/* The loopback relay: the offline user reaches a local service on a port
+ * setup never allowed, through the allowed port the library relays, and
+ * still not that service's port directly. */
+static void sandbox_user_reaches_a_moved_proxy_only_through_the_relay(void **s)
+{
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_identity *user = NULL;
+	char port[16], relay_port[16];
+	struct sockaddr_in sa;
+	int len = sizeof(sa);
+	WSADATA wsa;
+	SOCKET ls;
+
+	(void)s;
+	if (!installed) {
+		printf("SKIPPED: the elevated sandbox needs an elevated process and WSB_WINREAL_ELEVATED=1\n");
+		skip();
+	}
+	io.kind = WSB_IDENTITY_SANDBOX_USER;
+	io.state_dir = elev_state;
+	if (wsb_identity_create(&user, &io) != WSB_OK)
+		fail_msg("wsb_identity_create sandbox user: %s", wsb_error_message(NULL));
+	/* The "proxy": a listener on a port nobody allowed. */
+	assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+	ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	assert_true(ls != INVALID_SOCKET);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	snprintf(port, sizeof(port), "%u", (unsigned)ntohs(sa.sin_port));
+	snprintf(relay_port, sizeof(relay_port), "%u", (unsigned)RELAY_PORT);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_OFF), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, RELAY_PORT, ntohs(sa.sin_port)), WSB_OK);
+
+	/* Directly: the firewall blocks the offline user. */
+	assert_int_equal(probe_as(user, "connect", "127.0.0.1", port), DENIED);
+	/* Through the relay's port, which setup allowed and the relay serves
+	 * while the probe runs (that the bytes then reach the listener is
+	 * proved under Wine, tests/win32/test_relay.c). */
+	assert_int_equal(probe_as(user, "connect", "127.0.0.1", relay_port), ALLOWED);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, 0, 0), WSB_OK);
+	closesocket(ls);
+	WSACleanup();
+	wsb_identity_free(user);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static int on_wine(void)
@@ -771,6 +826,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(revert_restores_the_roots_dacl, workspace_setup, workspace_teardown),
 		cmocka_unit_test_setup_teardown(sandbox_user_has_no_network_and_no_deny_read_path, elevated_setup,
 			elevated_teardown),
+		cmocka_unit_test_setup_teardown(sandbox_user_reaches_a_moved_proxy_only_through_the_relay,
+			elevated_setup, elevated_teardown),
 	};
 	int failed;
 

@@ -155,3 +155,21 @@ def test_windows_only_features_say_not_supported_on_linux():
 def test_setup_rejects_bad_ports_before_calling_the_library():
     with pytest.raises(wsandbox.OutOfRange):
         wsandbox.setup_install(loopback_ports=[70000])
+
+
+def test_loopback_relay_is_checked_and_shown_in_the_plan_or_refused():
+    policy = Policy()
+    with pytest.raises(wsandbox.OutOfRange):
+        policy.set_loopback_relay(18080, 0)
+    with pytest.raises(wsandbox.OutOfRange):
+        policy.set_loopback_relay(70000, 7890)
+    with pytest.raises(wsandbox.InvalidArgument):
+        policy.set_loopback_relay(7890, 7890)
+    policy.set_loopback_relay(18080, 7890)
+    try:
+        with wsandbox.Plan(policy) as plan:
+            relay = plan.as_dict()["policy"]["loopback_relay"]
+            assert relay == {"listen": 18080, "target": 7890}
+    except wsandbox.NotSupported as e:
+        assert "Windows-only" in str(e)
+    policy.set_loopback_relay(0, 0)

@@ -289,6 +289,16 @@ class Policy(_Handle):
             raise _errors_out_of_range(f"limit value out of range: {value}")
         raise_for(_lib.wsb_policy_set_limit(self._h(), _int(limit, "limit"), value))
 
+    def set_loopback_relay(self, listen_port: int, target_port: int) -> None:
+        """Relay 127.0.0.1:listen_port to 127.0.0.1:target_port while a command
+        runs (Windows only; elsewhere planning and running fail with
+        NotSupported). listen_port 0 removes the relay."""
+        ports = [_int(listen_port, "listen_port"), _int(target_port, "target_port")]
+        for port in ports:
+            if not 0 <= port <= 65535:
+                raise _errors_out_of_range(f"not a port: {port}")
+        raise_for(_lib.wsb_policy_set_loopback_relay(self._h(), *ports))
+
     def limit(self, limit: Limit) -> int:
         out = _lib.c_u64()
         raise_for(_lib.wsb_policy_limit(ctypes.byref(out), self._h(), _int(limit, "limit")))

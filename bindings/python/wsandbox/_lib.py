@@ -126,6 +126,8 @@ wsb_policy_env_set = _fn("wsb_policy_env_set", c_int, c_void_p, c_char_p, c_char
 wsb_policy_env_unset = _fn("wsb_policy_env_unset", c_int, c_void_p, c_char_p)
 wsb_policy_set_flags = _fn("wsb_policy_set_flags", c_int, c_void_p, c_uint)
 wsb_policy_allow_missing = _fn("wsb_policy_allow_missing", c_int, c_void_p, c_uint)
+wsb_policy_set_loopback_relay = _fn("wsb_policy_set_loopback_relay", c_int, c_void_p,
+                                    ctypes.c_ushort, ctypes.c_ushort)
 wsb_policy_validate = _fn("wsb_policy_validate", c_int, c_void_p)
 wsb_policy_check_path = _fn("wsb_policy_check_path", c_int, P(c_int), P(c_int), P(c_void_p),
                             c_void_p, c_char_p, c_int)

@@ -223,6 +223,11 @@ extern "C" {
     ) -> c_int;
     pub fn wsb_policy_env_unset(policy: *mut wsb_policy, name: *const c_char) -> c_int;
     pub fn wsb_policy_set_flags(policy: *mut wsb_policy, flags: c_uint) -> c_int;
+    pub fn wsb_policy_set_loopback_relay(
+        policy: *mut wsb_policy,
+        listen_port: c_ushort,
+        target_port: c_ushort,
+    ) -> c_int;
     pub fn wsb_policy_allow_missing(policy: *mut wsb_policy, protections: c_uint) -> c_int;
     pub fn wsb_policy_validate(policy: *const wsb_policy) -> c_int;
     pub fn wsb_policy_check_path(

@@ -325,6 +325,13 @@ impl Policy {
         check(unsafe { sys::wsb_policy_set_limit(self.raw(), limit.raw(), value) })
     }
 
+    /// Relay 127.0.0.1:`listen_port` to 127.0.0.1:`target_port` while a
+    /// command runs (Windows only; elsewhere planning and spawning fail with
+    /// `WSB_ENOTSUP`). `listen_port` 0 removes the relay.
+    pub fn set_loopback_relay(&mut self, listen_port: u16, target_port: u16) -> Result<()> {
+        check(unsafe { sys::wsb_policy_set_loopback_relay(self.raw(), listen_port, target_port) })
+    }
+
     /// Read a limit (0 = none).
     pub fn limit(&self, limit: Limit) -> Result<u64> {
         let mut v = 0u64;

@@ -1,0 +1,596 @@
+/* The loopback relay under Wine, whose Winsock is real: an echo server on an
+ * ephemeral 127.0.0.1 port, a relay from another free port to it, and
+ * clients of the test connecting to the relay. Bytes both ways, many
+ * connections, half-close, a refusing target, a taken port, sharing by
+ * reference count, the connection bound, every failing call of the start,
+ * and a real spawn that runs the relay and gets the proxy variables. What
+ * the firewall lets the sandbox user reach is not tested here (Wine has no
+ * firewall). */
+#include <winsock2.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "win32/relay.h"
+#include "fakefs.h"
+
+/* ---- a tiny echo server: echoes, then on EOF says "<EOF>" and shuts down ---- */
+
+typedef struct echo {
+	SOCKET listener;
+	unsigned short port;
+	HANDLE thread;
+	volatile LONG stop;
+} echo;
+
+static int send_all(SOCKET s, const char *b, int n)
+{
+	while (n > 0) {
+		int k = send(s, b, n, 0);
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static DWORD WINAPI echo_conn(LPVOID arg)
+{
+	SOCKET s = (SOCKET)arg;
+	char buf[8192];
+	int n;
+
+	while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
+		if (send_all(s, buf, n) != 0)
+			break;
+	if (n == 0 && send_all(s, "<EOF>", 5) == 0)
+		shutdown(s, SD_SEND);
+	closesocket(s);
+	return 0;
+}
+
+static DWORD WINAPI echo_main(LPVOID arg)
+{
+	echo *e = arg;
+
+	while (!e->stop) {
+		struct timeval t = { 0, 50000 };
+		fd_set rd;
+
+		FD_ZERO(&rd);
+		FD_SET(e->listener, &rd);
+		if (select(0, &rd, NULL, NULL, &t) == 1) {
+			SOCKET c = accept(e->listener, NULL, NULL);
+			HANDLE th;
+
+			if (c == INVALID_SOCKET)
+				continue;
+			th = CreateThread(NULL, 0, echo_conn, (LPVOID)c, 0, NULL);
+			if (th)
+				CloseHandle(th);
+			else
+				closesocket(c);
+		}
+	}
+	return 0;
+}
+
+static void loop_addr(struct sockaddr_in *a, unsigned short port)
+{
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+/* A listening socket on an ephemeral loopback port. */
+static SOCKET listen_any(unsigned short *port)
+{
+	struct sockaddr_in a;
+	int alen = sizeof(a);
+	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+
+	assert_true(s != INVALID_SOCKET);
+	loop_addr(&a, 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s, SOMAXCONN), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+/* A port nobody listens on (bound, read, released). */
+static unsigned short free_port(void)
+{
+	unsigned short port;
+	SOCKET s = listen_any(&port);
+
+	closesocket(s);
+	return port;
+}
+
+static void echo_start(echo *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->listener = listen_any(&e->port);
+	e->thread = CreateThread(NULL, 0, echo_main, e, 0, NULL);
+	assert_non_null(e->thread);
+}
+
+static void echo_stop(echo *e)
+{
+	InterlockedExchange(&e->stop, 1);
+	WaitForSingleObject(e->thread, INFINITE);
+	CloseHandle(e->thread);
+	closesocket(e->listener);
+}
+
+/* A client of the relay; every receive gives up after 10 s. */
+static SOCKET dial(unsigned short port)
+{
+	struct sockaddr_in a;
+	DWORD ms = 10000;
+	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+
+	assert_true(s != INVALID_SOCKET);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof(ms));
+	loop_addr(&a, port);
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
+		fail_msg("connect to 127.0.0.1:%u: Winsock error %d", port, WSAGetLastError());
+	return s;
+}
+
+/* Read exactly n bytes (0) or fail (-1). */
+static int recv_all(SOCKET s, char *b, int n)
+{
+	while (n > 0) {
+		int k = recv(s, b, n, 0);
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* 1 if the peer closed cleanly (recv says 0), 0 for anything else. */
+static int at_eof(SOCKET s)
+{
+	char c;
+
+	return recv(s, &c, 1, 0) == 0;
+}
+
+static echo srv;
+
+static int setup(void **state)
+{
+	WSADATA wsa;
+
+	(void)state;
+	assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+	echo_start(&srv);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	echo_stop(&srv);
+	wsb__os_reset();
+	assert_int_equal(wsb__relay_count(), 0);
+	WSACleanup();
+	return 0;
+}
+
+/* ---- the relay module ---- */
+
+static void bytes_go_through_both_ways(void **state)
+{
+	struct wsb__relay *r = NULL;
+	unsigned short port = free_port();
+	static char out[8192], in[8192];
+	SOCKET c;
+	int i, j;
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
+	assert_non_null(r);
+	assert_int_equal(wsb__relay_count(), 1);
+	c = dial(port);
+	/* 1 MiB in all, more than every buffer on the way holds. */
+	for (i = 0; i < 128; i++) {
+		for (j = 0; j < (int)sizeof(out); j++)
+			out[j] = (char)(i * 7 + j * 13);
+		assert_int_equal(send_all(c, out, sizeof(out)), 0);
+		assert_int_equal(recv_all(c, in, sizeof(in)), 0);
+		assert_memory_equal(in, out, sizeof(out));
+	}
+	closesocket(c);
+	wsb__relay_release(r);
+	assert_int_equal(wsb__relay_count(), 0);
+}
+
+static void many_connections_at_once_each_get_their_own_bytes(void **state)
+{
+	enum { N = 40 };
+	struct wsb__relay *r = NULL;
+	unsigned short port = free_port();
+	SOCKET c[N];
+	char msg[32], in[32];
+	int i;
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
+	for (i = 0; i < N; i++)
+		c[i] = dial(port);
+	for (i = 0; i < N; i++) {
+		snprintf(msg, sizeof(msg), "connection %02d", i);
+		assert_int_equal(send_all(c[i], msg, (int)strlen(msg)), 0);
+	}
+	for (i = N - 1; i >= 0; i--) {
+		snprintf(msg, sizeof(msg), "connection %02d", i);
+		memset(in, 0, sizeof(in));
+		assert_int_equal(recv_all(c[i], in, (int)strlen(msg)), 0);
+		assert_string_equal(in, msg);
+		closesocket(c[i]);
+	}
+	wsb__relay_release(r);
+}
+
+/* The client's FIN reaches the target, which still answers afterwards, and
+ * the target's FIN comes back: a half-closed connection carries on. */
+static void a_half_close_is_passed_on_both_ways(void **state)
+{
+	struct wsb__relay *r = NULL;
+	unsigned short port = free_port();
+	char in[16] = { 0 };
+	SOCKET c;
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
+	c = dial(port);
+	assert_int_equal(send_all(c, "hello", 5), 0);
+	assert_int_equal(shutdown(c, SD_SEND), 0);
+	assert_int_equal(recv_all(c, in, 10), 0);
+	assert_string_equal(in, "hello<EOF>");
+	assert_true(at_eof(c));
+	closesocket(c);
+	wsb__relay_release(r);
+}
+
+static void a_refusing_target_closes_the_client_cleanly(void **state)
+{
+	struct wsb__relay *r = NULL;
+	unsigned short port = free_port(), nobody = free_port();
+	SOCKET c;
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&r, port, nobody), WSB_OK);
+	c = dial(port);
+	assert_true(at_eof(c));
+	closesocket(c);
+	/* The relay itself lives on. */
+	c = dial(port);
+	assert_true(at_eof(c));
+	closesocket(c);
+	wsb__relay_release(r);
+}
+
+static void a_port_another_program_holds_is_eexist(void **state)
+{
+	struct wsb__relay *r = (struct wsb__relay *)1;
+	unsigned short port;
+	SOCKET taken = listen_any(&port);
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_EEXIST);
+	assert_null(r);
+	assert_non_null(strstr(wsb_error_message(NULL), "already in use by another program"));
+	assert_int_equal(wsb__relay_count(), 0);
+	closesocket(taken);
+	/* Free again: now it starts. */
+	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
+	wsb__relay_release(r);
+}
+
+static void one_relay_per_port_is_shared_by_reference_count(void **state)
+{
+	struct wsb__relay *a = NULL, *b = NULL, *other = (struct wsb__relay *)1;
+	unsigned short port = free_port();
+	char in[8] = { 0 };
+	SOCKET c, probe;
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&a, port, srv.port), WSB_OK);
+	assert_int_equal(wsb__relay_acquire(&b, port, srv.port), WSB_OK);
+	assert_ptr_equal(a, b);
+	assert_int_equal(wsb__relay_count(), 1);
+	assert_int_equal(wsb__relay_acquire(&other, port, (unsigned short)(srv.port + 1)), WSB_ECONFLICT);
+	assert_null(other);
+	wsb__relay_release(a);
+	/* Still relaying for the second holder. */
+	c = dial(port);
+	assert_int_equal(send_all(c, "ping", 4), 0);
+	assert_int_equal(recv_all(c, in, 4), 0);
+	assert_string_equal(in, "ping");
+	closesocket(c);
+	wsb__relay_release(b);
+	assert_int_equal(wsb__relay_count(), 0);
+	/* The port is free again. */
+	{
+		struct sockaddr_in addr;
+		probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+		loop_addr(&addr, port);
+		assert_int_equal(bind(probe, (struct sockaddr *)&addr, sizeof(addr)), 0);
+		closesocket(probe);
+	}
+}
+
+/* Connections past WSB__RELAY_MAX_CONNS are accepted and closed at once; the
+ * ones carried stay open. The target only queues connections (never
+ * accepts): connecting to it completes all the same. */
+static void connections_past_the_bound_are_refused(void **state)
+{
+	struct wsb__relay *r = NULL;
+	unsigned short port = free_port(), target;
+	SOCKET sink = listen_any(&target);
+	static SOCKET c[WSB__RELAY_MAX_CONNS + 1];
+	struct timeval zero = { 0, 0 };
+	fd_set rd;
+	int i, waited;
+
+	(void)state;
+	assert_int_equal(wsb__relay_acquire(&r, port, target), WSB_OK);
+	for (i = 0; i < WSB__RELAY_MAX_CONNS + 1; i++)
+		c[i] = dial(port);
+	for (waited = 0; wsb__relay_refused(r) == 0 && waited < 200; waited++)
+		Sleep(50);
+	assert_int_equal(wsb__relay_refused(r), 1);
+	/* The last one in was the one turned away. */
+	assert_true(at_eof(c[WSB__RELAY_MAX_CONNS]));
+	FD_ZERO(&rd);
+	FD_SET(c[0], &rd);
+	assert_int_equal(select(0, &rd, NULL, NULL, &zero), 0);
+	for (i = 0; i < WSB__RELAY_MAX_CONNS + 1; i++)
+		closesocket(c[i]);
+	wsb__relay_release(r);
+	closesocket(sink);
+}
+
+/* ---- every failing call of the start ---- */
+
+static volatile LONG sockets_live, wsa_live, threads_made;
+
+static SOCKET WINAPI count_socket(int af, int type, int proto, void *info, unsigned int group, DWORD f)
+{
+	SOCKET s = ((wsb__os_WSASocketW_fn)wsb__os_default("WSASocketW"))(af, type, proto, info, group, f);
+
+	if (s != INVALID_SOCKET)
+		InterlockedIncrement(&sockets_live);
+	return s;
+}
+
+static int WINAPI count_close(SOCKET s)
+{
+	InterlockedDecrement(&sockets_live);
+	return ((wsb__os_closesocket_fn)wsb__os_default("closesocket"))(s);
+}
+
+static int WINAPI count_startup(WORD v, LPWSADATA d)
+{
+	int rc = ((wsb__os_WSAStartup_fn)wsb__os_default("WSAStartup"))(v, d);
+
+	if (rc == 0)
+		InterlockedIncrement(&wsa_live);
+	return rc;
+}
+
+static int WINAPI count_cleanup(void)
+{
+	InterlockedDecrement(&wsa_live);
+	return ((wsb__os_WSACleanup_fn)wsb__os_default("WSACleanup"))();
+}
+
+static HANDLE WINAPI count_thread(LPSECURITY_ATTRIBUTES sa, SIZE_T st, LPTHREAD_START_ROUTINE fn,
+	LPVOID p, DWORD f, LPDWORD id)
+{
+	HANDLE h = ((wsb__os_CreateThread_fn)wsb__os_default("CreateThread"))(sa, st, fn, p, f, id);
+
+	if (h)
+		InterlockedIncrement(&threads_made);
+	return h;
+}
+
+struct fault {
+	DWORD thread;
+	unsigned long target, seen;
+};
+
+static int fail_nth(const char *name, unsigned long index, void *ctx)
+{
+	struct fault *f = ctx;
+
+	(void)name;
+	(void)index;
+	/* Only the starting thread: the relay's own thread, once it runs, is
+	 * on its own schedule. */
+	if (GetCurrentThreadId() != f->thread)
+		return 0;
+	return ++f->seen == f->target;
+}
+
+static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
+{
+	unsigned short port = free_port();
+	unsigned long k, handles, faults = 0;
+	int done = 0;
+
+	(void)state;
+	wsb__os_set("WSASocketW", (wsb__os_fn)count_socket);
+	wsb__os_set("closesocket", (wsb__os_fn)count_close);
+	wsb__os_set("WSAStartup", (wsb__os_fn)count_startup);
+	wsb__os_set("WSACleanup", (wsb__os_fn)count_cleanup);
+	wsb__os_set("CreateThread", (wsb__os_fn)count_thread);
+	/* Warm up what Winsock loads lazily, so the handle count is stable. */
+	{
+		struct wsb__relay *r = NULL;
+		assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
+		wsb__relay_release(r);
+	}
+	for (k = 1; k < 100 && !done; k++) {
+		struct wsb__relay *r = NULL;
+		struct fault f;
+		int rc;
+
+		sockets_live = wsa_live = threads_made = 0;
+		handles = fakefs_handles();
+		f.thread = GetCurrentThreadId();
+		f.target = k;
+		f.seen = 0;
+		wsb__os_set_hook(fail_nth, &f);
+		rc = wsb__relay_acquire(&r, port, srv.port);
+		wsb__os_set_hook(NULL, NULL);
+		if (f.seen < k) {
+			/* No call was failed: the whole start is covered. */
+			assert_int_equal(rc, WSB_OK);
+			assert_int_equal(threads_made, 1);
+			wsb__relay_release(r);
+			done = 1;
+		} else {
+			faults++;
+			assert_true(rc < 0);
+			assert_null(r);
+			if (!strstr(wsb_error_message(NULL), wsb__os_last_fault()))
+				fail_msg("call %lu (%s) failed but the error does not name it: %s", k,
+					wsb__os_last_fault(), wsb_error_message(NULL));
+			assert_int_equal(threads_made, 0);
+		}
+		if (sockets_live != 0 || wsa_live != 0 || fakefs_handles() != handles ||
+				wsb__relay_count() != 0)
+			fail_msg("call %lu (%s): %ld sockets and %ld Winsock starts left, %lu handles "
+				"before and %lu after, %lu relays", k, wsb__os_last_fault(), (long)sockets_live,
+				(long)wsa_live, handles, fakefs_handles(), (unsigned long)wsb__relay_count());
+	}
+	assert_true(done);
+	print_message("relay start: %lu calls failed in turn, each cleaned up\n", faults);
+	assert_true(faults >= 10);
+}
+
+/* ---- through the public API ---- */
+
+static void a_spawn_runs_the_relay_and_sets_the_proxy_variables(void **state)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "%HTTP_PROXY%", "%HTTPS_PROXY%", "%ALL_PROXY%", NULL };
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_identity *identity = NULL;
+	wsb_policy *policy = NULL;
+	wsb_process *p = NULL;
+	unsigned short port = free_port();
+	char want[128], in[8] = { 0 };
+	SOCKET c;
+
+	(void)state;
+	io.state_dir = fakefs_temp_dir("relaystate");
+	assert_int_equal(wsb_identity_create(&identity, &io), WSB_OK);
+	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, port, srv.port), WSB_OK);
+	/* The caller's own choice is kept. */
+	assert_int_equal(wsb_policy_env_set(policy, "https_proxy", "http://mine:1"), WSB_OK);
+	o.argv = argv;
+	o.cwd = fakefs_temp_dir("relaycwd");
+	if (wsb_run(&p, policy, identity, &o, NULL, 0) != WSB_OK)
+		fail_msg("wsb_run: %s", wsb_error_message(NULL));
+	/* Until the process is freed, the relay carries bytes. */
+	assert_int_equal(wsb__relay_count(), 1);
+	c = dial(port);
+	assert_int_equal(send_all(c, "ping", 4), 0);
+	assert_int_equal(recv_all(c, in, 4), 0);
+	assert_string_equal(in, "ping");
+	closesocket(c);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%u http://mine:1 http://127.0.0.1:%u\r\n",
+		port, port);
+	assert_string_equal(wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT), want);
+	/* Freeing the process stops the relay. */
+	wsb_process_free(p);
+	assert_int_equal(wsb__relay_count(), 0);
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+}
+
+static void a_spawn_whose_relay_cannot_start_fails_and_leaves_nothing(void **state)
+{
+	const char *argv[] = { "cmd", "/c", "echo", "x", NULL };
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_identity *identity = NULL;
+	wsb_policy *policy = NULL;
+	wsb_process *p = (wsb_process *)1;
+	unsigned short port;
+	SOCKET taken = listen_any(&port);
+	size_t outstanding = 1;
+
+	(void)state;
+	io.state_dir = fakefs_temp_dir("relaystate2");
+	assert_int_equal(wsb_identity_create(&identity, &io), WSB_OK);
+	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, port, srv.port), WSB_OK);
+	o.argv = argv;
+	o.cwd = fakefs_temp_dir("relaycwd2");
+	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_EEXIST);
+	assert_null(p);
+	assert_int_equal(wsb__relay_count(), 0);
+	assert_int_equal(wsb__journal_outstanding(&outstanding, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(outstanding, 0);
+	closesocket(taken);
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+}
+
+static void the_plan_shows_the_relay_and_its_variables(void **state)
+{
+	wsb_policy *policy = NULL;
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+
+	(void)state;
+	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, 18080, 7890), WSB_OK);
+	if (wsb_plan_create(&plan, policy, NULL) != WSB_OK)
+		fail_msg("wsb_plan_create: %s", wsb_error_message(NULL));
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "{\"kind\":\"loopback_relay\",\"action\":\"add\","
+		"\"target\":\"127.0.0.1:7890\",\"listen\":\"127.0.0.1:18080\"}"));
+	assert_non_null(strstr(json, "{\"kind\":\"env\",\"action\":\"set\",\"target\":\"ALL_PROXY\","
+		"\"value\":\"http://127.0.0.1:18080\"}"));
+	/* A plan starts nothing. */
+	assert_int_equal(wsb__relay_count(), 0);
+	wsb__free(json);
+	wsb_plan_free(plan);
+	wsb_policy_free(policy);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(bytes_go_through_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_connections_at_once_each_get_their_own_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_half_close_is_passed_on_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_refusing_target_closes_the_client_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_port_another_program_holds_is_eexist, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_relay_per_port_is_shared_by_reference_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(connections_past_the_bound_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_failing_call_of_the_start_leaves_nothing_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_spawn_runs_the_relay_and_sets_the_proxy_variables, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_spawn_whose_relay_cannot_start_fails_and_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_plan_shows_the_relay_and_its_variables, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
