@@ -204,6 +204,8 @@ typedef struct wsb__sandbox_account {
 	int firewall;         /* offline: 1 if its block rules read back as setup
 	                       * wrote them; else 0 (online: always 0) */
 	char *firewall_why;   /* offline, firewall 0: what is wrong */
+	unsigned short ports[WSB__FW_PORTS_MAX]; /* offline: the loopback ports it may reach */
+	size_t port_count;
 } wsb__sandbox_account;
 
 /* WSB_ENOTSETUP (with the recovery in the message) when setup is missing,

@@ -1318,19 +1318,17 @@ static int sid_of_account(char **out, const wchar_t *name, const char *what)
 
 /* The firewall rules of the offline user, read back: *out 1 when all are
  * present and as setup wrote them; else 0 and *why says what is wrong. */
-static int offline_firewall(int *out, char **why, const wsb__sandbox_account *a, const char *text)
+static int offline_firewall(int *out, char **why, wsb__sandbox_account *a, const char *text)
 {
-	unsigned short ports[WSB__FW_PORTS_MAX];
-	size_t count = 0;
 	wsb__fw_ruleset set = { NULL, 0 };
 	wsb__fw *fw = NULL;
 	int rc;
 
 	*out = 0;
 	*why = NULL;
-	if ((rc = record_ports(ports, &count, text)) != WSB_OK)
+	if ((rc = record_ports(a->ports, &a->port_count, text)) != WSB_OK)
 		return rc;
-	if ((rc = wsb__fw_rules_build(&set, a->user8, a->user_sid, ports, count)) != WSB_OK)
+	if ((rc = wsb__fw_rules_build(&set, a->user8, a->user_sid, a->ports, a->port_count)) != WSB_OK)
 		return rc;
 	if ((rc = wsb__fw_open(&fw)) == WSB_OK)
 		rc = wsb__fw_verify(fw, &set);

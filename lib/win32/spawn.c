@@ -531,6 +531,24 @@ static int decide_sandbox_user(wsb__w32_decision **d, wsb__sandbox_account *acct
 			"WSB_STDIO_PIPE or WSB_STDIO_NULL");
 	if ((rc = wsb__asuser_decide(d, acct, policy, identity, opts->cwd)) != WSB_OK)
 		return rc;
+	if (policy->relay_listen && !acct->online) {
+		wsb__buf allowed = WSB__BUF_INIT;
+		size_t i;
+		for (i = 0; i < acct->port_count && acct->ports[i] != policy->relay_listen; i++)
+			;
+		if (i < acct->port_count)
+			return WSB_OK;
+		for (i = 0; i < acct->port_count; i++)
+			wsb__buf_printf(&allowed, "%s%u", i ? ", " : "", (unsigned)acct->ports[i]);
+		if (allowed.oom)
+			rc = wsb__error_nomem();
+		else
+			rc = wsb__error(WSB_ECONFLICT, "the loopback relay listens on port %u, which the offline "
+				"user may not reach (setup allowed %s): use an allowed port, or run setup again with "
+				"this one", (unsigned)policy->relay_listen, allowed.size ? allowed.ptr : "none");
+		wsb__buf_dispose(&allowed);
+		return rc;
+	}
 	m = (*d)->missing & ~policy->allow_missing;
 	if (m & WSB_PROT_NETWORK)
 		return wsb__error(WSB_ENOTSETUP, "network isolation for %s is not in force: %s; run setup "

@@ -139,7 +139,7 @@ static int setup(void **s)
 
 	E.opts = init;
 	E.opts.state_dir = E.dir8;
-	E.ports[0] = 8080;
+	E.ports[0] = 47613;
 	E.opts.loopback_ports = E.ports;
 	E.opts.loopback_port_count = 1;
 	assert_int_equal(wsb_setup_install(&E.opts), WSB_OK);
@@ -486,6 +486,38 @@ static void a_private_desktop_is_made_by_the_library_for_the_user(void **s)
 	wsb_process_free(p);
 }
 
+static void a_relay_on_an_allowed_port_reaches_the_command(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo %HTTP_PROXY%", NULL };
+	wsb_process *p = NULL;
+	const char *o;
+
+	(void)s;
+	assert_int_equal(wsb_policy_set_loopback_relay(E.policy, 47613, 47614), WSB_OK);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	o = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+	assert_non_null(o);
+	assert_non_null(strstr(o, "http://127.0.0.1:47613"));
+	assert_true(wsb_process_protections(p) & WSB_PROT_NETWORK);
+	wsb_process_free(p);
+}
+
+static void a_relay_on_a_port_the_offline_user_may_not_reach_is_refused(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "exit 0", NULL };
+	wsb_process *p = NULL;
+
+	(void)s;
+	assert_int_equal(wsb_policy_set_loopback_relay(E.policy, 47615, 47614), WSB_OK);
+	assert_int_equal(run(&p, argv, NULL), WSB_ECONFLICT);
+	assert_non_null(strstr(wsb_error_message(NULL), "47613"));
+	assert_int_equal(E.logon.calls, 0);
+	/* The online user has no firewall rule: any port is fine. */
+	assert_int_equal(wsb_policy_set_network(E.policy, WSB_NETWORK_ON), WSB_OK);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	wsb_process_free(p);
+}
+
 /* Fail each faultable call of a spawn in turn: every run errs, leaves no
  * ACE, handle or process behind; then the spawn succeeds. */
 static unsigned long fail_at;
@@ -662,6 +694,8 @@ int main(void)
 		T(the_plan_names_the_user_and_the_runner),
 		T(deny_read_is_in_force_for_the_sandbox_user),
 		T(the_runner_does_not_use_the_commands_process_allowance),
+		T(a_relay_on_an_allowed_port_reaches_the_command),
+		T(a_relay_on_a_port_the_offline_user_may_not_reach_is_refused),
 		T(a_private_desktop_is_made_by_the_library_for_the_user),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),
 		T(the_runner_refuses_a_bad_command_line),
