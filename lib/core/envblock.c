@@ -7,6 +7,7 @@
 #include "policy.h"
 #include "utf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,5 +299,36 @@ int wsb__env_block_utf16(uint16_t **out, size_t *out_len,
 	*out = block;
 	if (out_len)
 		*out_len = total;
+	return WSB_OK;
+}
+
+int wsb__env_relay_proxies(wsb__strvec *out, const struct wsb_policy *policy, int lower_too)
+{
+	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY" };
+	char entry[64];
+	size_t i, k;
+	int rc, named;
+
+	if (policy->relay_listen == 0)
+		return WSB_OK;
+	for (i = 0; i < WSB__ARRAY_SIZE(names); i++) {
+		/* The caller who sets or unsets a proxy variable in any spelling
+		 * routes that traffic itself. */
+		for (named = 0, k = 0; k < policy->env_op_count && !named; k++)
+			named = wsb__utf8_casecmp(policy->env_ops[k].name, names[i]) == 0;
+		if (named)
+			continue;
+		snprintf(entry, sizeof(entry), "%s=http://127.0.0.1:%u", names[i],
+			(unsigned int)policy->relay_listen);
+		if ((rc = wsb__strvec_push(out, entry)) != WSB_OK)
+			return rc;
+		if (!lower_too)
+			continue;
+		for (k = 0; entry[k] != '='; k++)
+			if (entry[k] >= 'A' && entry[k] <= 'Z')
+				entry[k] = (char)(entry[k] - 'A' + 'a');
+		if ((rc = wsb__strvec_push(out, entry)) != WSB_OK)
+			return rc;
+	}
 	return WSB_OK;
 }

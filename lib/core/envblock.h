@@ -49,4 +49,13 @@ int wsb__env_block_utf16(uint16_t **out, size_t *out_len,
  * all.) Returns 1 or 0, sets no error. */
 int wsb__env_valid_name(const char *name, int windows);
 
+/* The proxy variables a command gets with a loopback relay (policy.h
+ * relay_listen): HTTP_PROXY, HTTPS_PROXY, ALL_PROXY =
+ * http://127.0.0.1:<listen_port>, each appended to out unless the policy sets
+ * or unsets that name itself in any spelling; with lower_too each is followed
+ * by its lower-case twin (http_proxy...), which curl and wget read on POSIX
+ * systems where names are case-sensitive. Nothing without a relay.
+ * WSB_ENOMEM, with the entries pushed so far left in out. */
+int wsb__env_relay_proxies(wsb__strvec *out, const struct wsb_policy *policy, int lower_too);
+
 #endif

@@ -191,6 +191,51 @@ static int ns_step(struct wsb_plan *plan, const char *ns, const char *detail)
 	return detail ? wsb__lx_set(st, "detail", detail) : WSB_OK;
 }
 
+/* The loopback relay (relay.c, docs/relay.md): with a network namespace
+ * its listener lives there, made by init, and the command reaches the
+ * host's target port through it and nothing else of the host's network, so
+ * WSB_PROT_NETWORK stays in force; without one it is bound on the host. */
+static int relay_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy)
+{
+	wsb__strvec env = WSB__STRVEC_INIT;
+	wsb__plan_step *st;
+	size_t i;
+	int rc;
+
+	if (!policy->relay_listen)
+		return WSB_OK;
+	s->relay_listen = policy->relay_listen;
+	s->relay_target = policy->relay_target;
+	s->relay_in_netns = s->use_netns && s->net_off;
+	if (!plan)
+		return WSB_OK;
+	if ((rc = wsb__plan_loopback_relay(plan, policy)) < 0)
+		return rc;
+	st = &plan->steps[plan->step_count - 1];
+	if ((rc = wsb__plan_set(st, "listener", s->relay_in_netns ?
+			"the sandbox's network namespace (made by its init, served by the caller)" :
+			"the host's loopback, shared by the caller's processes")) < 0)
+		return rc;
+	if ((rc = wsb__env_relay_proxies(&env, policy, 1)) < 0)
+		goto out;
+	for (i = 0; i < env.count; i++) {
+		char *eq = strchr(env.items[i], '=');
+		*eq = '\0';
+		if ((rc = wsb__plan_add(plan, &st, "env", "set", env.items[i])) < 0 ||
+		    (rc = wsb__plan_set(st, "value", eq + 1)) < 0)
+			goto out;
+	}
+	rc = s->relay_in_netns ?
+		wsb__plan_note(plan, "loopback relay: the command can reach the host's 127.0.0.1:%u through "
+			"127.0.0.1:%u in its network namespace; the rest of the host's network stays out of reach",
+			(unsigned int)s->relay_target, (unsigned int)s->relay_listen) :
+		wsb__plan_note(plan, "loopback relay: 127.0.0.1:%u on the host forwards to 127.0.0.1:%u",
+			(unsigned int)s->relay_listen, (unsigned int)s->relay_target);
+out:
+	wsb__strvec_dispose(&env);
+	return rc;
+}
+
 /* decide: fill a setup (and, when plan is not NULL, its steps). */
 static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_policy *policy)
 {
@@ -199,10 +244,6 @@ static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_p
 	int rc;
 
 	*out = NULL;
-	/* Fail closed rather than run without what the caller asked for. */
-	if (policy->relay_listen)
-		return wsb__error(WSB_ENOTSUP, "the loopback relay is Windows-only; on Linux network "
-			"off has no loopback to the host");
 	s = wsb__calloc(1, sizeof(*s));
 	if (!s)
 		return wsb__error_nomem();
@@ -231,7 +272,8 @@ static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_p
 	    (rc = wsb__lx_mounts_decide(s, plan, policy)) < 0 ||
 	    (rc = wsb__lx_landlock_decide(s, plan, policy)) < 0 ||
 	    (rc = wsb__lx_limits_decide(s, plan, policy)) < 0 ||
-	    (rc = wsb__lx_seccomp_decide(s, plan, policy)) < 0)
+	    (rc = wsb__lx_seccomp_decide(s, plan, policy)) < 0 ||
+	    (rc = relay_decide(s, plan, policy)) < 0)
 		goto fail;
 	if ((rc = wsb__lx_add(plan, &st, "process", "set", "no_new_privs")) < 0)
 		goto fail;
@@ -310,9 +352,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	wsb__lx_setup *s = NULL;
 	wsb__lx_exec e;
 	wsb__lx_cgroup cg;
-	wsb__strvec env = WSB__STRVEC_INIT;
+	wsb__strvec env = WSB__STRVEC_INIT, proxies = WSB__STRVEC_INIT;
+	struct wsb__lx_relay *relay = NULL;
+	const char *extra[7];  /* the relay's proxy variables, at most six */
 	int child_fd[3] = { -1, -1, -1 }, parent_fd[3] = { -1, -1, -1 };
-	int modes[3], i, rc, status_fd = -1;
+	int modes[3], i, rc, status_fd = -1, relay_fd = -1;
 	unsigned int need, lost = 0;
 	size_t argc = 0;
 	pid_t pid;
@@ -367,7 +411,12 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if (s->use_mountns && (rc = wsb__lx_mounts_add_carry(&s->mounts, e.cwd)) < 0)
 		goto out;
 
-	if ((rc = wsb__env_build(&env, policy, (const char *const *)environ, NULL, NULL, 0)) < 0)
+	if ((rc = wsb__env_relay_proxies(&proxies, policy, 1)) < 0)
+		goto out;
+	for (i = 0; (size_t)i < proxies.count; i++)
+		extra[i] = proxies.items[i];
+	extra[i] = NULL;
+	if ((rc = wsb__env_build(&env, policy, (const char *const *)environ, NULL, extra, 0)) < 0)
 		goto out;
 	e.envp = wsb__calloc(env.count + 1, sizeof(char *));
 	for (argc = 0; opts->argv[argc]; argc++)
@@ -423,15 +472,25 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	     s->limits.use_cgroup_v2_memory || s->limits.use_cgroup_v2_pids) &&
 	    (rc = wsb__lx_cgroup_create(&cg, &s->limits, s->memory_limit, s->process_limit)) < 0)
 		goto out;
+	/* On the host the relay runs before the command starts, as on
+	 * Windows; in the namespace it can only start once init made its
+	 * listener. */
+	if (s->relay_listen && !s->relay_in_netns &&
+	    (rc = wsb__lx_relay_acquire_host(&relay, s->relay_listen, s->relay_target)) < 0)
+		goto out;
 	start = wsb__now_ms();
-	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, s, &e, &cg)) < 0)
+	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, &relay_fd, s, &e, &cg)) < 0)
 		goto out;
 	s->protections &= ~lost;
 	s->missing |= lost;
 	for (i = 0; i < 3; i++)
 		close_fd(&child_fd[i]);
-	if ((rc = wsb__lx_process_new(out, pid, status_fd, parent_fd[0], parent_fd[1],
-			parent_fd[2], s, &cg, start)) < 0) {
+	if ((relay_fd < 0 || (rc = wsb__lx_relay_start(&relay, relay_fd, s->relay_listen,
+			s->relay_target)) == WSB_OK) &&
+	    (rc = wsb__lx_process_new(out, pid, status_fd, parent_fd[0], parent_fd[1],
+			parent_fd[2], s, &cg, start, relay)) == WSB_OK)
+		relay = NULL;
+	if (rc < 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -445,6 +504,7 @@ out:
 		close_fd(&child_fd[i]);
 		close_fd(&parent_fd[i]);
 	}
+	wsb__lx_relay_release(relay);
 	wsb__lx_cgroup_destroy(&cg);
 	wsb__free(e.path);
 	wsb__free(e.cwd);
@@ -454,6 +514,7 @@ out:
 	wsb__free(e.argv);
 	wsb__free(e.envp);
 	wsb__strvec_dispose(&env);
+	wsb__strvec_dispose(&proxies);
 	wsb__lx_setup_free(s);
 	return rc;
 }

@@ -6,6 +6,7 @@
  *   netns.c     network namespace with loopback up
  *   limits.c    cgroup v2 -> cgroup v1 -> rlimits
  *   seccomp.c   the system-call filter
+ *   relay.c     the loopback relay (docs/relay.md)
  *   spawn.c     clone into the namespaces, the tiny init, exec
  *   process.c   struct wsb_process: wait, kill, pipes, status
  *   backend.c   lib/backend.h: decide (plan) and glue
@@ -164,6 +165,10 @@ typedef struct wsb__lx_setup {
 	wsb_u64 timeout_ms;
 	wsb_u64 output_cap;
 	wsb_u64 memory_limit, process_limit, cpu_limit_ms;
+	/* loopback relay (0: none); relay_in_netns: its listener is created by
+	 * init inside the network namespace, else bound on the host */
+	unsigned short relay_listen, relay_target;
+	int relay_in_netns;
 } wsb__lx_setup;
 
 void wsb__lx_setup_free(wsb__lx_setup *s);
@@ -207,7 +212,7 @@ enum wsb__lx_stage {
 	WSB__LX_STAGE_USERNS = 1, WSB__LX_STAGE_MOUNTS, WSB__LX_STAGE_NETNS,
 	WSB__LX_STAGE_LANDLOCK, WSB__LX_STAGE_SECCOMP, WSB__LX_STAGE_LIMITS,
 	WSB__LX_STAGE_CAPS, WSB__LX_STAGE_CWD, WSB__LX_STAGE_STDIO,
-	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC,
+	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC, WSB__LX_STAGE_RELAY,
 	/* Not a failure: index holds protection bits lost during setup that
 	 * the policy accepted missing; more records may follow. */
 	WSB__LX_STAGE_LOST
@@ -250,17 +255,52 @@ typedef struct wsb__lx_exec {
  * WSB_ENOEXEC. */
 int wsb__lx_find_program(char **out, const char *name, char *const *envp, const char *cwd);
 
+/* ---- loopback relay (relay.c) ---- */
+
+/* Connections one relay carries at once; more are accepted and closed. */
+#define WSB__LX_RELAY_MAX_CONNS 256
+/* Bytes buffered per connection and direction. */
+#define WSB__LX_RELAY_BUF 16384
+
+struct wsb__lx_relay;
+
+/* Child side (system calls only): listen on 127.0.0.1:port in the current
+ * network namespace and send the socket over sock (SCM_RIGHTS), keeping no
+ * copy. 0 or an errno value. */
+int wsb__lx_relay_listen_send(int sock, unsigned short port);
+/* Parent side: the socket the child sent, close-on-exec. WSB_EOS if none. */
+int wsb__lx_relay_receive(int *out_fd, int sock, unsigned short port);
+/* Run a relay on listener (taken, closed on failure too): accept, connect
+ * to 127.0.0.1:target_port in the caller's network namespace, copy. Used
+ * for a listener of the sandbox's namespace: one relay per process. */
+int wsb__lx_relay_start(struct wsb__lx_relay **out, int listener, unsigned short listen_port,
+	unsigned short target_port);
+/* The relay on the host's 127.0.0.1:listen_port, started if none runs yet,
+ * shared by reference count. WSB_ECONFLICT: this program relays the port
+ * to another target; WSB_EEXIST: another program holds the port;
+ * WSB_EACCES: a privileged port. Nothing is left behind on failure. */
+int wsb__lx_relay_acquire_host(struct wsb__lx_relay **out, unsigned short listen_port,
+	unsigned short target_port);
+/* Drop a reference; the last stops the relay: thread joined, every socket
+ * closed. NULL is a no-op. */
+void wsb__lx_relay_release(struct wsb__lx_relay *r);
+/* For tests: connections refused because the relay was full. */
+unsigned long wsb__lx_relay_refused(const struct wsb__lx_relay *r);
+
 struct wsb_process;
 /* Clone the child into its namespaces and start the command. On success
- * *out_pid is init's pid, *out_status_fd the read end of the status pipe
- * and *out_lost the (accepted) protections lost during setup. */
+ * *out_pid is init's pid, *out_status_fd the read end of the status pipe,
+ * *out_lost the (accepted) protections lost during setup and, when
+ * s->relay_in_netns, *out_relay_fd the relay's listener from the sandbox's
+ * network namespace (else -1). */
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
+	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
 
-/* Build a process handle from a started tree (process.c). Takes ownership
- * of cg's contents and the fds. */
+/* Build a process handle from a started tree (process.c). On success takes
+ * ownership of cg's contents, the fds and relay (released when the handle
+ * is freed). */
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
-	wsb_u64 start_ms);
+	wsb_u64 start_ms, struct wsb__lx_relay *relay);
 
 #endif

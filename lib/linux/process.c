@@ -53,11 +53,12 @@ struct wsb_process {
 	int exit_kind, limit;
 	long exit_code;
 	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
+	struct wsb__lx_relay *relay;  /* the loopback relay, or NULL: lives as long as the handle */
 };
 
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
-	wsb_u64 start_ms)
+	wsb_u64 start_ms, struct wsb__lx_relay *relay)
 {
 	struct wsb_process *p = wsb__calloc(1, sizeof(*p));
 
@@ -81,6 +82,7 @@ int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	p->exit_kind = WSB_EXIT_RUNNING;
 	p->limit = WSB_LIMIT_NONE;
 	p->exit_code = -1;
+	p->relay = relay;
 	*out = p;
 	return WSB_OK;
 }
@@ -336,6 +338,8 @@ void wsb__proc_free(struct wsb_process *p)
 		kill_tree(p, WSB_EXIT_KILLED);
 		reap(p, 1);
 	}
+	/* After the tree: a command may use the relay to its last moment. */
+	wsb__lx_relay_release(p->relay);
 	close_fd(&p->fd_in);
 	for (i = 1; i <= 2; i++) {
 		close_fd(&p->out[i].fd);

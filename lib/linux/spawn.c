@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,7 +56,8 @@ typedef struct child_ctx {
 	const wsb__lx_setup *s;
 	const wsb__lx_exec *e;
 	int err_w, status_w, sync_r;
-	int parent_fds[3];   /* the parent's ends, to close in the child */
+	int relay_w;         /* the socketpair end the relay's listener goes out on */
+	int parent_fds[4];   /* the parent's ends, to close in the child */
 } child_ctx;
 
 const char *wsb__lx_stage_name(int stage)
@@ -72,6 +74,7 @@ const char *wsb__lx_stage_name(int stage)
 	case WSB__LX_STAGE_STDIO: return "connecting standard streams";
 	case WSB__LX_STAGE_FORK: return "starting the command from the sandbox's init";
 	case WSB__LX_STAGE_EXEC: return "executing the program";
+	case WSB__LX_STAGE_RELAY: return "listening on the loopback relay's port in the network namespace";
 	}
 	return "setting up the sandbox";
 }
@@ -328,7 +331,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	int i, err, index = -1;
 	unsigned int lost = 0;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (c->parent_fds[i] >= 0)
 			close(c->parent_fds[i]);
 	/* A caller that ignores SIGCHLD would have the kernel reap the command
@@ -360,6 +363,14 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		report(c->err_w, WSB__LX_STAGE_LOST, 0, (int)lost);
 	if (s->use_netns && s->net_off && (err = wsb__lx_netns_apply()) != 0)
 		fail(c, WSB__LX_STAGE_NETNS, err, -1);
+	/* The relay's listener, in the command's namespace (where it must be
+	 * reached) but before Landlock and seccomp (which need not allow it):
+	 * the parent accepts on it and connects out from its own namespace. */
+	if (s->relay_in_netns) {
+		if ((err = wsb__lx_relay_listen_send(c->relay_w, s->relay_listen)) != 0)
+			fail(c, WSB__LX_STAGE_RELAY, err, -1);
+		close(c->relay_w);
+	}
 	if ((err = wsb__lx_rlimits_apply(&s->limits)) != 0)
 		fail(c, WSB__LX_STAGE_LIMITS, err, -1);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -431,6 +442,10 @@ static int map_child_error(const wsb__lx_setup *s, const wsb__lx_exec *e,
 	case WSB__LX_STAGE_SECCOMP:
 		return wsb__error_os(WSB_EUNAVAIL, r->err, "seccomp: %s failed: %s", what,
 			strerror(r->err));
+	case WSB__LX_STAGE_RELAY:
+		return wsb__error_os(WSB_EOS, r->err, "the loopback relay cannot listen on 127.0.0.1:%u "
+			"inside the sandbox's network namespace: %s", (unsigned int)s->relay_listen,
+			strerror(r->err));
 	}
 	return wsb__error_os(WSB_EOS, r->err, "sandbox setup failed while %s: %s", what,
 		strerror(r->err));
@@ -444,9 +459,10 @@ static void close_fd(int *fd)
 }
 
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
+	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
 {
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
+	int relayp[2] = { -1, -1 };
 	unsigned long flags = SIGCHLD;
 	child_ctx c;
 	struct err_record rec;
@@ -457,10 +473,17 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	*out_pid = -1;
 	*out_status_fd = -1;
 	*out_lost = 0;
+	*out_relay_fd = -1;
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||
 	    (cg->dir_count && pipe2(syncp, O_CLOEXEC) < 0)) {
 		err = errno;
 		rc = wsb__error_os(WSB_EOS, err, "pipe2 failed: %s", strerror(err));
+		goto out;
+	}
+	if (s->relay_in_netns && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, relayp) < 0) {
+		err = errno;
+		rc = wsb__error_os(WSB_EOS, err, "socketpair for the loopback relay failed: %s",
+			strerror(err));
 		goto out;
 	}
 	if (s->use_userns)
@@ -476,9 +499,11 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	c.err_w = errp[1];
 	c.status_w = statp[1];
 	c.sync_r = syncp[0];
+	c.relay_w = relayp[1];
 	c.parent_fds[0] = errp[0];
 	c.parent_fds[1] = statp[0];
 	c.parent_fds[2] = syncp[1];
+	c.parent_fds[3] = relayp[0];
 
 	pid = (pid_t)syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid == 0)
@@ -498,6 +523,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	close_fd(&errp[1]);
 	close_fd(&statp[1]);
 	close_fd(&syncp[0]);
+	close_fd(&relayp[1]);
 	if (cg->dir_count) {
 		if ((rc = wsb__lx_cgroup_attach(cg, pid)) < 0) {
 			kill(pid, SIGKILL);
@@ -537,6 +563,14 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 		rc = wsb__error(WSB_EOS, "the sandbox's init ended during setup");
 		goto out;
 	}
+	/* Sent before exec, which has succeeded: already queued. */
+	if (s->relay_in_netns && (rc = wsb__lx_relay_receive(out_relay_fd, relayp[0],
+			s->relay_listen)) < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
 	*out_pid = pid;
 	*out_status_fd = statp[0];
 	statp[0] = -1;
@@ -548,5 +582,7 @@ out:
 	close_fd(&statp[1]);
 	close_fd(&syncp[0]);
 	close_fd(&syncp[1]);
+	close_fd(&relayp[0]);
+	close_fd(&relayp[1]);
 	return rc;
 }

@@ -10,10 +10,10 @@
 /* Winsock 2 (WSA_FLAG_NO_HANDLE_INHERIT, SO_EXCLUSIVEADDRUSE); before <windows.h>. */
 #include <winsock2.h>
 #include "relay.h"
+#include "core/envblock.h"
 #include "core/policy.h"
 #include "core/utf.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* fd_set with room for every socket of one relay: Winsock's fd_set is a
@@ -417,16 +417,6 @@ void wsb__relay_release(struct wsb__relay *relay)
 	ReleaseSRWLockExclusive(&lock);
 }
 
-static int policy_names(const struct wsb_policy *policy, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < policy->env_op_count; i++)
-		if (wsb__utf8_casecmp(policy->env_ops[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* Drop the backend's own entries for name (the advisory dead proxy). */
 static void drop_extra(wsb__strvec *extra, const char *name)
 {
@@ -441,24 +431,16 @@ static void drop_extra(wsb__strvec *extra, const char *name)
 int wsb__relay_env(wsb__w32_decision *d, const struct wsb_policy *policy)
 {
 	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY" };
-	char entry[64];
 	size_t i;
-	int rc;
 
 	if (policy->relay_listen == 0)
 		return WSB_OK;
-	for (i = 0; i < WSB__ARRAY_SIZE(names); i++) {
-		/* With a relay the caller routes proxy traffic itself: its own
-		 * value, else the relay, replaces the advisory dead port. */
+	/* With a relay the caller routes proxy traffic itself: its own value,
+	 * else the relay (core/envblock.c), replaces the advisory dead port.
+	 * Windows names are case-insensitive: one spelling is enough. */
+	for (i = 0; i < WSB__ARRAY_SIZE(names); i++)
 		drop_extra(&d->env_extra, names[i]);
-		if (policy_names(policy, names[i]))
-			continue;
-		snprintf(entry, sizeof(entry), "%s=http://127.0.0.1:%u", names[i],
-			(unsigned int)policy->relay_listen);
-		if ((rc = wsb__strvec_push(&d->env_extra, entry)) != WSB_OK)
-			return rc;
-	}
-	return WSB_OK;
+	return wsb__env_relay_proxies(&d->env_extra, policy, 0);
 }
 
 size_t wsb__relay_count(void)
