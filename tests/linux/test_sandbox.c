@@ -89,6 +89,41 @@ static int helper(int argc, char **argv)
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		return result(s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0, "tcp");
 	}
+	if ((!strcmp(op, "tcp-echo") || !strcmp(op, "tcp-eof")) && (argc == 2 || argc == 3)) {
+		/* tcp-echo PORT [DELAY_MS]: send a line, end our side, expect it
+		 * back, then the end of the stream. tcp-eof PORT: the connection
+		 * opens and ends without a byte. */
+		static const char msg[] = "ping through the relay";
+		char buf[64];
+		size_t got = 0;
+		ssize_t n;
+		struct sockaddr_in a;
+		int s = socket(AF_INET, SOCK_STREAM, 0), echo = !strcmp(op, "tcp-echo");
+		if (argc == 3)
+			sleep_ms(atol(argv[2]));
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_port = htons((unsigned short)atoi(argv[1]));
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return result(0, op);
+		if (echo && (write(s, msg, sizeof(msg)) != (ssize_t)sizeof(msg) || shutdown(s, SHUT_WR) < 0))
+			return 2;
+		while ((n = read(s, buf + got, sizeof(buf) - got)) > 0)
+			got += (size_t)n;
+		if (n < 0 || (echo ? got != sizeof(msg) || memcmp(buf, msg, got) != 0 : got != 0)) {
+			fprintf(stderr, "%s: read %ld bytes then %ld (%s)\n", op, (long)got, (long)n,
+				strerror(errno));
+			return 2;
+		}
+		return 0;
+	}
+	if (!strcmp(op, "env") && argc == 3) {  /* success = NAME has exactly VALUE */
+		const char *v = getenv(argv[1]);
+		if (!v || strcmp(v, argv[2]) != 0)
+			fprintf(stderr, "%s=%s\n", argv[1], v ? v : "(unset)");
+		return v && !strcmp(v, argv[2]) ? 0 : 1;
+	}
 	if ((!strcmp(op, "unix") || !strcmp(op, "unix-abstract")) && argc == 2) {
 		struct sockaddr_un a;
 		socklen_t len;
@@ -551,6 +586,285 @@ static int sc_unix(const char *base)
 	CHECK(sb(pol, "unix-abstract", name, NULL) == 0);
 	close(lp);
 	close(la);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* ---- loopback relay ---- */
+
+/* A host TCP echo server on 127.0.0.1:<ephemeral> in a child process, one
+ * forked child per connection: reads to the end, writes it all back. */
+static pid_t echo_server(int *port)
+{
+	int l = tcp_listener(port);
+	pid_t pid;
+
+	if (l < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_IGN);  /* its own children */
+		for (;;) {
+			int c = accept(l, NULL, NULL);
+			if (c < 0)
+				continue;
+			if (fork() == 0) {
+				char buf[4096];
+				size_t got = 0;
+				ssize_t n;
+				while (got < sizeof(buf) && (n = read(c, buf + got, sizeof(buf) - got)) > 0)
+					got += (size_t)n;
+				if (write(c, buf, got) < 0)
+					_exit(1);
+				_exit(0);
+			}
+			close(c);
+		}
+	}
+	close(l);
+	return pid;
+}
+
+static void stop_server(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* A port nothing listens on now (bound, then released). */
+static int free_port(void)
+{
+	int port, l = tcp_listener(&port);
+
+	if (l < 0)
+		return -1;
+	close(l);
+	return port;
+}
+
+static wsb_policy *relay_policy(const char *base, int listen, int target)
+{
+	wsb_policy *pol = workspace(base);
+
+	if (pol && wsb_policy_set_loopback_relay(pol, (unsigned short)listen,
+			(unsigned short)target) != WSB_OK) {
+		wsb_policy_free(pol);
+		return NULL;
+	}
+	return pol;
+}
+
+/* Network off: the command reaches the host's echo server through the
+ * relay's port in its namespace, and not directly. The listen port is held
+ * on the host at the same time: the namespace has its own. */
+static int sc_relay_echo(const char *base)
+{
+	int echo_port, held_port, held = tcp_listener(&held_port);
+	pid_t server = echo_server(&echo_port);
+	wsb_policy *pol = relay_policy(base, held_port, echo_port);
+	wsb_process *p = NULL;
+	char lnum[16], enum_[16];
+	CHECK(held >= 0 && server > 0 && pol);
+	snprintf(lnum, sizeof(lnum), "%d", held_port);
+	snprintf(enum_, sizeof(enum_), "%d", echo_port);
+	CHECK(sb(pol, "tcp-echo", lnum, NULL) == 0);
+	CHECK(sb(pol, "tcp", enum_, NULL) == 1);   /* the namespace still holds */
+	CHECK(sb_run(&p, pol, "exit", "0", NULL) == WSB_OK);
+	CHECK(wsb_process_protections(p) & WSB_PROT_NETWORK);
+	wsb_process_free(p);
+	/* A second run with the same policy gets a listener of its own. */
+	CHECK(sb(pol, "tcp-echo", lnum, NULL) == 0);
+	close(held);
+	stop_server(server);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The relay's variables, in both spellings, unless the policy routes a
+ * name itself (in any spelling). */
+static int sc_relay_env(const char *base)
+{
+	int echo_port;
+	pid_t server = echo_server(&echo_port);
+	wsb_policy *pol = relay_policy(base, 18080, echo_port);
+	CHECK(server > 0 && pol);
+	CHECK(sb(pol, "env", "HTTP_PROXY", "http://127.0.0.1:18080") == 0);
+	CHECK(sb(pol, "env", "http_proxy", "http://127.0.0.1:18080") == 0);
+	CHECK(sb(pol, "env", "ALL_PROXY", "http://127.0.0.1:18080") == 0);
+	CHECK(wsb_policy_env_set(pol, "https_proxy", "http://mine:1") == WSB_OK);
+	CHECK(sb(pol, "env", "https_proxy", "http://mine:1") == 0);
+	CHECK(sb(pol, "env", "HTTPS_PROXY", "http://127.0.0.1:18080") == 1);
+	CHECK(sb(pol, "env", "all_proxy", "http://127.0.0.1:18080") == 0);
+	stop_server(server);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* Two processes with the same relay at once: each has its own namespace
+ * and so its own listener; both get their echo. */
+static int sc_relay_concurrent(const char *base)
+{
+	const char *argv[] = { helper_path, "--helper", "tcp-echo", NULL, "300", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p1 = NULL, *p2 = NULL;
+	int echo_port;
+	pid_t server = echo_server(&echo_port);
+	wsb_policy *pol = relay_policy(base, 18081, echo_port);
+	CHECK(server > 0 && pol);
+	argv[3] = "18081";
+	o.argv = argv;
+	o.cwd = "/";
+	CHECK(wsb_spawn(&p1, pol, NULL, &o) == WSB_OK);
+	CHECK(wsb_spawn(&p2, pol, NULL, &o) == WSB_OK);
+	CHECK(wsb_process_wait(p1, 10000) == WSB_OK && wsb_process_wait(p2, 10000) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p1) == WSB_EXIT_NORMAL && wsb_process_exit_code(p1) == 0);
+	CHECK(wsb_process_exit_kind(p2) == WSB_EXIT_NORMAL && wsb_process_exit_code(p2) == 0);
+	wsb_process_free(p1);
+	wsb_process_free(p2);
+	stop_server(server);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* Sockets and threads of this process (pidfds the library keeps to reap
+ * later are neither). */
+static int count_sockets(void)
+{
+	char path[64], link[64];
+	int fd, n = 0;
+	ssize_t len;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len > 0) {
+			link[len] = '\0';
+			n += strncmp(link, "socket:", 7) == 0;
+		}
+	}
+	return n;
+}
+
+static int count_threads(void)
+{
+	struct stat st;
+	/* a directory's link count: 2 + its subdirectories, one per thread */
+	return stat("/proc/self/task", &st) == 0 ? (int)st.st_nlink - 2 : -1;
+}
+
+/* The relay lives with the process handle: its thread and sockets exist
+ * while the handle does (even after the command ended) and are gone after
+ * wsb_process_free. */
+static int sc_relay_freed(const char *base)
+{
+	int echo_port, sockets, threads;
+	pid_t server = echo_server(&echo_port);
+	wsb_policy *pol = relay_policy(base, 18082, echo_port);
+	wsb_process *p = NULL;
+	CHECK(server > 0 && pol);
+	sockets = count_sockets();
+	threads = count_threads();
+	CHECK(sb_run(&p, pol, "tcp-echo", "18082", NULL) == WSB_OK);
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	CHECK(count_threads() == threads + 1);
+	CHECK(count_sockets() > sockets);
+	wsb_process_free(p);
+	CHECK(count_threads() == threads);
+	CHECK(count_sockets() == sockets);
+	stop_server(server);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A target that refuses: the command's connection opens and ends cleanly,
+ * and the relay serves the next one. */
+static int sc_relay_target_refuses(const char *base)
+{
+	int dead = free_port();
+	wsb_policy *pol = relay_policy(base, 18083, dead);
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char script[8400];
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	CHECK(dead > 0 && pol);
+	snprintf(script, sizeof(script), "%s --helper tcp-eof 18083 && %s --helper tcp-eof 18083",
+		helper_path, helper_path);
+	argv[2] = script;
+	o.argv = argv;
+	o.cwd = "/";
+	CHECK(wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK);
+	if (wsb_process_exit_code(p) != 0)
+		fprintf(stderr, "%s", wsb_process_output(NULL, NULL, p, WSB_STREAM_STDERR));
+	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_NORMAL && wsb_process_exit_code(p) == 0);
+	wsb_process_free(p);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* Network on: no namespace, so the relay listens on the host's loopback,
+ * shared by the caller's processes; another program's port is refused. */
+static int sc_relay_network_on(const char *base)
+{
+	const char *argv[] = { helper_path, "--helper", "sleep", "500", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	int echo_port, listen_port = free_port(), held_port, held = tcp_listener(&held_port), l;
+	pid_t server = echo_server(&echo_port);
+	wsb_policy *pol = relay_policy(base, listen_port, echo_port);
+	wsb_process *p1 = NULL, *p2 = NULL;
+	char lnum[16], hnum[16];
+	CHECK(listen_port > 0 && held >= 0 && server > 0 && pol);
+	snprintf(hnum, sizeof(hnum), "%d", held_port);
+	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
+	snprintf(lnum, sizeof(lnum), "%d", listen_port);
+	CHECK(sb(pol, "tcp-echo", lnum, NULL) == 0);
+	o.argv = argv;
+	o.cwd = "/";
+	CHECK(wsb_spawn(&p1, pol, NULL, &o) == WSB_OK);
+	CHECK(wsb_spawn(&p2, pol, NULL, &o) == WSB_OK);   /* shares p1's relay */
+	CHECK(sb(pol, "tcp-echo", lnum, NULL) == 0);
+	wsb_process_free(p1);
+	CHECK(sb(pol, "tcp-echo", lnum, NULL) == 0);       /* p2 holds it still */
+	CHECK(wsb_policy_set_loopback_relay(pol, (unsigned short)listen_port, 9) == WSB_OK);
+	CHECK(wsb_spawn(&p1, pol, NULL, &o) == WSB_ECONFLICT && p1 == NULL);
+	wsb_process_free(p2);
+	/* the last one freed: the port is free again */
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in a;
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_port = htons((unsigned short)listen_port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		CHECK(bind(l, (struct sockaddr *)&a, sizeof(a)) == 0);
+	}
+	close(l);
+	CHECK(wsb_policy_set_loopback_relay(pol, (unsigned short)held_port, echo_port) == WSB_OK);
+	CHECK(wsb_spawn(&p1, pol, NULL, &o) == WSB_EEXIST && p1 == NULL);
+	CHECK(strstr(wsb_error_message(NULL), hnum) != NULL);
+	close(held);
+	stop_server(server);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The plan shows the relay, its listener's place, the variables and a
+ * note, and network isolation stays in force. */
+static int sc_relay_plan(const char *base)
+{
+	wsb_policy *pol = relay_policy(base, 18084, 7890);
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+	CHECK(pol);
+	CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+	CHECK(wsb_plan_to_json(&json, plan) == WSB_OK);
+	CHECK(strstr(json, "{\"kind\":\"loopback_relay\",\"action\":\"add\",\"target\":\"127.0.0.1:7890\","
+		"\"listen\":\"127.0.0.1:18084\",\"listener\":\"the sandbox's network namespace"));
+	CHECK(strstr(json, "{\"kind\":\"env\",\"action\":\"set\",\"target\":\"http_proxy\","
+		"\"value\":\"http://127.0.0.1:18084\"}"));
+	CHECK(strstr(json, "can reach the host's 127.0.0.1:7890 through 127.0.0.1:18084"));
+	CHECK(wsb_plan_protections(plan) & WSB_PROT_NETWORK);
+	wsb_free(json);
+	wsb_plan_free(plan);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -1400,6 +1714,13 @@ SCENARIO(gitfile_not_regular)
 SCENARIO(deny_read)
 SCENARIO(tcp)
 SCENARIO(unix)
+SCENARIO(relay_echo)
+SCENARIO(relay_env)
+SCENARIO(relay_concurrent)
+SCENARIO(relay_freed)
+SCENARIO(relay_target_refuses)
+SCENARIO(relay_network_on)
+SCENARIO(relay_plan)
 SCENARIO(daemon)
 SCENARIO(free_kills_tree)
 SCENARIO(freed_inits_reaped)
@@ -1454,7 +1775,9 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
-		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix), BOTH(daemon),
+		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix),
+		BOTH(relay_echo), BOTH(relay_env), BOTH(relay_concurrent), BOTH(relay_freed),
+		BOTH(relay_target_refuses), BOTH(relay_network_on), BOTH(relay_plan), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(freed_inits_reaped), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
 		BOTH(protected_name_vanishes), BOTH(moved_protected_paths),
