@@ -515,17 +515,21 @@ WSB_API int wsb_policy_set_flags(wsb_policy *policy, unsigned int flags);
 WSB_API int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protections);
 
 /**
- * Relay a loopback port to another (Windows only). While a command runs, the
- * library itself (the caller's user) listens on 127.0.0.1:listen_port and
- * copies every connection both ways to 127.0.0.1:target_port. Setup allows
- * the sandbox user one stable port once (wsb_setup_options.loopback_ports);
- * the relay then follows a local proxy wherever it listens now, with no new
- * elevated setup. HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are set to
+ * Relay a loopback port to another (Windows and Linux). While a command
+ * runs, the library itself (the caller's user) listens on
+ * 127.0.0.1:listen_port and copies every connection both ways to
+ * 127.0.0.1:target_port. On Windows, setup allows the sandbox user one
+ * stable port once (wsb_setup_options.loopback_ports); the relay then
+ * follows a local proxy wherever it listens now, with no new elevated setup.
+ * On Linux with network off the port lives inside the command's own network
+ * namespace: the command reaches the host's target_port through it and
+ * nothing else of the host's network. HTTP_PROXY, HTTPS_PROXY and ALL_PROXY
+ * (on Linux also their lower-case twins) are set to
  * http://127.0.0.1:listen_port unless the policy sets them itself. Processes
- * of one caller share one relay per listen_port; it stops when the last of
- * them is freed. Nothing on the machine is changed (docs/windows-relay.md).
- * On other platforms wsb_plan_create() and wsb_spawn() fail with WSB_ENOTSUP
- * for a policy with a relay.
+ * of one caller that listen on the host's loopback share one relay per
+ * listen_port; it stops when the last of them is freed. Nothing on the
+ * machine is changed (docs/relay.md). Elsewhere wsb_plan_create() and
+ * wsb_spawn() fail with WSB_ENOTSUP for a policy with a relay.
  *
  * @param policy the policy.
  * @param listen_port the port to listen on; 0 removes the relay.

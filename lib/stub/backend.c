@@ -72,8 +72,8 @@ int wsb__backend_identity_check(const struct wsb_identity *identity)
 /* Fail closed: never plan or report as if the relay would run. */
 static int relay_refused(void)
 {
-	return wsb__error(WSB_ENOTSUP, "the loopback relay is Windows-only; the '%s' backend of "
-		"this build cannot run it", wsb__backend_name);
+	return wsb__error(WSB_ENOTSUP, "the loopback relay runs on Windows and Linux only; "
+		"the '%s' backend of this build cannot run it", wsb__backend_name);
 }
 
 /* An honest empty plan: nothing would change and nothing is enforced, so

@@ -185,8 +185,8 @@ static void the_plan_step_survives_allocation_failure(void **state)
 	wsb_policy_free(p);
 }
 
-/* Only the Windows backend runs a relay; the others must refuse it rather
- * than run the command without it. */
+/* The Windows and Linux backends run the relay; the stub runs nothing and
+ * must refuse it rather than plan as if it would run. */
 static void a_backend_without_a_relay_refuses_the_policy(void **state)
 {
 	static const char *const argv[] = { "true", NULL };
@@ -196,8 +196,9 @@ static void a_backend_without_a_relay_refuses_the_policy(void **state)
 	wsb_plan *plan = NULL;
 
 	(void)state;
-	if (strcmp(wsb__backend_name, "win32") == 0) {
-		print_message("skipped: the win32 backend runs the relay (tests/win32/test_relay.c)\n");
+	if (strcmp(wsb__backend_name, "stub") != 0) {
+		print_message("skipped: the %s backend runs the relay (tests/win32/test_relay.c, "
+			"tests/linux/test_sandbox.c)\n", wsb__backend_name);
 		wsb_policy_free(p);
 		skip();
 	}
@@ -205,15 +206,43 @@ static void a_backend_without_a_relay_refuses_the_policy(void **state)
 	assert_int_equal(wsb_policy_set_network(p, WSB_NETWORK_ON), WSB_OK);
 	assert_int_equal(wsb_plan_create(&plan, p, NULL), WSB_ENOTSUP);
 	assert_null(plan);
-	assert_non_null(strstr(wsb_error_message(NULL), "Windows-only"));
+	assert_non_null(strstr(wsb_error_message(NULL), "Windows and Linux only"));
 	o.argv = argv;
 	assert_int_equal(wsb_spawn(&proc, p, NULL, &o), WSB_ENOTSUP);
 	assert_null(proc);
-	assert_non_null(strstr(wsb_error_message(NULL), "Windows-only"));
+	assert_non_null(strstr(wsb_error_message(NULL), "Windows and Linux only"));
 	/* Without the relay the same policy plans again. */
 	assert_int_equal(wsb_policy_set_loopback_relay(p, 0, 0), WSB_OK);
 	assert_int_equal(wsb_plan_create(&plan, p, NULL), WSB_OK);
 	wsb_plan_free(plan);
+	wsb_policy_free(p);
+}
+
+/* Linux runs the relay in both network modes: the plan shows its step
+ * (spawning it is tests/linux/test_sandbox.c, under the real kernel). */
+static void the_linux_backend_plans_the_relay(void **state)
+{
+	wsb_policy *p = new_policy();
+	wsb_plan *plan = NULL;
+	size_t i, found;
+	int net;
+
+	(void)state;
+	if (strcmp(wsb__backend_name, "linux") != 0) {
+		print_message("skipped: not the linux backend\n");
+		wsb_policy_free(p);
+		skip();
+	}
+	assert_int_equal(wsb_policy_set_loopback_relay(p, 18080, 7890), WSB_OK);
+	for (net = WSB_NETWORK_OFF; net <= WSB_NETWORK_ON; net++) {
+		assert_int_equal(wsb_policy_set_network(p, net), WSB_OK);
+		assert_int_equal(wsb_plan_create(&plan, p, NULL), WSB_OK);
+		for (found = 0, i = 0; i < plan->step_count; i++)
+			found += strcmp(plan->steps[i].kind, "loopback_relay") == 0 &&
+				strcmp(plan->steps[i].target, "127.0.0.1:7890") == 0;
+		assert_int_equal(found, 1);
+		wsb_plan_free(plan);
+	}
 	wsb_policy_free(p);
 }
 
@@ -229,6 +258,7 @@ int main(void)
 		cmocka_unit_test(no_relay_no_step),
 		cmocka_unit_test(the_plan_step_survives_allocation_failure),
 		cmocka_unit_test(a_backend_without_a_relay_refuses_the_policy),
+		cmocka_unit_test(the_linux_backend_plans_the_relay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,5 +171,5 @@ def test_loopback_relay_is_checked_and_shown_in_the_plan_or_refused():
             relay = plan.as_dict()["policy"]["loopback_relay"]
             assert relay == {"listen": 18080, "target": 7890}
     except wsandbox.NotSupported as e:
-        assert "Windows-only" in str(e)
+        assert "Windows and Linux only" in str(e)
     policy.set_loopback_relay(0, 0)

@@ -291,7 +291,7 @@ class Policy(_Handle):
 
     def set_loopback_relay(self, listen_port: int, target_port: int) -> None:
         """Relay 127.0.0.1:listen_port to 127.0.0.1:target_port while a command
-        runs (Windows only; elsewhere planning and running fail with
+        runs (Windows and Linux; elsewhere planning and running fail with
         NotSupported). listen_port 0 removes the relay."""
         ports = [_int(listen_port, "listen_port"), _int(target_port, "target_port")]
         for port in ports:

@@ -326,7 +326,7 @@ impl Policy {
     }
 
     /// Relay 127.0.0.1:`listen_port` to 127.0.0.1:`target_port` while a
-    /// command runs (Windows only; elsewhere planning and spawning fail with
+    /// command runs (Windows and Linux; elsewhere planning and spawning fail with
     /// `WSB_ENOTSUP`). `listen_port` 0 removes the relay.
     pub fn set_loopback_relay(&mut self, listen_port: u16, target_port: u16) -> Result<()> {
         check(unsafe { sys::wsb_policy_set_loopback_relay(self.raw(), listen_port, target_port) })
