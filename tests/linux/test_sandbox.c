@@ -30,6 +30,9 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -603,6 +606,8 @@ static pid_t echo_server(int *port)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		/* ends with the scenario, even one that fails before stop_server */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGCHLD, SIG_IGN);  /* its own children */
 		for (;;) {
 			int c = accept(l, NULL, NULL);
@@ -646,8 +651,10 @@ static wsb_policy *relay_policy(const char *base, int listen, int target)
 {
 	wsb_policy *pol = workspace(base);
 
-	if (pol && wsb_policy_set_loopback_relay(pol, (unsigned short)listen,
-			(unsigned short)target) != WSB_OK) {
+	/* A timeout: a relay that lost a byte or a FIN fails, not hangs. */
+	if (pol && (wsb_policy_set_loopback_relay(pol, (unsigned short)listen,
+			(unsigned short)target) != WSB_OK ||
+		    wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 20000) != WSB_OK)) {
 		wsb_policy_free(pol);
 		return NULL;
 	}
@@ -844,6 +851,130 @@ static int sc_relay_network_on(const char *base)
 	close(held);
 	stop_server(server);
 	wsb_policy_free(pol);
+	return 0;
+}
+
+static int connect_port(int port)
+{
+	struct sockaddr_in a;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* Reads on fd give up after 10 s: a relay that loses a FIN fails the test. */
+static void read_timeout(int fd)
+{
+	struct timeval tv = { 10, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Read to the end of the stream: the byte count, or -1. */
+static long drain_fd(int fd)
+{
+	static char buf[65536];
+	long total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	return n < 0 ? -1 : total;
+}
+
+static int write_all(int fd, long total)
+{
+	static char buf[65536];
+
+	memset(buf, 'r', sizeof(buf));
+	while (total > 0) {
+		ssize_t n = write(fd, buf, (size_t)(total < (long)sizeof(buf) ? total : (long)sizeof(buf)));
+		if (n <= 0)
+			return -1;
+		total -= n;
+	}
+	return 0;
+}
+
+/* The relay itself (relay.c on a host listener): 4 MiB each way, far more
+ * than its buffers hold, with the half-close passed on in each direction. */
+static int sc_relay_bulk_half_close(const char *base)
+{
+	struct wsb__lx_relay *r = NULL;
+	int target_port, t = tcp_listener(&target_port), listen_port = free_port(), c, s, st;
+	const long size = 4L << 20;
+	pid_t pid;
+	(void)base;
+	CHECK(t >= 0 && listen_port > 0);
+	CHECK(wsb__lx_relay_acquire_host(&r, (unsigned short)listen_port,
+		(unsigned short)target_port) == WSB_OK);
+	CHECK((c = connect_port(listen_port)) >= 0);
+	CHECK((s = accept(t, NULL, NULL)) >= 0);
+	read_timeout(c);
+	read_timeout(s);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {  /* the client: send, end its side, read the answer */
+		close(s);  /* the target's end is the parent's alone */
+		if (write_all(c, size) < 0 || shutdown(c, SHUT_WR) < 0)
+			_exit(1);
+		_exit(drain_fd(c) == size ? 0 : 2);
+	}
+	close(c);
+	CHECK(drain_fd(s) == size);       /* the client's FIN arrived after its bytes */
+	CHECK(write_all(s, size) == 0);   /* the other direction still works */
+	close(s);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	wsb__lx_relay_release(r);
+	close(t);
+	return 0;
+}
+
+/* At most WSB__LX_RELAY_MAX_CONNS connections at once: the next client is
+ * accepted and closed at once (it sees the end of the stream), and counted. */
+static int sc_relay_connection_limit(const char *base)
+{
+	struct wsb__lx_relay *r = NULL;
+	int target_port, t = tcp_listener(&target_port), listen_port = free_port(), i;
+	static int clients[WSB__LX_RELAY_MAX_CONNS + 1];
+	struct rlimit rl;
+	struct pollfd pf;
+	char byte;
+	(void)base;
+	CHECK(t >= 0 && listen_port > 0);
+	/* the clients, the relay's two sockets per connection: over 1024 fds */
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048) {
+		printf("skipped: RLIMIT_NOFILE hard limit %lu\n", (unsigned long)rl.rlim_max);
+		return 0;
+	}
+	rl.rlim_cur = 2048;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	CHECK(wsb__lx_relay_acquire_host(&r, (unsigned short)listen_port,
+		(unsigned short)target_port) == WSB_OK);
+	for (i = 0; i < WSB__LX_RELAY_MAX_CONNS; i++)
+		CHECK((clients[i] = connect_port(listen_port)) >= 0);
+	CHECK(wsb__lx_relay_refused(r) == 0);
+	CHECK((clients[i] = connect_port(listen_port)) >= 0);
+	pf.fd = clients[i];
+	pf.events = POLLIN;
+	CHECK(poll(&pf, 1, 5000) == 1 && read(clients[i], &byte, 1) == 0);
+	CHECK(wsb__lx_relay_refused(r) == 1);
+	/* the ones carried are still open: nothing to read yet */
+	pf.fd = clients[0];
+	CHECK(poll(&pf, 1, 0) == 0);
+	wsb__lx_relay_release(r);
+	for (i = 0; i <= WSB__LX_RELAY_MAX_CONNS; i++)
+		close(clients[i]);
+	close(t);
 	return 0;
 }
 
@@ -1721,6 +1852,8 @@ SCENARIO(relay_freed)
 SCENARIO(relay_target_refuses)
 SCENARIO(relay_network_on)
 SCENARIO(relay_plan)
+SCENARIO(relay_bulk_half_close)
+SCENARIO(relay_connection_limit)
 SCENARIO(daemon)
 SCENARIO(free_kills_tree)
 SCENARIO(freed_inits_reaped)
@@ -1777,7 +1910,8 @@ int main(int argc, char **argv)
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
 		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix),
 		BOTH(relay_echo), BOTH(relay_env), BOTH(relay_concurrent), BOTH(relay_freed),
-		BOTH(relay_target_refuses), BOTH(relay_network_on), BOTH(relay_plan), BOTH(daemon),
+		BOTH(relay_target_refuses), BOTH(relay_network_on), BOTH(relay_plan),
+		BOTH(relay_bulk_half_close), BOTH(relay_connection_limit), BOTH(daemon),
 		BOTH(free_kills_tree), BOTH(freed_inits_reaped), BOTH(caller_death), BOTH(tmp_cwd_and_git_symlink),
 		BOTH(tmp_host_readable), BOTH(tmp_without_overlay), BOTH(root_is_tmp),
 		BOTH(protected_name_vanishes), BOTH(moved_protected_paths),
