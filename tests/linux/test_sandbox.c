@@ -681,6 +681,10 @@ static int sc_relay_echo(const char *base)
 	wsb_process_free(p);
 	/* A second run with the same policy gets a listener of its own. */
 	CHECK(sb(pol, "tcp-echo", lnum, NULL) == 0);
+	/* A privileged port: init holds the namespace's capabilities, also
+	 * for an unprivileged caller. */
+	CHECK(wsb_policy_set_loopback_relay(pol, 80, (unsigned short)echo_port) == WSB_OK);
+	CHECK(sb(pol, "tcp-echo", "80", NULL) == 0);
 	close(held);
 	stop_server(server);
 	wsb_policy_free(pol);
