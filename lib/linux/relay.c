@@ -47,7 +47,7 @@ struct wsb__lx_relay {
 	int wake[2];         /* a byte on wake[1] stops the thread */
 	int thread_started;
 	pthread_t thread;
-	unsigned long refused;  /* written by the thread only */
+	unsigned long refused;  /* written by the thread, read by tests: atomic */
 	relay_conn conns[WSB__LX_RELAY_MAX_CONNS];
 	size_t nconns;
 	struct pollfd pfd[2 + 2 * WSB__LX_RELAY_MAX_CONNS];
@@ -185,7 +185,7 @@ static int conn_accept(struct wsb__lx_relay *r)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
 				errno == ECONNABORTED || errno == EPROTO;
 		if (r->nconns == WSB__LX_RELAY_MAX_CONNS) {
-			r->refused++;
+			__atomic_add_fetch(&r->refused, 1, __ATOMIC_RELAXED);
 			close(s);
 			continue;
 		}
@@ -452,5 +452,5 @@ void wsb__lx_relay_release(struct wsb__lx_relay *r)
 
 unsigned long wsb__lx_relay_refused(const struct wsb__lx_relay *r)
 {
-	return r ? r->refused : 0;
+	return r ? __atomic_load_n(&r->refused, __ATOMIC_RELAXED) : 0;
 }
