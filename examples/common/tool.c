@@ -345,6 +345,9 @@ const char tool_policy_help[] =
 	"  --clear-env           start from an empty environment\n"
 	"  --identity KIND       restricted (default) or sandbox-user (Windows, needs\n"
 	"                        wsb-setup install)\n"
+	"  --loopback-relay L:T  while the command runs, 127.0.0.1:L inside the\n"
+	"                        sandbox reaches 127.0.0.1:T outside (a local proxy);\n"
+	"                        sets HTTP(S)_PROXY and ALL_PROXY unless --env does\n"
 	"  --allow-missing LIST  run even without these protections, where this machine\n"
 	"                        cannot give them (comma-separated, repeatable; e.g.\n"
 	"                        network: on Windows without wsb-setup, network off is\n"
@@ -519,6 +522,24 @@ int tool_policy_option(tool_policy_opts *o, const char *prog, int argc, char **a
 		o->allow_missing |= bits;
 		return 1;
 	}
+	if (VALUE_OPT("--loopback-relay")) {
+		wsb_u64 listen = 0, target = 0;
+		const char *colon;
+		char head[8];
+		if (r < 0)
+			return -1;
+		colon = strchr(v, ':');
+		if (!colon || (size_t)(colon - v) >= sizeof(head))
+			return bad_value(prog, "--loopback-relay", v, "two ports such as 8080:3128");
+		memcpy(head, v, (size_t)(colon - v));
+		head[colon - v] = '\0';
+		if (tool_parse_u64(&listen, head) < 0 || tool_parse_u64(&target, colon + 1) < 0 ||
+				listen == 0 || listen > 65535 || target == 0 || target > 65535)
+			return bad_value(prog, "--loopback-relay", v, "two ports such as 8080:3128");
+		o->relay_listen = (unsigned short)listen;
+		o->relay_target = (unsigned short)target;
+		return 1;
+	}
 	if (VALUE_OPT("--identity")) {
 		if (r < 0)
 			return -1;
@@ -645,6 +666,11 @@ int tool_policy_build(wsb_policy **out_policy, wsb_identity **out_identity,
 	}
 	if (o->allow_missing && (rc = wsb_policy_allow_missing(p, o->allow_missing)) != WSB_OK) {
 		lib_failed(rc, prog, "--allow-missing", NULL);
+		goto fail;
+	}
+	if (o->relay_listen && (rc = wsb_policy_set_loopback_relay(p, o->relay_listen,
+			o->relay_target)) != WSB_OK) {
+		lib_failed(rc, prog, "--loopback-relay", NULL);
 		goto fail;
 	}
 	if (o->identity != WSB_IDENTITY_CURRENT_USER) {

@@ -205,6 +205,12 @@ class WsbRunPlumbing(Workdir):
         self.assertBadOption("--unset", "A=B")
         self.assertBadOption("--write", "")
 
+    def test_bad_relay_ports_are_rejected(self):
+        for v in ("", "8080", ":3128", "8080:", "0:3128", "8080:0", "65536:1", "1:65536",
+                  "a:b", "8080:3128:1", "-1:2", "8080 :3128", "123456789:1"):
+            with self.subTest(v=v):
+                self.assertBadOption("--loopback-relay", v)
+
     def test_check_path_with_a_command_is_rejected(self):
         self.assertBadOption("--check-path", "/x")
 
