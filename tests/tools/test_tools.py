@@ -240,6 +240,13 @@ class WsbRunPlumbing(Workdir):
         self.assertEqual(self.plan_policy("--mode", "full-access")["mode"], "full_access")
         self.assertEqual(self.plan_policy("--network", "on")["network"], "on")
 
+    def test_relay_reaches_the_policy(self):
+        self.assertNotIn("loopback_relay", self.plan_policy())
+        pol = self.plan_policy("--loopback-relay", "47001:3128")
+        self.assertEqual(pol["loopback_relay"], {"listen": 47001, "target": 3128})
+        pol = self.plan_policy("--loopback-relay=1:65535")
+        self.assertEqual(pol["loopback_relay"], {"listen": 1, "target": 65535})
+
     def test_env_options_reach_the_policy_in_order(self):
         pol = self.plan_policy("--clear-env", "--env", "A=1=2", "--unset", "B")
         self.assertEqual(pol["env"]["mode"], "clear")
