@@ -268,3 +268,14 @@ unsigned long fakefs_handles(void)
 	GetProcessHandleCount(GetCurrentProcess(), &n);
 	return n;
 }
+
+int fakefs_fail_on_thread(const char *name, unsigned long index, void *ctx)
+{
+	fakefs_fault *f = ctx;
+
+	(void)name;
+	(void)index;
+	if (GetCurrentThreadId() != f->thread)
+		return 0;
+	return ++f->seen == f->target;
+}

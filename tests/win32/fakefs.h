@@ -28,6 +28,16 @@ extern unsigned long fakefs_reads, fakefs_writes, fakefs_owner_writes, fakefs_en
 
 /* A fresh empty directory under Wine's TEMP (UTF-8 path, static buffer). */
 const char *fakefs_temp_dir(const char *tag);
+/* A fault hook (wsb__os_set_hook with a fakefs_fault as ctx) that fails the
+ * target-th faultable call made by one thread (1-based; seen counts them).
+ * Threads the code under test starts run on their own schedule and are
+ * never failed. */
+typedef struct fakefs_fault {
+	DWORD thread;
+	unsigned long target, seen;
+} fakefs_fault;
+int fakefs_fail_on_thread(const char *name, unsigned long index, void *ctx);
+
 /* Open handles of this process (GetProcessHandleCount). */
 unsigned long fakefs_handles(void);
 

@@ -16,24 +16,6 @@
 
 #define MAX_CALLS 2000
 
-struct fault {
-	DWORD thread;
-	unsigned long target, seen;
-};
-
-static int fail_nth(const char *name, unsigned long index, void *ctx)
-{
-	struct fault *f = ctx;
-
-	(void)name;
-	(void)index;
-	/* Only the spawning thread: the monitor thread it starts at the end
-	 * runs on its own schedule. */
-	if (GetCurrentThreadId() != f->thread)
-		return 0;
-	return ++f->seen == f->target;
-}
-
 static void fault_loop(unsigned int flags, int stdio, int use_run)
 {
 	const char *argv[] = { "cmd", "/c", "exit", "3", NULL };
@@ -49,7 +31,7 @@ static void fault_loop(unsigned int flags, int stdio, int use_run)
 		wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
 		wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
 		wsb_process *p = NULL;
-		struct fault f;
+		fakefs_fault f;
 		unsigned long handles;
 		size_t outstanding = 0;
 		int rc;
@@ -76,7 +58,7 @@ static void fault_loop(unsigned int flags, int stdio, int use_run)
 		f.thread = GetCurrentThreadId();
 		f.target = k;
 		f.seen = 0;
-		wsb__os_set_hook(fail_nth, &f);
+		wsb__os_set_hook(fakefs_fail_on_thread, &f);
 		if (use_run)
 			rc = wsb_run(&p, policy, identity, &o, NULL, 0);
 		else

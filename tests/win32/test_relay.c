@@ -406,24 +406,6 @@ static HANDLE WINAPI count_thread(LPSECURITY_ATTRIBUTES sa, SIZE_T st, LPTHREAD_
 	return h;
 }
 
-struct fault {
-	DWORD thread;
-	unsigned long target, seen;
-};
-
-static int fail_nth(const char *name, unsigned long index, void *ctx)
-{
-	struct fault *f = ctx;
-
-	(void)name;
-	(void)index;
-	/* Only the starting thread: the relay's own thread, once it runs, is
-	 * on its own schedule. */
-	if (GetCurrentThreadId() != f->thread)
-		return 0;
-	return ++f->seen == f->target;
-}
-
 static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 {
 	unsigned short port = free_port();
@@ -444,7 +426,7 @@ static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 	}
 	for (k = 1; k < 100 && !done; k++) {
 		struct wsb__relay *r = NULL;
-		struct fault f;
+		fakefs_fault f;
 		int rc;
 
 		sockets_live = wsa_live = threads_made = 0;
@@ -452,7 +434,7 @@ static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 		f.thread = GetCurrentThreadId();
 		f.target = k;
 		f.seen = 0;
-		wsb__os_set_hook(fail_nth, &f);
+		wsb__os_set_hook(fakefs_fail_on_thread, &f);
 		rc = wsb__relay_acquire(&r, port, srv.port);
 		wsb__os_set_hook(NULL, NULL);
 		if (f.seen < k) {
