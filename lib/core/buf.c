@@ -54,23 +54,36 @@ int wsb__buf_putc(wsb__buf *b, char c)
 	return wsb__buf_put(b, &c, 1);
 }
 
+int wsb__buf_vprintf(wsb__buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0) {
+		va_end(again);
+		return wsb__error(WSB_ERROR, "formatting failed");
+	}
+	if (wsb__buf_grow(b, (size_t)n) < 0) {
+		va_end(again);
+		return WSB_ENOMEM;
+	}
+	vsnprintf(b->ptr + b->size, (size_t)n + 1, fmt, again);
+	va_end(again);
+	b->size += (size_t)n;
+	return WSB_OK;
+}
+
 int wsb__buf_printf(wsb__buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = wsb__buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return wsb__error(WSB_ERROR, "formatting failed");
-	if (wsb__buf_grow(b, (size_t)n) < 0)
-		return WSB_ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(b->ptr + b->size, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->size += (size_t)n;
-	return WSB_OK;
+	return rc;
 }
 
 char *wsb__buf_detach(wsb__buf *b)

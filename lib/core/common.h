@@ -66,6 +66,7 @@ int wsb__buf_put(wsb__buf *b, const void *data, size_t len);
 int wsb__buf_puts(wsb__buf *b, const char *s);
 int wsb__buf_putc(wsb__buf *b, char c);
 int wsb__buf_printf(wsb__buf *b, const char *fmt, ...) WSB__PRINTF(2, 3);
+int wsb__buf_vprintf(wsb__buf *b, const char *fmt, va_list ap) WSB__PRINTF(2, 0);
 /* Hand the storage to the caller (NUL-terminated, never NULL on success). */
 char *wsb__buf_detach(wsb__buf *b);
 void wsb__buf_dispose(wsb__buf *b);

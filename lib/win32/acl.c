@@ -24,8 +24,6 @@ int wsb__ace_sddl(char **out, int deny, unsigned int mask, int inherit, const ch
 
 int wsb__ace_from_sddl(void **out, const char *sddl)
 {
-	wsb__buf b = WSB__BUF_INIT;
-	wchar_t *w = NULL;
 	PSECURITY_DESCRIPTOR sd = NULL;
 	BOOL present = FALSE, defaulted = FALSE;
 	PACL dacl = NULL;
@@ -33,18 +31,8 @@ int wsb__ace_from_sddl(void **out, const char *sddl)
 	int rc;
 
 	*out = NULL;
-	if (wsb__buf_printf(&b, "D:%s", sddl) != WSB_OK)
-		return wsb__error_nomem();
-	rc = wsb__w32_wide(&w, b.ptr);
-	wsb__buf_dispose(&b);
-	if (rc != WSB_OK)
+	if ((rc = wsb__w32_sd_from_sddl(&sd, "an ACE", "D:%s", sddl)) != WSB_OK)
 		return rc;
-	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(w, SDDL_REVISION_1, &sd, NULL)) {
-		DWORD err = GetLastError();
-		wsb__free(w);
-		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "ACE %s", sddl);
-	}
-	wsb__free(w);
 	if (!GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted) || !present || !dacl ||
 			dacl->AceCount != 1 || !GetAce(dacl, 0, &ace)) {
 		WSB_OS(LocalFree)(sd);

@@ -113,22 +113,15 @@ static int pipe_base(wchar_t out[WSB__RUNNER_PIPE_BASE_MAX])
 static int pipe_create(HANDLE *out, const wchar_t *base, int which, const char *user_sid, DWORD mask)
 {
 	static const wchar_t *const suffix[] = WSB__RUNNER_PIPE_SUFFIXES;
-	wchar_t name[WSB__RUNNER_PIPE_BASE_MAX + 8], *wsddl = NULL;
-	char sddl[160];
+	wchar_t name[WSB__RUNNER_PIPE_BASE_MAX + 8];
 	PSECURITY_DESCRIPTOR sd = NULL;
 	SECURITY_ATTRIBUTES sa;
 	int rc;
 
 	*out = NULL;
-	snprintf(sddl, sizeof(sddl), "D:P(A;;0x%lx;;;%s)", (unsigned long)mask, user_sid);
-	if ((rc = wsb__w32_wide(&wsddl, sddl)) != WSB_OK)
+	if ((rc = wsb__w32_sd_from_sddl(&sd, "pipe DACL", "D:P(A;;0x%lx;;;%s)", (unsigned long)mask,
+			user_sid)) != WSB_OK)
 		return rc;
-	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(wsddl, SDDL_REVISION_1, &sd, NULL)) {
-		DWORD err = GetLastError();
-		wsb__free(wsddl);
-		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "pipe DACL");
-	}
-	wsb__free(wsddl);
 	_snwprintf(name, WSB__ARRAY_SIZE(name), L"%ls%ls", base, suffix[which]);
 	name[WSB__ARRAY_SIZE(name) - 1] = 0;
 	sa.nLength = sizeof(sa);

@@ -297,12 +297,38 @@ wsb_u64 wsb__now_ms(void)
 	return (wsb_u64)WSB_OS(GetTickCount64)();
 }
 
+int wsb__w32_sd_from_sddl(PSECURITY_DESCRIPTOR *out, const char *what, const char *fmt, ...)
+{
+	wsb__buf sddl = WSB__BUF_INIT;
+	wchar_t *w = NULL;
+	va_list ap;
+	int rc;
+
+	*out = NULL;
+	va_start(ap, fmt);
+	rc = wsb__buf_vprintf(&sddl, fmt, ap);
+	va_end(ap);
+	if (rc != WSB_OK) {
+		wsb__buf_dispose(&sddl);
+		return rc == WSB_ENOMEM ? wsb__error_nomem() : rc;
+	}
+	rc = wsb__w32_wide(&w, sddl.ptr);
+	wsb__buf_dispose(&sddl);
+	if (rc != WSB_OK)
+		return rc;
+	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(w, SDDL_REVISION_1, out, NULL)) {
+		DWORD err = GetLastError();
+		*out = NULL;
+		rc = wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "%s", what);
+	}
+	wsb__free(w);
+	return rc;
+}
+
 int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *sid,
 	const wchar_t *given)
 {
 	static volatile LONG counter;
-	wsb__buf sddl = WSB__BUF_INIT;
-	wchar_t *wsddl = NULL;
 	SECURITY_ATTRIBUTES sa;
 	PSECURITY_DESCRIPTOR sd = NULL;
 	wchar_t name[96];
@@ -311,18 +337,8 @@ int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, con
 	*out = NULL;
 	/* Only the sandbox (its logon session, or the sandbox user) may use
 	 * the desktop. */
-	if (wsb__buf_printf(&sddl, "D:P(A;;GA;;;%s)", sid) != WSB_OK)
-		return wsb__error_nomem();
-	rc = wsb__w32_wide(&wsddl, sddl.ptr);
-	wsb__buf_dispose(&sddl);
-	if (rc != WSB_OK)
+	if ((rc = wsb__w32_sd_from_sddl(&sd, "desktop DACL", "D:P(A;;GA;;;%s)", sid)) != WSB_OK)
 		return rc;
-	if (!WSB_OS(ConvertStringSecurityDescriptorToSecurityDescriptorW)(wsddl, SDDL_REVISION_1, &sd, NULL)) {
-		DWORD err = GetLastError();
-		wsb__free(wsddl);
-		return wsb__w32_fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", err, "desktop DACL");
-	}
-	wsb__free(wsddl);
 	if (given)
 		_snwprintf(name, WSB__ARRAY_SIZE(name), L"%ls", given);
 	else

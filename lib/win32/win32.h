@@ -15,6 +15,10 @@
  * the code follows the OS error (ACCESS_DENIED -> WSB_EACCES, not found ->
  * WSB_ENOENT, out of memory -> WSB_ENOMEM, else WSB_EOS). */
 int wsb__w32_fail(const char *call, DWORD err, const char *fmt, ...) WSB__PRINTF(3, 4);
+/* A security descriptor from SDDL text built like printf (freed with
+ * LocalFree through the seam); what names it in the error. */
+int wsb__w32_sd_from_sddl(PSECURITY_DESCRIPTOR *out, const char *what, const char *fmt, ...)
+	WSB__PRINTF(3, 4);
 /* UTF-8 <-> wchar_t. */
 int wsb__w32_wide(wchar_t **out, const char *s);
 int wsb__w32_narrow(char **out, const wchar_t *w);
