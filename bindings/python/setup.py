@@ -10,7 +10,7 @@ from setuptools import setup
 
 setup(
     name="wsandbox",
-    version="0.1.0",
+    version="0.2.0",
     description="Python binding of libwsandbox: run an AI agent's commands inside a sandbox",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -80,7 +80,7 @@ typedef unsigned long long wsb_u64;
 /** Major version: changes only with an incompatible ABI change. @since 0.1.0 */
 #define WSB_VERSION_MAJOR 0
 /** Minor version: new features, ABI compatible. @since 0.1.0 */
-#define WSB_VERSION_MINOR 1
+#define WSB_VERSION_MINOR 2
 /** Patch version: fixes only. @since 0.1.0 */
 #define WSB_VERSION_PATCH 0
 /** The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH. @since 0.1.0 */

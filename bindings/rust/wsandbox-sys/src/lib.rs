@@ -8,7 +8,7 @@ use std::os::raw::{c_char, c_int, c_long, c_uint, c_ulong, c_ushort, c_void};
 pub type wsb_u64 = u64;
 
 pub const WSB_VERSION_MAJOR: c_uint = 0;
-pub const WSB_VERSION_MINOR: c_uint = 1;
+pub const WSB_VERSION_MINOR: c_uint = 2;
 pub const WSB_VERSION_PATCH: c_uint = 0;
 pub const WSB_VERSION_NUMBER: c_uint =
     WSB_VERSION_MAJOR * 10000 + WSB_VERSION_MINOR * 100 + WSB_VERSION_PATCH;
