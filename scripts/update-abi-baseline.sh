@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/build/abi-baseline
 rm -rf "$dir"
 CC=gcc cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	-DWSB_BUILD_TESTS=OFF -DWSB_BUILD_EXAMPLES=OFF >/dev/null
+	-DBUILD_TESTING=OFF -DWSB_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$dir" -j "${WSB_JOBS:-2}" --target wsandbox
 python3 "$root/tests/abi/check-abi.py" --update "$root/abi/libwsandbox.abi" \
 	"$dir/libwsandbox.so" "$root/include/wsandbox"

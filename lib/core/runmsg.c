@@ -302,6 +302,9 @@ static int string_units(size_t *n, const uint16_t *s, const char *what)
 	units u;
 	size_t len;
 
+	/* Defined on every path: callers read it only on success, but the
+	 * compiler cannot see that wsb__error() never returns WSB_OK. */
+	*n = 0;
 	if (!s)
 		return wsb__error(WSB_EINVAL, "runner message: %s is missing", what);
 	/* Stop counting at the limit: the caller's string may be huge. */
@@ -517,6 +520,7 @@ static int need_u32(const field *f, const char *what, uint32_t *v)
 {
 	int rc = need(f, what);
 
+	*v = 0; /* defined on the error paths too (see string_units) */
 	if (rc != WSB_OK)
 		return rc;
 	if (f->len != 4)
@@ -531,6 +535,9 @@ static int need_units(const field *f, const char *what, units *u)
 {
 	int rc = need(f, what);
 
+	u->bytes = NULL; /* defined on the error paths too (see string_units) */
+	u->array = NULL;
+	u->len = 0;
 	if (rc != WSB_OK)
 		return rc;
 	if (f->len % 2)
