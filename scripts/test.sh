@@ -29,7 +29,7 @@ jobs=${WSB_JOBS:-2}
 test_run="$$ $(date +%s)"
 fuzz_seconds=${WSB_FUZZ_SECONDS:-20}
 
-all_stages=(deps host-gcc stub clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings)
+all_stages=(deps host-gcc stub clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings packaging)
 declare -A about=(
 	[deps]="Debian packages (scripts/deps.sh)"
 	[host-gcc]="gcc -Werror build, unit tests (ctest)"
@@ -43,6 +43,7 @@ declare -A about=(
 	[cmocka-mingw]="cmocka for Windows from Debian's source package"
 	[mingw-wine]="mingw-w64 -Werror build, unit tests under Wine (ctest)"
 	[bindings]="bindings/*/test.sh against the host build"
+	[packaging]="Release/Debug/MinSizeRel/static/mingw builds, parent projects, install, pkg-config, .deb, pip, cargo bundled"
 )
 
 # Sanitizer reports must stop the test that triggered them.
@@ -190,6 +191,11 @@ stage_bindings() {
 	if [ "$found" -eq 0 ]; then
 		echo "no bindings/*/test.sh yet"
 	fi
+}
+
+# Every build from a clean directory (scripts/packaging.sh says which).
+stage_packaging() {
+	bash "$root/scripts/packaging.sh" "$build/packaging"
 }
 
 if [ "${1:-}" = --list ]; then

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The packaging stage of scripts/test.sh: libwsandbox built the ways packagers
+# and embedders build it, each from a clean build directory, one line per
+# build. Keeps going after a failure and fails at the end.
+#
+#   bash scripts/packaging.sh WORKDIR
+#
+# Most builds are the library and tools only (BUILD_TESTING=OFF): the unit
+# tests run in the other stages; here a build passes when it configures and
+# compiles warning-free (-DWSB_WERROR=ON) and, for the consumers, when the
+# program it links runs.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$1
+jobs=${WSB_JOBS:-2}
+mkdir -p "$work/logs"
+work=$(cd "$work" && pwd)
+consumer=$root/tests/packaging/consumer
+failed=()
+count=0
+
+# step NAME DESCRIPTION FUNCTION ARGS...: runs one build, its output in
+# WORKDIR/logs/NAME.log, shown (its end) only when it fails.
+step() {
+	local name=$1 what=$2 t0 rc=0
+	shift 2
+	t0=$(date +%s)
+	count=$((count + 1))
+	( set -e; "$@" ) >"$work/logs/$name.log" 2>&1 || rc=$?
+	if [ $rc -eq 0 ]; then
+		printf 'packaging: ok     %-22s %4ss  %s\n' "$name" "$(($(date +%s) - t0))" "$what"
+	else
+		printf 'packaging: FAILED %-22s %4ss  %s\n' "$name" "$(($(date +%s) - t0))" "$what"
+		tail -n 40 "$work/logs/$name.log" | sed 's/^/    | /'
+		failed+=("$name")
+	fi
+}
+
+# fresh DIR CC CMAKE_ARGS...: configure in an empty DIR and build.
+fresh() {
+	local dir=$work/$1 cc=$2
+	shift 2
+	rm -rf "$dir"
+	CC=$cc cmake -S "$root" -B "$dir" -G Ninja "$@"
+	cmake --build "$dir" -j "$jobs"
+}
+
+# The version the consumer must report, from the header (one source).
+version=$(awk '/^#define WSB_VERSION_(MAJOR|MINOR|PATCH) /{ v = v (v == "" ? "" : ".") $3 } END { print v }' \
+	"$root/include/wsandbox/wsandbox.h")
+
+run_consumer() {
+	local out
+	out=$("$@")
+	echo "$out"
+	[ "$out" = "consumer: libwsandbox $version" ]
+}
+
+# ---- the configurations -------------------------------------------------
+
+# The first row of the issue's table, as a user types it (tests included,
+# since BUILD_TESTING is on by default at the top level).
+gcc_release() {
+	fresh gcc-release gcc -DCMAKE_BUILD_TYPE=Release -DWSB_WERROR=ON
+}
+
+lib_only() {
+	local name=$1 cc=$2
+	shift 2
+	fresh "$name" "$cc" -DBUILD_TESTING=OFF -DWSB_WERROR=ON "$@"
+}
+
+# "A machine without cmocka": CMAKE_DISABLE_FIND_PACKAGE_cmocka makes every
+# find_package(cmocka) fail as if it were not installed. The control run
+# proves the emulation: with the tests on, the same configure must fail.
+no_cmocka() {
+	lib_only no-cmocka gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_DISABLE_FIND_PACKAGE_cmocka=ON
+	if grep -Eq '^(cmocka|CMOCKA)' "$work/no-cmocka/CMakeCache.txt"; then
+		echo "no-cmocka: the cache mentions cmocka" >&2
+		return 1
+	fi
+	rm -rf "$work/no-cmocka-control"
+	if cmake -S "$root" -B "$work/no-cmocka-control" -G Ninja -DBUILD_TESTING=ON \
+		-DCMAKE_DISABLE_FIND_PACKAGE_cmocka=ON; then
+		echo "no-cmocka: control: configuring the tests without cmocka succeeded; the emulation hides nothing" >&2
+		return 1
+	fi
+	echo "control: with BUILD_TESTING=ON the configure fails without cmocka, as it must"
+}
+
+static_lib() {
+	lib_only gcc-static gcc -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF
+	test -f "$work/gcc-static/libwsandbox.a"
+	! ls "$work/gcc-static"/libwsandbox.so* 2>/dev/null
+}
+
+# ---- a parent project ---------------------------------------------------
+
+# parent NAME ARGS...: configure and build the consumer project; its only
+# test must be its own, and the program must run.
+parent() {
+	local dir=$work/$1
+	shift
+	rm -rf "$dir"
+	CC=gcc cmake -S "$consumer" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
+	cmake --build "$dir" -j "$jobs"
+	local n
+	n=$(ctest --test-dir "$dir" -N | awk '/^Total Tests:/ { print $3 }')
+	if [ "$n" != 1 ]; then
+		echo "the parent has $n tests; the library's leaked in" >&2
+		ctest --test-dir "$dir" -N >&2
+		return 1
+	fi
+	run_consumer "$dir/consumer"
+}
+
+# The checkout as a release tarball (tracked and new files, nothing ignored),
+# fetched by URL as a parent would fetch a release: no network, no git.
+tarball() {
+	( cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 tar --transform 's,^,libwsandbox/,' -czf "$work/libwsandbox.tar.gz" )
+}
+
+fetchcontent() {
+	tarball
+	# BUILD_SHARED_LIBS=OFF in the parent: the library comes in static.
+	parent consumer-fetchcontent -DWSB_CONSUME=fetchcontent -DWSB_SOURCE="file://$work/libwsandbox.tar.gz" \
+		-DBUILD_SHARED_LIBS=OFF
+	if ldd "$work/consumer-fetchcontent/consumer" | grep -q libwsandbox; then
+		echo "BUILD_SHARED_LIBS=OFF but the consumer links libwsandbox.so" >&2
+		return 1
+	fi
+}
+
+install_prefix() {
+	lib_only install gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$work/prefix"
+	rm -rf "$work/prefix"
+	cmake --install "$work/install"
+	find "$work/prefix" -type f -o -type l | sort
+	# The installed tool finds the library through its RUNPATH.
+	"$work/prefix/bin/wsb-run" --version
+}
+
+pkgconfig() {
+	local libdir
+	libdir=$(dirname "$(find "$work/prefix" -name wsandbox.pc)")
+	export PKG_CONFIG_PATH=$libdir
+	echo "pkg-config --cflags --libs wsandbox: $(pkg-config --cflags --libs wsandbox)"
+	# shellcheck disable=SC2046
+	gcc -o "$work/pkgconfig-consumer" "$consumer/main.c" $(pkg-config --cflags --libs wsandbox)
+	LD_LIBRARY_PATH=$(pkg-config --variable=libdir wsandbox) run_consumer "$work/pkgconfig-consumer"
+}
+
+step gcc-release "gcc 12, Release, tests built too (the issue's first row)" gcc_release
+step gcc-debug "gcc, Debug, library and tools" lib_only gcc-debug gcc -DCMAKE_BUILD_TYPE=Debug
+step gcc-relwithdebinfo "gcc, RelWithDebInfo, library and tools" lib_only gcc-relwithdebinfo gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step gcc-minsizerel "gcc, MinSizeRel, library and tools" lib_only gcc-minsizerel gcc -DCMAKE_BUILD_TYPE=MinSizeRel
+step clang-release "clang, Release, tests built too" fresh clang-release clang -DCMAKE_BUILD_TYPE=Release -DWSB_WERROR=ON
+step mingw-release "mingw-w64, Release, BUILD_TESTING=OFF, no WSB_CMOCKA_PREFIX" lib_only mingw-release "" \
+	-DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=Release
+step mingw-minsizerel "mingw-w64, MinSizeRel, BUILD_TESTING=OFF" lib_only mingw-minsizerel "" \
+	-DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel
+step no-cmocka "BUILD_TESTING=OFF without cmocka (CMAKE_DISABLE_FIND_PACKAGE_cmocka)" no_cmocka
+step gcc-static "BUILD_SHARED_LIBS=OFF: wsandbox::wsandbox is libwsandbox.a" static_lib
+step consumer-subdirectory "parent: add_subdirectory + wsandbox::wsandbox, runs" \
+	parent consumer-subdirectory -DWSB_CONSUME=subdirectory -DWSB_SOURCE="$root"
+step consumer-fetchcontent "parent: FetchContent of the checkout's tarball (static), runs" fetchcontent
+step install "cmake --install into a prefix (GNUInstallDirs)" install_prefix
+step consumer-find_package "parent: find_package(wsandbox) from that prefix, runs" \
+	parent consumer-find_package -DWSB_CONSUME=find_package -DCMAKE_PREFIX_PATH="$work/prefix"
+step pkg-config "pkg-config --cflags --libs wsandbox: compiles, runs" pkgconfig
+echo "packaging: $((count - ${#failed[@]})) of $count builds ok${failed:+; failed: ${failed[*]}}"
+[ ${#failed[@]} -eq 0 ]
