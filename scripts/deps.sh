@@ -20,6 +20,8 @@ packages=(
 	# bindings (python: a venv with pip and setuptools; rust: offline, Debian toolchain)
 	python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 	rustc cargo libstd-rust-dev-windows
+	# packaging stage: Debian packages, lintian, a clean root to install them in
+	debhelper lintian debootstrap fakeroot
 )
 
 missing=()

@@ -151,6 +151,70 @@ pkgconfig() {
 	LD_LIBRARY_PATH=$(pkg-config --variable=libdir wsandbox) run_consumer "$work/pkgconfig-consumer"
 }
 
+# ---- Debian packages ---------------------------------------------------
+
+# dpkg-buildpackage from a copy of the checkout (it writes the .debs next to
+# the source folder), then lintian at its default level: errors and
+# warnings fail.
+deb_build() {
+	tarball
+	rm -rf "$work/deb"
+	mkdir -p "$work/deb"
+	tar -C "$work/deb" -xzf "$work/libwsandbox.tar.gz"
+	( cd "$work/deb/libwsandbox" && dpkg-buildpackage -us -uc -b -j"$jobs" )
+	lintian --fail-on error,warning "$work"/deb/libwsandbox_*.changes
+	ls "$work"/deb/*.deb
+}
+
+# A clean Debian 12 root: debootstrap's minbase from Debian's mirror (its
+# download kept in WORKDIR/cache for the next run). The packages go in with
+# dpkg inside it; wsb-run then runs there after pivot_root in a private mount
+# namespace, not chroot: the kernel refuses user namespaces to a chrooted
+# process, and the sandbox needs them. The host's root is unmounted there.
+deb_root() {
+	local root=$work/root cache=$work/cache/bookworm-minbase.tgz
+	mkdir -p "$work/cache"
+	if [ ! -s "$cache" ]; then
+		rm -rf "$work/cache/tmp-root"
+		debootstrap --variant=minbase --make-tarball="$cache.part" bookworm "$work/cache/tmp-root" \
+			http://deb.debian.org/debian
+		mv "$cache.part" "$cache"
+	fi
+	rm -rf "$root"
+	debootstrap --variant=minbase --unpack-tarball="$cache" bookworm "$root" http://deb.debian.org/debian
+	mkdir -p "$root/tmp/debs"
+	cp "$work"/deb/libwsandbox0_*.deb "$work"/deb/libwsandbox-dev_*.deb "$work"/deb/wsandbox-tools_*.deb \
+		"$root/tmp/debs/"
+	chroot "$root" sh -c 'dpkg -i /tmp/debs/*.deb'
+	unshare --mount --propagation private sh -c '
+		set -e
+		mount --bind "$1" "$1"
+		mount -t proc proc "$1/proc"
+		cd "$1"
+		mkdir -p .oldroot
+		pivot_root . .oldroot
+		/.oldroot/usr/bin/umount -l /.oldroot
+		exec /bin/sh -c "set -e; wsb-run --version; wsb-run -- true; echo \"wsb-run -- true: exit 0\"
+			if wsb-run -- sh -c \"echo x > /etc/wsb-escape\"; then echo \"write to /etc allowed\" >&2; exit 1; fi
+			test ! -e /etc/wsb-escape; echo \"write to /etc: denied\""' sh "$root"
+}
+
+# ---- Python: pip install from a fresh tree -------------------------------
+
+# The checkout's files, unpacked where no build exists, a new venv, and a
+# new shell (env -i) without WSANDBOX_LIBRARY: the package must carry the
+# library setup.py built with CMake.
+python_pip() {
+	tarball
+	rm -rf "$work/python"
+	mkdir -p "$work/python"
+	tar -C "$work/python" -xzf "$work/libwsandbox.tar.gz"
+	/usr/bin/python3 -m venv --system-site-packages "$work/python/venv"
+	( cd "$work/python/libwsandbox" && "$work/python/venv/bin/pip" install --no-deps --no-index ./bindings/python )
+	(cd / && env -i PATH=/usr/bin:/bin HOME="$work/python" "$work/python/venv/bin/python" -c \
+		"import wsandbox; r = wsandbox.run(['true']); print('wsandbox.run([\"true\"]):', r.returncode, 'library:', wsandbox._lib.lib._name); assert r.returncode == 0; assert '/site-packages/wsandbox/' in wsandbox._lib.lib._name")
+}
+
 step gcc-release "gcc 12, Release, tests built too (the issue's first row)" gcc_release
 step gcc-debug "gcc, Debug, library and tools" lib_only gcc-debug gcc -DCMAKE_BUILD_TYPE=Debug
 step gcc-relwithdebinfo "gcc, RelWithDebInfo, library and tools" lib_only gcc-relwithdebinfo gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -169,5 +233,8 @@ step install "cmake --install into a prefix (GNUInstallDirs)" install_prefix
 step consumer-find_package "parent: find_package(wsandbox) from that prefix, runs" \
 	parent consumer-find_package -DWSB_CONSUME=find_package -DCMAKE_PREFIX_PATH="$work/prefix"
 step pkg-config "pkg-config --cflags --libs wsandbox: compiles, runs" pkgconfig
+step deb "dpkg-buildpackage -us -uc -b, lintian clean" deb_build
+step deb-root "the .debs in a clean debootstrap root: wsb-run -- true" deb_root
+step python-pip "pip install ./bindings/python from a fresh tree, run in a new shell" python_pip
 echo "packaging: $((count - ${#failed[@]})) of $count builds ok${failed:+; failed: ${failed[*]}}"
 [ ${#failed[@]} -eq 0 ]

@@ -45,6 +45,14 @@ def test_denied_write_outside_the_workspace(tmp_path, host_dir):
     assert not outside.exists()
 
 
+def test_run_without_a_policy_is_read_only(host_dir):
+    assert wsandbox.run(["true"]).returncode == 0
+    outside = host_dir / "default-policy.txt"
+    result = wsandbox.run(["sh", "-c", f"echo x > {outside}"])
+    assert result.returncode != 0
+    assert not outside.exists()
+
+
 def test_writes_to_tmp_stay_private(tmp_path):
     policy = Policy(Mode.READ_ONLY)
     name = f"/tmp/wsb-private-{os.getpid()}"

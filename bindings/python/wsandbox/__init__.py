@@ -562,10 +562,13 @@ class CompletedProcess:
                                                 self.stdout, self.stderr)
 
 
-def run(args: Sequence[PathLike], policy: Policy, identity: Optional[Identity] = None, *,
+def run(args: Sequence[PathLike], policy: Optional[Policy] = None,
+        identity: Optional[Identity] = None, *,
         cwd: Optional[PathLike] = None, input: Optional[bytes] = None,
         check: bool = False) -> CompletedProcess:
     """Run args in a sandbox to completion, capturing stdout and stderr.
+
+    Without a policy the default ``Policy()`` applies: read-only, no network.
 
     The policy's limits apply (``Policy.timeout`` for wall-clock time): when one
     ends the tree, ``timed_out`` or ``limit`` says so. With check=True a
@@ -573,6 +576,8 @@ def run(args: Sequence[PathLike], policy: Policy, identity: Optional[Identity] =
     """
     if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
         raise TypeError("input must be bytes")
+    if policy is None:
+        policy = Policy()
     opts, keep = _spawn_options(args, cwd, Stdio.NULL, Stdio.PIPE, Stdio.PIPE)
     ptr = ctypes.c_void_p()
     data = bytes(input) if input is not None else None
