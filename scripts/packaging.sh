@@ -215,6 +215,26 @@ python_pip() {
 		"import wsandbox; r = wsandbox.run(['true']); print('wsandbox.run([\"true\"]):', r.returncode, 'library:', wsandbox._lib.lib._name); assert r.returncode == 0; assert '/site-packages/wsandbox/' in wsandbox._lib.lib._name")
 }
 
+# ---- Rust: the bundled feature ------------------------------------------
+
+# cargo builds libwsandbox itself (cmake from build.rs) and links it
+# statically: no WSANDBOX_LIB_DIR, no LD_LIBRARY_PATH, offline; the test
+# programs must not need libwsandbox.so.
+rust_bundled() {
+	local t
+	rm -rf "$work/rust-target"
+	( cd "$root/bindings/rust" && rm -f Cargo.lock &&
+		env -u WSANDBOX_LIB_DIR -u LD_LIBRARY_PATH CARGO_TARGET_DIR="$work/rust-target" \
+			cargo test --offline --workspace --features bundled -- --test-threads=2 )
+	for t in "$work"/rust-target/debug/deps/run-*; do
+		[ -x "$t" ] || continue
+		if ldd "$t" | grep -q libwsandbox; then
+			echo "$t links libwsandbox.so: not bundled" >&2
+			return 1
+		fi
+	done
+}
+
 step gcc-release "gcc 12, Release, tests built too (the issue's first row)" gcc_release
 step gcc-debug "gcc, Debug, library and tools" lib_only gcc-debug gcc -DCMAKE_BUILD_TYPE=Debug
 step gcc-relwithdebinfo "gcc, RelWithDebInfo, library and tools" lib_only gcc-relwithdebinfo gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -236,5 +256,6 @@ step pkg-config "pkg-config --cflags --libs wsandbox: compiles, runs" pkgconfig
 step deb "dpkg-buildpackage -us -uc -b, lintian clean" deb_build
 step deb-root "the .debs in a clean debootstrap root: wsb-run -- true" deb_root
 step python-pip "pip install ./bindings/python from a fresh tree, run in a new shell" python_pip
+step rust-bundled "cargo test --features bundled, offline, library linked statically" rust_bundled
 echo "packaging: $((count - ${#failed[@]})) of $count builds ok${failed:+; failed: ${failed[*]}}"
 [ ${#failed[@]} -eq 0 ]
