@@ -235,6 +235,30 @@ rust_bundled() {
 	done
 }
 
+# ---- Windows sources without GCC-only constructs -------------------------
+
+# MSVC and clang-cl cannot run here. What can: every source the Windows
+# build compiles, checked by mingw gcc as strict C99 (-pedantic reports
+# statement expressions, zero-length arrays, case ranges, typeof, ...; -Wvla
+# variable-length arrays), and no __attribute__, __builtin_ or typeof
+# outside a compiler-guarded macro (lib/core/common.h's WSB__PRINTF).
+windows_portable() {
+	local f out bad
+	for f in "$root"/lib/core/*.c "$root"/lib/win32/*.c "$root"/lib/win32/runner/*.c; do
+		x86_64-w64-mingw32-gcc -fsyntax-only -std=c99 -pedantic -Werror=pedantic -Wvla -Werror=vla \
+			-DWSB_BUILDING_LIBRARY -D_GNU_SOURCE -I"$root/include" -I"$root/lib" "$f"
+	done
+	bad=$(grep -nE '__attribute__|__builtin_|\btypeof\b|__typeof__' \
+		"$root"/lib/core/*.[ch] "$root"/lib/win32/*.[ch] "$root"/lib/win32/runner/*.c "$root"/include/wsandbox/*.h |
+		grep -v 'define WSB__PRINTF' | grep -v 'define WSB_API' || true)
+	if [ -n "$bad" ]; then
+		echo "GCC-only constructs outside a guarded macro:" >&2
+		echo "$bad" >&2
+		return 1
+	fi
+	echo "$(ls "$root"/lib/core/*.c "$root"/lib/win32/*.c "$root"/lib/win32/runner/*.c | wc -l) sources: strict C99, no GCC-only constructs"
+}
+
 step gcc-release "gcc 12, Release, tests built too (the issue's first row)" gcc_release
 step gcc-debug "gcc, Debug, library and tools" lib_only gcc-debug gcc -DCMAKE_BUILD_TYPE=Debug
 step gcc-relwithdebinfo "gcc, RelWithDebInfo, library and tools" lib_only gcc-relwithdebinfo gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -244,6 +268,7 @@ step mingw-release "mingw-w64, Release, BUILD_TESTING=OFF, no WSB_CMOCKA_PREFIX"
 	-DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=Release
 step mingw-minsizerel "mingw-w64, MinSizeRel, BUILD_TESTING=OFF" lib_only mingw-minsizerel "" \
 	-DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel
+step windows-portable "Windows sources: mingw gcc -std=c99 -pedantic -Wvla, no unguarded GCC builtins" windows_portable
 step no-cmocka "BUILD_TESTING=OFF without cmocka (CMAKE_DISABLE_FIND_PACKAGE_cmocka)" no_cmocka
 step gcc-static "BUILD_SHARED_LIBS=OFF: wsandbox::wsandbox is libwsandbox.a" static_lib
 step consumer-subdirectory "parent: add_subdirectory + wsandbox::wsandbox, runs" \
