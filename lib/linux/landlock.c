@@ -43,6 +43,9 @@
 #define LL_FS_TRUNCATE    (1ull << 14) /* ABI 3 */
 #define LL_FS_IOCTL_DEV   (1ull << 15) /* ABI 5 */
 
+#define LL_NET_BIND_TCP    (1ull << 0) /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ull << 1) /* ABI 4 */
+
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ull << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL               (1ull << 1) /* ABI 6 */
 
@@ -187,9 +190,23 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 		if (policy->network == WSB_NETWORK_OFF)
 			l->scoped |= LL_SCOPE_ABSTRACT_UNIX_SOCKET;
 	}
+	/* No rule allows a port: with the network off and no network
+	 * namespace, every TCP bind and connect is refused. */
+	if (s->net_by_seccomp && abi >= 4)
+		l->handled_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	/* Without a PID namespace the command shares the supervisor's uid:
+	 * its own nested domain, scoped for signals, keeps it from killing
+	 * the supervisor (which would orphan the tree). */
+	if (s->tree_by_subreaper && abi >= 6)
+		l->command_scoped = l->scoped | LL_SCOPE_SIGNAL;
 	if ((rc = wsb__lx_add(plan, &step, "landlock", "set", "ruleset")) < 0)
 		return rc;
 	if ((rc = wsb__lx_set_u64(step, "abi", (wsb_u64)abi)) < 0)
+		return rc;
+	if (l->handled_net && (rc = wsb__lx_set(step, "net", "tcp bind and connect refused")) < 0)
+		return rc;
+	if (l->command_scoped && (rc = wsb__lx_set(step, "command_domain",
+			"nested, scoped for signals: the command cannot signal its supervisor")) < 0)
 		return rc;
 	if (l->scoped && (rc = wsb__lx_set(step, "scoped",
 			(l->scoped & LL_SCOPE_ABSTRACT_UNIX_SOCKET) ? "signal,abstract_unix_socket" : "signal")) < 0)
@@ -261,10 +278,11 @@ int wsb__lx_landlock_apply(const wsb__lx_landlock *l)
 	int fd, err;
 	size_t i;
 
-	if (l->abi == 0 || (l->handled_fs == 0 && l->scoped == 0))
+	if (l->abi == 0 || (l->handled_fs == 0 && l->handled_net == 0 && l->scoped == 0))
 		return 0;
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = l->handled_fs;
+	attr.handled_access_net = l->handled_net;
 	attr.scoped = l->scoped;
 	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (fd < 0)
@@ -301,4 +319,23 @@ int wsb__lx_landlock_apply(const wsb__lx_landlock *l)
 	}
 	close(fd);
 	return 0;
+}
+
+/* Child side, in the command after vfork: system calls only. */
+int wsb__lx_landlock_scope_command(const wsb__lx_landlock *l)
+{
+	struct ll_ruleset_attr attr;
+	int fd, err = 0;
+
+	if (l->command_scoped == 0)
+		return 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.scoped = l->command_scoped;
+	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (fd < 0)
+		return errno;
+	if (syscall(__NR_landlock_restrict_self, fd, 0) < 0)
+		err = errno;
+	close(fd);
+	return err;
 }

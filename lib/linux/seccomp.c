@@ -11,6 +11,7 @@
  *  - network off: socket() for families other than AF_INET, AF_INET6 and
  *    AF_NETLINK (which the network namespace confines); this covers AF_UNIX,
  *    whose pathname sockets reach outside any namespace. socketpair() stays.
+ *    Without a network namespace socket() is refused for every family.
  * Any other architecture than x86_64 (and the x32 ABI) is refused.
  */
 #include "linux.h"
@@ -62,7 +63,7 @@
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
 
-enum rule_kind { DENY_EPERM, DENY_ENOSYS, CHECK_CLONE, CHECK_IOCTL, CHECK_SOCKET };
+enum rule_kind { DENY_EPERM, DENY_ENOSYS, CHECK_CLONE, CHECK_IOCTL, CHECK_SOCKET, DENY_SOCKET };
 
 struct rule {
 	int nr;
@@ -123,6 +124,7 @@ static void emit_block(emitter *e, int kind)
 {
 	switch (kind) {
 	case DENY_EPERM:
+	case DENY_SOCKET:
 		put(e, (struct sock_filter)RET_ERRNO(EPERM));
 		break;
 	case DENY_ENOSYS:
@@ -154,7 +156,7 @@ static void emit_block(emitter *e, int kind)
 
 static size_t block_len(int kind)
 {
-	static const size_t len[] = { 1, 1, 4, 5, 6 };
+	static const size_t len[] = { 1, 1, 4, 5, 6, 1 };
 	return len[kind];
 }
 
@@ -195,7 +197,8 @@ static int step(struct wsb_plan *plan, const struct rule *r)
 	static const char *const when[] = {
 		NULL, "always (its flags are not visible to a filter; libc falls back to clone)",
 		"flags include CLONE_NEW*", "request is TIOCSTI or TIOCLINUX",
-		"network off and the family is not AF_INET, AF_INET6 or AF_NETLINK (AF_UNIX included; socketpair stays allowed)"
+		"network off and the family is not AF_INET, AF_INET6 or AF_NETLINK (AF_UNIX included; socketpair stays allowed)",
+		"network off without a network namespace: every family (socketpair stays allowed)"
 	};
 	wsb__plan_step *st;
 	int rc;
@@ -218,9 +221,12 @@ int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	for (i = 0; i < WSB__ARRAY_SIZE(denied); i++) {
 		if (denied[i].kind == CHECK_SOCKET && policy->network != WSB_NETWORK_OFF)
 			continue;
-		rules[count++] = denied[i];
-		if ((rc = step(plan, &denied[i])) < 0)
+		rules[count] = denied[i];
+		if (denied[i].kind == CHECK_SOCKET && s->net_by_seccomp)
+			rules[count].kind = DENY_SOCKET;
+		if ((rc = step(plan, &rules[count])) < 0)
 			return rc;
+		count++;
 	}
 	qsort(rules, count, sizeof(rules[0]), by_nr);
 	e.cap = 16 + 8 * count;
