@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +30,29 @@ int wsb__lx_proc_children_available(void)
 	if (fd >= 0)
 		close(fd);
 	return cached;
+}
+
+/* Without a PID namespace the command sees every process of the host; one
+ * of its own uid outside the sandbox could be traced (ptrace, pidfd_getfd,
+ * /proc/<pid>/mem) and made to do what the sandbox refuses. Landlock (any
+ * ABI) refuses tracing outside the domain; so does Yama at scope 1 or more
+ * (descendants only). Cached. */
+int wsb__lx_ptrace_confined(void)
+{
+	static int yama = -2;
+	char *text = NULL;
+	size_t len;
+
+	if (wsb__lx_landlock_abi() > 0)
+		return 1;
+	if (yama == -2) {
+		yama = -1;
+		if (wsb__backend_read_small_file(&text, &len, "/proc/sys/kernel/yama/ptrace_scope", 32) == WSB_OK) {
+			yama = (int)strtol(text, NULL, 10);
+			wsb__free(text);
+		}
+	}
+	return yama >= 1;
 }
 
 /* Process tree without a PID namespace. The supervisor (the sandbox's
@@ -133,8 +157,10 @@ int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
 				"seccomp (socket() refused for every family) + landlock-tcp" :
 				"seccomp (socket() refused for every family)", why);
 		} else
-			rc = rec(plan, WSB_PROT_NETWORK, "missing",
-				"no network namespace, and a loopback relay needs AF_INET sockets");
+			rc = rec(plan, WSB_PROT_NETWORK, "missing", policy->relay_listen ?
+				"no network namespace, and a loopback relay needs AF_INET sockets" :
+				"no network namespace, and neither Landlock nor Yama keeps the command from "
+				"tracing a process of the same user outside the sandbox");
 		if (rc < 0)
 			return rc;
 	}

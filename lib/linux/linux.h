@@ -59,6 +59,9 @@ int wsb__lx_userns_available(void);
 /* 1 if this process can read /proc/self/task/<tid>/children, which the
  * supervisor walks to kill a tree without a PID namespace. Cached. */
 int wsb__lx_proc_children_available(void);
+/* 1 if the command cannot trace processes outside the sandbox even
+ * without a PID namespace (Landlock, or Yama ptrace_scope >= 1). Cached. */
+int wsb__lx_ptrace_confined(void);
 
 /* Test hook: pretend these mechanisms are missing (WSB__LX_FAKE_* bits). */
 #define WSB__LX_FAKE_NO_LANDLOCK 0x1

@@ -9,7 +9,9 @@
  * off: seccomp.c refuses socket() for every family, so the command can
  * create no socket but a socketpair(); Landlock (ABI 4) refuses TCP bind
  * and connect as a second layer. A loopback relay needs an AF_INET socket
- * in the command, so with one the network stays missing there.
+ * in the command, so with one the network stays missing there; so it does
+ * when nothing keeps the command from tracing the user's other processes
+ * (no Landlock, no Yama), which could connect for it.
  */
 #include "linux.h"
 
@@ -35,6 +37,12 @@ int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			return WSB__LX_NOTE(plan, "network off without a network namespace cannot keep a "
 				"loopback relay: the command would need AF_INET sockets, and Landlock "
 				"filters TCP by port, not by address");
+		}
+		if (!wsb__lx_ptrace_confined()) {
+			s->missing |= WSB_PROT_NETWORK;
+			return WSB__LX_NOTE(plan, "network off without a network namespace needs Landlock "
+				"or Yama: else the command could trace a process of the same user outside "
+				"the sandbox and use its network");
 		}
 		s->net_by_seccomp = 1;
 		s->protections |= WSB_PROT_NETWORK;
