@@ -354,8 +354,11 @@ int wsb_plan_to_json(char **out, const wsb_plan *plan)
 	}
 	wsb__json_array_end(&j);
 	strvec_json(&j, "notes", &plan->notes);
-	wsb__json_key(&j, "mechanisms");
-	wsb__json_array_begin(&j);
+	/* Only from a backend that names its mechanisms (Linux). */
+	if (plan->mech_count)
+		wsb__json_key(&j, "mechanisms");
+	if (plan->mech_count)
+		wsb__json_array_begin(&j);
 	for (i = 0; i < plan->mech_count; i++) {
 		const wsb__plan_mech *m = &plan->mechs[i];
 
@@ -366,7 +369,8 @@ int wsb_plan_to_json(char **out, const wsb_plan *plan)
 		wsb__json_text(&j, m->why);
 		wsb__json_object_end(&j);
 	}
-	wsb__json_array_end(&j);
+	if (plan->mech_count)
+		wsb__json_array_end(&j);
 	wsb__json_object_end(&j);
 	rc = wsb__json_finish(out, &j);
 	if (rc < 0 && rc != WSB_ENOMEM)
