@@ -142,8 +142,13 @@ int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
 			"hierarchies)")) < 0)
 		return rc;
 	if (confine && policy->deny_read.count && (rc = rec(plan, WSB_PROT_FS_DENY_READ,
-			s->use_mountns ? "mount-namespace (empty mounts)" : "missing",
-			s->use_mountns ? NULL : "no mount namespace")) < 0)
+			s->use_mountns ? "mount-namespace (empty mounts)" : s->deny_read_by_landlock ?
+			"landlock (read granted around the deny-read paths; their names stay listable, "
+			"entries created later beside them are unreadable)" : "missing",
+			s->use_mountns ? NULL : s->deny_read_by_landlock ? "no mount namespace" :
+			abi == 0 ? "no mount namespace, no Landlock" :
+			"no mount namespace, and a deny-read path overlaps a path Landlock grants every "
+			"right to (writable root, temp directory, device)")) < 0)
 		return rc;
 	if (policy->network == WSB_NETWORK_OFF) {
 		if (s->use_netns)

@@ -171,6 +171,9 @@ typedef struct wsb__lx_setup {
 	/* process tree without a PID namespace: the supervisor is a
 	 * sub-reaper that kills every descendant at the end */
 	int tree_by_subreaper;
+	/* deny-read without a mount namespace: Landlock grants read around
+	 * the deny-read paths instead of on "/" (landlock.c) */
+	int deny_read_by_landlock;
 	uid_t uid;
 	gid_t gid;
 	char uid_map[48];

@@ -405,8 +405,7 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	if (!s->use_mountns) {
 		if (workspace)
 			s->missing |= WSB_PROT_FS_PROTECTED;
-		if (confine && policy->deny_read.count)
-			s->missing |= WSB_PROT_FS_DENY_READ;
+		(void)confine;  /* deny-read without a mount namespace: landlock.c */
 		return WSB_OK;
 	}
 	if (confine && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE) &&

@@ -2074,6 +2074,7 @@ static int sc_env_escapes(const char *base)
 	CHECK(put_file(path_of(base, "root/.git/config"), "orig") == 0);
 	CHECK(mkdir(path_of(base, "secret"), 0755) == 0);
 	CHECK(put_file(path_of(base, "secret/key"), "k") == 0);
+	CHECK(put_file(path_of(base, "public"), "p") == 0);
 	CHECK(wsb_policy_deny_read(pol, path_of(base, "secret")) == WSB_OK);
 	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_OFF) == WSB_OK);
 	CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
@@ -2086,7 +2087,12 @@ static int sc_env_escapes(const char *base)
 	if (!userns_off)
 		want_in |= WSB_PROT_FS_PROTECTED | WSB_PROT_FS_DENY_READ;
 	else
-		want_out |= WSB_PROT_FS_PROTECTED | WSB_PROT_FS_DENY_READ;
+		want_out |= WSB_PROT_FS_PROTECTED;
+	/* without a mount namespace, Landlock reads around deny-read paths */
+	if (!userns_off || abi >= 1)
+		want_in |= WSB_PROT_FS_DENY_READ;
+	else
+		want_out |= WSB_PROT_FS_DENY_READ;
 	want_in |= WSB_PROT_NO_NEW_PRIVS | WSB_PROT_SYSCALL_FILTER;
 	/* without a PID namespace, only if the user's other processes cannot be traced */
 	if (!userns_off || wsb__lx_ptrace_confined())
@@ -2115,6 +2121,17 @@ static int sc_env_escapes(const char *base)
 	CHECK((prot & want_in) == want_in);
 	CHECK((miss & want_out) == want_out);
 	CHECK((prot & miss) == 0);
+	if (userns_off && abi >= 1) {
+		/* a deny-read path inside a writable root: Landlock cannot take
+		 * read away below a grant of every right */
+		wsb_policy *inner = workspace(base);
+		CHECK(inner && mkdir(path_of(base, "root/inner"), 0755) == 0);
+		CHECK(wsb_policy_deny_read(inner, path_of(base, "root/inner")) == WSB_OK);
+		CHECK(wsb_plan_create(&plan, inner, NULL) == WSB_OK);
+		CHECK((plan->missing & WSB_PROT_FS_DENY_READ) && !(plan->protections & WSB_PROT_FS_DENY_READ));
+		wsb_plan_free(plan);
+		wsb_policy_free(inner);
+	}
 
 	/* fail-closed: nothing runs while something is missing and not accepted */
 	if (miss) {
@@ -2140,8 +2157,10 @@ static int sc_env_escapes(const char *base)
 		CHECK(file_size(path_of(base, "root/.git/config")) == 4);
 		CHECK(!exists(path_of(base, "root/.git/new")) && !exists(path_of(base, "root/moved")));
 	}
-	if (got & WSB_PROT_FS_DENY_READ)
+	if (got & WSB_PROT_FS_DENY_READ) {
 		CHECK(sb(pol, "read", path_of(base, "secret/key"), NULL) == 1);
+		CHECK(sb(pol, "read", path_of(base, "public"), NULL) == 0);   /* the control */
+	}
 	if (got & WSB_PROT_NETWORK) {
 		char c;
 		CHECK((l = tcp_listener(&port)) >= 0);
