@@ -325,7 +325,7 @@ static const char *prot_label(unsigned int bit)
 	switch (bit) {
 	case WSB_PROT_FS_WRITE: return "write confinement (Landlock)";
 	case WSB_PROT_FS_PROTECTED: return "protected paths (mount namespace)";
-	case WSB_PROT_FS_DENY_READ: return "deny-read paths (mount namespace)";
+	case WSB_PROT_FS_DENY_READ: return "deny-read paths (mount namespace, or Landlock without one)";
 	case WSB_PROT_NETWORK: return "network isolation (network namespace, or seccomp without one)";
 	case WSB_PROT_PROCESS_TREE: return "process-tree containment (PID namespace, or a sub-reaper with Landlock ABI 6)";
 	case WSB_PROT_LIMIT_MEMORY: return "memory limit of the tree (memory cgroup)";

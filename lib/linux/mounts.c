@@ -403,9 +403,9 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	c.policy = policy;
 
 	if (!s->use_mountns) {
+		/* deny-read without a mount namespace: landlock.c */
 		if (workspace)
 			s->missing |= WSB_PROT_FS_PROTECTED;
-		(void)confine;  /* deny-read without a mount namespace: landlock.c */
 		return WSB_OK;
 	}
 	if (confine && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE) &&
