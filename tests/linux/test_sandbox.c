@@ -185,6 +185,16 @@ static int helper(int argc, char **argv)
 			sleep_ms(10000);
 		return 0;
 	}
+	if (!strcmp(op, "unix-dgram") && argc == 2) {
+		/* no socket() needed: one end of a datagram socketpair, sent on to a path */
+		struct sockaddr_un a;
+		int sv[2];
+		memset(&a, 0, sizeof(a));
+		a.sun_family = AF_UNIX;
+		strncpy(a.sun_path, argv[1], sizeof(a.sun_path) - 1);
+		return result(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 &&
+			sendto(sv[0], "u", 1, 0, (struct sockaddr *)&a, sizeof(a)) == 1, "unix-dgram");
+	}
 	if (!strcmp(op, "unlink") && argc == 2)
 		return result(unlink(argv[1]) == 0, "unlink");
 	if (!strcmp(op, "udp") && argc == 2) {
@@ -749,6 +759,7 @@ static int sc_unix(const char *base)
 	char name[64];
 	int lp = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int la = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ld = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	socklen_t alen;
 	CHECK(pol && lp >= 0 && la >= 0);
 	memset(&a, 0, sizeof(a));
@@ -761,13 +772,20 @@ static int sc_unix(const char *base)
 	memcpy(a.sun_path + 1, name, strlen(name));
 	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
 	CHECK(bind(la, (struct sockaddr *)&a, alen) == 0 && listen(la, 16) == 0);
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	strncpy(a.sun_path, path_of(base, "dsock"), sizeof(a.sun_path) - 1);
+	CHECK(ld >= 0 && bind(ld, (struct sockaddr *)&a, sizeof(a)) == 0);
 	CHECK(sb(pol, "unix", path_of(base, "sock"), NULL) == 1);
 	CHECK(sb(pol, "unix-abstract", name, NULL) == 1);
+	CHECK(sb(pol, "unix-dgram", path_of(base, "dsock"), NULL) == 1);
 	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
 	CHECK(sb(pol, "unix", path_of(base, "sock"), NULL) == 0);
 	CHECK(sb(pol, "unix-abstract", name, NULL) == 0);
+	CHECK(sb(pol, "unix-dgram", path_of(base, "dsock"), NULL) == 0);
 	close(lp);
 	close(la);
+	close(ld);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -2180,6 +2198,15 @@ static int sc_env_escapes(const char *base)
 		CHECK((l = unix_listener(&ua, sizeof(ua))) >= 0);
 		CHECK(chmod(path_of(base, "sock"), 0777) == 0);
 		CHECK(sb(pol, "unix", path_of(base, "sock"), NULL) == 1);
+		close(l);
+		memset(&ua, 0, sizeof(ua));
+		ua.sun_family = AF_UNIX;
+		strncpy(ua.sun_path, path_of(base, "dsock"), sizeof(ua.sun_path) - 1);
+		CHECK((l = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0);
+		CHECK(bind(l, (struct sockaddr *)&ua, sizeof(ua)) == 0);
+		CHECK(chmod(path_of(base, "dsock"), 0777) == 0);
+		CHECK(sb(pol, "unix-dgram", path_of(base, "dsock"), NULL) == 1);
+		CHECK(recv(l, &c, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN);
 		close(l);
 		snprintf(name, sizeof(name), "wsb-env-%ld", (long)getpid());
 		memset(&ua, 0, sizeof(ua));
