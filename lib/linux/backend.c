@@ -395,7 +395,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 			" (Landlock ABI below 3, before Linux 6.2, cannot refuse truncate(2) outside the writable roots)") :
 			bit == WSB_PROT_LIMIT_PROCESSES && s->uid == 0 ?
 			" (no writable cgroup with the pids controller, and RLIMIT_NPROC does not bind uid 0)" :
-			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network namespace)" : "");
+			!s->use_userns && bit == WSB_PROT_FS_PROTECTED ?
+			" (user namespaces are unavailable, so there is no mount namespace, and Landlock cannot "
+			"make a path inside a writable root read-only)" :
+			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network "
+			"namespace, and the fallback of docs/linux-backend.md's ladder is not available either)" : "");
 		goto out;
 	}
 
