@@ -148,9 +148,54 @@ void wsb_plan_free(wsb_plan *plan)
 		step_dispose(&plan->steps[i]);
 	wsb__free(plan->steps);
 	wsb__strvec_dispose(&plan->notes);
+	for (i = 0; i < plan->mech_count; i++) {
+		wsb__free(plan->mechs[i].mechanism);
+		wsb__free(plan->mechs[i].why);
+	}
+	wsb__free(plan->mechs);
 	wsb__free(plan->policy_json);
 	wsb__free(plan->backend);
 	wsb__free(plan);
+}
+
+int wsb__plan_mechanism(struct wsb_plan *plan, unsigned int protection,
+	const char *mechanism, const char *why)
+{
+	wsb__plan_mech *m = NULL;
+	char *name, *reason = NULL;
+	size_t i;
+
+	if (plan == NULL || mechanism == NULL)
+		return wsb__error(WSB_EINVAL, "wsb__plan_mechanism: plan or mechanism is NULL");
+	name = wsb__strdup(mechanism);
+	if (name == NULL || (why && (reason = wsb__strdup(why)) == NULL)) {
+		wsb__free(name);
+		return wsb__error_nomem();
+	}
+	for (i = 0; i < plan->mech_count; i++)
+		if (plan->mechs[i].protection == protection)
+			m = &plan->mechs[i];
+	if (m == NULL) {
+		if (plan->mech_count == plan->mech_cap) {
+			size_t cap = plan->mech_cap ? plan->mech_cap * 2 : 16;
+			wsb__plan_mech *grown = wsb__realloc(plan->mechs, cap * sizeof(*grown));
+			if (grown == NULL) {
+				wsb__free(name);
+				wsb__free(reason);
+				return wsb__error_nomem();
+			}
+			plan->mechs = grown;
+			plan->mech_cap = cap;
+		}
+		m = &plan->mechs[plan->mech_count++];
+		m->protection = protection;
+	} else {
+		wsb__free(m->mechanism);
+		wsb__free(m->why);
+	}
+	m->mechanism = name;
+	m->why = reason;
+	return WSB_OK;
 }
 
 int wsb__plan_add(struct wsb_plan *plan, wsb__plan_step **out_step,
@@ -309,6 +354,23 @@ int wsb_plan_to_json(char **out, const wsb_plan *plan)
 	}
 	wsb__json_array_end(&j);
 	strvec_json(&j, "notes", &plan->notes);
+	/* Only from a backend that names its mechanisms (Linux). */
+	if (plan->mech_count)
+		wsb__json_key(&j, "mechanisms");
+	if (plan->mech_count)
+		wsb__json_array_begin(&j);
+	for (i = 0; i < plan->mech_count; i++) {
+		const wsb__plan_mech *m = &plan->mechs[i];
+
+		wsb__json_object_begin(&j);
+		wsb__json_kv_string(&j, "protection", wsb__protection_name(m->protection));
+		wsb__json_kv_string(&j, "mechanism", m->mechanism);
+		wsb__json_key(&j, "stronger_unavailable");
+		wsb__json_text(&j, m->why);
+		wsb__json_object_end(&j);
+	}
+	if (plan->mech_count)
+		wsb__json_array_end(&j);
 	wsb__json_object_end(&j);
 	rc = wsb__json_finish(out, &j);
 	if (rc < 0 && rc != WSB_ENOMEM)

@@ -25,6 +25,14 @@ typedef struct wsb__plan_step {
 	size_t field_cap;
 } wsb__plan_step;
 
+/* Which mechanism gives (or would give) one protection, and why the
+ * stronger ones were not used (NULL: it is the strongest). */
+typedef struct wsb__plan_mech {
+	unsigned int protection;      /* one wsb_protection bit */
+	char *mechanism;
+	char *why;
+} wsb__plan_mech;
+
 struct wsb_plan {
 	char *backend;                /* "linux", "win32-restricted", "win32-sandbox-user", "win32-setup" */
 	unsigned int protections;     /* wsb_protection bits that will be in force */
@@ -33,6 +41,9 @@ struct wsb_plan {
 	size_t step_count;
 	size_t step_cap;
 	wsb__strvec notes;            /* human-readable remarks (e.g. "network is advisory") */
+	wsb__plan_mech *mechs;        /* the mechanism chosen per protection */
+	size_t mech_count;
+	size_t mech_cap;
 	const struct wsb_policy *policy; /* borrowed for the backend's decide step only;
 	                                    wsb_plan_create clears it before returning */
 	char *policy_json;            /* the policy summary, rendered by wsb__plan_new (the
@@ -53,6 +64,10 @@ int wsb__plan_add(struct wsb_plan *plan, wsb__plan_step **out_step,
 int wsb__plan_set(wsb__plan_step *step, const char *key, const char *value);
 int wsb__plan_set_u64(wsb__plan_step *step, const char *key, wsb_u64 value);
 int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...) WSB__PRINTF(2, 3);
+/* Record the mechanism chosen for one protection (replacing an earlier
+ * record for the same bit); why may be NULL. */
+int wsb__plan_mechanism(struct wsb_plan *plan, unsigned int protection,
+	const char *mechanism, const char *why);
 /* Look up a field of a step; NULL if absent. */
 const char *wsb__plan_step_get(const wsb__plan_step *step, const char *key);
 

@@ -264,8 +264,9 @@ static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_p
 			goto fail;
 		s->protections |= WSB_PROT_PROCESS_TREE;
 	} else {
-		s->missing |= WSB_PROT_PROCESS_TREE;
-		if ((rc = WSB__LX_NOTE(plan, "user namespaces are unavailable: no mount, PID or network namespace")) < 0)
+		if ((rc = WSB__LX_NOTE(plan, "user namespaces are unavailable: no mount, PID or network "
+				"namespace; each protection uses the strongest mechanism left (see \"mechanisms\")")) < 0 ||
+		    (rc = wsb__lx_tree_decide(s, plan)) < 0)
 			goto fail;
 	}
 	if ((rc = wsb__lx_netns_decide(s, plan, policy)) < 0 ||
@@ -286,6 +287,8 @@ static int decide(wsb__lx_setup **out, struct wsb_plan *plan, const struct wsb_p
 	    (rc = wsb__lx_set(st, "value", "0, 1, 2 only (close_range CLOEXEC)")) < 0)
 		goto fail;
 	s->protections &= ~s->missing;
+	if ((rc = wsb__lx_ladder_record(plan, s, policy)) < 0)
+		goto fail;
 	*out = s;
 	return WSB_OK;
 fail:
@@ -322,9 +325,9 @@ static const char *prot_label(unsigned int bit)
 	switch (bit) {
 	case WSB_PROT_FS_WRITE: return "write confinement (Landlock)";
 	case WSB_PROT_FS_PROTECTED: return "protected paths (mount namespace)";
-	case WSB_PROT_FS_DENY_READ: return "deny-read paths (mount namespace)";
-	case WSB_PROT_NETWORK: return "network isolation (network namespace)";
-	case WSB_PROT_PROCESS_TREE: return "process-tree containment (PID namespace)";
+	case WSB_PROT_FS_DENY_READ: return "deny-read paths (mount namespace, or Landlock without one)";
+	case WSB_PROT_NETWORK: return "network isolation (network namespace, or seccomp without one)";
+	case WSB_PROT_PROCESS_TREE: return "process-tree containment (PID namespace, or a sub-reaper with Landlock ABI 6)";
 	case WSB_PROT_LIMIT_MEMORY: return "memory limit of the tree (memory cgroup)";
 	case WSB_PROT_LIMIT_PROCESSES: return "process limit of the tree";
 	case WSB_PROT_LIMIT_CPU: return "CPU-time limit";
@@ -392,7 +395,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 			" (Landlock ABI below 3, before Linux 6.2, cannot refuse truncate(2) outside the writable roots)") :
 			bit == WSB_PROT_LIMIT_PROCESSES && s->uid == 0 ?
 			" (no writable cgroup with the pids controller, and RLIMIT_NPROC does not bind uid 0)" :
-			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network namespace)" : "");
+			!s->use_userns && bit == WSB_PROT_FS_PROTECTED ?
+			" (user namespaces are unavailable, so there is no mount namespace, and Landlock cannot "
+			"make a path inside a writable root read-only)" :
+			!s->use_userns ? " (user namespaces are unavailable, so there is no mount, PID or network "
+			"namespace, and the fallback of docs/linux-backend.md's ladder is not available either)" : "");
 		goto out;
 	}
 

@@ -6,6 +6,7 @@
  *   netns.c     network namespace with loopback up
  *   limits.c    cgroup v2 -> cgroup v1 -> rlimits
  *   seccomp.c   the system-call filter
+ *   ladder.c    which mechanism gives each protection (docs/linux-backend.md)
  *   relay.c     the loopback relay (docs/relay.md)
  *   spawn.c     clone into the namespaces, the tiny init, exec
  *   process.c   struct wsb_process: wait, kill, pipes, status
@@ -55,6 +56,13 @@ int wsb__lx_landlock_abi(void);
  * the real answer comes from clone()). */
 int wsb__lx_userns_available(void);
 
+/* 1 if this process can read /proc/self/task/<tid>/children, which the
+ * supervisor walks to kill a tree without a PID namespace. Cached. */
+int wsb__lx_proc_children_available(void);
+/* 1 if the command cannot trace processes outside the sandbox even
+ * without a PID namespace (Landlock, or Yama ptrace_scope >= 1). Cached. */
+int wsb__lx_ptrace_confined(void);
+
 /* Test hook: pretend these mechanisms are missing (WSB__LX_FAKE_* bits). */
 #define WSB__LX_FAKE_NO_LANDLOCK 0x1
 #define WSB__LX_FAKE_NO_USERNS   0x2
@@ -74,7 +82,10 @@ typedef struct wsb__lx_ll_rule {
 typedef struct wsb__lx_landlock {
 	int abi;               /* 0: not applied */
 	uint64_t handled_fs;
+	uint64_t handled_net;  /* TCP bind/connect refused (ABI 4), no rule allows any */
 	uint64_t scoped;
+	uint64_t command_scoped;  /* a nested domain the command alone enters
+	                           * (signal scope: it cannot signal its supervisor) */
 	wsb__lx_ll_rule *rules;
 	size_t rule_count;
 	size_t rule_cap;
@@ -154,6 +165,15 @@ typedef struct wsb__lx_setup {
 	unsigned int missing;       /* implied by the policy, not available */
 	int use_userns, use_mountns, use_pidns, use_netns;
 	int net_off;
+	/* network off without a network namespace: seccomp refuses socket()
+	 * for every family, Landlock refuses TCP (ABI 4) */
+	int net_by_seccomp;
+	/* process tree without a PID namespace: the supervisor is a
+	 * sub-reaper that kills every descendant at the end */
+	int tree_by_subreaper;
+	/* deny-read without a mount namespace: Landlock grants read around
+	 * the deny-read paths instead of on "/" (landlock.c) */
+	int deny_read_by_landlock;
 	uid_t uid;
 	gid_t gid;
 	char uid_map[48];
@@ -179,6 +199,12 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct 
 int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
 int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
 int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy);
+/* process tree without a PID namespace (ladder.c) */
+int wsb__lx_tree_decide(wsb__lx_setup *s, struct wsb_plan *plan);
+/* Name, in the plan, the mechanism of each protection and why the
+ * stronger ones were not used (ladder.c). */
+int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
+	const struct wsb_policy *policy);
 void wsb__lx_landlock_dispose(wsb__lx_landlock *l);
 void wsb__lx_mounts_dispose(wsb__lx_mounts *m);
 void wsb__lx_limits_dispose(wsb__lx_limits *l);
@@ -193,6 +219,8 @@ int wsb__lx_mounts_add_carry(wsb__lx_mounts *m, const char *path);
  * vanished; an unaccepted one fails with ENOENT at *out_index. */
 int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index, unsigned int *out_lost);
 int wsb__lx_landlock_apply(const wsb__lx_landlock *l);
+/* The command's own nested domain (l->command_scoped), if any. */
+int wsb__lx_landlock_scope_command(const wsb__lx_landlock *l);
 int wsb__lx_netns_apply(void);
 int wsb__lx_seccomp_apply(const wsb__lx_seccomp *sc);
 int wsb__lx_rlimits_apply(const wsb__lx_limits *l);

@@ -403,10 +403,9 @@ int wsb__lx_mounts_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	c.policy = policy;
 
 	if (!s->use_mountns) {
+		/* deny-read without a mount namespace: landlock.c */
 		if (workspace)
 			s->missing |= WSB_PROT_FS_PROTECTED;
-		if (confine && policy->deny_read.count)
-			s->missing |= WSB_PROT_FS_DENY_READ;
 		return WSB_OK;
 	}
 	if (confine && !(policy->flags & WSB_POLICY_NO_TEMP_WRITE) &&

@@ -4,6 +4,14 @@
  * each other; nothing routes out. Abstract UNIX sockets are per network
  * namespace too. Pathname UNIX sockets are not: seccomp.c refuses to create
  * AF_UNIX sockets (socketpair() stays allowed) while the network is off.
+ *
+ * Without a network namespace (no user namespaces) the network is still
+ * off: seccomp.c refuses socket() for every family, so the command can
+ * create no socket but a socketpair(); Landlock (ABI 4) refuses TCP bind
+ * and connect as a second layer. A loopback relay needs an AF_INET socket
+ * in the command, so with one the network stays missing there; so it does
+ * when nothing keeps the command from tracing the user's other processes
+ * (no Landlock, no Yama), which could connect for it.
  */
 #include "linux.h"
 
@@ -24,7 +32,20 @@ int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	if (!s->net_off)
 		return WSB__LX_NOTE(plan, "network on: the host's network namespace is used");
 	if (!s->use_netns) {
-		s->missing |= WSB_PROT_NETWORK;
+		if (policy->relay_listen) {
+			s->missing |= WSB_PROT_NETWORK;
+			return WSB__LX_NOTE(plan, "network off without a network namespace cannot keep a "
+				"loopback relay: the command would need AF_INET sockets, and Landlock "
+				"filters TCP by port, not by address");
+		}
+		if (!wsb__lx_ptrace_confined()) {
+			s->missing |= WSB_PROT_NETWORK;
+			return WSB__LX_NOTE(plan, "network off without a network namespace needs Landlock "
+				"or Yama: else the command could trace a process of the same user outside "
+				"the sandbox and use its network");
+		}
+		s->net_by_seccomp = 1;
+		s->protections |= WSB_PROT_NETWORK;
 		return WSB_OK;
 	}
 	if ((rc = wsb__lx_add(plan, &step, "namespace", "add", "network")) < 0)

@@ -3,6 +3,8 @@
  * sandbox's PID namespace). Killing init kills the whole namespace, so kill,
  * timeout and free are one SIGKILL to init followed by reaping it (the
  * kernel has killed every other member by the time init can be reaped).
+ * Without a PID namespace the kill is SIGTERM, on which init (a
+ * sub-reaper) kills its descendants before it exits (spawn.c).
  *
  * The wall-clock limit is enforced three times over: by init's own timer
  * (even if the caller never waits), by the deadline in wait, read and
@@ -53,6 +55,7 @@ struct wsb_process {
 	int exit_kind, limit;
 	long exit_code;
 	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
+	int reaper;          /* no PID namespace: init kills the tree on SIGTERM (spawn.c) */
 	struct wsb__lx_relay *relay;  /* the loopback relay, or NULL: lives as long as the handle */
 };
 
@@ -83,6 +86,7 @@ int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	p->limit = WSB_LIMIT_NONE;
 	p->exit_code = -1;
 	p->relay = relay;
+	p->reaper = s->tree_by_subreaper;
 	*out = p;
 	return WSB_OK;
 }
@@ -278,18 +282,21 @@ static void kill_tree(struct wsb_process *p, int reason)
 	 * re-read pid of -1 would make kill(-1) hit everything the caller may
 	 * signal. Only a positive pid is ever signalled. */
 	pid_t pid = *(volatile pid_t *)&p->pid;
-	int pidfd = *(volatile int *)&p->pidfd;
+	int pidfd = *(volatile int *)&p->pidfd, sig;
 
 	if (pid <= 0)
 		return;
 	if (!p->kill_reason)
 		p->kill_reason = reason;
+	/* Without a PID namespace SIGKILL to init would orphan the tree: init
+	 * kills it on SIGTERM, then exits (reaped by the caller's wait). */
+	sig = p->reaper ? SIGTERM : SIGKILL;
 	/* Through the pidfd when there is one: if a SIGCHLD handler of the
 	 * caller reaped init behind our back, its pid may already be reused. */
 	if (pidfd >= 0)
-		syscall(__NR_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
 	else
-		kill(pid, SIGKILL);
+		kill(pid, sig);
 }
 
 /* Past the deadline? Then kill (init normally got there first). */

@@ -11,6 +11,9 @@
  *  - network off: socket() for families other than AF_INET, AF_INET6 and
  *    AF_NETLINK (which the network namespace confines); this covers AF_UNIX,
  *    whose pathname sockets reach outside any namespace. socketpair() stays.
+ *    Without a network namespace socket() is refused for every family.
+ *    socketpair() stays for streams only: one end of a datagram pair can be
+ *    connected again, or sendto() any pathname datagram socket.
  * Any other architecture than x86_64 (and the x32 ABI) is refused.
  */
 #include "linux.h"
@@ -62,7 +65,8 @@
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 	CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
 
-enum rule_kind { DENY_EPERM, DENY_ENOSYS, CHECK_CLONE, CHECK_IOCTL, CHECK_SOCKET };
+enum rule_kind { DENY_EPERM, DENY_ENOSYS, CHECK_CLONE, CHECK_IOCTL, CHECK_SOCKET, DENY_SOCKET,
+	CHECK_SOCKETPAIR };
 
 struct rule {
 	int nr;
@@ -97,6 +101,7 @@ static const struct rule denied[] = {
 	{ __NR_clone, CHECK_CLONE, "clone" },
 	{ __NR_ioctl, CHECK_IOCTL, "ioctl" },
 	{ __NR_socket, CHECK_SOCKET, "socket" },
+	{ __NR_socketpair, CHECK_SOCKETPAIR, "socketpair" },
 };
 
 #define RET_ERRNO(e) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
@@ -123,6 +128,7 @@ static void emit_block(emitter *e, int kind)
 {
 	switch (kind) {
 	case DENY_EPERM:
+	case DENY_SOCKET:
 		put(e, (struct sock_filter)RET_ERRNO(EPERM));
 		break;
 	case DENY_ENOSYS:
@@ -141,6 +147,14 @@ static void emit_block(emitter *e, int kind)
 		put(e, (struct sock_filter)RET_ERRNO(EPERM));
 		put(e, (struct sock_filter)RET_ALLOW);
 		break;
+	case CHECK_SOCKETPAIR: /* a datagram pair could re-target one end at any pathname socket */
+		put(e, (struct sock_filter)LOAD(ARG_LO(1)));
+		put(e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 2, 0));
+		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_SEQPACKET, 1, 0));
+		put(e, (struct sock_filter)RET_ERRNO(EPERM));
+		put(e, (struct sock_filter)RET_ALLOW);
+		break;
 	case CHECK_SOCKET: /* families the network namespace confines */
 		put(e, (struct sock_filter)LOAD(ARG_LO(0)));
 		put(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 3, 0));
@@ -154,7 +168,7 @@ static void emit_block(emitter *e, int kind)
 
 static size_t block_len(int kind)
 {
-	static const size_t len[] = { 1, 1, 4, 5, 6 };
+	static const size_t len[] = { 1, 1, 4, 5, 6, 1, 6 };
 	return len[kind];
 }
 
@@ -195,7 +209,9 @@ static int step(struct wsb_plan *plan, const struct rule *r)
 	static const char *const when[] = {
 		NULL, "always (its flags are not visible to a filter; libc falls back to clone)",
 		"flags include CLONE_NEW*", "request is TIOCSTI or TIOCLINUX",
-		"network off and the family is not AF_INET, AF_INET6 or AF_NETLINK (AF_UNIX included; socketpair stays allowed)"
+		"network off and the family is not AF_INET, AF_INET6 or AF_NETLINK (AF_UNIX included; socketpair stays allowed)",
+		"network off without a network namespace: every family (socketpair stays allowed)",
+		"network off and the type is not SOCK_STREAM or SOCK_SEQPACKET (a datagram end can send to any pathname socket)"
 	};
 	wsb__plan_step *st;
 	int rc;
@@ -216,11 +232,15 @@ int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	int rc;
 
 	for (i = 0; i < WSB__ARRAY_SIZE(denied); i++) {
-		if (denied[i].kind == CHECK_SOCKET && policy->network != WSB_NETWORK_OFF)
+		if ((denied[i].kind == CHECK_SOCKET || denied[i].kind == CHECK_SOCKETPAIR) &&
+		    policy->network != WSB_NETWORK_OFF)
 			continue;
-		rules[count++] = denied[i];
-		if ((rc = step(plan, &denied[i])) < 0)
+		rules[count] = denied[i];
+		if (denied[i].kind == CHECK_SOCKET && s->net_by_seccomp)
+			rules[count].kind = DENY_SOCKET;
+		if ((rc = step(plan, &rules[count])) < 0)
 			return rc;
+		count++;
 	}
 	qsort(rules, count, sizeof(rules[0]), by_nr);
 	e.cap = 16 + 8 * count;

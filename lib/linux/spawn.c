@@ -11,6 +11,11 @@
  * (daemons, double forks, setsid children included). If the caller dies,
  * init sees its status pipe lose its reader and exits, with the same effect.
  *
+ * Without user namespaces there is no PID namespace (ladder.c): init is
+ * then an ordinary child that makes itself a sub-reaper, and at every end
+ * (command reaped, timeout, caller gone, SIGTERM from the caller's kill)
+ * it kills its children until none is left before it reports or exits.
+ *
  * Failures before exec come back on a close-on-exec error pipe as
  * {stage, errno, index}; end of file on it means exec succeeded.
  * The child only makes system calls: everything was prepared by the parent.
@@ -239,6 +244,8 @@ static void __attribute__((noreturn)) run_command(const child_ctx *c)
 	}
 	if (e->cwd && chdir(e->cwd) < 0)
 		fail(c, WSB__LX_STAGE_CWD, errno, -1);
+	if ((i = wsb__lx_landlock_scope_command(&c->s->landlock)) != 0)
+		fail(c, WSB__LX_STAGE_LANDLOCK, i, -1);
 	execve(e->path, e->argv, e->envp);
 	fail(c, WSB__LX_STAGE_EXEC, errno, -1);
 }
@@ -269,11 +276,66 @@ static void __attribute__((noreturn)) end(int fd, int kind, int status, int alon
 	_exit(0);
 }
 
+/* Without a PID namespace: kill init's children until none is left.
+ * Init is a sub-reaper, so a killed child's orphans become init's children
+ * and are found on the next pass; when init has no child, nothing of the
+ * tree is left. System calls only. */
+static void sweep(void)
+{
+	char path[64], buf[4096];
+	int fd, round;
+	long pid;
+	ssize_t n, i;
+
+	/* "/proc/self/task/<pid>/children", without stdio */
+	{
+		char num[24];
+		int len = 0, at = 0;
+		long me = (long)getpid();
+		const char *pre = "/proc/self/task/";
+		do
+			num[len++] = (char)('0' + me % 10);
+		while ((me /= 10) > 0);
+		while (*pre)
+			path[at++] = *pre++;
+		while (len > 0)
+			path[at++] = num[--len];
+		memcpy(path + at, "/children", 10);
+	}
+	for (round = 0;; round++) {
+		int found = 0, st;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			while ((n = read(fd, buf, sizeof(buf))) > 0) {
+				pid = 0;
+				for (i = 0; i <= n; i++) {
+					if (i < n && buf[i] >= '0' && buf[i] <= '9') {
+						pid = pid * 10 + (buf[i] - '0');
+					} else if (pid > 0) {
+						kill((pid_t)pid, SIGKILL);
+						found = 1;
+						pid = 0;
+					}
+				}
+			}
+			close(fd);
+		}
+		while (waitpid(-1, &st, WNOHANG) > 0)
+			;
+		if (waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD)
+			return;
+		if (!found) {
+			/* children not yet listed (being re-parented): a moment */
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 /* Init after the command started: wait for it, enforce the wall-clock
  * limit, report, exit (which ends the PID namespace). A function of its own
  * so that nothing it uses lives across vfork. */
 static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_w,
-	wsb_u64 timeout_ms)
+	wsb_u64 timeout_ms, int reaper)
 {
 	wsb_u64 deadline = timeout_ms ? mono_ms() + timeout_ms : 0;
 	sigset_t chld;
@@ -281,6 +343,8 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	if (reaper)
+		sigaddset(&chld, SIGTERM);  /* the caller's kill */
 	/* Init keeps only its status pipe. */
 	if (status_w > 0)
 		syscall(__NR_close_range, 0u, (unsigned)status_w - 1, 0u);
@@ -294,8 +358,11 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 
 		if (deadline) {
 			wsb_u64 now = mono_ms();
-			if (now >= deadline)
+			if (now >= deadline) {
+				if (reaper)
+					sweep();
 				end(status_w, WSB__LX_END_TIMEOUT, 0, 0, NULL);
+			}
 			timeout = deadline - now > 0x7fffffff ? 0x7fffffff : (int)(deadline - now);
 		}
 		p[0].fd = sfd;
@@ -303,18 +370,29 @@ static void __attribute__((noreturn, noinline)) supervise(pid_t cmd, int status_
 		p[1].fd = status_w;
 		p[1].events = 0;
 		n = poll(p, 2, sfd >= 0 ? timeout : (timeout < 0 || timeout > 50 ? 50 : timeout));
-		if (n > 0 && (p[1].revents & (POLLERR | POLLHUP)))
-			_exit(1); /* the caller is gone: take the tree with us */
+		if (n > 0 && (p[1].revents & (POLLERR | POLLHUP))) {
+			/* the caller is gone: take the tree with us */
+			if (reaper)
+				sweep();
+			_exit(1);
+		}
 		if (sfd >= 0 && n > 0 && (p[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
+			int term = 0;
 			while (read(sfd, &si, sizeof(si)) > 0)
-				;
+				term |= si.ssi_signo == SIGTERM;
+			if (term) {
+				sweep();
+				_exit(1);
+			}
 		}
 		while ((w = wait4(-1, &st, WNOHANG, &ru)) > 0) {
 			if (w != cmd)
 				continue;
 			/* Reap what else has already ended; no child left means
 			 * nothing else is left in the namespace. */
+			if (reaper)
+				sweep();
 			while ((w = waitpid(-1, &other, WNOHANG)) > 0)
 				;
 			end(status_w, WSB__LX_END_EXITED, st, w < 0 && errno == ECHILD, &ru);
@@ -385,6 +463,13 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	if (s->tree_by_subreaper) {
+		/* Orphans of the tree come back to init, not to the system's
+		 * init; SIGTERM (the caller's kill) is read from the signalfd. */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+			fail(c, WSB__LX_STAGE_FORK, errno, -1);
+		sigaddset(&chld, SIGTERM);
+	}
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	/* vfork: the command borrows init's memory until it execs, so no page
 	 * tables are copied; it only makes system calls before execve. */
@@ -393,7 +478,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_FORK, errno, -1);
 	if (cmd == 0)
 		run_command(c);
-	supervise(cmd, c->status_w, s->timeout_ms);
+	supervise(cmd, c->status_w, s->timeout_ms, s->tree_by_subreaper);
 }
 
 /* ---- parent side ---- */

@@ -136,6 +136,28 @@ static void plan_without_policy_says_null(void **state)
 	wsb_plan_free(plan);
 }
 
+/* The Linux backend names the mechanism of each protection; a second
+ * record for the same protection replaces the first. */
+static void mechanisms_are_rendered(void **state)
+{
+	wsb_plan *plan = NULL;
+	char *json = NULL;
+
+	(void)state;
+	assert_int_equal(wsb__plan_new(&plan, "linux", NULL), WSB_OK);
+	assert_int_equal(wsb__plan_mechanism(plan, WSB_PROT_NETWORK, "first", NULL), WSB_OK);
+	assert_int_equal(wsb__plan_mechanism(plan, WSB_PROT_NETWORK, "seccomp", "no user namespaces"), WSB_OK);
+	assert_int_equal(wsb__plan_mechanism(plan, WSB_PROT_PROCESS_TREE, "pid-namespace", NULL), WSB_OK);
+	assert_int_equal(wsb__plan_mechanism(NULL, WSB_PROT_NETWORK, "x", NULL), WSB_EINVAL);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_string_equal(json, "{\"format\":1,\"backend\":\"linux\",\"policy\":null,"
+		"\"protections\":[],\"missing\":[],\"steps\":[],\"notes\":[],\"mechanisms\":["
+		"{\"protection\":\"network\",\"mechanism\":\"seccomp\",\"stronger_unavailable\":\"no user namespaces\"},"
+		"{\"protection\":\"process_tree\",\"mechanism\":\"pid-namespace\",\"stronger_unavailable\":null}]}");
+	wsb__free(json);
+	wsb_plan_free(plan);
+}
+
 /* Backends copy file names into steps (a .git found in a directory whose
  * name is not UTF-8): the JSON must still render, with U+FFFD per bad byte. */
 static void invalid_utf8_in_a_step_is_replaced_in_the_json(void **state)
@@ -325,6 +347,7 @@ int main(void)
 		cmocka_unit_test(backend_data_is_freed_with_the_plan),
 		cmocka_unit_test(plan_json_survives_allocation_failure),
 		cmocka_unit_test(building_a_plan_survives_allocation_failure),
+		cmocka_unit_test(mechanisms_are_rendered),
 		cmocka_unit_test(dry_run_through_the_public_api),
 		cmocka_unit_test(dry_run_refuses_a_conflicting_policy),
 		cmocka_unit_test(dry_run_refuses_the_other_path_syntax),
