@@ -285,6 +285,36 @@ static int exit_status(const wsb_process *p, const tool_policy_opts *o, int inte
 	}
 }
 
+/*
+ * On Linux the temp directory is private to the sandbox: a command that works
+ * there (outside its writable roots) succeeds, and its files vanish when it
+ * ends. Say so when the working directory is there, the usual surprise (a
+ * checkout under /tmp). Returns a malloc'd sentence, or NULL.
+ */
+static char *temp_note(const wsb_policy *policy, const char *cwd)
+{
+#ifdef _WIN32
+	(void)policy;
+	(void)cwd;
+	return NULL;
+#else
+	int allowed = 0, rule = 0;
+	char *abs = tool_abspath(cwd ? cwd : "."), *note = NULL;
+	tool_buf b = { NULL, 0, 0 };
+
+	if (wsb_policy_check_path(&allowed, &rule, NULL, policy, abs, WSB_ACCESS_WRITE) == WSB_OK
+		&& allowed && rule == WSB_RULE_TEMP) {
+		tool_buf_printf(&b, "the working directory %s is in the sandbox's private temp "
+			"directory: what the command writes there (outside the --write roots) is "
+			"discarded when it ends", abs);
+		note = tool_xstrdup(tool_buf_str(&b));
+	}
+	tool_buf_free(&b);
+	free(abs);
+	return note;
+#endif
+}
+
 /* Copy what a piped stream has now to our own stream; 1 once it ended. */
 static int forward(wsb_process *p, int stream, FILE *to, long wait_ms)
 {
@@ -341,7 +371,7 @@ static int run_streaming(const run_args *a, const wsb_policy *policy,
 }
 
 static int run_json(const run_args *a, const wsb_policy *policy,
-	const wsb_identity *identity, const wsb_spawn_options *so)
+	const wsb_identity *identity, const wsb_spawn_options *so, const char *note)
 {
 	wsb_process *p = NULL;
 	char *result = NULL;
@@ -361,7 +391,10 @@ static int run_json(const run_args *a, const wsb_policy *policy,
 	}
 	tool_buf_printf(&b, "{\"exit_status\":%d,\"command\":", status);
 	json_command(&b, a->command);
-	tool_buf_puts(&b, ",\"result\":");
+	tool_buf_puts(&b, ",\"notes\":[");
+	if (note)
+		tool_json_string(&b, note, strlen(note));
+	tool_buf_puts(&b, "],\"result\":");
 	tool_buf_puts(&b, result);
 	out = wsb_process_output(&len, &truncated, p, WSB_STREAM_STDOUT);
 	tool_buf_puts(&b, ",\"stdout\":");
@@ -383,7 +416,7 @@ int main(int argc, char **argv)
 	wsb_policy *policy = NULL;
 	wsb_identity *identity = NULL;
 	wsb_spawn_options so = WSB_SPAWN_OPTIONS_INIT;
-	char *cwd = NULL;
+	char *cwd = NULL, *note = NULL;
 	int status;
 
 	tool_init(&argc, &argv);
@@ -414,8 +447,12 @@ int main(int argc, char **argv)
 		 * until the tree ends, so a caught signal could not stop it: the
 		 * default action ends wsb-run, and the tree dies with its caller. */
 		so.stdin_mode = WSB_STDIO_NULL;
-		status = run_json(&a, policy, identity, &so);
+		note = temp_note(policy, so.cwd);
+		status = run_json(&a, policy, identity, &so, note);
 	} else {
+		note = temp_note(policy, so.cwd);
+		if (note)
+			fprintf(stderr, "%s: note: %s\n", prog, note);
 		tool_catch_interrupts();
 		if (a.policy.identity == WSB_IDENTITY_SANDBOX_USER) {
 			/* Another account's process cannot use our streams: its
@@ -432,6 +469,7 @@ int main(int argc, char **argv)
 	}
 done:
 	fflush(stdout);
+	free(note);
 	free(cwd);
 	wsb_identity_free(identity);
 	wsb_policy_free(policy);

@@ -463,6 +463,29 @@ class WsbRunReal(Workdir):
     def test_signal_is_128_plus_n(self):
         self.assertExit(self.wsb("--", "sh", "-c", "kill -TERM $$"), 128 + 15)
 
+    # ---- the private temp directory -------------------------------------
+    def test_cwd_in_private_temp_gets_a_note(self):
+        tmp = tempfile.mkdtemp(prefix="wsb-note-", dir="/tmp")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        r = self.wsb("--write", self.ws, "--cwd", tmp, "--", "sh", "-c", "echo x > f")
+        self.assertExit(r, 0)
+        self.assertIn("wsb-run: note: the working directory %s is in the sandbox's "
+                      "private temp directory" % tmp, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(tmp, "f")),
+                         "the write was to the private temp directory, not the host's")
+        r = self.wsb("--json", "--write", self.ws, "--cwd", tmp, "--", "true")
+        self.assertExit(r, 0)
+        notes = json.loads(r.stdout)["notes"]
+        self.assertEqual(len(notes), 1)
+        self.assertIn("discarded", notes[0])
+
+    def test_cwd_in_a_root_gets_no_note(self):
+        r = self.wsb("--write", self.ws, "--cwd", self.ws, "--", "true")
+        self.assertExit(r, 0)
+        self.assertNotIn("note:", r.stderr)
+        r = self.wsb("--json", "--write", self.ws, "--cwd", self.ws, "--", "true")
+        self.assertEqual(json.loads(r.stdout)["notes"], [])
+
     # ---- streaming and JSON --------------------------------------------
     def test_output_and_input_stream_through(self):
         r = self.wsb("--", "sh", "-c", "cat; echo err >&2", input="piped\n")
@@ -794,6 +817,34 @@ class Examples(Workdir):
                 r = run("wsb-setup", *bad)
                 self.assertExit(r, 2)
                 self.assertIn("usage: wsb-setup", r.stderr)
+
+
+class Demo(unittest.TestCase):
+    """The README's first command from a clone under /tmp, as a new user
+    would try it: the sandbox's private /tmp takes writes there, and the
+    demo must judge by what the host sees, not cry wolf."""
+
+    def test_demo_from_a_clone_under_tmp_passes(self):
+        if CFG.wine or CFG.backend != "linux":
+            self.skipTest("the demo runs the Linux build (this is %s%s)"
+                          % (CFG.backend, " under Wine" if CFG.wine else ""))
+        need_real_runs(self)
+        src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        clone = tempfile.mkdtemp(prefix="wsb-demo-", dir="/tmp")
+        self.addCleanup(shutil.rmtree, clone, True)
+        # The working tree as it is (uncommitted changes included), without
+        # build trees: the demo builds its own under the clone.
+        shutil.copytree(src, os.path.join(clone, "x"), symlinks=True,
+                        ignore=lambda d, names: [n for n in names
+                                                 if d == src and (n == "build" or n.startswith("build-"))])
+        r = subprocess.run(["bash", os.path.join(clone, "x", "scripts", "demo.sh")],
+                           capture_output=True, text=True, timeout=900)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out)
+        self.assertNotIn("UNEXPECTED", out)
+        self.assertIn("All 5 outcomes were as expected", out)
+        # Check 2 ran from /tmp: the write went to the private temp directory.
+        self.assertIn("private temp directory", out)
 
 
 def main():
