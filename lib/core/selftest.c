@@ -138,7 +138,8 @@ static char *fmt(const char *f, ...)
 /* A copy of the caller's policy plus the canaries' root and deny-read file:
  * the same mode, network, flags, accepted weaker modes, limits and
  * environment, so each protection is put in force as the caller's would be. */
-static int derive_policy(wsb_policy **out, const st_ctx *c, int limit, wsb_u64 value)
+static int derive_policy(wsb_policy **out, const st_ctx *c, int limit, wsb_u64 value,
+	int deny_secret)
 {
 	const wsb_policy *s = c->caller;
 	wsb_policy *p = NULL;
@@ -146,7 +147,11 @@ static int derive_policy(wsb_policy **out, const st_ctx *c, int limit, wsb_u64 v
 	int rc, l;
 
 	*out = NULL;
-	rc = wsb_policy_create(&p, s->mode);
+	/* The timeout canary's heartbeat needs the scratch workspace writable:
+	 * a read-only policy runs it in workspace-write mode (the process tree
+	 * is held the same way in every mode). */
+	rc = wsb_policy_create(&p, limit == WSB_LIMIT_TIMEOUT && s->mode == WSB_MODE_READ_ONLY
+		? WSB_MODE_WORKSPACE_WRITE : s->mode);
 	if (rc == WSB_OK)
 		rc = wsb_policy_set_network(p, s->network);
 	if (rc == WSB_OK)
@@ -179,10 +184,11 @@ static int derive_policy(wsb_policy **out, const st_ctx *c, int limit, wsb_u64 v
 		rc = wsb_policy_allow_write(p, c->ws);
 	if (rc == WSB_EEXIST)
 		rc = WSB_OK;
-	if (rc == WSB_OK)
+	/* Only the deny-read canary has the secret denied: where deny-read
+	 * cannot be enforced (the unelevated Windows sandbox), the library
+	 * refuses the whole run, and the other canaries would prove nothing. */
+	if (rc == WSB_OK && deny_secret)
 		rc = wsb_policy_deny_read(p, c->secret);
-	if (rc == WSB_EEXIST)
-		rc = WSB_OK;
 	if (rc != WSB_OK) {
 		wsb_policy_free(p);
 		return rc;
@@ -194,8 +200,8 @@ static int derive_policy(wsb_policy **out, const st_ctx *c, int limit, wsb_u64 v
 /* One probe run. *out_proc is the finished process, or NULL with *out_why
  * saying why nothing ran (and *out_unavail set when the library refused
  * because a protection is unavailable: the fail-closed answer). */
-static int run_probe(wsb_process **out_proc, char **out_why, int *out_unavail, const st_ctx *c,
-	int limit, wsb_u64 value, const char *const *args)
+static int run_probe_in(wsb_process **out_proc, char **out_why, int *out_unavail, const st_ctx *c,
+	int limit, wsb_u64 value, int deny_secret, const char *const *args)
 {
 	const char *argv[ST_MAX_PROBE_ARGS + 8];
 	wsb_spawn_options so = WSB_SPAWN_OPTIONS_INIT;
@@ -211,7 +217,7 @@ static int run_probe(wsb_process **out_proc, char **out_why, int *out_unavail, c
 	for (i = 0; args[i]; i++)
 		argv[k++] = args[i];
 	argv[k] = NULL;
-	rc = derive_policy(&p, c, limit, value);
+	rc = derive_policy(&p, c, limit, value, deny_secret);
 	if (rc == WSB_OK) {
 		so.argv = argv;
 		so.cwd = c->ws;
@@ -226,6 +232,12 @@ static int run_probe(wsb_process **out_proc, char **out_why, int *out_unavail, c
 			return WSB_ENOMEM;
 	}
 	return WSB_OK;
+}
+
+static int run_probe(wsb_process **out_proc, char **out_why, int *out_unavail, const st_ctx *c,
+	int limit, wsb_u64 value, const char *const *args)
+{
+	return run_probe_in(out_proc, out_why, out_unavail, c, limit, value, 0, args);
 }
 
 /* The probe's own report line(s), for the evidence, without the final
@@ -254,11 +266,18 @@ static wsb__st_result *add(st_ctx *c, const char *name, const char *attempt, uns
 
 /* Record a verdict. in_force comes from the finished process; a run the
  * library refused as unavailable reports the protection not in force. */
-static int settle(wsb__st_result *r, const wsb_process *proc, int observed, char *evidence)
+static int settle(const st_ctx *c, wsb__st_result *r, const wsb_process *proc, int observed,
+	char *evidence)
 {
 	r->in_force = proc ? (wsb_process_protections(proc) & r->protection) != 0 : 0;
 	r->observed = observed;
 	r->status = wsb__st_judge(r->in_force, observed);
+	if (evidence && !r->in_force
+		&& !(wsb__policy_required_protections(c->caller) & r->protection)) {
+		char *e = fmt("the policy does not ask for it; %s", evidence);
+		wsb__free(evidence);
+		evidence = e;
+	}
 	r->evidence = evidence;
 	return evidence ? WSB_OK : wsb__error_nomem();
 }
@@ -288,7 +307,7 @@ static int file_canary(st_ctx *c, wsb__st_result *r, const char *const *args,
 	if (proc == NULL)
 		return not_run(r, unavail, why);
 	e = escaped(c, a, b);
-	rc = settle(r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
+	rc = settle(c, r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
 		fmt("%s; the host %s; the probe said: %s", e ? "escaped" : "refused",
 			e ? "sees the change" : "sees no change", probe_said(proc)));
 	wsb_process_free(proc);
@@ -437,14 +456,14 @@ static int canary_deny_read(st_ctx *c)
 	args[0] = "read";
 	args[1] = c->secret;
 	args[2] = NULL;
-	rc = run_probe(&proc, &why, &unavail, c, WSB_LIMIT_NONE, 0, args);
+	rc = run_probe_in(&proc, &why, &unavail, c, WSB_LIMIT_NONE, 0, 1, args);
 	if (rc < 0)
 		return rc;
 	if (proc == NULL)
 		return not_run(r, unavail, why);
 	o = wsb_process_output(NULL, NULL, proc, WSB_STREAM_STDOUT);
 	e = o && strstr(o, c->token) != NULL;
-	rc = settle(r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
+	rc = settle(c, r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
 		fmt("%s; the probe's output %s the file's secret; it said: %s",
 			e ? "escaped" : "refused", e ? "holds" : "does not hold", probe_said(proc)));
 	wsb_process_free(proc);
@@ -476,7 +495,7 @@ static int canary_listener(st_ctx *c, const char *kind, const char *name, const 
 		/* A connection the probe made may still sit in the queue: give
 		 * the listener time only when the probe said it got through. */
 		e = wsb__st_listener_reached(l, strstr(probe_said(proc), ": ok") ? 2000 : 50);
-		rc = settle(r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
+		rc = settle(c, r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
 			fmt("%s; the host's listener (%s) %s; the probe said: %s",
 				e ? "escaped" : "refused", address,
 				e ? "was reached" : "saw nothing", probe_said(proc)));
@@ -495,7 +514,7 @@ static int canary_fork(st_ctx *c)
 	char count[16], *why;
 	wsb_process *proc;
 	unsigned long started = 0;
-	int unavail, rc, e;
+	int unavail, rc, e, observed;
 
 	sprintf(count, "%d", ST_FORKS);
 	args[0] = "fork";
@@ -510,12 +529,14 @@ static int canary_fork(st_ctx *c)
 	at = o ? strstr(o, "started=") : NULL;
 	if (at)
 		started = strtoul(at + 8, NULL, 10);
-	/* The probe itself is one of the tree's processes. */
+	/* The probe itself is one of the tree's processes. A tree the limit
+	 * killed before it could count was refused too. */
 	e = at != NULL && started + 1 > ST_PROCESS_LIMIT;
-	rc = settle(r, proc, at || wsb_process_exit_kind(proc) == WSB_EXIT_LIMIT
-			? (e ? WSB__ST_ESCAPED : WSB__ST_REFUSED) : WSB__ST_UNKNOWN,
+	observed = at || wsb_process_exit_kind(proc) == WSB_EXIT_LIMIT
+		? (e ? WSB__ST_ESCAPED : WSB__ST_REFUSED) : WSB__ST_UNKNOWN;
+	rc = settle(c, r, proc, observed,
 		fmt("%s; with a limit of %d processes the probe started %lu more (%s, exit %s); it said: %s",
-			e ? "escaped" : "refused", ST_PROCESS_LIMIT, started,
+			observed_name(observed), ST_PROCESS_LIMIT, started,
 			at ? "counted" : "no count", wsb__exit_kind_name(wsb_process_exit_kind(proc)),
 			probe_said(proc)));
 	wsb_process_free(proc);
@@ -552,7 +573,7 @@ static int canary_outlive(st_ctx *c)
 	wsb__st_sleep_ms(500);
 	after = wsb__st_file_size(beat);
 	e = after > before;
-	rc = settle(r, proc, before < 0 ? WSB__ST_UNKNOWN : e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
+	rc = settle(c, r, proc, before < 0 ? WSB__ST_UNKNOWN : e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
 		before < 0 ? fmt("unknown: the detached process never wrote its heartbeat (exit %s); the "
 			"probe said: %s", wsb__exit_kind_name(wsb_process_exit_kind(proc)), probe_said(proc))
 		: fmt("%s; the tree ended as %s after %lu ms and the heartbeat %s (%lld then %lld bytes); "
@@ -749,7 +770,13 @@ int wsb_self_test(char **out_json, unsigned int *out_failed, const wsb_policy *p
 
 int wsb_self_test_probe(int argc, const char *const *argv)
 {
-	if (argc < 0 || (argc > 0 && argv == NULL))
+	if (argc < 0) {
+		wsb__error(WSB_EINVAL, "wsb_self_test_probe: argc is negative");
 		return 2;
+	}
+	if (argc > 0 && argv == NULL) {
+		wsb__error_null("wsb_self_test_probe", "argv");
+		return 2;
+	}
 	return wsb__backend_probe(argc, argv);
 }
