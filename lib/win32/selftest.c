@@ -368,9 +368,14 @@ static int probe_socket(const char *kind, const char *port, const char *token)
 	s = WSB_OS(WSASocketW)(AF_INET, stream ? SOCK_STREAM : SOCK_DGRAM,
 		stream ? IPPROTO_TCP : IPPROTO_UDP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
 	/* connect() on a UDP socket only sets its destination: send() sends. */
-	ok = s != INVALID_SOCKET && WSB_OS(connect)(s, (struct sockaddr *)&a, (int)sizeof(a)) == 0
-		&& WSB_OS(send)(s, token, (int)strlen(token), 0) >= 0;
+	ok = s != INVALID_SOCKET && WSB_OS(connect)(s, (struct sockaddr *)&a, (int)sizeof(a)) == 0;
+	if (ok && !stream)
+		ok = WSB_OS(send)(s, token, (int)strlen(token), 0) >= 0;
 	err = (DWORD)WSAGetLastError();
+	/* Connected is escaped: the token is a courtesy the listener may
+	 * close on before it arrives. */
+	if (ok && stream)
+		(void)WSB_OS(send)(s, token, (int)strlen(token), 0);
 	if (s != INVALID_SOCKET)
 		WSB_OS(closesocket)(s);
 	WSB_OS(WSACleanup)();
