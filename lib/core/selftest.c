@@ -104,7 +104,7 @@ typedef struct st_ctx {
 	char *ws;       /* base/ws: the canaries' writable root, with a .git */
 	char *outside;  /* base/outside: outside every root */
 	char *secret;   /* base/secret: a deny-read file */
-	char token[48]; /* written by escapes; unique to this run */
+	char token[64]; /* written by escapes; unique to this run */
 	int outside_ok; /* the caller's policy would refuse writes to outside */
 	wsb__st_result results[ST_MAX_CANARIES];
 	size_t count;
