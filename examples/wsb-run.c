@@ -32,6 +32,8 @@ static void help(void)
 		"  --self-test           run canary escapes under the policy and say, for each\n"
 		"                        protection, whether it is proved here, missing or\n"
 		"                        FAILED (docs/self-test.md); exit 1 if any FAILED\n"
+		"  --self-test-dir DIR   where the self-test makes its scratch directory\n"
+		"                        (outside the --write roots; default /var/tmp)\n"
 		"  --version             print the versions of wsb-run and the library\n"
 		"  --help                print this help\n"
 		"\nWithout --json the command's stdin, stdout and stderr are wsb-run's own.\n"
@@ -62,6 +64,7 @@ typedef struct run_args {
 	int json;
 	const char *check_path;
 	int self_test;
+	const char *self_test_dir;
 	char **command; /* NULL-terminated, or NULL */
 } run_args;
 
@@ -101,6 +104,21 @@ static int parse_args(run_args *a, int argc, char **argv)
 			a->self_test = 1;
 			continue;
 		}
+		if (strncmp(s, "--self-test-dir", 15) == 0 && (s[15] == '\0' || s[15] == '=')) {
+			if (s[15] == '=') {
+				a->self_test_dir = s + 16;
+			} else if (i + 1 < argc) {
+				a->self_test_dir = argv[++i];
+			} else {
+				fprintf(stderr, "%s: option --self-test-dir needs a value\n", prog);
+				return usage_error();
+			}
+			if (!*a->self_test_dir) {
+				fprintf(stderr, "%s: --self-test-dir needs a non-empty path\n", prog);
+				return usage_error();
+			}
+			continue;
+		}
 		if (strncmp(s, "--check-path", 12) == 0 && (s[12] == '\0' || s[12] == '=')) {
 			if (s[12] == '=') {
 				a->check_path = s + 13;
@@ -127,6 +145,10 @@ static int parse_args(run_args *a, int argc, char **argv)
 	a->command = i < argc ? argv + i : NULL;
 	if (a->check_path && (a->command || a->dry_run)) {
 		fprintf(stderr, "%s: --check-path runs nothing: give it no command and no --dry-run\n", prog);
+		return usage_error();
+	}
+	if (a->self_test_dir && !a->self_test) {
+		fprintf(stderr, "%s: --self-test-dir goes with --self-test\n", prog);
 		return usage_error();
 	}
 	if (a->self_test && (a->command || a->dry_run || a->check_path)) {
@@ -509,19 +531,23 @@ static int self_test(const run_args *a, const wsb_policy *policy, const wsb_iden
 	wsb_self_test_options o = WSB_SELF_TEST_OPTIONS_INIT;
 	const char *probe[3];
 	char *self = tool_self_path(argv0), *json = NULL;
+	char *dir = a->self_test_dir ? tool_abspath(a->self_test_dir) : NULL;
 	unsigned int failed = 0;
 	int rc;
 
 	if (self == NULL) {
 		fprintf(stderr, "%s: --self-test: cannot find wsb-run's own path for the probe\n", prog);
+		free(dir);
 		return TOOL_EXIT_SETUP;
 	}
 	probe[0] = self;
 	probe[1] = "--self-test-probe";
 	probe[2] = NULL;
 	o.probe_argv = probe;
+	o.work_dir = dir;
 	rc = wsb_self_test(&json, &failed, policy, identity, &o);
 	free(self);
+	free(dir);
 	if (rc != WSB_OK) {
 		fprintf(stderr, "%s: --self-test: %s\n", prog, wsb_error_message(NULL));
 		if (a->json) {

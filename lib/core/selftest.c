@@ -23,6 +23,8 @@
 #define ST_MAX_PROBE_ARGS 64
 #define ST_MAX_CANARIES 16
 
+unsigned int wsb__st_test_claim;
+
 int wsb__st_judge(int in_force, int observed)
 {
 	if (!in_force)
@@ -269,7 +271,8 @@ static wsb__st_result *add(st_ctx *c, const char *name, const char *attempt, uns
 static int settle(const st_ctx *c, wsb__st_result *r, const wsb_process *proc, int observed,
 	char *evidence)
 {
-	r->in_force = proc ? (wsb_process_protections(proc) & r->protection) != 0 : 0;
+	r->in_force = proc ? ((wsb_process_protections(proc) | wsb__st_test_claim)
+		& r->protection) != 0 : 0;
 	r->observed = observed;
 	r->status = wsb__st_judge(r->in_force, observed);
 	if (evidence && !r->in_force
@@ -620,7 +623,7 @@ static int setup(st_ctx *c, const char *work_dir)
 		rc = wsb__st_write_file(f, "ref: refs/heads/main\n");
 	wsb__free(f);
 	if (rc == WSB_OK) {
-		char line[64];
+		char line[sizeof(c->token) + 2];
 		sprintf(line, "%s\n", c->token);
 		rc = wsb__st_write_file(c->secret, line);
 	}

@@ -26,6 +26,12 @@ enum wsb__st_observed {
 	WSB__ST_UNKNOWN = -1
 };
 
+/* Test hook: protections the runner takes as reported in force whatever the
+ * library reported, so a test on the real kernel can make the self-test see
+ * a protection claimed but not applied (tests/linux/test_selftest_claim.c).
+ * Internal (hidden in the shared library); 0 outside that test. */
+extern unsigned int wsb__st_test_claim;
+
 /* The judge: pure, so tests can hand it fabricated observations. */
 int wsb__st_judge(int in_force, int observed);
 const char *wsb__st_status_name(int status);

@@ -38,7 +38,7 @@ static int usable_dir(const char *path)
 int wsb__st_make_dir(char **out, const char *parent)
 {
 	const char *home = getenv("HOME");
-	char *tmpl = NULL;
+	char *tmpl = NULL, *real;
 	int e;
 
 	*out = NULL;
@@ -56,7 +56,22 @@ int wsb__st_make_dir(char **out, const char *parent)
 		return wsb__error_os(e == ENOENT ? WSB_ENOENT : WSB_EOS, e,
 			"cannot make the self-test's directory under %s: %s", parent, strerror(e));
 	}
-	*out = tmpl;
+	/* The canaries' paths are checked against the policy as written: a
+	 * symbolic link on the way (a linked $HOME) must not make a path look
+	 * outside a root it is really under. */
+	real = realpath(tmpl, NULL);
+	if (real == NULL) {
+		e = errno;
+		rmdir(tmpl);
+		wsb__free(tmpl);
+		return wsb__error_os(WSB_EOS, e, "cannot resolve the self-test's directory: %s",
+			strerror(e));
+	}
+	wsb__free(tmpl);
+	*out = wsb__strdup(real);
+	free(real);
+	if (*out == NULL)
+		return wsb__error_nomem();
 	return WSB_OK;
 }
 

@@ -33,7 +33,7 @@ WSB_RUN_OPTIONS = [
     "--network", "--timeout", "--memory", "--max-processes", "--cpu-time",
     "--output-limit", "--cwd", "--env", "--unset", "--clear-env", "--identity",
     "--allow-missing", "--dry-run", "--json", "--check-path", "--version", "--help",
-    "--self-test",
+    "--self-test", "--self-test-dir",
 ]
 
 
@@ -172,6 +172,7 @@ class WsbRunPlumbing(Workdir):
 
     def test_self_test_takes_no_command_dry_run_or_check_path(self):
         self.assertBadOption("--self-test", "--dry-run")
+        self.assertBadOption("--self-test-dir", self.outside)
         r = run("wsb-run", "--self-test", "--", "true")
         self.assertExit(r, 125)
         self.assertIn("--self-test runs its own canaries", r.stderr)
@@ -950,6 +951,19 @@ class SelfTest(Workdir, SelfTestReport):
         r = self.self_test("--write", self.ws)
         rep, _ = self.check_report(r)
         self.assertTrue(rep["work_dir"].startswith("/var/tmp/wsb-self-test-"), rep["work_dir"])
+
+    def test_self_test_dir_inside_a_root_is_unproven_not_failed(self):
+        # Directly, and through a symbolic link that hides it lexically.
+        link = os.path.join(self.outside, "link-to-ws")
+        os.symlink(self.ws, link)
+        for d in (self.ws, link):
+            with self.subTest(dir=d):
+                r = self.self_test("--write", self.ws, "--self-test-dir", d)
+                rep, by = self.check_report(r)
+                self.assertEqual(r.returncode, 0)
+                self.assertTrue(rep["work_dir"].startswith(self.ws + "/"), rep["work_dir"])
+                self.assertEqual(by["write_outside_roots"]["status"], "unproven")
+                self.assertIn("give a work directory outside", by["write_outside_roots"]["evidence"])
 
     def test_probe_mode_runs_one_operation(self):
         target = os.path.join(self.outside, "probe-wrote")
