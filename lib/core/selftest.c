@@ -295,6 +295,21 @@ static int not_run(wsb__st_result *r, int unavail, char *why)
 	return why ? WSB_OK : wsb__error_nomem();
 }
 
+/* What the host saw. When nothing escaped, that proves a refusal only if
+ * the probe said it tried the operation: a probe that could not start (or
+ * has no such operation here) changes nothing either. */
+static int observed_after(int escaped, const wsb_process *proc, const char *op)
+{
+	const char *o = wsb_process_output(NULL, NULL, proc, WSB_STREAM_STDOUT);
+	size_t n = strlen(op);
+
+	if (escaped)
+		return WSB__ST_ESCAPED;
+	if (o && strncmp(o, "probe: ", 7) == 0 && strncmp(o + 7, op, n) == 0 && o[7 + n] == ' ')
+		return WSB__ST_REFUSED;
+	return WSB__ST_UNKNOWN;
+}
+
 /* write/rename/delete canaries: args for the probe, and what the host
  * sees afterwards decides. */
 static int file_canary(st_ctx *c, wsb__st_result *r, const char *const *args,
@@ -302,17 +317,17 @@ static int file_canary(st_ctx *c, wsb__st_result *r, const char *const *args,
 {
 	wsb_process *proc;
 	char *why;
-	int unavail, rc, e;
+	int unavail, rc, o;
 
 	rc = run_probe(&proc, &why, &unavail, c, WSB_LIMIT_NONE, 0, args);
 	if (rc < 0)
 		return rc;
 	if (proc == NULL)
 		return not_run(r, unavail, why);
-	e = escaped(c, a, b);
-	rc = settle(c, r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
-		fmt("%s; the host %s; the probe said: %s", e ? "escaped" : "refused",
-			e ? "sees the change" : "sees no change", probe_said(proc)));
+	o = observed_after(escaped(c, a, b), proc, args[0]);
+	rc = settle(c, r, proc, o,
+		fmt("%s; the host %s; the probe said: %s", observed_name(o),
+			o == WSB__ST_ESCAPED ? "sees the change" : "sees no change", probe_said(proc)));
 	wsb_process_free(proc);
 	return rc;
 }
@@ -465,10 +480,10 @@ static int canary_deny_read(st_ctx *c)
 	if (proc == NULL)
 		return not_run(r, unavail, why);
 	o = wsb_process_output(NULL, NULL, proc, WSB_STREAM_STDOUT);
-	e = o && strstr(o, c->token) != NULL;
-	rc = settle(c, r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
-		fmt("%s; the probe's output %s the file's secret; it said: %s",
-			e ? "escaped" : "refused", e ? "holds" : "does not hold", probe_said(proc)));
+	e = observed_after(o && strstr(o, c->token) != NULL, proc, "read");
+	rc = settle(c, r, proc, e,
+		fmt("%s; the probe's output %s the file's secret; it said: %s", observed_name(e),
+			e == WSB__ST_ESCAPED ? "holds" : "does not hold", probe_said(proc)));
 	wsb_process_free(proc);
 	return rc;
 }
@@ -497,11 +512,12 @@ static int canary_listener(st_ctx *c, const char *kind, const char *name, const 
 	} else if (rc == WSB_OK) {
 		/* A connection the probe made may still sit in the queue: give
 		 * the listener time only when the probe said it got through. */
-		e = wsb__st_listener_reached(l, strstr(probe_said(proc), ": ok") ? 2000 : 50);
-		rc = settle(c, r, proc, e ? WSB__ST_ESCAPED : WSB__ST_REFUSED,
-			fmt("%s; the host's listener (%s) %s; the probe said: %s",
-				e ? "escaped" : "refused", address,
-				e ? "was reached" : "saw nothing", probe_said(proc)));
+		e = observed_after(wsb__st_listener_reached(l,
+			strstr(probe_said(proc), ": ok") ? 2000 : 50), proc, kind);
+		rc = settle(c, r, proc, e,
+			fmt("%s; the host's listener (%s) %s; the probe said: %s", observed_name(e),
+				address, e == WSB__ST_ESCAPED ? "was reached" : "saw nothing",
+				probe_said(proc)));
 		wsb_process_free(proc);
 	}
 	wsb__st_listener_close(l);

@@ -52,3 +52,12 @@ def test_relative_work_dir_is_rejected():
 def test_probe_reports_a_bad_operation_as_usage(capfd):
     assert wsandbox.self_test_probe(["no-such-operation"]) == 2
     assert "probe:" in capfd.readouterr().out
+
+
+def test_a_probe_that_does_nothing_proves_nothing():
+    # No change on the host is a refusal only when the probe said it tried.
+    rep = wsandbox.self_test(Policy(Mode.WORKSPACE_WRITE), probe=["/bin/true"])
+    statuses = {c["name"]: c["status"] for c in rep["canaries"]}
+    assert "proved" not in statuses.values(), statuses
+    assert statuses["write_outside_roots"] == "unproven"
+    assert rep["summary"]["failed"] == 0
