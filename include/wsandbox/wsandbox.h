@@ -1055,7 +1055,7 @@ WSB_API int wsb_process_to_json(char **out, const wsb_process *process);
 typedef struct wsb_self_test_options {
 	unsigned int version;           /**< WSB_SELF_TEST_OPTIONS_VERSION */
 	const char *const *probe_argv;  /**< the probe: program and leading arguments, NULL-terminated; the canary's operation is appended and the program must pass it to wsb_self_test_probe() (wsb-run: { "/path/to/wsb-run", "--self-test-probe", NULL }). Required. */
-	const char *work_dir;           /**< absolute directory under which the canaries' scratch directory is made (it must lie outside the policy's writable roots and the private temp directory), or NULL for the default (Linux: /var/tmp, else the identity's state directory's parent; Windows: the state directory's parent) */
+	const char *work_dir;           /**< absolute directory under which the canaries' scratch directory is made (it must lie outside the policy's writable roots and the private temp directory), or NULL for the default (Linux: /var/tmp, else $HOME; Windows: %LOCALAPPDATA%, else %USERPROFILE%) */
 } wsb_self_test_options;
 
 /** Static initializer for wsb_self_test_options. @since 0.2.0 */
