@@ -8,19 +8,17 @@ wsb=/opt/wsb/wsb-run
 fail() { echo "FAILED ($label): $*" >&2; exit 1; }
 mkdir -p /ws /outside
 
-# ---- 1. the self-test ------------------------------------------------------
-set +e
-"$wsb" --write /ws --network off --self-test --json >/tmp/self-test.json
-rc=$?
-set -e
-python3 - "$rc" "$label" <<'EOF' || fail "self-test (above)"
+# ---- 1. the self-test, as the container's root and as an unprivileged user --
+# check_self_test LABEL STATUS: the report in /tmp/self-test.json.
+check_self_test() {
+	python3 - "$2" "$1" <<'EOF' || fail "self-test as $1 (above)"
 import json, sys
 rc, label = int(sys.argv[1]), sys.argv[2]
 rep = json.load(open("/tmp/self-test.json"))
 bad = []
 for c in rep["canaries"]:
-    print("  %-8s %-9s %-16s %-22s %s" % (label, c["status"], c["protection"], c["name"],
-                                          c["evidence"][:150]))
+    print("  %-15s %-9s %-16s %-22s %s" % (label, c["status"], c["protection"], c["name"],
+                                           c["evidence"][:140]))
     if c["status"] == "FAILED":
         bad.append("%s: reported in force, yet escaped: %s" % (c["name"], c["evidence"]))
     if c["name"] in ("tcp_to_host", "udp_to_host", "unix_abstract") and c["in_force"] \
@@ -32,6 +30,22 @@ for b in bad:
     print("  " + b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
+}
+set +e
+"$wsb" --write /ws --network off --self-test --json >/tmp/self-test.json
+rc=$?
+set -e
+check_self_test "$label" $rc
+if command -v setpriv >/dev/null; then
+	set +e
+	setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$wsb" --mode workspace-write --network off --self-test --json >/tmp/self-test.json
+	rc=$?
+	set -e
+	check_self_test "$label/uid65534" $rc
+else
+	echo "  $label: no setpriv in the root file system: the unprivileged self-test is not run"
+fi
 
 # ---- 2. wsb-run --write /ws, network off --------------------------------------
 set +e
