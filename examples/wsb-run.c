@@ -337,7 +337,12 @@ static char *temp_note(const wsb_policy *policy, const char *cwd)
 #else
 	int allowed = 0, rule = 0;
 	char *abs = tool_abspath(cwd ? cwd : "."), *note = NULL;
+	size_t len = strlen(abs);
 	tool_buf b = { NULL, 0, 0 };
+
+	/* "/x/." (the current directory made absolute) reads as "/x". */
+	if (len > 2 && strcmp(abs + len - 2, "/.") == 0)
+		abs[len - 2] = '\0';
 
 	if (wsb_policy_check_path(&allowed, &rule, NULL, policy, abs, WSB_ACCESS_WRITE) == WSB_OK
 		&& allowed && rule == WSB_RULE_TEMP) {

@@ -77,6 +77,9 @@ result() {
 		failures=$((failures + 1))
 	fi
 	printf '   %s%-7s%s %s %s\n' "$colour$bold" "$actual" "$off" "$what" "$mark"
+	# wsb-run's note about the private temp directory (a demo under /tmp)
+	# is said once, by check 2, in the demo's own words.
+	detail=$(printf '%s\n' "$detail" | grep -v '^wsb-run: note: ' || true)
 	if [ -n "$detail" ]; then
 		printf '%s\n' "$detail" | while IFS= read -r l; do
 			printf '           %s%s%s\n' "$dim" "$l" "$off"
