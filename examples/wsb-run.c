@@ -12,7 +12,8 @@ static const char *const prog = "wsb-run";
 static const char usage_line[] =
 	"usage: wsb-run [OPTIONS] [--] COMMAND [ARG...]\n"
 	"       wsb-run [OPTIONS] --dry-run [--] [COMMAND [ARG...]]\n"
-	"       wsb-run [OPTIONS] --check-path PATH\n";
+	"       wsb-run [OPTIONS] --check-path PATH\n"
+	"       wsb-run [OPTIONS] --self-test\n";
 
 static void help(void)
 {
@@ -28,6 +29,11 @@ static void help(void)
 		"                        then captured (capped by --output-limit) and included\n"
 		"  --check-path PATH     say whether a write to PATH would be allowed and which\n"
 		"                        rule decides; exit 0 if allowed, 1 if denied\n"
+		"  --self-test           run canary escapes under the policy and say, for each\n"
+		"                        protection, whether it is proved here, missing or\n"
+		"                        FAILED (docs/self-test.md); exit 1 if any FAILED\n"
+		"  --self-test-dir DIR   where the self-test makes its scratch directory\n"
+		"                        (outside the --write roots; default /var/tmp)\n"
 		"  --version             print the versions of wsb-run and the library\n"
 		"  --help                print this help\n"
 		"\nWithout --json the command's stdin, stdout and stderr are wsb-run's own.\n"
@@ -41,7 +47,8 @@ static void help(void)
 		"  127    the command was not found\n"
 		"  128+N  the command was killed by signal N (Linux)\n"
 		"  137    a memory, process or CPU limit killed the command (also on stderr)\n"
-		"  0/1    with --check-path: allowed/denied\n", stdout);
+		"  0/1    with --check-path: allowed/denied\n"
+		"  0/1    with --self-test: nothing FAILED/something FAILED\n", stdout);
 }
 
 static int usage_error(void)
@@ -56,6 +63,8 @@ typedef struct run_args {
 	int dry_run;
 	int json;
 	const char *check_path;
+	int self_test;
+	const char *self_test_dir;
 	char **command; /* NULL-terminated, or NULL */
 } run_args;
 
@@ -91,6 +100,25 @@ static int parse_args(run_args *a, int argc, char **argv)
 			a->json = 1;
 			continue;
 		}
+		if (strcmp(s, "--self-test") == 0) {
+			a->self_test = 1;
+			continue;
+		}
+		if (strncmp(s, "--self-test-dir", 15) == 0 && (s[15] == '\0' || s[15] == '=')) {
+			if (s[15] == '=') {
+				a->self_test_dir = s + 16;
+			} else if (i + 1 < argc) {
+				a->self_test_dir = argv[++i];
+			} else {
+				fprintf(stderr, "%s: option --self-test-dir needs a value\n", prog);
+				return usage_error();
+			}
+			if (!*a->self_test_dir) {
+				fprintf(stderr, "%s: --self-test-dir needs a non-empty path\n", prog);
+				return usage_error();
+			}
+			continue;
+		}
 		if (strncmp(s, "--check-path", 12) == 0 && (s[12] == '\0' || s[12] == '=')) {
 			if (s[12] == '=') {
 				a->check_path = s + 13;
@@ -119,7 +147,16 @@ static int parse_args(run_args *a, int argc, char **argv)
 		fprintf(stderr, "%s: --check-path runs nothing: give it no command and no --dry-run\n", prog);
 		return usage_error();
 	}
-	if (!a->check_path && !a->dry_run && !a->command) {
+	if (a->self_test_dir && !a->self_test) {
+		fprintf(stderr, "%s: --self-test-dir goes with --self-test\n", prog);
+		return usage_error();
+	}
+	if (a->self_test && (a->command || a->dry_run || a->check_path)) {
+		fprintf(stderr, "%s: --self-test runs its own canaries: give it no command, no "
+			"--dry-run and no --check-path\n", prog);
+		return usage_error();
+	}
+	if (!a->check_path && !a->dry_run && !a->command && !a->self_test) {
 		fprintf(stderr, "%s: no command given\n", prog);
 		return usage_error();
 	}
@@ -285,6 +322,41 @@ static int exit_status(const wsb_process *p, const tool_policy_opts *o, int inte
 	}
 }
 
+/*
+ * On Linux the temp directory is private to the sandbox: a command that works
+ * there (outside its writable roots) succeeds, and its files vanish when it
+ * ends. Say so when the working directory is there, the usual surprise (a
+ * checkout under /tmp). Returns a malloc'd sentence, or NULL.
+ */
+static char *temp_note(const wsb_policy *policy, const char *cwd)
+{
+#ifdef _WIN32
+	(void)policy;
+	(void)cwd;
+	return NULL;
+#else
+	int allowed = 0, rule = 0;
+	char *abs = tool_abspath(cwd ? cwd : "."), *note = NULL;
+	size_t len = strlen(abs);
+	tool_buf b = { NULL, 0, 0 };
+
+	/* "/x/." (the current directory made absolute) reads as "/x". */
+	if (len > 2 && strcmp(abs + len - 2, "/.") == 0)
+		abs[len - 2] = '\0';
+
+	if (wsb_policy_check_path(&allowed, &rule, NULL, policy, abs, WSB_ACCESS_WRITE) == WSB_OK
+		&& allowed && rule == WSB_RULE_TEMP) {
+		tool_buf_printf(&b, "the working directory %s is in the sandbox's private temp "
+			"directory: what the command writes there (outside the --write roots) is "
+			"discarded when it ends", abs);
+		note = tool_xstrdup(tool_buf_str(&b));
+	}
+	tool_buf_free(&b);
+	free(abs);
+	return note;
+#endif
+}
+
 /* Copy what a piped stream has now to our own stream; 1 once it ended. */
 static int forward(wsb_process *p, int stream, FILE *to, long wait_ms)
 {
@@ -341,7 +413,7 @@ static int run_streaming(const run_args *a, const wsb_policy *policy,
 }
 
 static int run_json(const run_args *a, const wsb_policy *policy,
-	const wsb_identity *identity, const wsb_spawn_options *so)
+	const wsb_identity *identity, const wsb_spawn_options *so, const char *note)
 {
 	wsb_process *p = NULL;
 	char *result = NULL;
@@ -361,7 +433,10 @@ static int run_json(const run_args *a, const wsb_policy *policy,
 	}
 	tool_buf_printf(&b, "{\"exit_status\":%d,\"command\":", status);
 	json_command(&b, a->command);
-	tool_buf_puts(&b, ",\"result\":");
+	tool_buf_puts(&b, ",\"notes\":[");
+	if (note)
+		tool_json_string(&b, note, strlen(note));
+	tool_buf_puts(&b, "],\"result\":");
 	tool_buf_puts(&b, result);
 	out = wsb_process_output(&len, &truncated, p, WSB_STREAM_STDOUT);
 	tool_buf_puts(&b, ",\"stdout\":");
@@ -377,16 +452,140 @@ static int run_json(const run_args *a, const wsb_policy *policy,
 	return status;
 }
 
+/* ---- --self-test ------------------------------------------------------------ */
+
+/* The string value of "key" at or after *pos in the report, unescaped into
+ * out (the library writes no spaces, and a quote inside a value is always
+ * escaped, so the first "key":" is the member). Advances *pos past it. */
+static int report_field(const char **pos, const char *key, tool_buf *out)
+{
+	char pat[40];
+	const char *p;
+
+	out->len = 0;
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(*pos, pat);
+	if (p == NULL)
+		return -1;
+	p += strlen(pat);
+	if (*p != '"') {
+		while (*p && *p != ',' && *p != '}')
+			tool_buf_add(out, p++, 1);
+		*pos = p;
+		return 0;
+	}
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			if (*p == 'n')
+				tool_buf_puts(out, " ");
+			else if (*p == 'u' && p[1] && p[2] && p[3] && p[4])
+				p += 4, tool_buf_puts(out, "?");
+			else if (*p != 'r' && *p != 't')
+				tool_buf_add(out, p, 1);
+			continue;
+		}
+		tool_buf_add(out, p, 1);
+	}
+	*pos = *p ? p + 1 : p;
+	return 0;
+}
+
+/* The report as text: one block per canary, the OBSERVED: answers (the
+ * winreal tests' form, for real Windows), then the counts. */
+static void self_test_text(const char *json, unsigned int failed)
+{
+	static const char *const keys[] = { "name", "protection", "attempt", "in_force",
+		"observed", "status", "evidence" };
+	tool_buf f[7], observed = { NULL, 0, 0 };
+	const char *pos = strstr(json, "\"canaries\":[");
+	unsigned int n[4] = { 0, 0, 0, 0 };
+	size_t k;
+
+	memset(f, 0, sizeof(f));
+	printf("Self-test of libwsandbox %s under this policy: each canary tries an escape, the "
+		"host checks what happened.\n\n", wsb_version());
+	while (pos) {
+		for (k = 0; k < 7; k++)
+			if (report_field(&pos, keys[k], &f[k]) < 0)
+				break;
+		if (k < 7)
+			break;
+		printf("%-9s %-18s %s: %s\n          %s\n", tool_buf_str(&f[5]), tool_buf_str(&f[1]),
+			tool_buf_str(&f[0]), tool_buf_str(&f[2]), tool_buf_str(&f[6]));
+		tool_buf_printf(&observed, "OBSERVED: %s: %s\n", tool_buf_str(&f[0]),
+			strcmp(tool_buf_str(&f[4]), "escaped") == 0 ? "allowed"
+			: strcmp(tool_buf_str(&f[4]), "refused") == 0 ? "denied" : "unknown");
+		n[strcmp(tool_buf_str(&f[5]), "proved") == 0 ? 0
+			: strcmp(tool_buf_str(&f[5]), "missing") == 0 ? 1
+			: strcmp(tool_buf_str(&f[5]), "FAILED") == 0 ? 2 : 3]++;
+	}
+	printf("\n%s", tool_buf_str(&observed));
+	printf("\nSummary: %u proved, %u missing, %u FAILED, %u unproven\n", n[0], n[1], n[2], n[3]);
+	if (failed)
+		printf("FAILED: the library reported a protection in force that this machine did "
+			"not enforce. Please report it with this output.\n");
+	for (k = 0; k < 7; k++)
+		tool_buf_free(&f[k]);
+	tool_buf_free(&observed);
+}
+
+static int self_test(const run_args *a, const wsb_policy *policy, const wsb_identity *identity,
+	const char *argv0)
+{
+	wsb_self_test_options o = WSB_SELF_TEST_OPTIONS_INIT;
+	const char *probe[3];
+	char *self = tool_self_path(argv0), *json = NULL;
+	char *dir = a->self_test_dir ? tool_abspath(a->self_test_dir) : NULL;
+	unsigned int failed = 0;
+	int rc;
+
+	if (self == NULL) {
+		fprintf(stderr, "%s: --self-test: cannot find wsb-run's own path for the probe\n", prog);
+		free(dir);
+		return TOOL_EXIT_SETUP;
+	}
+	probe[0] = self;
+	probe[1] = "--self-test-probe";
+	probe[2] = NULL;
+	o.probe_argv = probe;
+	o.work_dir = dir;
+	rc = wsb_self_test(&json, &failed, policy, identity, &o);
+	free(self);
+	free(dir);
+	if (rc != WSB_OK) {
+		fprintf(stderr, "%s: --self-test: %s\n", prog, wsb_error_message(NULL));
+		if (a->json) {
+			tool_buf b = { NULL, 0, 0 };
+			tool_buf_printf(&b, "{\"exit_status\":%d,\"error\":", TOOL_EXIT_SETUP);
+			tool_json_error(&b, rc);
+			tool_buf_puts(&b, "}\n");
+			fputs(tool_buf_str(&b), stdout);
+			tool_buf_free(&b);
+		}
+		return TOOL_EXIT_SETUP;
+	}
+	if (a->json)
+		printf("%s\n", json);
+	else
+		self_test_text(json, failed);
+	wsb_free(json);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	run_args a;
 	wsb_policy *policy = NULL;
 	wsb_identity *identity = NULL;
 	wsb_spawn_options so = WSB_SPAWN_OPTIONS_INIT;
-	char *cwd = NULL;
+	char *cwd = NULL, *note = NULL;
 	int status;
 
 	tool_init(&argc, &argv);
+	/* The self-test's probe: wsb-run runs itself inside the sandbox. */
+	if (argc >= 2 && strcmp(argv[1], "--self-test-probe") == 0)
+		return wsb_self_test_probe(argc - 2, (const char *const *)argv + 2);
 	memset(&a, 0, sizeof(a));
 	tool_policy_opts_init(&a.policy);
 	status = parse_args(&a, argc, argv);
@@ -404,6 +603,10 @@ int main(int argc, char **argv)
 		status = dry_run(&a, policy, identity);
 		goto done;
 	}
+	if (a.self_test) {
+		status = self_test(&a, policy, identity, argv[0]);
+		goto done;
+	}
 	so.argv = (const char *const *)a.command;
 	if (a.policy.cwd) {
 		cwd = tool_abspath(a.policy.cwd);
@@ -414,8 +617,12 @@ int main(int argc, char **argv)
 		 * until the tree ends, so a caught signal could not stop it: the
 		 * default action ends wsb-run, and the tree dies with its caller. */
 		so.stdin_mode = WSB_STDIO_NULL;
-		status = run_json(&a, policy, identity, &so);
+		note = temp_note(policy, so.cwd);
+		status = run_json(&a, policy, identity, &so, note);
 	} else {
+		note = temp_note(policy, so.cwd);
+		if (note)
+			fprintf(stderr, "%s: note: %s\n", prog, note);
 		tool_catch_interrupts();
 		if (a.policy.identity == WSB_IDENTITY_SANDBOX_USER) {
 			/* Another account's process cannot use our streams: its
@@ -432,6 +639,7 @@ int main(int argc, char **argv)
 	}
 done:
 	fflush(stdout);
+	free(note);
 	free(cwd);
 	wsb_identity_free(identity);
 	wsb_policy_free(policy);

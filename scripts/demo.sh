@@ -48,8 +48,9 @@ wsb_run=$build/examples/wsb-run
 [ -x "$wsb_run" ] || { echo "demo: build/examples/wsb-run was not built" >&2; exit 1; }
 
 # ---- 3. a throwaway workspace ---------------------------------------------
-# Kept under build/, not /tmp: sandboxed commands get a writable temp
-# directory of their own, so a write "outside" must be somewhere else.
+# Kept under build/: when that is under /tmp (a clone in /tmp), the
+# sandbox's private temp directory takes the writes there, so every check
+# below looks at the host's files, not at the command's exit status.
 demo=$(mktemp -d "$build/demo.XXXXXX")
 ws=$demo/workspace
 outside=$demo/outside
@@ -76,6 +77,9 @@ result() {
 		failures=$((failures + 1))
 	fi
 	printf '   %s%-7s%s %s %s\n' "$colour$bold" "$actual" "$off" "$what" "$mark"
+	# wsb-run's note about the private temp directory (a demo under /tmp)
+	# is said once, by check 2, in the demo's own words.
+	detail=$(printf '%s\n' "$detail" | grep -v '^wsb-run: note: ' || true)
 	if [ -n "$detail" ]; then
 		printf '%s\n' "$detail" | while IFS= read -r l; do
 			printf '           %s%s%s\n' "$dim" "$l" "$off"
@@ -129,19 +133,26 @@ if [ $real -eq 1 ]; then
 		result ALLOWED DENIED "the write failed" "$out"
 	fi
 
+	# Judged by what the host sees, not by the command's exit status: when
+	# the demo lives under /tmp, the sandbox's private /tmp takes the write
+	# (the command succeeds) and throws it away when the command ends.
 	echo "${bold}2. Write a file outside the workspace$off"
 	show --write "$ws" -- sh -c "echo hello > $outside/escape.txt"
-	if out=$("$wsb_run" --write "$ws" -- sh -c "echo hello > '$outside/escape.txt'" 2>&1) \
-		|| [ -e "$outside/escape.txt" ]; then
+	status=0
+	out=$("$wsb_run" --write "$ws" -- sh -c "echo hello > '$outside/escape.txt'" 2>&1) || status=$?
+	if [ -e "$outside/escape.txt" ]; then
 		result DENIED ALLOWED "the file was written outside the workspace" "$out"
+	elif [ $status -eq 0 ]; then
+		result DENIED DENIED "the host's $outside/ is unchanged" \
+			"$(printf 'the write went to the sandbox'"'"'s private temp directory (%s is under /tmp),\nwhich was discarded when the command ended\n%s' "$demo" "$out")"
 	else
 		result DENIED DENIED "the command could not write there" "$out"
 	fi
 
 	echo "${bold}3. Change the workspace's .git (protected by default)$off"
 	show --write "$ws" -- sh -c "echo evil >> $ws/.git/config"
-	if out=$("$wsb_run" --write "$ws" -- sh -c "echo evil >> '$ws/.git/config'" 2>&1) \
-		|| grep -q evil "$ws/.git/config"; then
+	out=$("$wsb_run" --write "$ws" -- sh -c "echo evil >> '$ws/.git/config'" 2>&1) || true
+	if grep -q evil "$ws/.git/config"; then
 		result DENIED ALLOWED ".git/config was changed" "$out"
 	else
 		result DENIED DENIED ".git/config is unchanged" "$out"
@@ -149,13 +160,15 @@ if [ $real -eq 1 ]; then
 
 	echo "${bold}4. Connect to a server over the network$off"
 	portfile=$demo/port
+	accepted=$demo/accepted
 	python3 -c '
 import socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
 open(sys.argv[1], "w").write(str(s.getsockname()[1]))
 while True:
     c, _ = s.accept(); c.close()
-' "$portfile" &
+    with open(sys.argv[2], "a") as f: f.write("x")
+' "$portfile" "$accepted" &
 	listener_pid=$!
 	for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
 	port=$(cat "$portfile")
@@ -165,10 +178,19 @@ while True:
 	else
 		printf '   %swithout the sandbox the connection to 127.0.0.1:%s works%s\n' "$dim" "$port" "$off"
 		show --timeout 10 -- bash -c "$connect"
-		if out=$("$wsb_run" --timeout 10 -- bash -c "$connect" 2>&1); then
-			result DENIED ALLOWED "the connection was made" ""
+		# The server counts what it accepted: the connection is judged there.
+		: >"$accepted"
+		status=0
+		out=$("$wsb_run" --timeout 10 -- bash -c "$connect" 2>&1) || status=$?
+		# A connection that was made sits in the server's queue until it
+		# accepts it: give it time to before judging.
+		if [ $status -eq 0 ]; then
+			for _ in $(seq 50); do [ -s "$accepted" ] && break; sleep 0.1; done
+		fi
+		if [ -s "$accepted" ]; then
+			result DENIED ALLOWED "the server accepted the connection" "$out"
 		else
-			result DENIED DENIED "no connection" "$out"
+			result DENIED DENIED "the server saw no connection" "$out"
 		fi
 	fi
 

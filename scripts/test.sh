@@ -29,7 +29,7 @@ jobs=${WSB_JOBS:-2}
 test_run="$$ $(date +%s)"
 fuzz_seconds=${WSB_FUZZ_SECONDS:-20}
 
-all_stages=(deps host-gcc stub clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings packaging)
+all_stages=(deps host-gcc stub clang-asan cmocka-mingw mingw-wine headers symbols abi docs fuzz bindings podman packaging)
 declare -A about=(
 	[deps]="Debian packages (scripts/deps.sh)"
 	[host-gcc]="gcc -Werror build, unit tests (ctest)"
@@ -44,6 +44,7 @@ declare -A about=(
 	[mingw-wine]="mingw-w64 -Werror build, unit tests under Wine (ctest)"
 	[bindings]="bindings/*/test.sh against the host build"
 	[packaging]="Release/Debug/MinSizeRel/static/mingw builds, parent projects, install, pkg-config, .deb, pip, cargo bundled"
+	[podman]="wsb-run --self-test and --write in a real Podman container (default seccomp, rootful and rootless)"
 )
 
 # Sanitizer reports must stop the test that triggered them.
@@ -196,6 +197,18 @@ stage_bindings() {
 # Every build from a clean directory (scripts/packaging.sh says which).
 stage_packaging() {
 	bash "$root/scripts/packaging.sh" "$build/packaging"
+}
+
+# Skipped (exit 77, the reason printed) where Podman cannot run containers:
+# docs/testing.md says why that can be.
+stage_podman() {
+	local rc=0
+	gcc_build
+	bash "$root/tests/podman/test_podman.sh" "$build/gcc" || rc=$?
+	if [ $rc -eq 77 ]; then
+		return 0
+	fi
+	return $rc
 }
 
 if [ "${1:-}" = --list ]; then

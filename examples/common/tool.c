@@ -896,3 +896,38 @@ void tool_init(int *argc, char ***argv)
 	(void)argv;
 }
 #endif
+
+#ifdef _WIN32
+char *tool_self_path(const char *argv0)
+{
+	wchar_t w[32768];
+	DWORD n = GetModuleFileNameW(NULL, w, 32768);
+	int len;
+	char *out;
+
+	(void)argv0;
+	if (n == 0 || n >= 32768)
+		return NULL;
+	len = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	if (len <= 0)
+		return NULL;
+	out = tool_xmalloc((size_t)len);
+	if (!WideCharToMultiByte(CP_UTF8, 0, w, -1, out, len, NULL, NULL)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+#else
+char *tool_self_path(const char *argv0)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n > 0) {
+		buf[n] = '\0';
+		return tool_xstrdup(buf);
+	}
+	return argv0 && tool_has_separator(argv0) ? tool_abspath(argv0) : NULL;
+}
+#endif

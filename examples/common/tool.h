@@ -158,5 +158,8 @@ void tool_catch_interrupts(void);
 int tool_interrupted(void);
 /* 1 if the stream is a terminal. */
 int tool_isatty(FILE *f);
+/* The running program's own absolute path (malloc'd), or NULL when the
+ * system cannot say (then argv0 made absolute, if it has a separator). */
+char *tool_self_path(const char *argv0);
 
 #endif

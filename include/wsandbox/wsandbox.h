@@ -1040,6 +1040,94 @@ WSB_API int wsb_process_to_json(char **out, const wsb_process *process);
 /** @} */
 
 /**
+ * @defgroup wsb_self_test Self-test
+ * Prove on this machine what the sandbox enforces (docs/self-test.md).
+ * @{
+ */
+
+/** Current version of wsb_self_test_options. @since 0.2.0 */
+#define WSB_SELF_TEST_OPTIONS_VERSION 1
+
+/**
+ * Options for wsb_self_test().
+ * @since 0.2.0
+ */
+typedef struct wsb_self_test_options {
+	unsigned int version;           /**< WSB_SELF_TEST_OPTIONS_VERSION */
+	const char *const *probe_argv;  /**< the probe: program and leading arguments, NULL-terminated; the canary's operation is appended and the program must pass it to wsb_self_test_probe() (wsb-run: { "/path/to/wsb-run", "--self-test-probe", NULL }). Required. */
+	const char *work_dir;           /**< absolute directory under which the canaries' scratch directory is made (it must lie outside the policy's writable roots and the private temp directory), or NULL for the default (Linux: /var/tmp, else $HOME; Windows: %LOCALAPPDATA%, else %USERPROFILE%) */
+} wsb_self_test_options;
+
+/** Static initializer for wsb_self_test_options. @since 0.2.0 */
+#define WSB_SELF_TEST_OPTIONS_INIT { WSB_SELF_TEST_OPTIONS_VERSION, NULL, NULL }
+
+/**
+ * Initialize an options struct to its defaults.
+ * @param opts the struct.
+ * @param version WSB_SELF_TEST_OPTIONS_VERSION.
+ * @return WSB_OK; WSB_EINVAL; WSB_EVERSION.
+ * @since 0.2.0
+ */
+WSB_API int wsb_self_test_options_init(wsb_self_test_options *opts, unsigned int version);
+
+/**
+ * Run canary escapes under a policy and report, for each, whether the
+ * protection it tests is proved here, missing, or FAILED.
+ *
+ * Each canary is one run of the probe through wsb_run(), under a copy of
+ * the policy (same mode, network, flags, accepted missing protections,
+ * memory, CPU and output limits, environment, roots and protected and
+ * deny-read entries) plus a scratch workspace (a writable root holding a
+ * ".git") and a deny-read file of the self-test's own; the process-limit
+ * canary runs with a limit of 8 processes and the timeout canary with a
+ * 1-second timeout. Canaries: write outside the roots, write through an
+ * inherited descriptor, write, rename and delete under ".git", read a
+ * deny-read file, TCP and UDP to listeners on the host's 127.0.0.1,
+ * abstract and pathname UNIX sockets, fork past the process limit, outlive
+ * the timeout. Each is judged by what the host observes afterwards, against
+ * the protections the library reported in force for that run:
+ * "proved" (in force, refused), "missing" (not in force, or the library
+ * refused to run without it; the observation is shown), "FAILED" (in force,
+ * yet it escaped) or "unproven" (could not be judged here; the evidence says
+ * why). The scratch directory is removed afterwards. The self-test briefly
+ * holds a descriptor that is not close-on-exec: a program of the caller that
+ * starts processes by other means at the same time may inherit it.
+ *
+ * @param out_json receives the report (docs/self-test.md: "canaries" with
+ *        name, protection, attempt, in_force, observed, status, evidence;
+ *        "summary" with the counts); free with wsb_free().
+ * @param out_failed receives the number of FAILED canaries; may be NULL.
+ * @param policy the policy to test (validated as by wsb_policy_validate()).
+ * @param identity the identity, or NULL for the current user with defaults.
+ * @param opts the options (probe_argv is required).
+ * @return WSB_OK when the report was made, whatever it says; WSB_EINVAL
+ *         (NULL, no probe); WSB_EVERSION; WSB_EUTF8; WSB_ETOOLONG; WSB_ERANGE
+ *         (more than 64 probe arguments); WSB_EPATH (relative work_dir);
+ *         WSB_ECONFLICT; WSB_ENOENT or WSB_EOS when the scratch directory
+ *         cannot be made; WSB_ENOTSUP on a build without a backend;
+ *         WSB_ENOMEM.
+ * @since 0.2.0
+ */
+WSB_API int wsb_self_test(char **out_json, unsigned int *out_failed, const wsb_policy *policy,
+	const wsb_identity *identity, const wsb_self_test_options *opts);
+
+/**
+ * The probe's side of the self-test: carry out one canary operation in the
+ * calling process and print one line on stdout saying what happened. A
+ * program named in wsb_self_test_options.probe_argv calls it with the
+ * arguments that follow its own leading ones and exits with its result.
+ *
+ * @param argc number of entries in argv.
+ * @param argv the operation and its arguments (not the program name).
+ * @return the exit status for the probe: 0 the operation succeeded, 1 it
+ *         was refused, 2 bad usage or an operation this platform lacks.
+ * @since 0.2.0
+ */
+WSB_API int wsb_self_test_probe(int argc, const char *const *argv);
+
+/** @} */
+
+/**
  * @defgroup wsb_audit World-writable audit (Windows)
  * @{
  */

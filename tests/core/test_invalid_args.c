@@ -272,6 +272,36 @@ static int audit_version_0(void) { char *s; wsb_audit_options o = WSB_AUDIT_OPTI
 static int audit_relative_cwd(void) { char *s; wsb_audit_options o = WSB_AUDIT_OPTIONS_INIT; o.cwd = RELATIVE; return wsb_audit_world_writable(&s, P, &o); }
 static int audit_bad_utf8_cwd(void) { char *s; wsb_audit_options o = WSB_AUDIT_OPTIONS_INIT; o.cwd = ABS(BAD_UTF8); return wsb_audit_world_writable(&s, P, &o); }
 
+/* self-test */
+static const char *const PROBE_OK[] = { "probe", NULL };
+static const char *const PROBE_BAD_UTF8[] = { "probe", BAD_UTF8, NULL };
+static wsb_self_test_options self_test_opts(void)
+{
+	wsb_self_test_options o = WSB_SELF_TEST_OPTIONS_INIT;
+
+	o.probe_argv = PROBE_OK;
+	return o;
+}
+static int self_test_with(const wsb_policy *p, const wsb_self_test_options *o) { char *s = (char *)1; unsigned int f = 7; int rc = wsb_self_test(&s, &f, p, NULL, o); assert_null(s); assert_int_equal(f, 0); return rc; }
+ROW(self_test_init_null, wsb_self_test_options_init(NULL, WSB_SELF_TEST_OPTIONS_VERSION))
+static int self_test_init_version_0(void) { wsb_self_test_options o; return wsb_self_test_options_init(&o, 0); }
+static int self_test_init_version_future(void) { wsb_self_test_options o; return wsb_self_test_options_init(&o, 2); }
+static int self_test_null_out(void) { wsb_self_test_options o = self_test_opts(); return wsb_self_test(NULL, NULL, P, NULL, &o); }
+static int self_test_null_policy(void) { wsb_self_test_options o = self_test_opts(); return self_test_with(NULL, &o); }
+static int self_test_null_opts(void) { return self_test_with(P, NULL); }
+static int self_test_conflict(void) { wsb_self_test_options o = self_test_opts(); return self_test_with(CONFLICT, &o); }
+static int self_test_version_0(void) { wsb_self_test_options o = self_test_opts(); o.version = 0; return self_test_with(P, &o); }
+static int self_test_version_future(void) { wsb_self_test_options o = self_test_opts(); o.version = 2; return self_test_with(P, &o); }
+static int self_test_no_probe(void) { wsb_self_test_options o = self_test_opts(); o.probe_argv = NULL; return self_test_with(P, &o); }
+static int self_test_empty_probe(void) { wsb_self_test_options o = self_test_opts(); o.probe_argv = ARGV_EMPTY; return self_test_with(P, &o); }
+static int self_test_probe_bad_utf8(void) { wsb_self_test_options o = self_test_opts(); o.probe_argv = PROBE_BAD_UTF8; return self_test_with(P, &o); }
+static int self_test_probe_too_many(void) { wsb_self_test_options o = self_test_opts(); o.probe_argv = MANY_ARGS; return self_test_with(P, &o); }
+static int self_test_relative_work_dir(void) { wsb_self_test_options o = self_test_opts(); o.work_dir = RELATIVE; return self_test_with(P, &o); }
+static int self_test_bad_utf8_work_dir(void) { wsb_self_test_options o = self_test_opts(); o.work_dir = ABS(BAD_UTF8); return self_test_with(P, &o); }
+static int self_test_long_work_dir(void) { wsb_self_test_options o = self_test_opts(); o.work_dir = LONG_PATH; return self_test_with(P, &o); }
+static int self_test_probe_negative_argc(void) { assert_int_equal(wsb_self_test_probe(-1, ARGV_OK), 2); return wsb_error_code(NULL); }
+static int self_test_probe_null_argv(void) { assert_int_equal(wsb_self_test_probe(1, NULL), 2); return wsb_error_code(NULL); }
+
 /* setup */
 ROW(setup_init_null, wsb_setup_options_init(NULL, WSB_SETUP_OPTIONS_VERSION))
 static int setup_init_version_0(void) { wsb_setup_options o; return wsb_setup_options_init(&o, 0); }
@@ -464,6 +494,25 @@ static const row rows[] = {
 	R(wsb_audit_world_writable, "version 0", audit_version_0, WSB_EVERSION),
 	R(wsb_audit_world_writable, "relative cwd", audit_relative_cwd, WSB_EPATH),
 	R(wsb_audit_world_writable, "invalid UTF-8 cwd", audit_bad_utf8_cwd, WSB_EUTF8),
+
+	R(wsb_self_test_options_init, "opts NULL", self_test_init_null, WSB_EINVAL),
+	R(wsb_self_test_options_init, "version 0", self_test_init_version_0, WSB_EVERSION),
+	R(wsb_self_test_options_init, "future version", self_test_init_version_future, WSB_EVERSION),
+	R(wsb_self_test, "out_json NULL", self_test_null_out, WSB_EINVAL),
+	R(wsb_self_test, "policy NULL", self_test_null_policy, WSB_EINVAL),
+	R(wsb_self_test, "opts NULL", self_test_null_opts, WSB_EINVAL),
+	R(wsb_self_test, "conflicting policy", self_test_conflict, WSB_ECONFLICT),
+	R(wsb_self_test, "version 0", self_test_version_0, WSB_EVERSION),
+	R(wsb_self_test, "future version", self_test_version_future, WSB_EVERSION),
+	R(wsb_self_test, "probe_argv NULL", self_test_no_probe, WSB_EINVAL),
+	R(wsb_self_test, "probe_argv empty", self_test_empty_probe, WSB_EINVAL),
+	R(wsb_self_test, "probe argument not UTF-8", self_test_probe_bad_utf8, WSB_EUTF8),
+	R(wsb_self_test, "more than 64 probe arguments", self_test_probe_too_many, WSB_ERANGE),
+	R(wsb_self_test, "relative work_dir", self_test_relative_work_dir, WSB_EPATH),
+	R(wsb_self_test, "invalid UTF-8 work_dir", self_test_bad_utf8_work_dir, WSB_EUTF8),
+	R(wsb_self_test, "over-long work_dir", self_test_long_work_dir, WSB_ETOOLONG),
+	R(wsb_self_test_probe, "negative argc", self_test_probe_negative_argc, WSB_EINVAL),
+	R(wsb_self_test_probe, "argv NULL", self_test_probe_null_argv, WSB_EINVAL),
 
 	R(wsb_setup_options_init, "opts NULL", setup_init_null, WSB_EINVAL),
 	R(wsb_setup_options_init, "version 0", setup_init_version_0, WSB_EVERSION),

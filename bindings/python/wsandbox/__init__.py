@@ -16,6 +16,7 @@ import ctypes
 import enum
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence, Union
 
@@ -30,6 +31,7 @@ __all__ = [
     "IdentityKind", "Stdio", "Stream", "ExitKind", "Policy", "Identity", "Plan", "Process",
     "CompletedProcess", "PathCheck", "spawn", "run", "version", "audit_world_writable",
     "setup_plan", "setup_install", "setup_status", "setup_uninstall", "WsbError",
+    "self_test", "self_test_probe",
 ]
 
 
@@ -593,6 +595,48 @@ def run(args: Sequence[PathLike], policy: Optional[Policy] = None,
     if check:
         result.check_returncode()
     return result
+
+
+def _default_probe() -> list:
+    """This interpreter, importing this package from where it is now."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import wsandbox; "
+            "sys.exit(wsandbox.self_test_probe(sys.argv[1:]))")
+    return [sys.executable, "-c", code, here]
+
+
+def self_test(policy: Policy, identity: Optional[Identity] = None, *,
+              probe: Optional[Sequence[PathLike]] = None,
+              work_dir: Optional[PathLike] = None) -> dict:
+    """Run the canary escapes under policy and return the report
+    (docs/self-test.md): ``report["canaries"]`` with each one's ``status``
+    ("proved", "missing", "FAILED" or "unproven") and ``evidence``, and
+    ``report["summary"]["failed"]``. probe is the program that runs inside
+    the sandbox (by default this Python, calling :func:`self_test_probe`;
+    its environment, so WSANDBOX_LIBRARY, is inherited unless the policy
+    clears it)."""
+    argv_list = list(probe) if probe is not None else _default_probe()
+    encoded = [_text(a, "probe argument") for a in argv_list]
+    argv = (ctypes.c_char_p * (len(encoded) + 1))(*encoded, None)
+    opts = _lib.SelfTestOptions()
+    raise_for(_lib.wsb_self_test_options_init(ctypes.byref(opts), 1))
+    opts.probe_argv = argv if encoded else None
+    opts.work_dir = _text(work_dir, "work_dir")
+    out = ctypes.c_void_p()
+    failed = ctypes.c_uint()
+    raise_for(_lib.wsb_self_test(ctypes.byref(out), ctypes.byref(failed), _policy(policy),
+                                 _identity(identity), ctypes.byref(opts)))
+    del argv
+    return json.loads(_lib.take_string(out.value))
+
+
+def self_test_probe(args: Sequence[str]) -> int:
+    """The probe's side: carry out one canary operation here and print what
+    happened; returns the exit status (0 done, 1 refused, 2 bad usage)."""
+    encoded = [_text(a, "probe argument") for a in args]
+    argv = (ctypes.c_char_p * (len(encoded) + 1))(*encoded, None)
+    sys.stdout.flush()
+    return _lib.wsb_self_test_probe(len(encoded), argv)
 
 
 def audit_world_writable(policy: Policy, *, cwd: Optional[PathLike] = None,

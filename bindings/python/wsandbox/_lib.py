@@ -80,6 +80,10 @@ class AuditOptions(ctypes.Structure):
                 ("max_ms", ctypes.c_ulong)]
 
 
+class SelfTestOptions(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("probe_argv", P(c_char_p)), ("work_dir", c_char_p)]
+
+
 PROGRESS_CB = ctypes.CFUNCTYPE(None, c_char_p, ctypes.c_ulong, ctypes.c_ulong, c_void_p)
 
 
@@ -176,6 +180,12 @@ wsb_setup_plan = _fn("wsb_setup_plan", c_int, P(c_void_p), P(SetupOptions))
 wsb_setup_install = _fn("wsb_setup_install", c_int, P(SetupOptions))
 wsb_setup_status = _fn("wsb_setup_status", c_int, P(c_void_p), P(SetupOptions))
 wsb_setup_uninstall = _fn("wsb_setup_uninstall", c_int, P(SetupOptions))
+
+# Self-test
+wsb_self_test_options_init = _fn("wsb_self_test_options_init", c_int, P(SelfTestOptions), c_uint)
+wsb_self_test = _fn("wsb_self_test", c_int, P(c_void_p), P(c_uint), c_void_p, c_void_p,
+                    P(SelfTestOptions))
+wsb_self_test_probe = _fn("wsb_self_test_probe", c_int, c_int, P(c_char_p))
 
 
 def take_string(ptr: int | None) -> str:

@@ -114,6 +114,7 @@ pub const WSB_ALLOCATOR_VERSION: c_uint = 1;
 pub const WSB_IDENTITY_OPTIONS_VERSION: c_uint = 1;
 pub const WSB_SPAWN_OPTIONS_VERSION: c_uint = 1;
 pub const WSB_AUDIT_OPTIONS_VERSION: c_uint = 1;
+pub const WSB_SELF_TEST_OPTIONS_VERSION: c_uint = 1;
 pub const WSB_SETUP_OPTIONS_VERSION: c_uint = 1;
 
 #[repr(C)]
@@ -173,6 +174,14 @@ pub struct wsb_audit_options {
     pub cwd: *const c_char,
     pub max_entries: c_ulong,
     pub max_ms: c_ulong,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct wsb_self_test_options {
+    pub version: c_uint,
+    pub probe_argv: *const *const c_char,
+    pub work_dir: *const c_char,
 }
 
 pub type wsb_progress_cb =
@@ -317,4 +326,13 @@ extern "C" {
     pub fn wsb_setup_install(opts: *const wsb_setup_options) -> c_int;
     pub fn wsb_setup_status(out_json: *mut *mut c_char, opts: *const wsb_setup_options) -> c_int;
     pub fn wsb_setup_uninstall(opts: *const wsb_setup_options) -> c_int;
+    pub fn wsb_self_test_options_init(opts: *mut wsb_self_test_options, version: c_uint) -> c_int;
+    pub fn wsb_self_test(
+        out_json: *mut *mut c_char,
+        out_failed: *mut c_uint,
+        policy: *const wsb_policy,
+        identity: *const wsb_identity,
+        opts: *const wsb_self_test_options,
+    ) -> c_int;
+    pub fn wsb_self_test_probe(argc: c_int, argv: *const *const c_char) -> c_int;
 }

@@ -86,7 +86,7 @@ fn every_header_constant_has_the_same_value_in_rust() {
         WSB_EXIT_RUNNING, WSB_EXIT_NORMAL, WSB_EXIT_SIGNAL, WSB_EXIT_TIMEOUT, WSB_EXIT_LIMIT,
         WSB_EXIT_KILLED,
         WSB_ALLOCATOR_VERSION, WSB_IDENTITY_OPTIONS_VERSION, WSB_SPAWN_OPTIONS_VERSION,
-        WSB_AUDIT_OPTIONS_VERSION, WSB_SETUP_OPTIONS_VERSION,
+        WSB_AUDIT_OPTIONS_VERSION, WSB_SETUP_OPTIONS_VERSION, WSB_SELF_TEST_OPTIONS_VERSION,
     );
     let header = header_constants();
     assert!(header.len() > 50, "header parse found only {} constants", header.len());
@@ -128,7 +128,7 @@ fn options_structs_have_the_header_layout() {
         "#include <stdio.h>\n#include <stddef.h>\n#include \"wsandbox/wsandbox.h\"\n\
          #define S(t) printf(#t \" %zu %zu\\n\", sizeof(t), _Alignof(t))\n\
          int main(void) { S(wsb_allocator); S(wsb_identity_options); S(wsb_spawn_options);\n\
-         S(wsb_audit_options); S(wsb_setup_options); S(wsb_u64); return 0; }\n",
+         S(wsb_audit_options); S(wsb_setup_options); S(wsb_self_test_options); S(wsb_u64); return 0; }\n",
     )
     .unwrap();
     let exe = dir.join("probe");
@@ -155,6 +155,7 @@ fn options_structs_have_the_header_layout() {
         ("wsb_spawn_options", size_of::<wsb_spawn_options>(), align_of::<wsb_spawn_options>()),
         ("wsb_audit_options", size_of::<wsb_audit_options>(), align_of::<wsb_audit_options>()),
         ("wsb_setup_options", size_of::<wsb_setup_options>(), align_of::<wsb_setup_options>()),
+        ("wsb_self_test_options", size_of::<wsb_self_test_options>(), align_of::<wsb_self_test_options>()),
         ("wsb_u64", size_of::<wsb_u64>(), align_of::<wsb_u64>()),
     ];
     for (name, size, align) in rust {

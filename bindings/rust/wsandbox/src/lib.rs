@@ -28,7 +28,7 @@
 
 use std::ffi::{CStr, CString, OsStr};
 use std::fmt;
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_char, c_int, c_uint, c_void};
 use std::path::Path;
 use std::ptr::{self, NonNull};
 use std::time::Duration;
@@ -816,6 +816,67 @@ impl<'a> Command<'a> {
     pub fn output(&self, policy: &Policy) -> Result<Output> {
         self.output_with_input(policy, None)
     }
+}
+
+/// The report of [`Policy::self_test`] (docs/self-test.md).
+#[derive(Debug, Clone)]
+pub struct SelfTestReport {
+    /// The report as JSON: "canaries" with each one's "status" ("proved",
+    /// "missing", "FAILED" or "unproven") and "evidence", and "summary".
+    pub json: String,
+    /// How many canaries escaped although the library reported their
+    /// protection in force.
+    pub failed: u32,
+}
+
+impl Policy {
+    /// Run the canary escapes under this policy (`wsb_self_test`). `probe`
+    /// is the program that runs inside the sandbox and its leading
+    /// arguments; it must pass the arguments that follow them to
+    /// [`self_test_probe`] (wsb-run does: `["/path/to/wsb-run",
+    /// "--self-test-probe"]`). `work_dir`: where the scratch directory goes,
+    /// or `None` for the library's default.
+    pub fn self_test<S: AsRef<OsStr>>(
+        &self,
+        identity: Option<&Identity>,
+        probe: &[S],
+        work_dir: Option<&Path>,
+    ) -> Result<SelfTestReport> {
+        let args = probe
+            .iter()
+            .map(|a| os_cstring(a.as_ref(), "probe argument"))
+            .collect::<Result<Vec<_>>>()?;
+        let mut argv: Vec<*const c_char> = args.iter().map(|a| a.as_ptr()).collect();
+        argv.push(ptr::null());
+        let dir = work_dir.map(path_cstring).transpose()?;
+        let mut opts = sys::wsb_self_test_options {
+            version: 0,
+            probe_argv: ptr::null(),
+            work_dir: ptr::null(),
+        };
+        check(unsafe { sys::wsb_self_test_options_init(&mut opts, sys::WSB_SELF_TEST_OPTIONS_VERSION) })?;
+        opts.probe_argv = if args.is_empty() { ptr::null() } else { argv.as_ptr() };
+        opts.work_dir = dir.as_ref().map_or(ptr::null(), |d| d.as_ptr());
+        let mut json = ptr::null_mut();
+        let mut failed: c_uint = 0;
+        check(unsafe {
+            sys::wsb_self_test(&mut json, &mut failed, self.raw(), identity_ptr(identity), &opts)
+        })?;
+        Ok(SelfTestReport { json: unsafe { take_string(json) }, failed })
+    }
+}
+
+/// The probe's side of the self-test: carry out one canary operation in
+/// this process and print what happened; returns the exit status (0 done,
+/// 1 refused, 2 bad usage). `args` are the operation and its arguments.
+pub fn self_test_probe<S: AsRef<OsStr>>(args: &[S]) -> Result<i32> {
+    let args = args
+        .iter()
+        .map(|a| os_cstring(a.as_ref(), "probe argument"))
+        .collect::<Result<Vec<_>>>()?;
+    let mut argv: Vec<*const c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    argv.push(ptr::null());
+    Ok(unsafe { sys::wsb_self_test_probe(args.len() as c_int, argv.as_ptr()) })
 }
 
 #[cfg(all(test, unix))]
