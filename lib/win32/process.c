@@ -371,3 +371,31 @@ const char *wsb__proc_output(size_t *out_len, int *out_truncated, const struct w
 		*out_truncated = p->truncated[stream - 1];
 	return b->ptr ? b->ptr : (p->out_r[stream - 1] ? "" : NULL);
 }
+
+int wsb__proc_resize(struct wsb_process *p, unsigned int cols, unsigned int rows)
+{
+	(void)p;
+	(void)cols;
+	(void)rows;
+	return wsb__error(WSB_ESTATE, "the process has no terminal (wsb_spawn_options.terminal)");
+}
+
+/* The top process: when it exits the tree has ended (wsb_process_wait then
+ * ends the rest of the job at once). */
+int wsb__proc_waitable(wsb_os_handle *out, struct wsb_process *p)
+{
+	*out = p->process;
+	return WSB_OK;
+}
+
+int wsb__proc_stream_handle(wsb_os_handle *out, struct wsb_process *p, int stream)
+{
+	HANDLE h = stream == WSB_STREAM_STDIN ? p->in_w : p->out_r[stream - 1];
+
+	*out = NULL;
+	if (!h)
+		return wsb__error(WSB_ESTATE, stream == WSB_STREAM_STDIN ?
+			"stdin is not a pipe or is closed" : "that stream is not a pipe");
+	*out = h;
+	return WSB_OK;
+}

@@ -572,6 +572,9 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	*out = NULL;
 	memset(&acct, 0, sizeof(acct));
 	memset(&l, 0, sizeof(l));
+	if (opts->terminal)
+		return wsb__error(WSB_ENOTSUP, "a terminal (wsb_spawn_options.terminal) is not "
+			"implemented on Windows yet (ConPTY); use pipes");
 	if (as_user) {
 		if ((rc = decide_sandbox_user(&d, &acct, policy, identity, opts)) != WSB_OK)
 			goto done;
