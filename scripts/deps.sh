@@ -17,6 +17,8 @@ packages=(
 	doxygen graphviz abigail-tools python3
 	# Linux backend tests and peers
 	bubblewrap
+	# a real terminal driving wsb-run --pty in the tools tests
+	tmux
 	# bindings (python: a venv with pip and setuptools; rust: offline, Debian toolchain)
 	python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 	rustc cargo libstd-rust-dev-windows

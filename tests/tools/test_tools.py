@@ -31,7 +31,7 @@ WSB_RUN_OPTIONS = [
     "--mode", "--write", "--protect", "--no-default-protect", "--deny-read",
     "--network", "--timeout", "--memory", "--max-processes", "--cpu-time",
     "--output-limit", "--cwd", "--env", "--unset", "--clear-env", "--identity",
-    "--allow-missing", "--dry-run", "--json", "--check-path", "--version", "--help",
+    "--allow-missing", "--dry-run", "--json", "--pty", "--check-path", "--version", "--help",
 ]
 
 
@@ -684,6 +684,121 @@ class WsbRunReal(Workdir):
                 break
             time.sleep(0.1)
         self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
+
+
+class Tmux:
+    """A real terminal: a tmux server of our own (its own socket), one
+    window running a shell line, driven with send-keys and read with
+    capture-pane."""
+
+    def __init__(self, workdir, line, cols=100, rows=30):
+        self.sock = os.path.join(workdir, "tmux.sock")
+        self.tmux(["new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows),
+                   "sh -c '%s; sleep 60'" % line.replace("'", "'\\''")])
+
+    def tmux(self, args):
+        return subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null"] + args,
+                              capture_output=True, text=True, timeout=30, check=True).stdout
+
+    def keys(self, *keys):
+        self.tmux(["send-keys", "-t", "t"] + list(keys))
+
+    def screen(self):
+        return self.tmux(["capture-pane", "-p", "-J", "-S", "-200", "-t", "t"])
+
+    def wait_for(self, pattern, count=1, timeout=30):
+        """Until the screen shows pattern (a regex) count times."""
+        import re
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if len(re.findall(pattern, text)) >= count:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError("the terminal never showed %r:\n%s" % (pattern, text))
+            time.sleep(0.1)
+
+    def resize(self, cols, rows):
+        self.tmux(["resize-window", "-t", "t", "-x", str(cols), "-y", str(rows)])
+
+    def close(self):
+        subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True)
+
+
+class WsbRunPty(Workdir):
+    """Linux: wsb-run --pty in a real terminal (tmux), and its transcript."""
+
+    def setUp(self):
+        super().setUp()
+        need_linux(self)
+
+    def session(self, line):
+        if not shutil.which("tmux"):
+            self.fail("tmux is missing: scripts/deps.sh installs it")
+        t = Tmux(self.dir, line)
+        self.addCleanup(t.close)
+        return t
+
+    def test_json_transcript(self):
+        r = run("wsb-run", "--pty", "--json", "--", "sh", "-c",
+                "tty; stty size; echo to-stderr >&2; exit 4", input="")
+        self.assertExit(r, 4)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["exit_status"], 4)
+        text = doc["transcript"]["data"]
+        # Both outputs reach the one terminal, with its CRLF line ends.
+        self.assertRegex(text, r"^/dev/pts/\d+\r\n24 80\r\nto-stderr\r\n$")
+        self.assertIn("to-stderr", r.stderr)
+
+    def test_interactive_bash_in_a_real_terminal(self):
+        state = os.path.join(self.dir, "stty")
+        t = self.session("stty -g > %s.before; %s --pty bash --norc --noprofile -i; "
+                         "echo EXITED $?; stty -g > %s.after"
+                         % (state, tool("wsb-run"), state))
+        t.wait_for(r"(?m)[#$] $")  # bash's prompt, from inside the sandbox
+        t.keys("PS1='sbx$ '; tty; stty size", "Enter")
+        t.wait_for(r"/dev/pts/\d+\n30 100")
+        t.resize(120, 40)
+        t.keys("stty size", "Enter")
+        t.wait_for(r"\n40 120")
+        # Line editing: a word typed, erased with Ctrl-W, retyped.
+        t.keys("echo wrong", "C-w", "ri''ght", "Enter")
+        t.wait_for(r"\nright\n")
+        t.keys("sleep 100", "Enter")
+        time.sleep(0.5)
+        t.keys("C-c")
+        t.keys("echo st''atus $?", "Enter")
+        t.wait_for(r"status 130")
+        t.keys("exit 7", "Enter")
+        t.wait_for(r"EXITED 7")
+        deadline = time.monotonic() + 10
+        while not os.path.exists(state + ".after") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with open(state + ".before") as b, open(state + ".after") as a:
+            self.assertEqual(a.read(), b.read(), "the terminal's settings were not restored")
+
+    def test_terminal_restored_when_killed_by_a_signal(self):
+        state = os.path.join(self.dir, "stty")
+        pidfile = os.path.join(self.dir, "pid")
+        marker = os.path.join(self.ws, "still-running")
+        t = self.session("stty -g > %s.before; sh -c 'echo $$ > %s; exec %s --pty --write %s "
+                         "sh -c \"sleep 1000; touch %s\"'; echo EXITED $?; stty -g > %s.after"
+                         % (state, pidfile, tool("wsb-run"), self.ws, marker, state))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        with open(pidfile) as f:
+            os.kill(int(f.read()), signal.SIGTERM)
+        t.wait_for(r"EXITED 143")
+        deadline = time.monotonic() + 10
+        while not os.path.exists(state + ".after") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with open(state + ".before") as b, open(state + ".after") as a:
+            self.assertEqual(a.read(), b.read(), "the terminal's settings were not restored")
+        self.assertFalse(os.path.exists(marker))
 
 
 class Examples(Workdir):
