@@ -827,6 +827,24 @@ class Examples(Workdir):
             self.assertIn("not run: unterminated quote", r.stdout)
             self.assertIn("ran 4 command(s)", r.stdout)
 
+    def test_agent_loop_pty_keeps_one_shell(self):
+        need_linux(self)
+        lines = ("cd /usr\n"
+                 "pwd\n"
+                 "X=41; export X\n"
+                 "echo $((X+1))\n"
+                 "# a comment\n"
+                 "sh -c 'exit 3'\n"
+                 "tty\n")
+        r = run("agent-loop", "--pty", "--timeout", "60", input=lines)
+        self.assertExit(r, 0)
+        # State carries from one line to the next: one shell, on a terminal.
+        self.assertIn("$ pwd\n/usr\n-> exit 0\n", r.stdout)
+        self.assertIn("$ echo $((X+1))\n42\n-> exit 0\n", r.stdout)
+        self.assertIn("-> exit 3\n", r.stdout)
+        self.assertRegex(r.stdout, r"\$ tty\n/dev/pts/\d+\n-> exit 0\n")
+        self.assertIn("ran 6 command(s)", r.stdout)
+
     def test_agent_loop_bad_option(self):
         r = run("agent-loop", "--memory", "lots")
         self.assertExit(r, 125)
