@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
 #include <stdio.h>
@@ -322,25 +323,42 @@ static int sc_enforced_with_terminal(const char *base)
 	return 0;
 }
 
-/* TIOCSTI into the sandbox's own terminal is refused too. */
-static int sc_tiocsti_refused(const char *base)
+/* The command reaches its own terminal and no other: TIOCSTI is refused
+ * even into its own, /dev/tty is its own, another terminal of the same
+ * user is refused (Landlock: /dev/pts is outside the writable set), and so
+ * is a new one from /dev/ptmx. */
+static int sc_terminal_confined(const char *base)
 {
-	static const char *const argv[] = { "/usr/bin/python3", "-c",
-		"import fcntl, termios\n"
-		"try:\n"
-		"    fcntl.ioctl(0, termios.TIOCSTI, b'x')\n"
-		"    print('inject-worked')\n"
-		"except OSError as e:\n"
-		"    print('inject-refused', e.errno)\n", NULL };
+	char script[1024], other[128];
+	const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
 	wsb_policy *pol = workspace(base);
 	wsb_process *p = NULL;
 	screen s;
+	int m;
 
 	memset(&s, 0, sizeof(s));
 	CHECK(pol);
+	CHECK((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0);
+	CHECK(grantpt(m) == 0 && unlockpt(m) == 0 && ptsname_r(m, other, sizeof(other)) == 0);
+	snprintf(script, sizeof(script),
+		"import fcntl, os, termios\n"
+		"def tried(what, f):\n"
+		"    try:\n"
+		"        f(); print(what + '-worked')\n"
+		"    except OSError as e:\n"
+		"        print(what + '-refused', e.errno)\n"
+		"tried('inject', lambda: fcntl.ioctl(0, termios.TIOCSTI, b'x'))\n"
+		"tried('other', lambda: os.open('%s', os.O_WRONLY))\n"
+		"tried('ptmx', os.openpty)\n"
+		"os.write(os.open('/dev/tty', os.O_WRONLY), b'own-' + b'tty\\n')\n", other);
 	CHECK(spawn_tty(&p, pol, argv, 0, 0) == WSB_OK);
 	CHECK(expect(p, &s, "inject-refused") == 0);
+	CHECK(expect(p, &s, "other-refused") == 0);
+	CHECK(expect(p, &s, "ptmx-refused") == 0);
+	CHECK(expect(p, &s, "own-tty") == 0);
 	CHECK(wsb_process_wait(p, WAIT_MS) == WSB_OK);
+	CHECK(wsb_process_exit_code(p) == 0);
+	close(m);
 	wsb_process_free(p);
 	wsb_policy_free(pol);
 	return 0;
@@ -538,7 +556,7 @@ SCENARIO(stty_size_and_resize)
 SCENARIO(python_repl)
 SCENARIO(bash_ctrl_c_and_job_control)
 SCENARIO(enforced_with_terminal)
-SCENARIO(tiocsti_refused)
+SCENARIO(terminal_confined)
 SCENARIO(thousand_cycles_leak_nothing)
 SCENARIO(epoll_fifty)
 SCENARIO(waitable_on_timeout)
@@ -548,7 +566,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(tty_prints_pts), BOTH(no_terminal_by_default), BOTH(stty_size_and_resize),
 		BOTH(python_repl), BOTH(bash_ctrl_c_and_job_control), BOTH(enforced_with_terminal),
-		BOTH(tiocsti_refused), BOTH(thousand_cycles_leak_nothing), BOTH(epoll_fifty),
+		BOTH(terminal_confined), BOTH(thousand_cycles_leak_nothing), BOTH(epoll_fifty),
 		BOTH(waitable_on_timeout),
 	};
 
