@@ -363,13 +363,19 @@ static int run_pty(const run_args *a, const wsb_policy *policy,
 	int rc, sig, status, truncated = 0;
 	size_t cap = a->policy.output_limit_set ? (size_t)a->policy.output_limit : (size_t)1 << 20;
 
+	if (!tool_pty_supported()) {
+		/* Before spawning: nothing may run when the session cannot. */
+		fprintf(stderr, "%s: --pty is not available on this platform yet\n", prog);
+		return TOOL_EXIT_SETUP;
+	}
 	rc = wsb_spawn(&p, policy, identity, so);
 	if (rc != WSB_OK)
 		return spawn_failed(a, rc);
 	/* With --json, stdout is for the JSON alone: the session shows on stderr. */
 	sig = tool_pty_session(p, a->json ? 2 : 1, a->json ? &transcript : NULL, cap, &truncated);
 	if (sig < 0) {
-		fprintf(stderr, "%s: --pty is not available on this platform\n", prog);
+		fprintf(stderr, "%s: the terminal session could not start: %s\n", prog,
+			wsb_error_message(NULL));
 		wsb_process_free(p);
 		return TOOL_EXIT_SETUP;
 	}

@@ -7,6 +7,11 @@
 
 #ifdef _WIN32
 
+int tool_pty_supported(void)
+{
+	return 0;
+}
+
 void tool_term_size(unsigned int *cols, unsigned int *rows)
 {
 	*cols = 80;
@@ -34,6 +39,11 @@ int tool_pty_session(wsb_process *p, int out_fd, tool_buf *transcript, size_t ca
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+
+int tool_pty_supported(void)
+{
+	return 1;
+}
 
 static struct termios saved;
 static volatile sig_atomic_t raw_on;

@@ -9,6 +9,9 @@
 
 #include "tool.h"
 
+/* 1 if this platform has the session loop below (POSIX); 0 on Windows. */
+int tool_pty_supported(void);
+
 /* The size of the caller's terminal (stdin, else stdout); 80x24 when
  * neither is a terminal. */
 void tool_term_size(unsigned int *cols, unsigned int *rows);

@@ -420,6 +420,14 @@ class WsbRunWine(Workdir):
         self.assertEqual(out["exit_status"], 4)
         self.assertIn("hi", out["stdout"]["data"])
 
+    def test_pty_is_not_there_yet_and_runs_nothing(self):
+        marker = os.path.join(self.outside, "ran")
+        r = run("wsb-run", *WINE_RUN_OPTS, "--pty", "--", "cmd", "/c",
+                "echo x >" + winpath(marker))
+        self.assertExit(r, 125)
+        self.assertIn("--pty is not available", r.stderr)
+        self.assertFalse(os.path.exists(marker))
+
 
 class WsbRunReal(Workdir):
     """Linux: real runs; the kernel enforces the policy."""
