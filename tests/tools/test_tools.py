@@ -703,6 +703,9 @@ class Tmux:
         self.sock = os.path.join(workdir, "tmux.sock")
         self.tmux(["new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows),
                    "sh -c '%s; sleep 60'" % line.replace("'", "'\\''")])
+        # By pid too: a failed test must not leave the server (and a
+        # wsb-run waiting for keys) behind, even once the socket is gone.
+        self.server = int(self.tmux(["display-message", "-p", "#{pid}"]).strip())
 
     def tmux(self, args):
         return subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null"] + args,
@@ -730,22 +733,33 @@ class Tmux:
         self.tmux(["resize-window", "-t", "t", "-x", str(cols), "-y", str(rows)])
 
     def close(self):
-        subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True)
+        """End the server: its windows get SIGHUP, on which wsb-run kills
+        its tree and restores the terminal."""
+        try:
+            os.kill(self.server, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
 
 class WsbRunPty(Workdir):
     """Linux: wsb-run --pty in a real terminal (tmux), and its transcript."""
 
-    def setUp(self):
-        super().setUp()
-        need_linux(self)
-
     def session(self, line):
         if not shutil.which("tmux"):
             self.fail("tmux is missing: scripts/deps.sh installs it")
         t = Tmux(self.dir, line)
-        self.addCleanup(t.close)
+        self.sessions.append(t)
         return t
+
+    def setUp(self):
+        super().setUp()
+        self.sessions = []
+        need_linux(self)
+
+    def tearDown(self):
+        for t in self.sessions:
+            t.close()
+        super().tearDown()
 
     def test_json_transcript(self):
         r = run("wsb-run", "--pty", "--json", "--", "sh", "-c",
