@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -234,6 +235,42 @@ static int sc_python_repl(const char *base)
 	return 0;
 }
 
+/* Wait until a job other than the shell (fg0) holds the terminal and its
+ * leader runs program (it has execed: before that, the shell's child may
+ * still ignore the signal a key sends); 0 when it does. The master answers
+ * TIOCGPGRP for its slave, in the caller's PID namespace. */
+static int wait_foreground_job(wsb_process *p, pid_t fg0, const char *program)
+{
+	wsb_os_handle master;
+	int i;
+
+	if (wsb_process_stream_handle(&master, p, WSB_STREAM_STDOUT) != WSB_OK)
+		return 1;
+	for (i = 0; i < WAIT_MS / 10; i++) {
+		pid_t fg = tcgetpgrp(master);
+		char path[64], comm[64] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%ld/comm", (long)fg);
+		if (fg > 0 && fg != fg0 && (f = fopen(path, "r")) != NULL) {
+			int ok = fgets(comm, sizeof(comm), f) && strncmp(comm, program, strlen(program)) == 0;
+			fclose(f);
+			if (ok)
+				return 0;
+		}
+		usleep(10000);
+	}
+	return 1;
+}
+
+static pid_t foreground(wsb_process *p)
+{
+	wsb_os_handle master;
+
+	return wsb_process_stream_handle(&master, p, WSB_STREAM_STDOUT) == WSB_OK ?
+		tcgetpgrp(master) : -1;
+}
+
 /* Ctrl-C stops the foreground job, not the shell; Ctrl-Z stops a job and
  * the shell's job control lists it. */
 static int sc_bash_ctrl_c_and_job_control(const char *base)
@@ -241,6 +278,7 @@ static int sc_bash_ctrl_c_and_job_control(const char *base)
 	static const char *const argv[] = { "bash", "--norc", "--noprofile", "-i", NULL };
 	wsb_policy *pol = workspace(base);
 	wsb_process *p = NULL;
+	pid_t shell;
 	screen s;
 
 	memset(&s, 0, sizeof(s));
@@ -250,10 +288,11 @@ static int sc_bash_ctrl_c_and_job_control(const char *base)
 	CHECK(type(p, "PS1='$ '; echo rea''dy\r") == 0);
 	CHECK(expect(p, &s, "ready") == 0);
 	CHECK(strstr(s.text, "no job control") == NULL);
+	/* The shell's own process group holds the terminal at its prompt. */
+	CHECK((shell = foreground(p)) > 0);
 	CHECK(type(p, "echo sleep''ing; sleep 100\r") == 0);
 	CHECK(expect(p, &s, "sleeping") == 0);
-	/* Give sleep time to become the foreground job after the marker. */
-	usleep(300000);
+	CHECK(wait_foreground_job(p, shell, "sleep") == 0);
 	CHECK(type(p, "\003") == 0);
 	CHECK(type(p, "echo status $?; echo al''ive\r") == 0);
 	CHECK(expect(p, &s, "status 130") == 0);
@@ -261,13 +300,13 @@ static int sc_bash_ctrl_c_and_job_control(const char *base)
 	CHECK(wsb_process_exit_kind(p) == WSB_EXIT_RUNNING);
 	CHECK(type(p, "echo sleep''ing; sleep 100\r") == 0);
 	CHECK(expect(p, &s, "sleeping") == 0);
-	usleep(300000);
+	CHECK(wait_foreground_job(p, shell, "sleep") == 0);
 	CHECK(type(p, "\032") == 0);
 	CHECK(expect(p, &s, "Stopped") == 0);
 	/* Back to the foreground (the shell hands it the terminal again). */
 	CHECK(type(p, "fg\r") == 0);
 	CHECK(expect(p, &s, "sleep 100") == 0);
-	usleep(300000);
+	CHECK(wait_foreground_job(p, shell, "sleep") == 0);
 	CHECK(type(p, "\003") == 0);
 	CHECK(type(p, "echo status $?; jobs; echo jo''bs listed\r") == 0);
 	CHECK(expect(p, &s, "status 130") == 0);

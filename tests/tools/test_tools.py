@@ -14,6 +14,7 @@ cannot do the thing at all (the stub backend runs nothing).
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -719,7 +720,6 @@ class Tmux:
 
     def wait_for(self, pattern, count=1, timeout=30):
         """Until the screen shows pattern (a regex) count times."""
-        import re
         deadline = time.monotonic() + timeout
         while True:
             text = self.screen()
@@ -786,9 +786,18 @@ class WsbRunPty(Workdir):
         # Line editing: a word typed, erased with Ctrl-W, retyped.
         t.keys("echo wrong", "C-w", "ri''ght", "Enter")
         t.wait_for(r"\nright\n")
+        prompts = len(re.findall(r"(?m)^sbx\$ ", t.screen()))
         t.keys("sleep 100", "Enter")
-        time.sleep(0.5)
-        t.keys("C-c")
+        # Ctrl-C until the shell prompts again: a key that lands before
+        # sleep has started would reach the shell's child too early.
+        for _ in range(15):
+            time.sleep(0.3)
+            t.keys("C-c")
+            try:
+                t.wait_for(r"(?m)^sbx\$ ", count=prompts + 1, timeout=2)
+                break
+            except AssertionError:
+                continue
         t.keys("echo st''atus $?", "Enter")
         t.wait_for(r"status 130")
         t.keys("exit 7", "Enter")
