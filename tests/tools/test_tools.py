@@ -695,6 +695,18 @@ class WsbRunReal(Workdir):
         self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
 
 
+def wait_for_line(path, timeout=10):
+    """Until path holds a whole line: the shell creates the file for its
+    redirection before the command writes to it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                if f.read().endswith("\n"):
+                    return
+        time.sleep(0.1)
+
+
 class Tmux:
     """A real terminal: a tmux server of our own (its own socket), one
     window running a shell line, driven with send-keys and read with
@@ -802,9 +814,7 @@ class WsbRunPty(Workdir):
         t.wait_for(r"status 130")
         t.keys("exit 7", "Enter")
         t.wait_for(r"EXITED 7")
-        deadline = time.monotonic() + 10
-        while not os.path.exists(state + ".after") and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for_line(state + ".after")
         with open(state + ".before") as b, open(state + ".after") as a:
             self.assertEqual(a.read(), b.read(), "the terminal's settings were not restored")
 
@@ -824,9 +834,7 @@ class WsbRunPty(Workdir):
         with open(pidfile) as f:
             os.kill(int(f.read()), signal.SIGTERM)
         t.wait_for(r"EXITED 143")
-        deadline = time.monotonic() + 10
-        while not os.path.exists(state + ".after") and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for_line(state + ".after")
         with open(state + ".before") as b, open(state + ".after") as a:
             self.assertEqual(a.read(), b.read(), "the terminal's settings were not restored")
         self.assertFalse(os.path.exists(marker))
