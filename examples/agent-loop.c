@@ -2,7 +2,9 @@
  * agent-loop: the shape of an agent runtime. Reads commands from stdin, one
  * per line, runs each in the same sandbox policy, and prints its exit status,
  * duration and captured output. Stops cleanly on end of input or Ctrl-C,
- * killing the running command's whole process tree first.
+ * killing the running command's whole process tree first. With --pty, one
+ * shell on a terminal inside the sandbox runs every line, so state (the
+ * working directory, variables) carries from one command to the next.
  * Built on the public API only.
  */
 #include "common/tool.h"
@@ -18,12 +20,15 @@ static const char *const prog = "agent-loop";
 
 static void help(void)
 {
-	fputs("usage: agent-loop [POLICY OPTIONS] < commands.txt\n"
+	fputs("usage: agent-loop [--pty] [POLICY OPTIONS] < commands.txt\n"
 		"\nRead commands from stdin, one per line, and run each in the same sandbox.\n"
 		"A line is split at whitespace; '...' quotes literally, \"...\" allows \\\" and \\\\.\n"
 		"Empty lines and lines starting with # are skipped. For each command it prints\n"
 		"the command, its output, then its exit status and duration. End of input or\n"
 		"Ctrl-C stops the loop; a running command is killed with its whole tree.\n"
+		"\n  --pty   keep one sandboxed shell (sh on a terminal) for every line: each\n"
+		"          line is shell input, and cd, variables and functions carry over;\n"
+		"          --timeout then bounds the whole session\n"
 		"\nPolicy options (as wsb-run):\n", stdout);
 	fputs(tool_policy_help, stdout);
 	fputs("\nExit status: 0 at end of input; 130 after Ctrl-C; 125 for bad options.\n",
@@ -210,6 +215,133 @@ static int run_one(char **words, const wsb_policy *policy, const wsb_identity *i
 	return sig;
 }
 
+/* ---- --pty: one shell on a terminal for every line ---- */
+
+/* Read the terminal until marker; what came before it goes to out (CRLF
+ * shown as LF). 0 when seen, else the interrupting signal or -1 when the
+ * shell ended. */
+static int read_until(wsb_process *p, tool_buf *pending, const char *marker, tool_buf *out)
+{
+	for (;;) {
+		char chunk[4096], *hit;
+		size_t got = 0, i;
+		int rc, sig;
+
+		tool_buf_str(pending);
+		hit = pending->data ? strstr(pending->data, marker) : NULL;
+		if (hit) {
+			size_t before = (size_t)(hit - pending->data), after = before + strlen(marker);
+			for (i = 0; i < before; i++)
+				if (!(pending->data[i] == '\r' && i + 1 < before && pending->data[i + 1] == '\n'))
+					tool_buf_add(out, pending->data + i, 1);
+			memmove(pending->data, pending->data + after, pending->len - after);
+			pending->len -= after;
+			return 0;
+		}
+		if ((sig = tool_interrupted()) != 0)
+			return sig;
+		rc = wsb_process_read(&got, p, WSB_STREAM_STDOUT, chunk, sizeof(chunk), 100);
+		if (rc == WSB_ERUNNING)
+			continue;
+		if (rc != WSB_OK || got == 0)
+			return -1;
+		tool_buf_add(pending, chunk, got);
+	}
+}
+
+static int type_line(wsb_process *p, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		size_t n = 0;
+		if (wsb_process_write(&n, p, text + off, len - off) != WSB_OK)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+static int pty_loop(const wsb_policy *policy, const wsb_identity *identity, const char *cwd,
+	unsigned long *count)
+{
+	static const char *const argv[] = { "sh", NULL };
+	wsb_spawn_options so = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	tool_buf pending = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+	char *line;
+	int sig = 0, rc;
+
+	so.argv = argv;
+	so.cwd = cwd;
+	so.terminal = 1;
+	rc = wsb_spawn(&p, policy, identity, &so);
+	if (rc != WSB_OK) {
+		printf("-> shell not started: %s\n", wsb_error_message(NULL));
+		return 0;
+	}
+	/* No echo and no prompts: only the commands' own output comes back,
+	 * ended by a marker line that carries the exit status. */
+	/* The terminal echoes what arrives before stty runs: the quotes keep
+	 * that echo from matching the marker. */
+	if (type_line(p, "stty -echo; PS1=''; PS2=''; echo __wsb_''ready\n") < 0 ||
+	    read_until(p, &pending, "__wsb_ready\r\n", &out) != 0) {
+		printf("-> the shell did not start\n");
+		wsb_process_free(p);
+		return 0;
+	}
+	while (!sig && (line = read_line(stdin)) != NULL) {
+		char marker[64];
+		size_t len = strlen(line);
+		int r;
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#') {
+			free(line);
+			continue;
+		}
+		++*count;
+		printf("$ %s\n", line);
+		fflush(stdout);
+		snprintf(marker, sizeof(marker), "__wsb_done_%lu", *count);
+		out.len = 0;
+		/* The status comes as "\r\n__wsb_done_N STATUS\r\n". */
+		if (type_line(p, line) < 0 || type_line(p, "\nprintf '\\n__wsb_done_%s %d\\n' ") < 0 ||
+		    type_line(p, marker + strlen("__wsb_done_")) < 0 || type_line(p, " $?\n") < 0) {
+			free(line);
+			break;
+		}
+		free(line);
+		r = read_until(p, &pending, marker, &out);
+		if (r == 0) {
+			tool_buf status = { NULL, 0, 0 };
+			r = read_until(p, &pending, "\r\n", &status);
+			/* Drop the newline the marker line put before itself. */
+			if (out.len && out.data[out.len - 1] == '\n')
+				out.len--;
+			fwrite(out.data ? out.data : "", 1, out.len, stdout);
+			if (out.len && out.data[out.len - 1] != '\n')
+				printf("\n");
+			printf("-> exit%s\n", tool_buf_str(&status));
+			tool_buf_free(&status);
+		}
+		if (r > 0)
+			sig = r;
+		if (r < 0) {
+			fwrite(out.data ? out.data : "", 1, out.len, stdout);
+			printf("-> the shell ended (%s)\n", tool_exit_kind_name(
+				wsb_process_wait(p, -1) == WSB_OK ? wsb_process_exit_kind(p) : WSB_EXIT_RUNNING));
+			break;
+		}
+		fflush(stdout);
+	}
+	tool_buf_free(&pending);
+	tool_buf_free(&out);
+	wsb_process_free(p);  /* kills the shell and everything it started */
+	return sig;
+}
+
 int main(int argc, char **argv)
 {
 	tool_policy_opts o;
@@ -217,7 +349,7 @@ int main(int argc, char **argv)
 	wsb_identity *identity = NULL;
 	char *line, *cwd = NULL;
 	unsigned long count = 0;
-	int i, sig = 0, status = 0;
+	int i, sig = 0, status = 0, pty = 0;
 
 	tool_init(&argc, &argv);
 	tool_policy_opts_init(&o);
@@ -226,6 +358,10 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			help();
 			return 0;
+		}
+		if (strcmp(argv[i], "--pty") == 0) {
+			pty = 1;
+			continue;
 		}
 		r = tool_policy_option(&o, prog, argc, argv, &i);
 		if (r <= 0) {
@@ -243,7 +379,9 @@ int main(int argc, char **argv)
 	if (o.cwd)
 		cwd = tool_abspath(o.cwd);
 	tool_catch_interrupts();
-	while (!sig && (line = read_line(stdin)) != NULL) {
+	if (pty)
+		sig = pty_loop(policy, identity, cwd, &count);
+	while (!pty && !sig && (line = read_line(stdin)) != NULL) {
 		char **words, *shown = tool_xstrdup(line);
 		size_t len = strlen(shown);
 		int n;

@@ -3,6 +3,7 @@
  * Built on the public API only.
  */
 #include "common/tool.h"
+#include "common/term.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,11 @@ static void help(void)
 		"  --json                print the result (or the plan, or the path check) as\n"
 		"                        one JSON object on stdout; the command's output is\n"
 		"                        then captured (capped by --output-limit) and included\n"
+		"  --pty                 run COMMAND on a terminal inside the sandbox (an\n"
+		"                        interactive shell, a REPL): this terminal in raw mode\n"
+		"                        while it runs, window size changes forwarded; with\n"
+		"                        --json the session shows on stderr and the result\n"
+		"                        on stdout adds its transcript\n"
 		"  --check-path PATH     say whether a write to PATH would be allowed and which\n"
 		"                        rule decides; exit 0 if allowed, 1 if denied\n"
 		"  --self-test           run canary escapes under the policy and say, for each\n"
@@ -62,6 +68,7 @@ typedef struct run_args {
 	tool_policy_opts policy;
 	int dry_run;
 	int json;
+	int pty;
 	const char *check_path;
 	int self_test;
 	const char *self_test_dir;
@@ -119,6 +126,10 @@ static int parse_args(run_args *a, int argc, char **argv)
 			}
 			continue;
 		}
+		if (strcmp(s, "--pty") == 0) {
+			a->pty = 1;
+			continue;
+		}
 		if (strncmp(s, "--check-path", 12) == 0 && (s[12] == '\0' || s[12] == '=')) {
 			if (s[12] == '=') {
 				a->check_path = s + 13;
@@ -154,6 +165,10 @@ static int parse_args(run_args *a, int argc, char **argv)
 	if (a->self_test && (a->command || a->dry_run || a->check_path)) {
 		fprintf(stderr, "%s: --self-test runs its own canaries: give it no command, no "
 			"--dry-run and no --check-path\n", prog);
+		return usage_error();
+	}
+	if (a->self_test && a->pty) {
+		fprintf(stderr, "%s: --self-test runs no terminal session: drop --pty\n", prog);
 		return usage_error();
 	}
 	if (!a->check_path && !a->dry_run && !a->command && !a->self_test) {
@@ -412,6 +427,60 @@ static int run_streaming(const run_args *a, const wsb_policy *policy,
 	return status;
 }
 
+/* A session on a terminal inside the sandbox; with --json, the result and
+ * the transcript (what the terminal showed, the echo of typed keys
+ * included) follow on stdout once the terminal is restored. */
+static int run_pty(const run_args *a, const wsb_policy *policy,
+	const wsb_identity *identity, const wsb_spawn_options *so)
+{
+	wsb_process *p = NULL;
+	tool_buf transcript = { NULL, 0, 0 };
+	char *result = NULL;
+	int rc, sig, status, truncated = 0;
+	size_t cap = a->policy.output_limit_set ? (size_t)a->policy.output_limit : (size_t)1 << 20;
+
+	if (!tool_pty_supported()) {
+		/* Before spawning: nothing may run when the session cannot. */
+		fprintf(stderr, "%s: --pty is not available on this platform yet\n", prog);
+		return TOOL_EXIT_SETUP;
+	}
+	rc = wsb_spawn(&p, policy, identity, so);
+	if (rc != WSB_OK)
+		return spawn_failed(a, rc);
+	/* With --json, stdout is for the JSON alone: the session shows on stderr. */
+	sig = tool_pty_session(p, a->json ? 2 : 1, a->json ? &transcript : NULL, cap, &truncated);
+	if (sig < 0) {
+		fprintf(stderr, "%s: the terminal session could not start: %s\n", prog,
+			wsb_error_message(NULL));
+		wsb_process_free(p);
+		return TOOL_EXIT_SETUP;
+	}
+	status = exit_status(p, &a->policy, sig);
+	if (sig && wsb_process_exit_kind(p) == WSB_EXIT_KILLED)
+		status = TOOL_EXIT_SIGNAL_BASE + sig;
+	if (a->json) {
+		tool_buf b = { NULL, 0, 0 };
+		if (wsb_process_to_json(&result, p) != WSB_OK) {
+			fprintf(stderr, "%s: cannot render the result: %s\n", prog, wsb_error_message(NULL));
+			status = TOOL_EXIT_SETUP;
+		} else {
+			tool_buf_printf(&b, "{\"exit_status\":%d,\"command\":", status);
+			json_command(&b, a->command);
+			tool_buf_puts(&b, ",\"result\":");
+			tool_buf_puts(&b, result);
+			tool_buf_puts(&b, ",\"transcript\":");
+			tool_json_output(&b, transcript.data, transcript.len, truncated);
+			tool_buf_puts(&b, "}\n");
+			fwrite(b.data, 1, b.len, stdout);
+		}
+		tool_buf_free(&b);
+	}
+	tool_buf_free(&transcript);
+	wsb_free(result);
+	wsb_process_free(p);
+	return status;
+}
+
 static int run_json(const run_args *a, const wsb_policy *policy,
 	const wsb_identity *identity, const wsb_spawn_options *so, const char *note)
 {
@@ -612,7 +681,11 @@ int main(int argc, char **argv)
 		cwd = tool_abspath(a.policy.cwd);
 		so.cwd = cwd;
 	}
-	if (a.json) {
+	if (a.pty) {
+		so.terminal = 1;
+		tool_term_size(&so.terminal_cols, &so.terminal_rows);
+		status = run_pty(&a, policy, identity, &so);
+	} else if (a.json) {
 		/* wsb_run gives the command the null device as stdin. It blocks
 		 * until the tree ends, so a caught signal could not stop it: the
 		 * default action ends wsb-run, and the tree dies with its caller. */

@@ -62,6 +62,11 @@ unsigned int wsb__proc_protections(const struct wsb_process *p);
 long wsb__proc_pid(const struct wsb_process *p);
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p);
 const char *wsb__proc_output(size_t *out_len, int *out_truncated, const struct wsb_process *p, int stream);
+/* Terminal size (WSB_ESTATE without a terminal); the waitable handle and
+ * the stream handles, owned by the process (see wsb_process_waitable). */
+int wsb__proc_resize(struct wsb_process *p, unsigned int cols, unsigned int rows);
+int wsb__proc_waitable(wsb_os_handle *out, struct wsb_process *p);
+int wsb__proc_stream_handle(wsb_os_handle *out, struct wsb_process *p, int stream);
 
 /* World-writable audit and elevated setup (Windows); WSB_ENOTSUP elsewhere. */
 int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts);

@@ -19,6 +19,8 @@ packages=(
 	bubblewrap
 	# a real container for tests/podman (runc: Debian 12's crun refuses hybrid cgroups)
 	podman runc
+	# a real terminal driving wsb-run --pty in the tools tests
+	tmux
 	# bindings (python: a venv with pip and setuptools; rust: offline, Debian toolchain)
 	python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 	rustc cargo libstd-rust-dev-windows

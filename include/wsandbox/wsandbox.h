@@ -790,15 +790,31 @@ typedef enum wsb_stdio {
  * @since 0.1.0
  */
 typedef enum wsb_stream {
+	WSB_STREAM_STDIN = 0,  /**< standard input (only for wsb_process_stream_handle(); @since 0.2.0) */
 	WSB_STREAM_STDOUT = 1, /**< standard output */
 	WSB_STREAM_STDERR = 2  /**< standard error */
 } wsb_stream;
 
-/** Current version of wsb_spawn_options. @since 0.1.0 */
-#define WSB_SPAWN_OPTIONS_VERSION 1
+/**
+ * Current version of wsb_spawn_options: 1 (0.1.0) or 2 (0.2.0, adds the
+ * terminal fields). A caller built against version 1 keeps passing 1 and
+ * the library reads only the version-1 fields.
+ * @since 0.1.0
+ */
+#define WSB_SPAWN_OPTIONS_VERSION 2
 
 /**
  * Options for wsb_spawn() and wsb_run().
+ *
+ * With terminal set (version 2), the command gets one pseudo-terminal as
+ * its stdin, stdout and stderr and as its controlling terminal; the three
+ * stdio modes are then ignored (they must still be wsb_stdio values).
+ * Everything the command writes to either output arrives on
+ * WSB_STREAM_STDOUT (a terminal has one output); WSB_STREAM_STDERR is not
+ * connected. wsb_process_write() types into the terminal (write "\003" for
+ * Ctrl-C, "\004" for end of file at the start of a line);
+ * wsb_process_close_stdin() stops writing but sends nothing.
+ * docs/terminal.md says what a terminal changes about the sandbox.
  * @since 0.1.0
  */
 typedef struct wsb_spawn_options {
@@ -808,11 +824,18 @@ typedef struct wsb_spawn_options {
 	int stdin_mode;                /**< a wsb_stdio value */
 	int stdout_mode;               /**< a wsb_stdio value */
 	int stderr_mode;               /**< a wsb_stdio value */
+	/* version 2 */
+	int terminal;                  /**< 1: run on a pseudo-terminal; 0: the stdio modes (@since 0.2.0) */
+	unsigned int terminal_cols;    /**< initial width in columns, 1..WSB_MAX_TERMINAL_SIZE; 0 for 80 (@since 0.2.0) */
+	unsigned int terminal_rows;    /**< initial height in rows, 1..WSB_MAX_TERMINAL_SIZE; 0 for 24 (@since 0.2.0) */
 } wsb_spawn_options;
 
-/** Static initializer for wsb_spawn_options (stdin null, stdout/stderr piped). @since 0.1.0 */
+/** Static initializer for wsb_spawn_options (stdin null, stdout/stderr piped, no terminal). @since 0.1.0 */
 #define WSB_SPAWN_OPTIONS_INIT \
-	{ WSB_SPAWN_OPTIONS_VERSION, NULL, NULL, WSB_STDIO_NULL, WSB_STDIO_PIPE, WSB_STDIO_PIPE }
+	{ WSB_SPAWN_OPTIONS_VERSION, NULL, NULL, WSB_STDIO_NULL, WSB_STDIO_PIPE, WSB_STDIO_PIPE, 0, 0, 0 }
+
+/** Largest terminal width or height accepted (columns or rows). @since 0.2.0 */
+#define WSB_MAX_TERMINAL_SIZE 32767
 
 /** Largest number of arguments accepted in wsb_spawn_options.argv. @since 0.1.0 */
 #define WSB_MAX_ARGS 65536
@@ -846,7 +869,8 @@ WSB_API int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version
  *         root); WSB_ENOEXEC; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_EWORLDWRITABLE
  *         (WSB_POLICY_REFUSE_WORLD_WRITABLE); WSB_EJOURNAL; WSB_EACCES;
  *         WSB_ENOTSUP (also: a sandbox user cannot inherit the caller's
- *         streams); WSB_EOS; WSB_ENOMEM. As WSB_IDENTITY_SANDBOX_USER also
+ *         streams; a terminal on Windows without ConPTY, or as a sandbox
+ *         user); WSB_EOS; WSB_ENOMEM. As WSB_IDENTITY_SANDBOX_USER also
  *         WSB_ENOTSETUP (setup missing, unfinished or damaged, or network off
  *         without verified firewall rules), WSB_ELOGON (stale password: run
  *         setup again), WSB_ELOCKED (account locked or disabled); the message
@@ -948,6 +972,75 @@ WSB_API int wsb_process_close_stdin(wsb_process *process);
  */
 WSB_API int wsb_process_read(size_t *out_read, wsb_process *process, int stream,
 	void *buf, size_t len, long timeout_ms);
+
+/**
+ * Change the size of the process's terminal (the command gets SIGWINCH on
+ * Linux; ConPTY redraws on Windows).
+ *
+ * @param process a process spawned with wsb_spawn_options.terminal set.
+ * @param cols the new width in columns, 1..WSB_MAX_TERMINAL_SIZE.
+ * @param rows the new height in rows, 1..WSB_MAX_TERMINAL_SIZE.
+ * @return WSB_OK; WSB_EINVAL (NULL, or a size out of range); WSB_ESTATE if
+ *         the process has no terminal; WSB_ENOTSUP where Windows lacks
+ *         ResizePseudoConsole; WSB_EOS.
+ * @since 0.2.0
+ */
+WSB_API int wsb_process_resize(wsb_process *process, unsigned int cols, unsigned int rows);
+
+/**
+ * An operating-system handle: a file descriptor on POSIX systems, a
+ * HANDLE on Windows.
+ * @since 0.2.0
+ */
+#if defined(_WIN32) || defined(__CYGWIN__)
+typedef void *wsb_os_handle;
+#else
+typedef int wsb_os_handle;
+#endif
+
+/**
+ * A handle that an event loop can wait on for the end of the process tree,
+ * so that one thread can watch many processes (poll/epoll, asyncio, tokio's
+ * AsyncFd, libuv; WaitForMultipleObjects or a thread-pool wait on Windows).
+ *
+ * Linux: a file descriptor (a pidfd of the sandbox's init) that polls
+ * readable once the whole tree has ended. Windows: a HANDLE that is
+ * signalled once the whole tree has ended. Once it is ready,
+ * wsb_process_wait() with timeout 0 returns WSB_OK.
+ *
+ * The handle is borrowed: it stays valid until wsb_process_free() and must
+ * not be closed, read or waited on with waitid by the caller.
+ *
+ * @param out receives the handle.
+ * @param process the process.
+ * @return WSB_OK; WSB_EINVAL; WSB_ENOTSUP (Linux before 5.3: no pidfd);
+ *         WSB_EOS; WSB_ENOMEM.
+ * @since 0.2.0
+ */
+WSB_API int wsb_process_waitable(wsb_os_handle *out, wsb_process *process);
+
+/**
+ * The handle of one of the process's streams, for an event loop: poll an
+ * output for readability and then call wsb_process_read() with timeout 0;
+ * poll stdin for writability and then call wsb_process_write(). On Linux a
+ * file descriptor in blocking mode (leave its flags alone); on Windows the
+ * pipe or pseudoconsole HANDLE (a pipe HANDLE is not signalled by data, so
+ * there wait on the waitable handle or read from a thread).
+ *
+ * With a terminal, WSB_STREAM_STDIN and WSB_STREAM_STDOUT are both the
+ * terminal. The handle is borrowed: an output's handle stays valid until
+ * wsb_process_free() (after end of stream it keeps polling readable and
+ * wsb_process_read() gives 0 bytes); stdin's until
+ * wsb_process_close_stdin() or wsb_process_free(). Do not close them.
+ *
+ * @param out receives the handle.
+ * @param process the process.
+ * @param stream WSB_STREAM_STDIN, WSB_STREAM_STDOUT or WSB_STREAM_STDERR.
+ * @return WSB_OK; WSB_EINVAL; WSB_ESTATE if that stream is not connected
+ *         to the caller (or stdin was closed); WSB_EOS; WSB_ENOMEM.
+ * @since 0.2.0
+ */
+WSB_API int wsb_process_stream_handle(wsb_os_handle *out, wsb_process *process, int stream);
 
 /**
  * How a process tree ended.

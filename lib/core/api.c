@@ -211,6 +211,16 @@ static int check_stdio(int mode, const char *fn, const char *which)
 	return WSB_OK;
 }
 
+/* A terminal width or height: 1..WSB_MAX_TERMINAL_SIZE, or 0 when
+ * zero_ok (the default size). */
+static int check_terminal_size(unsigned int n, int zero_ok, const char *fn, const char *which)
+{
+	if ((n == 0 && !zero_ok) || n > WSB_MAX_TERMINAL_SIZE)
+		return wsb__error(WSB_EINVAL, "%s: %s is %u (1..%d)", fn, which, n,
+			WSB_MAX_TERMINAL_SIZE);
+	return WSB_OK;
+}
+
 /* Check the options and copy them into *copy with a normalized cwd
  * (*cwd, freed by the caller). */
 static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *policy,
@@ -248,6 +258,19 @@ static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *po
 	    (rc = check_stdio(opts->stdout_mode, fn, "opts->stdout_mode")) < 0 ||
 	    (rc = check_stdio(opts->stderr_mode, fn, "opts->stderr_mode")) < 0)
 		return rc;
+	/* A version-1 caller's struct ends before the terminal fields. */
+	memset(copy, 0, sizeof(*copy));
+	if (opts->version >= 2) {
+		if (opts->terminal != 0 && opts->terminal != 1)
+			return wsb__error(WSB_EINVAL, "%s: opts->terminal is %d (0 or 1)", fn,
+				opts->terminal);
+		if ((rc = check_terminal_size(opts->terminal_cols, 1, fn, "opts->terminal_cols")) < 0 ||
+		    (rc = check_terminal_size(opts->terminal_rows, 1, fn, "opts->terminal_rows")) < 0)
+			return rc;
+		copy->terminal = opts->terminal;
+		copy->terminal_cols = opts->terminal_cols ? opts->terminal_cols : 80;
+		copy->terminal_rows = opts->terminal_rows ? opts->terminal_rows : 24;
+	}
 	if (opts->cwd) {
 		rc = host_path_arg(cwd, opts->cwd, fn, "opts->cwd");
 		if (rc < 0)
@@ -259,8 +282,12 @@ static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *po
 		*cwd = NULL;
 		return rc;
 	}
-	*copy = *opts;
+	copy->version = WSB_SPAWN_OPTIONS_VERSION;
+	copy->argv = opts->argv;
 	copy->cwd = *cwd;
+	copy->stdin_mode = opts->stdin_mode;
+	copy->stdout_mode = opts->stdout_mode;
+	copy->stderr_mode = opts->stderr_mode;
 	return WSB_OK;
 }
 
@@ -406,6 +433,51 @@ int wsb_process_read(size_t *out_read, wsb_process *process, int stream,
 	if (len == 0)
 		return wsb__error(WSB_EINVAL, "%s: len is 0", fn);
 	return wsb__proc_read(out_read, process, stream, buf, len, timeout_ms);
+}
+
+/* A backend's failure, with the public function's name in front. */
+static int prefixed(int rc, const char *fn)
+{
+	return rc < 0 ? wsb__error_prefix(rc, fn) : rc;
+}
+
+int wsb_process_resize(wsb_process *process, unsigned int cols, unsigned int rows)
+{
+	static const char fn[] = "wsb_process_resize";
+	int rc;
+
+	if (process == NULL)
+		return wsb__error_null(fn, "process");
+	if ((rc = check_terminal_size(cols, 0, fn, "cols")) < 0 ||
+	    (rc = check_terminal_size(rows, 0, fn, "rows")) < 0)
+		return rc;
+	return prefixed(wsb__proc_resize(process, cols, rows), fn);
+}
+
+int wsb_process_waitable(wsb_os_handle *out, wsb_process *process)
+{
+	static const char fn[] = "wsb_process_waitable";
+
+	if (out == NULL)
+		return wsb__error_null(fn, "out");
+	if (process == NULL)
+		return wsb__error_null(fn, "process");
+	return prefixed(wsb__proc_waitable(out, process), fn);
+}
+
+int wsb_process_stream_handle(wsb_os_handle *out, wsb_process *process, int stream)
+{
+	static const char fn[] = "wsb_process_stream_handle";
+
+	if (out == NULL)
+		return wsb__error_null(fn, "out");
+	if (process == NULL)
+		return wsb__error_null(fn, "process");
+	if (stream != WSB_STREAM_STDIN && stream != WSB_STREAM_STDOUT &&
+	    stream != WSB_STREAM_STDERR)
+		return wsb__error(WSB_EINVAL, "%s: unknown stream %d (WSB_STREAM_STDIN, "
+			"WSB_STREAM_STDOUT or WSB_STREAM_STDERR)", fn, stream);
+	return prefixed(wsb__proc_stream_handle(out, process, stream), fn);
 }
 
 int wsb_process_exit_kind(const wsb_process *process)

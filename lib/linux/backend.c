@@ -359,7 +359,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	struct wsb__lx_relay *relay = NULL;
 	const char *extra[7];  /* the relay's proxy variables, at most six */
 	int child_fd[3] = { -1, -1, -1 }, parent_fd[3] = { -1, -1, -1 };
-	int modes[3], i, rc, status_fd = -1, relay_fd = -1;
+	int modes[3], i, rc, status_fd = -1, relay_fd = -1, tty_fd = -1;
 	unsigned int need, lost = 0;
 	size_t argc = 0;
 	pid_t pid;
@@ -446,6 +446,24 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	modes[0] = opts->stdin_mode;
 	modes[1] = opts->stdout_mode;
 	modes[2] = opts->stderr_mode;
+	if (opts->terminal) {
+		/* One terminal is all three streams: the caller keeps the master
+		 * for reading (stdout), a copy for writing (stdin), one for resizing. */
+		if ((rc = wsb__lx_pty_open(&parent_fd[1], &child_fd[0], opts->terminal_cols,
+				opts->terminal_rows)) < 0)
+			goto out;
+		parent_fd[0] = high_fd(parent_fd[1]);
+		tty_fd = high_fd(parent_fd[1]);
+		child_fd[1] = high_fd(child_fd[0]);
+		child_fd[2] = high_fd(child_fd[0]);
+		if (parent_fd[0] < 0 || tty_fd < 0 || child_fd[1] < 0 || child_fd[2] < 0) {
+			rc = wsb__error_os(WSB_EOS, errno, "cannot prepare the terminal: %s",
+				strerror(errno));
+			goto out;
+		}
+		modes[0] = modes[1] = modes[2] = WSB_STDIO_NULL;
+		e.ctty = 1;
+	}
 	for (i = 0; i < 3; i++) {
 		int p[2];
 		if (modes[i] == WSB_STDIO_PIPE) {
@@ -472,7 +490,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		}
 		e.stdio_fd[i] = child_fd[i];
 	}
-	if (parent_fd[1] >= 0)
+	if (parent_fd[1] >= 0 && !opts->terminal)
 		fcntl(parent_fd[1], F_SETPIPE_SZ, 1 << 20);
 
 	if ((s->limits.use_cgroup_v1_memory || s->limits.use_cgroup_v1_pids ||
@@ -506,7 +524,12 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	}
 	for (i = 0; i < 3; i++)
 		parent_fd[i] = -1;
+	if (tty_fd >= 0) {
+		wsb__lx_process_set_terminal(*out, tty_fd);
+		tty_fd = -1;
+	}
 out:
+	close_fd(&tty_fd);
 	for (i = 0; i < 3; i++) {
 		close_fd(&child_fd[i]);
 		close_fd(&parent_fd[i]);

@@ -9,6 +9,7 @@
  *   ladder.c    which mechanism gives each protection (docs/linux-backend.md)
  *   relay.c     the loopback relay (docs/relay.md)
  *   spawn.c     clone into the namespaces, the tiny init, exec
+ *   pty.c       the pseudo-terminal of wsb_spawn_options.terminal
  *   process.c   struct wsb_process: wait, kill, pipes, status
  *   backend.c   lib/backend.h: decide (plan) and glue
  *
@@ -277,6 +278,7 @@ typedef struct wsb__lx_exec {
 	char **envp;         /* NULL-terminated, owned */
 	char *cwd;
 	int stdio_fd[3];     /* fds to dup onto 0, 1, 2 in the command */
+	int ctty;            /* 1: fd 0 is a terminal slave; make it the controlling terminal */
 } wsb__lx_exec;
 
 /* Resolve argv[0] on PATH (from envp) the way execvp would: WSB_ENOENT,
@@ -330,5 +332,16 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
 	wsb_u64 start_ms, struct wsb__lx_relay *relay);
+
+/* ---- pseudo-terminal (pty.c) ---- */
+
+/* A master and its slave (both close-on-exec, numbered >= 3) with the
+ * given size: WSB_EOS with a message on failure. */
+int wsb__lx_pty_open(int *out_master, int *out_slave, unsigned int cols, unsigned int rows);
+int wsb__lx_pty_resize(int master, unsigned int cols, unsigned int rows);
+/* Give a new handle its terminal's master (taken; kept for resizing until
+ * the handle is freed): reads of it end at EIO, which a master gives once
+ * every slave is closed. */
+void wsb__lx_process_set_terminal(struct wsb_process *p, int master);
 
 #endif

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,6 +58,11 @@ struct wsb_process {
 	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
 	int reaper;          /* no PID namespace: init kills the tree on SIGTERM (spawn.c) */
 	struct wsb__lx_relay *relay;  /* the loopback relay, or NULL: lives as long as the handle */
+	int tty_fd;          /* the terminal's master (for resizing), or -1 */
+	/* Handed out by wsb_process_waitable / _stream_handle and closed only
+	 * by free, so they stay valid while the library closes its own fds. */
+	int wait_fd;
+	int handle_fd[3];
 };
 
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
@@ -87,8 +93,23 @@ int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	p->exit_code = -1;
 	p->relay = relay;
 	p->reaper = s->tree_by_subreaper;
+	p->tty_fd = -1;
+	p->wait_fd = -1;
+	p->handle_fd[0] = p->handle_fd[1] = p->handle_fd[2] = -1;
 	*out = p;
 	return WSB_OK;
+}
+
+void wsb__lx_process_set_terminal(struct wsb_process *p, int master)
+{
+	p->tty_fd = master;
+}
+
+/* A master reads EIO once no slave is left open: for the caller that is
+ * the end of the terminal's output. */
+static int end_of_terminal(const struct wsb_process *p, int err)
+{
+	return p->tty_fd >= 0 && err == EIO;
 }
 
 static void close_fd(int *fd)
@@ -354,6 +375,10 @@ void wsb__proc_free(struct wsb_process *p)
 	}
 	close_fd(&p->status_fd);
 	close_fd(&p->pidfd);
+	close_fd(&p->tty_fd);
+	close_fd(&p->wait_fd);
+	for (i = 0; i < 3; i++)
+		close_fd(&p->handle_fd[i]);
 	wsb__lx_cgroup_destroy(&p->cg);
 	wsb__free(p);
 }
@@ -466,7 +491,8 @@ int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *bu
 	if (s->fd < 0 && s->ended)
 		return WSB_OK;  /* end of stream again, as on Windows */
 	if (s->fd < 0)
-		return wsb__error(WSB_ESTATE, "that stream is not a pipe");
+		return wsb__error(WSB_ESTATE, p->tty_fd >= 0 ? "with a terminal, all output "
+			"arrives on WSB_STREAM_STDOUT" : "that stream is not a pipe");
 	for (;;) {
 		struct pollfd pf;
 		int budget, r;
@@ -488,6 +514,8 @@ int wsb__proc_read(size_t *out_read, struct wsb_process *p, int stream, void *bu
 	do
 		n = read(s->fd, buf, len);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && end_of_terminal(p, errno))
+		n = 0;
 	if (n < 0) {
 		int err = errno;
 		return wsb__error_os(WSB_EOS, err, "reading the command's output failed: %s",
@@ -525,6 +553,8 @@ static int drain(struct wsb_process *p, struct stream *s)
 		if (n > 0)
 			s->truncated = 1;
 	}
+	if (n < 0 && end_of_terminal(p, errno))
+		n = 0;
 	if (n == 0) {
 		close_fd(&s->fd);
 		s->ended = 1;
@@ -638,4 +668,80 @@ const char *wsb__proc_output(size_t *out_len, int *out_truncated,
 	if (out_truncated)
 		*out_truncated = s->truncated;
 	return s->data.ptr;
+}
+
+int wsb__proc_resize(struct wsb_process *p, unsigned int cols, unsigned int rows)
+{
+	if (p->tty_fd < 0)
+		return wsb__error(WSB_ESTATE, "the process has no terminal (wsb_spawn_options.terminal)");
+	return wsb__lx_pty_resize(p->tty_fd, cols, rows);
+}
+
+/* A descriptor that always polls readable, for something that has already
+ * ended before the caller asked for its handle. */
+static int ready_fd(int *out)
+{
+	*out = eventfd(1, EFD_CLOEXEC);
+	if (*out < 0) {
+		int err = errno;
+		return wsb__error_os(WSB_EOS, err,
+			"eventfd failed: %s", strerror(err));
+	}
+	return WSB_OK;
+}
+
+/* A copy of fd owned by the handle, kept until free. */
+static int keep_copy(int *out, int fd)
+{
+	*out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (*out < 0) {
+		int err = errno;
+		return wsb__error_os(WSB_EOS, err, "cannot duplicate a descriptor: %s", strerror(err));
+	}
+	return WSB_OK;
+}
+
+int wsb__proc_waitable(wsb_os_handle *out, struct wsb_process *p)
+{
+	int rc = WSB_OK;
+
+	if (p->wait_fd < 0) {
+		/* init's pidfd polls readable once init has exited, and init
+		 * exits only after every other member of its PID namespace. */
+		if (p->pidfd >= 0)
+			rc = keep_copy(&p->wait_fd, p->pidfd);
+		else if (p->exit_kind != WSB_EXIT_RUNNING || p->pid < 0)
+			rc = ready_fd(&p->wait_fd);
+		else
+			rc = wsb__error(WSB_ENOTSUP, "no waitable descriptor: this kernel has no "
+				"pidfd_open (Linux 5.3)");
+	}
+	*out = p->wait_fd;
+	return rc;
+}
+
+int wsb__proc_stream_handle(wsb_os_handle *out, struct wsb_process *p, int stream)
+{
+	struct stream *s;
+	int rc = WSB_OK;
+
+	*out = -1;
+	if (stream == WSB_STREAM_STDIN) {
+		if (p->fd_in < 0)
+			return wsb__error(WSB_ESTATE, "stdin is not a pipe or terminal, or is closed");
+		*out = p->fd_in;
+		return WSB_OK;
+	}
+	s = &p->out[stream];
+	if (p->handle_fd[stream] < 0) {
+		if (s->fd >= 0)
+			rc = keep_copy(&p->handle_fd[stream], s->fd);
+		else if (s->ended)
+			rc = ready_fd(&p->handle_fd[stream]);
+		else
+			return wsb__error(WSB_ESTATE, p->tty_fd >= 0 ? "with a terminal, all output "
+				"arrives on WSB_STREAM_STDOUT" : "that stream is not a pipe");
+	}
+	*out = p->handle_fd[stream];
+	return rc;
 }

@@ -28,6 +28,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -236,6 +237,11 @@ static void __attribute__((noreturn)) run_command(const child_ctx *c)
 	for (i = 0; i < 3; i++)
 		if (dup2(e->stdio_fd[i], i) < 0)
 			fail(c, WSB__LX_STAGE_STDIO, errno, i);
+	/* The sandbox's own terminal becomes the new session's controlling
+	 * terminal (its process group the foreground one): Ctrl-C and job
+	 * control work, and TIOCSTI stays refused by the seccomp filter. */
+	if (e->ctty && ioctl(0, TIOCSCTTY, 0) < 0)
+		fail(c, WSB__LX_STAGE_STDIO, errno, 0);
 	/* Only 0-2 reach the program, CLOEXEC or not; the error pipe closes at exec. */
 	if (syscall(__NR_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
 		int fd;

@@ -177,6 +177,12 @@ long wsb__proc_pid(const struct wsb_process *p) { (void)p; return -1; }
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p) { (void)p; return 0; }
 const char *wsb__proc_output(size_t *l, int *t, const struct wsb_process *p, int s)
 { (void)p; (void)s; if (l) *l = 0; if (t) *t = 0; return NULL; }
+int wsb__proc_resize(struct wsb_process *p, unsigned int c, unsigned int r)
+{ (void)p; (void)c; (void)r; return missing("resizing a terminal"); }
+int wsb__proc_waitable(wsb_os_handle *o, struct wsb_process *p)
+{ (void)o; (void)p; return missing("a waitable handle"); }
+int wsb__proc_stream_handle(wsb_os_handle *o, struct wsb_process *p, int s)
+{ (void)o; (void)p; (void)s; return missing("stream handles"); }
 
 int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts)
 { (void)policy; (void)opts; *out_json = NULL; return missing("the world-writable audit"); }

@@ -8,6 +8,47 @@
 
 #include <string.h>
 
+/* ConPTY's default entries: looked up in kernel32 at the first call, so
+ * that the library loads on Windows before 10 1809; where it is missing the
+ * create and resize calls answer HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND). */
+static FARPROC console_proc(const char *name)
+{
+	HMODULE k = GetModuleHandleW(L"kernel32.dll");
+
+	return k ? GetProcAddress(k, name) : NULL;
+}
+
+static HRESULT WINAPI rt_CreatePseudoConsole(COORD s, HANDLE i, HANDLE o, DWORD f, void **pc)
+{
+	wsb__os_CreatePseudoConsole_fn fn =
+		(wsb__os_CreatePseudoConsole_fn)(void (*)(void))console_proc("CreatePseudoConsole");
+
+	return fn ? fn(s, i, o, f, pc) : HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND);
+}
+
+static HRESULT WINAPI rt_ResizePseudoConsole(void *pc, COORD s)
+{
+	wsb__os_ResizePseudoConsole_fn fn =
+		(wsb__os_ResizePseudoConsole_fn)(void (*)(void))console_proc("ResizePseudoConsole");
+
+	return fn ? fn(pc, s) : HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND);
+}
+
+static void WINAPI rt_ClosePseudoConsole(void *pc)
+{
+	wsb__os_ClosePseudoConsole_fn fn =
+		(wsb__os_ClosePseudoConsole_fn)(void (*)(void))console_proc("ClosePseudoConsole");
+
+	if (fn)
+		fn(pc);
+}
+
+/* The table's default for these names is the run-time lookup above; the
+ * stringized name stays the Win32 one. */
+#define CreatePseudoConsole rt_CreatePseudoConsole
+#define ResizePseudoConsole rt_ResizePseudoConsole
+#define ClosePseudoConsole rt_ClosePseudoConsole
+
 /* Failing stubs: what an injected fault makes each call return. */
 #define WSB__OS_STUB(ret, name, params, faultable, failval) \
 	static ret WINAPI fail_##name params \

@@ -38,6 +38,12 @@
 
 #include <stddef.h>
 
+/* ProcThreadAttributeValue(22, FALSE, TRUE, FALSE); the SDK defines it only
+ * for NTDDI_WIN10_RS5 and later, which this build does not require. */
+#ifndef PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE
+#  define PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE 0x00020016
+#endif
+
 /* The error code a failed-by-injection call leaves in GetLastError() (and
  * returns, for functions that return an error code). */
 #define WSB__OS_FAULT_ERROR ERROR_GEN_FAILURE
@@ -116,6 +122,11 @@
 	X(void, DeleteProcThreadAttributeList, (LPPROC_THREAD_ATTRIBUTE_LIST l), 0, ) \
 	X(BOOL, CreateProcessAsUserW, (HANDLE t, LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa, LPSECURITY_ATTRIBUTES ta, BOOL inh, DWORD f, LPVOID env, LPCWSTR cwd, LPSTARTUPINFOW si, LPPROCESS_INFORMATION pi), 1, FALSE) \
 	X(DWORD, ResumeThread, (HANDLE t), 1, (DWORD)-1) \
+	/* ConPTY (Windows 10 1809): resolved at run time by the default entries \
+	 * (os.c), so that the DLL loads where it is missing; HPCON is void *. */ \
+	X(HRESULT, CreatePseudoConsole, (COORD s, HANDLE i, HANDLE o, DWORD f, void **pc), 1, E_FAIL) \
+	X(HRESULT, ResizePseudoConsole, (void *pc, COORD s), 1, E_FAIL) \
+	X(void, ClosePseudoConsole, (void *pc), 0, ) \
 	X(BOOL, TerminateProcess, (HANDLE p, UINT c), 1, FALSE) \
 	X(BOOL, GetExitCodeProcess, (HANDLE p, LPDWORD c), 1, FALSE) \
 	X(DWORD, GetProcessId, (HANDLE p), 1, 0) \

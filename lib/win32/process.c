@@ -94,6 +94,15 @@ static void close_handle(HANDLE *h)
 	*h = NULL;
 }
 
+/* Once the tree has ended: the pseudoconsole closes its end of the output
+ * pipe, so reads reach end of stream. */
+static void close_terminal(struct wsb_process *p)
+{
+	if (p->pseudoconsole)
+		WSB_OS(ClosePseudoConsole)(p->pseudoconsole);
+	p->pseudoconsole = NULL;
+}
+
 /* The top process has exited: end the rest of the tree, stop the monitor,
  * decide how it ended. Fails only if the exit code cannot be read (the
  * process then counts as ended with exit code -1). */
@@ -112,6 +121,7 @@ static int finish(struct wsb_process *p)
 	}
 	if (p->job.port)
 		drain_port(p, 0);
+	close_terminal(p);
 	p->end_ms = wsb__now_ms();
 	p->ended = 1;
 	p->exit_code = -1;
@@ -155,6 +165,9 @@ void wsb__proc_free(struct wsb_process *p)
 	close_handle(&p->in_w);
 	close_handle(&p->out_r[0]);
 	close_handle(&p->out_r[1]);
+	/* After our read end is closed: an older ClosePseudoConsole waits for
+	 * output nobody reads otherwise. */
+	close_terminal(p);
 	close_handle(&p->process);
 	wsb__job_close(&p->job);
 	if (p->desktop)
@@ -370,4 +383,44 @@ const char *wsb__proc_output(size_t *out_len, int *out_truncated, const struct w
 	if (out_truncated)
 		*out_truncated = p->truncated[stream - 1];
 	return b->ptr ? b->ptr : (p->out_r[stream - 1] ? "" : NULL);
+}
+
+int wsb__proc_resize(struct wsb_process *p, unsigned int cols, unsigned int rows)
+{
+	COORD size;
+	HRESULT hr;
+
+	if (!p->pseudoconsole)
+		return wsb__error(WSB_ESTATE, p->ended ? "the process has ended" :
+			"the process has no terminal (wsb_spawn_options.terminal)");
+	size.X = (SHORT)cols;
+	size.Y = (SHORT)rows;
+	hr = WSB_OS(ResizePseudoConsole)(p->pseudoconsole, size);
+	if (hr == E_NOTIMPL || hr == HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND))
+		return wsb__error(WSB_ENOTSUP, "ResizePseudoConsole is not implemented here "
+			"(HRESULT 0x%08lx)", (unsigned long)hr);
+	if (FAILED(hr))
+		return wsb__error_os(WSB_EOS, (long)hr, "ResizePseudoConsole failed (HRESULT 0x%08lx)",
+			(unsigned long)hr);
+	return WSB_OK;
+}
+
+/* The top process: when it exits the tree has ended (wsb_process_wait then
+ * ends the rest of the job at once). */
+int wsb__proc_waitable(wsb_os_handle *out, struct wsb_process *p)
+{
+	*out = p->process;
+	return WSB_OK;
+}
+
+int wsb__proc_stream_handle(wsb_os_handle *out, struct wsb_process *p, int stream)
+{
+	HANDLE h = stream == WSB_STREAM_STDIN ? p->in_w : p->out_r[stream - 1];
+
+	*out = NULL;
+	if (!h)
+		return wsb__error(WSB_ESTATE, stream == WSB_STREAM_STDIN ?
+			"stdin is not a pipe or is closed" : "that stream is not a pipe");
+	*out = h;
+	return WSB_OK;
 }

@@ -410,10 +410,14 @@ int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdi
 	}
 	memset(&si, 0, sizeof(si));
 	si.StartupInfo.cb = sizeof(si);
-	si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-	si.StartupInfo.hStdInput = stdio[0];
-	si.StartupInfo.hStdOutput = stdio[1];
-	si.StartupInfo.hStdError = stdio[2];
+	/* With a pseudoconsole the command's streams are its console: no
+	 * stdio handles, nothing inherited. */
+	if (!l->pseudoconsole) {
+		si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+		si.StartupInfo.hStdInput = stdio[0];
+		si.StartupInfo.hStdOutput = stdio[1];
+		si.StartupInfo.hStdError = stdio[2];
+	}
 	si.StartupInfo.lpDesktop = desktop;
 	WSB_OS(InitializeProcThreadAttributeList)(NULL, 1, 0, &attr_size);
 	if (!(attrs = wsb__malloc(attr_size ? attr_size : 64)))
@@ -424,18 +428,23 @@ int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdi
 		goto done;
 	}
 	attrs_ready = 1;
-	/* Exactly the stdio handles are inherited. */
-	if (!WSB_OS(UpdateProcThreadAttribute)(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+	/* Exactly the stdio handles are inherited, or the pseudoconsole is
+	 * the command's console. */
+	if (l->pseudoconsole ? !WSB_OS(UpdateProcThreadAttribute)(attrs, 0,
+			PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE, l->pseudoconsole, sizeof(l->pseudoconsole),
+			NULL, NULL) :
+	    !WSB_OS(UpdateProcThreadAttribute)(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
 			nlist * sizeof(HANDLE), NULL, NULL)) {
 		DWORD err = GetLastError();
-		rc = wsb__w32_fail("UpdateProcThreadAttribute", err, "handle list");
+		rc = wsb__w32_fail("UpdateProcThreadAttribute", err, l->pseudoconsole ?
+			"pseudoconsole" : "handle list");
 		goto done;
 	}
 	si.lpAttributeList = attrs;
-	if (no_window)
+	if (no_window && !l->pseudoconsole)
 		flags |= CREATE_NO_WINDOW;
-	if (!WSB_OS(CreateProcessAsUserW)(token, l->app, l->cmdline, NULL, NULL, TRUE, flags, l->env, l->cwd,
-			&si.StartupInfo, pi)) {
+	if (!WSB_OS(CreateProcessAsUserW)(token, l->app, l->cmdline, NULL, NULL, !l->pseudoconsole,
+			flags, l->env, l->cwd, &si.StartupInfo, pi)) {
 		DWORD err = GetLastError();
 		memset(pi, 0, sizeof(*pi));
 		rc = wsb__w32_fail("CreateProcessAsUserW", err, "%s", l->program ? l->program : "the command");
@@ -447,12 +456,47 @@ done:
 	return rc;
 }
 
+/* The command's terminal: a pseudoconsole reading keys from one pipe and
+ * writing what it shows to another. Our ends become stdin and stdout;
+ * *child_in and *child_out are the console's, closed once the command has
+ * started. WSB_ENOTSUP where this Windows has no ConPTY. */
+static int open_terminal(struct wsb_process *p, HANDLE *child_in, HANDLE *child_out,
+	const wsb_spawn_options *opts)
+{
+	COORD size;
+	HRESULT hr;
+
+	if (!WSB_OS(CreatePipe)(child_in, &p->in_w, NULL, 0)) {
+		DWORD err = GetLastError();
+		return wsb__w32_fail("CreatePipe", err, "terminal input");
+	}
+	if (!WSB_OS(CreatePipe)(&p->out_r[0], child_out, NULL, 0)) {
+		DWORD err = GetLastError();
+		return wsb__w32_fail("CreatePipe", err, "terminal output");
+	}
+	size.X = (SHORT)opts->terminal_cols;
+	size.Y = (SHORT)opts->terminal_rows;
+	hr = WSB_OS(CreatePseudoConsole)(size, *child_in, *child_out, 0, &p->pseudoconsole);
+	if (hr == HRESULT_FROM_WIN32(ERROR_PROC_NOT_FOUND)) {
+		p->pseudoconsole = NULL;
+		return wsb__error(WSB_ENOTSUP, "a terminal needs ConPTY (CreatePseudoConsole, Windows 10 "
+			"1809 or later), which this Windows does not have");
+	}
+	if (FAILED(hr)) {
+		p->pseudoconsole = NULL;
+		return wsb__error_os(WSB_EOS, (long)hr, "CreatePseudoConsole failed (HRESULT 0x%08lx)",
+			(unsigned long)hr);
+	}
+	return WSB_OK;
+}
+
 /* The unelevated way: the caller's own token, restricted. */
 static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, const wsb__w32_decision *d,
 	const struct wsb_policy *policy, const wsb_spawn_options *opts)
 {
 	char *logon = NULL;
 	wchar_t desk_name[96], *desktop = NULL;
+	wsb__w32_launch launch;
 	HANDLE token = NULL, child[3] = { NULL, NULL, NULL };
 	PROCESS_INFORMATION pi;
 	DWORD i;
@@ -463,7 +507,13 @@ static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, con
 		goto done;
 	if ((rc = wsb__job_create(&p->job, policy, 0)) != WSB_OK)
 		goto done;
-	if ((rc = open_stdio(&child[0], &p->in_w, opts->stdin_mode, 1, STD_INPUT_HANDLE)) != WSB_OK ||
+	if (opts->terminal) {
+		if ((rc = open_terminal(p, &child[0], &child[1], opts)) != WSB_OK)
+			goto done;
+		launch = *l;
+		launch.pseudoconsole = p->pseudoconsole;
+		l = &launch;
+	} else if ((rc = open_stdio(&child[0], &p->in_w, opts->stdin_mode, 1, STD_INPUT_HANDLE)) != WSB_OK ||
 			(rc = open_stdio(&child[1], &p->out_r[0], opts->stdout_mode, 0, STD_OUTPUT_HANDLE)) != WSB_OK ||
 			(rc = open_stdio(&child[2], &p->out_r[1], opts->stderr_mode, 0, STD_ERROR_HANDLE)) != WSB_OK)
 		goto done;
@@ -572,6 +622,10 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	*out = NULL;
 	memset(&acct, 0, sizeof(acct));
 	memset(&l, 0, sizeof(l));
+	if (opts->terminal && as_user)
+		return wsb__error(WSB_ENOTSUP, "a terminal (wsb_spawn_options.terminal) for a command "
+			"run as a sandbox user is not implemented yet (the runner would have to create the "
+			"pseudoconsole and relay it); the restricted identity supports it");
 	if (as_user) {
 		if ((rc = decide_sandbox_user(&d, &acct, policy, identity, opts)) != WSB_OK)
 			goto done;

@@ -156,6 +156,7 @@ struct wsb_process {
 	long exit_code;
 	unsigned int protections;
 	struct wsb__relay *relay;  /* loopback relay reference (relay.c), or NULL */
+	void *pseudoconsole;      /* HPCON of wsb_spawn_options.terminal, or NULL */
 };
 
 /* What spawn prepared, whichever way the command starts. */
@@ -166,6 +167,7 @@ typedef struct wsb__w32_launch {
 	wchar_t *cwd;
 	uint16_t *env;      /* sorted UTF-16 block */
 	size_t env_len;     /* units, both final NULs included */
+	void *pseudoconsole; /* HPCON to attach the command to instead of the stdio handles, or NULL */
 } wsb__w32_launch;
 
 /* CreateProcessAsUserW of l with token: suspended, Unicode environment,

@@ -180,7 +180,7 @@ static int plan_step_count_null(void) { assert_int_equal(wsb_plan_step_count(NUL
 /* spawn and run */
 ROW(spawn_init_null, wsb_spawn_options_init(NULL, WSB_SPAWN_OPTIONS_VERSION))
 static int spawn_init_version_0(void) { wsb_spawn_options o; return wsb_spawn_options_init(&o, 0); }
-static int spawn_init_version_future(void) { wsb_spawn_options o; return wsb_spawn_options_init(&o, 2); }
+static int spawn_init_version_future(void) { wsb_spawn_options o; return wsb_spawn_options_init(&o, WSB_SPAWN_OPTIONS_VERSION + 1); }
 static int spawn_with(const wsb_policy *policy, const wsb_spawn_options *o)
 {
 	wsb_process *p = PROC;
@@ -210,6 +210,9 @@ static int spawn_too_many_args(void) { wsb_spawn_options o = spawn_opts(); o.arg
 static int spawn_bad_stdin(void) { wsb_spawn_options o = spawn_opts(); o.stdin_mode = 3; return spawn_with(P, &o); }
 static int spawn_bad_stdout(void) { wsb_spawn_options o = spawn_opts(); o.stdout_mode = -1; return spawn_with(P, &o); }
 static int spawn_bad_stderr(void) { wsb_spawn_options o = spawn_opts(); o.stderr_mode = 9; return spawn_with(P, &o); }
+static int spawn_bad_terminal(void) { wsb_spawn_options o = spawn_opts(); o.terminal = 2; return spawn_with(P, &o); }
+static int spawn_terminal_too_wide(void) { wsb_spawn_options o = spawn_opts(); o.terminal = 1; o.terminal_cols = WSB_MAX_TERMINAL_SIZE + 1; return spawn_with(P, &o); }
+static int spawn_terminal_too_tall(void) { wsb_spawn_options o = spawn_opts(); o.terminal = 1; o.terminal_rows = 100000; return spawn_with(P, &o); }
 static int spawn_relative_cwd(void) { wsb_spawn_options o = spawn_opts(); o.cwd = RELATIVE; return spawn_with(P, &o); }
 static int spawn_bad_utf8_cwd(void) { wsb_spawn_options o = spawn_opts(); o.cwd = ABS(BAD_UTF8); return spawn_with(P, &o); }
 static int spawn_conflicting_policy(void) { wsb_spawn_options o = spawn_opts(); return spawn_with(CONFLICT, &o); }
@@ -237,6 +240,15 @@ static int process_write_null(void) { size_t n = 7; int rc = wsb_process_write(&
 ROW(process_write_null_data, wsb_process_write(NULL, PROC, NULL, 3))
 ROW(process_close_stdin_null, wsb_process_close_stdin(NULL))
 static char readbuf[16];
+ROW(process_resize_null, wsb_process_resize(NULL, 80, 24))
+ROW(process_resize_zero_cols, wsb_process_resize(PROC, 0, 24))
+ROW(process_resize_zero_rows, wsb_process_resize(PROC, 80, 0))
+ROW(process_resize_too_wide, wsb_process_resize(PROC, WSB_MAX_TERMINAL_SIZE + 1, 24))
+ROW(process_waitable_null_out, wsb_process_waitable(NULL, PROC))
+static int process_waitable_null(void) { wsb_os_handle h; return wsb_process_waitable(&h, NULL); }
+ROW(process_stream_handle_null_out, wsb_process_stream_handle(NULL, PROC, WSB_STREAM_STDOUT))
+static int process_stream_handle_null(void) { wsb_os_handle h; return wsb_process_stream_handle(&h, NULL, WSB_STREAM_STDOUT); }
+static int process_stream_handle_bad_stream(void) { wsb_os_handle h; return wsb_process_stream_handle(&h, PROC, 3); }
 ROW(process_read_null_out, wsb_process_read(NULL, PROC, WSB_STREAM_STDOUT, readbuf, sizeof(readbuf), 0))
 static int process_read_null(void) { size_t n; return wsb_process_read(&n, NULL, WSB_STREAM_STDOUT, readbuf, sizeof(readbuf), 0); }
 static int process_read_bad_stream(void) { size_t n; return wsb_process_read(&n, PROC, 0, readbuf, sizeof(readbuf), 0); }
@@ -453,6 +465,9 @@ static const row rows[] = {
 	R(wsb_spawn, "unknown stdin mode", spawn_bad_stdin, WSB_EINVAL),
 	R(wsb_spawn, "unknown stdout mode", spawn_bad_stdout, WSB_EINVAL),
 	R(wsb_spawn, "unknown stderr mode", spawn_bad_stderr, WSB_EINVAL),
+	R(wsb_spawn, "terminal neither 0 nor 1", spawn_bad_terminal, WSB_EINVAL),
+	R(wsb_spawn, "terminal wider than the maximum", spawn_terminal_too_wide, WSB_EINVAL),
+	R(wsb_spawn, "terminal taller than the maximum", spawn_terminal_too_tall, WSB_EINVAL),
 	R(wsb_spawn, "relative cwd", spawn_relative_cwd, WSB_EPATH),
 	R(wsb_spawn, "invalid UTF-8 cwd", spawn_bad_utf8_cwd, WSB_EUTF8),
 	R(wsb_spawn, "conflicting policy", spawn_conflicting_policy, WSB_ECONFLICT),
@@ -475,6 +490,15 @@ static const row rows[] = {
 	R(wsb_process_read, "unknown stream", process_read_bad_stream, WSB_EINVAL),
 	R(wsb_process_read, "buf NULL", process_read_null_buf, WSB_EINVAL),
 	R(wsb_process_read, "len 0", process_read_zero_len, WSB_EINVAL),
+	R(wsb_process_resize, "process NULL", process_resize_null, WSB_EINVAL),
+	R(wsb_process_resize, "cols 0", process_resize_zero_cols, WSB_EINVAL),
+	R(wsb_process_resize, "rows 0", process_resize_zero_rows, WSB_EINVAL),
+	R(wsb_process_resize, "cols above the maximum", process_resize_too_wide, WSB_EINVAL),
+	R(wsb_process_waitable, "out NULL", process_waitable_null_out, WSB_EINVAL),
+	R(wsb_process_waitable, "process NULL", process_waitable_null, WSB_EINVAL),
+	R(wsb_process_stream_handle, "out NULL", process_stream_handle_null_out, WSB_EINVAL),
+	R(wsb_process_stream_handle, "process NULL", process_stream_handle_null, WSB_EINVAL),
+	R(wsb_process_stream_handle, "unknown stream", process_stream_handle_bad_stream, WSB_EINVAL),
 	R(wsb_process_exit_kind, "process NULL", process_exit_kind_null, WSB_EINVAL),
 	R(wsb_process_exit_code, "process NULL", process_exit_code_null, WSB_EINVAL),
 	R(wsb_process_limit, "process NULL", process_limit_null, WSB_EINVAL),

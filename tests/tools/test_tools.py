@@ -32,7 +32,7 @@ WSB_RUN_OPTIONS = [
     "--mode", "--write", "--protect", "--no-default-protect", "--deny-read",
     "--network", "--timeout", "--memory", "--max-processes", "--cpu-time",
     "--output-limit", "--cwd", "--env", "--unset", "--clear-env", "--identity",
-    "--allow-missing", "--dry-run", "--json", "--check-path", "--version", "--help",
+    "--allow-missing", "--dry-run", "--json", "--pty", "--check-path", "--version", "--help",
     "--self-test", "--self-test-dir",
 ]
 
@@ -431,6 +431,14 @@ class WsbRunWine(Workdir):
         self.assertEqual(out["exit_status"], 4)
         self.assertIn("hi", out["stdout"]["data"])
 
+    def test_pty_is_not_there_yet_and_runs_nothing(self):
+        marker = os.path.join(self.outside, "ran")
+        r = run("wsb-run", *WINE_RUN_OPTS, "--pty", "--", "cmd", "/c",
+                "echo x >" + winpath(marker))
+        self.assertExit(r, 125)
+        self.assertIn("--pty is not available", r.stderr)
+        self.assertFalse(os.path.exists(marker))
+
 
 class WsbRunReal(Workdir):
     """Linux: real runs; the kernel enforces the policy."""
@@ -720,6 +728,151 @@ class WsbRunReal(Workdir):
         self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
 
 
+def wait_for_line(path, timeout=10):
+    """Until path holds a whole line: the shell creates the file for its
+    redirection before the command writes to it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                if f.read().endswith("\n"):
+                    return
+        time.sleep(0.1)
+
+
+class Tmux:
+    """A real terminal: a tmux server of our own (its own socket), one
+    window running a shell line, driven with send-keys and read with
+    capture-pane."""
+
+    def __init__(self, workdir, line, cols=100, rows=30):
+        self.sock = os.path.join(workdir, "tmux.sock")
+        self.tmux(["new-session", "-d", "-s", "t", "-x", str(cols), "-y", str(rows),
+                   "sh -c '%s; sleep 60'" % line.replace("'", "'\\''")])
+        # By pid too: a failed test must not leave the server (and a
+        # wsb-run waiting for keys) behind, even once the socket is gone.
+        self.server = int(self.tmux(["display-message", "-p", "#{pid}"]).strip())
+
+    def tmux(self, args):
+        return subprocess.run(["tmux", "-S", self.sock, "-f", "/dev/null"] + args,
+                              capture_output=True, text=True, timeout=30, check=True).stdout
+
+    def keys(self, *keys):
+        self.tmux(["send-keys", "-t", "t"] + list(keys))
+
+    def screen(self):
+        return self.tmux(["capture-pane", "-p", "-J", "-S", "-200", "-t", "t"])
+
+    def wait_for(self, pattern, count=1, timeout=30):
+        """Until the screen shows pattern (a regex) count times."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if len(re.findall(pattern, text)) >= count:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError("the terminal never showed %r:\n%s" % (pattern, text))
+            time.sleep(0.1)
+
+    def resize(self, cols, rows):
+        self.tmux(["resize-window", "-t", "t", "-x", str(cols), "-y", str(rows)])
+
+    def close(self):
+        """End the server: its windows get SIGHUP, on which wsb-run kills
+        its tree and restores the terminal."""
+        try:
+            os.kill(self.server, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+class WsbRunPty(Workdir):
+    """Linux: wsb-run --pty in a real terminal (tmux), and its transcript."""
+
+    def session(self, line):
+        if not shutil.which("tmux"):
+            self.fail("tmux is missing: scripts/deps.sh installs it")
+        t = Tmux(self.dir, line)
+        self.sessions.append(t)
+        return t
+
+    def setUp(self):
+        super().setUp()
+        self.sessions = []
+        need_linux(self)
+
+    def tearDown(self):
+        for t in self.sessions:
+            t.close()
+        super().tearDown()
+
+    def test_json_transcript(self):
+        r = run("wsb-run", "--pty", "--json", "--", "sh", "-c",
+                "tty; stty size; echo to-stderr >&2; exit 4", input="")
+        self.assertExit(r, 4)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["exit_status"], 4)
+        text = doc["transcript"]["data"]
+        # Both outputs reach the one terminal, with its CRLF line ends.
+        self.assertRegex(text, r"^/dev/pts/\d+\r\n24 80\r\nto-stderr\r\n$")
+        self.assertIn("to-stderr", r.stderr)
+
+    def test_interactive_bash_in_a_real_terminal(self):
+        state = os.path.join(self.dir, "stty")
+        t = self.session("stty -g > %s.before; %s --pty bash --norc --noprofile -i; "
+                         "echo EXITED $?; stty -g > %s.after"
+                         % (state, tool("wsb-run"), state))
+        t.wait_for(r"(?m)[#$] $")  # bash's prompt, from inside the sandbox
+        t.keys("PS1='sbx$ '; tty; stty size", "Enter")
+        t.wait_for(r"/dev/pts/\d+\n30 100")
+        t.resize(120, 40)
+        t.keys("stty size", "Enter")
+        t.wait_for(r"\n40 120")
+        # Line editing: a word typed, erased with Ctrl-W, retyped.
+        t.keys("echo wrong", "C-w", "ri''ght", "Enter")
+        t.wait_for(r"\nright\n")
+        prompts = len(re.findall(r"(?m)^sbx\$ ", t.screen()))
+        t.keys("sleep 100", "Enter")
+        # Ctrl-C until the shell prompts again: a key that lands before
+        # sleep has started would reach the shell's child too early.
+        for _ in range(15):
+            time.sleep(0.3)
+            t.keys("C-c")
+            try:
+                t.wait_for(r"(?m)^sbx\$ ", count=prompts + 1, timeout=2)
+                break
+            except AssertionError:
+                continue
+        t.keys("echo st''atus $?", "Enter")
+        t.wait_for(r"status 130")
+        t.keys("exit 7", "Enter")
+        t.wait_for(r"EXITED 7")
+        wait_for_line(state + ".after")
+        with open(state + ".before") as b, open(state + ".after") as a:
+            self.assertEqual(a.read(), b.read(), "the terminal's settings were not restored")
+
+    def test_terminal_restored_when_killed_by_a_signal(self):
+        state = os.path.join(self.dir, "stty")
+        pidfile = os.path.join(self.dir, "pid")
+        marker = os.path.join(self.ws, "still-running")
+        t = self.session("stty -g > %s.before; sh -c 'echo $$ > %s; exec %s --pty --write %s "
+                         "sh -c \"sleep 1000; touch %s\"'; echo EXITED $?; stty -g > %s.after"
+                         % (state, pidfile, tool("wsb-run"), self.ws, marker, state))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        with open(pidfile) as f:
+            os.kill(int(f.read()), signal.SIGTERM)
+        t.wait_for(r"EXITED 143")
+        wait_for_line(state + ".after")
+        with open(state + ".before") as b, open(state + ".after") as a:
+            self.assertEqual(a.read(), b.read(), "the terminal's settings were not restored")
+        self.assertFalse(os.path.exists(marker))
+
+
 class Examples(Workdir):
     def test_agent_loop_runs_each_line_and_stops_at_eof(self):
         if CFG.wine:
@@ -745,6 +898,24 @@ class Examples(Workdir):
             self.assertIn("(status 127)", r.stdout)
             self.assertIn("not run: unterminated quote", r.stdout)
             self.assertIn("ran 4 command(s)", r.stdout)
+
+    def test_agent_loop_pty_keeps_one_shell(self):
+        need_linux(self)
+        lines = ("cd /usr\n"
+                 "pwd\n"
+                 "X=41; export X\n"
+                 "echo $((X+1))\n"
+                 "# a comment\n"
+                 "sh -c 'exit 3'\n"
+                 "tty\n")
+        r = run("agent-loop", "--pty", "--timeout", "60", input=lines)
+        self.assertExit(r, 0)
+        # State carries from one line to the next: one shell, on a terminal.
+        self.assertIn("$ pwd\n/usr\n-> exit 0\n", r.stdout)
+        self.assertIn("$ echo $((X+1))\n42\n-> exit 0\n", r.stdout)
+        self.assertIn("-> exit 3\n", r.stdout)
+        self.assertRegex(r.stdout, r"\$ tty\n/dev/pts/\d+\n-> exit 0\n")
+        self.assertIn("ran 6 command(s)", r.stdout)
 
     def test_agent_loop_bad_option(self):
         r = run("agent-loop", "--memory", "lots")

@@ -810,6 +810,45 @@ static int find_paths(void)
 	return 0;
 }
 
+/* ---- a terminal (ConPTY) -------------------------------------------------- */
+
+/* The command runs on a pseudoconsole: what it prints arrives (among the
+ * console's VT sequences) on stdout, a resize is accepted, the end of the
+ * tree ends the output, and the exit code comes through. */
+static void terminal_runs_on_a_pseudoconsole(void **s)
+{
+	const char *argv[] = { "cmd.exe", "/c", "echo hello-conpty& exit 4", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	char seen[8192];
+	size_t len = 0, n = 0;
+	int rc;
+
+	(void)s;
+	o.argv = argv;
+	o.cwd = root;
+	o.terminal = 1;
+	o.terminal_cols = 100;
+	o.terminal_rows = 30;
+	rc = wsb_spawn(&p, policy, identity, &o);
+	if (rc != WSB_OK)
+		fail_msg("wsb_spawn with a terminal: %s", wsb_error_message(NULL));
+	assert_int_equal(wsb_process_resize(p, 120, 40), WSB_OK);
+	assert_int_equal(wsb_process_wait(p, 60000), WSB_OK);
+	assert_int_equal(wsb_process_exit_code(p), 4);
+	/* The pseudoconsole was closed at the end: reading reaches end of stream. */
+	do {
+		rc = wsb_process_read(&n, p, WSB_STREAM_STDOUT, seen + len, sizeof(seen) - 1 - len, 30000);
+		if (rc != WSB_OK)
+			fail_msg("reading the terminal: %s", wsb_error_message(NULL));
+		len += n;
+	} while (n > 0 && len + 1 < sizeof(seen));
+	seen[len] = '\0';
+	printf("OBSERVED: terminal output: %lu bytes\n", (unsigned long)len);
+	assert_non_null(strstr(seen, "hello-conpty"));
+	wsb_process_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -824,6 +863,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(memory_limit_ends_the_tree, workspace_setup, workspace_teardown),
 		cmocka_unit_test_setup_teardown(process_limit_ends_the_tree, workspace_setup, workspace_teardown),
 		cmocka_unit_test_setup_teardown(revert_restores_the_roots_dacl, workspace_setup, workspace_teardown),
+		cmocka_unit_test_setup_teardown(terminal_runs_on_a_pseudoconsole, workspace_setup, workspace_teardown),
 		cmocka_unit_test_setup_teardown(sandbox_user_has_no_network_and_no_deny_read_path, elevated_setup,
 			elevated_teardown),
 		cmocka_unit_test_setup_teardown(sandbox_user_reaches_a_moved_proxy_only_through_the_relay,

@@ -12,6 +12,7 @@ end of a ``with`` block. Errors raise a subclass of :class:`WsbError`.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import enum
 import json
@@ -22,7 +23,7 @@ from typing import Iterable, Mapping, Optional, Sequence, Union
 
 from . import _lib
 from .errors import *  # noqa: F401,F403 - the exception classes are part of the API
-from .errors import WsbError, Utf8Error, raise_for
+from .errors import WsbError, StillRunning, Utf8Error, raise_for
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -113,6 +114,7 @@ class Stdio(enum.IntEnum):
 
 
 class Stream(enum.IntEnum):
+    STDIN = 0
     STDOUT = 1
     STDERR = 2
 
@@ -410,14 +412,20 @@ def _identity(identity) -> Optional[ctypes.c_void_p]:
     return identity._h()
 
 
-def _spawn_options(args: Sequence[PathLike], cwd, stdin, stdout, stderr):
+def _spawn_options(args: Sequence[PathLike], cwd, stdin, stdout, stderr, pty=False,
+                   pty_size=None):
     if isinstance(args, (str, bytes, os.PathLike)):
         raise TypeError("args must be a sequence of arguments, not a single string")
     encoded = [_text(a, "argument") for a in args]
     argv = (ctypes.c_char_p * (len(encoded) + 1))(*encoded, None)
     opts = _lib.SpawnOptions()
-    raise_for(_lib.wsb_spawn_options_init(ctypes.byref(opts), 1))
+    raise_for(_lib.wsb_spawn_options_init(ctypes.byref(opts), 2))
     opts.argv = argv if encoded else None
+    opts.terminal = 1 if pty else 0
+    if pty_size is not None:
+        cols, rows = pty_size
+        opts.terminal_cols = _int(cols, "pty_size columns")
+        opts.terminal_rows = _int(rows, "pty_size rows")
     opts.cwd = _text(cwd, "cwd")
     opts.stdin_mode = _int(stdin, "stdin")
     opts.stdout_mode = _int(stdout, "stdout")
@@ -528,12 +536,81 @@ class Process(_Handle):
         raise_for(_lib.wsb_process_to_json(ctypes.byref(out), self._h()))
         return _lib.take_string(out.value)
 
+    # ---- terminal and event loops -------------------------------------
+
+    def resize(self, columns: int, rows: int) -> None:
+        """Change the size of the process's terminal (spawned with pty=True)."""
+        raise_for(_lib.wsb_process_resize(self._h(), _int(columns, "columns"),
+                                          _int(rows, "rows")))
+
+    def waitable(self) -> int:
+        """A descriptor (Windows: a HANDLE value) that is ready once the whole
+        tree has ended. Borrowed: valid while this Process is open; do not
+        close it."""
+        h = _lib.c_os_handle()
+        raise_for(_lib.wsb_process_waitable(ctypes.byref(h), self._h()))
+        return h.value
+
+    def stream_handle(self, stream: Stream = Stream.STDOUT) -> int:
+        """The descriptor (Windows: HANDLE value) of one stream, for polling.
+        Borrowed, as waitable(); with pty=True stdin and stdout are the terminal."""
+        h = _lib.c_os_handle()
+        raise_for(_lib.wsb_process_stream_handle(ctypes.byref(h), self._h(),
+                                                 _int(stream, "stream")))
+        return h.value
+
+    async def _ready(self, fd: int) -> None:
+        # The event loop watches the descriptor: no thread per process.
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
+
+    async def wait_async(self) -> int:
+        """``await proc.wait_async()``: the returncode once the tree has ended,
+        without blocking the event loop (POSIX event loops; add_reader)."""
+        if self.exit_kind == ExitKind.RUNNING:
+            await self._ready(self.waitable())
+        return self.wait()
+
+    async def read_async(self, stream: Stream = Stream.STDOUT, size: int = 65536) -> bytes:
+        """``await proc.read_async()``: up to size bytes once some are there;
+        b"" at end of stream."""
+        fd = self.stream_handle(stream)
+        while True:
+            await self._ready(fd)
+            try:
+                return self.read(stream, size, timeout=0)
+            except StillRunning:
+                continue  # woken without data: wait again
+
+    def __aiter__(self):
+        return self._chunks()
+
+    async def _chunks(self):
+        """``async for chunk in proc``: the stdout (or terminal) output."""
+        while True:
+            chunk = await self.read_async(Stream.STDOUT)
+            if not chunk:
+                return
+            yield chunk
+
 
 def spawn(args: Sequence[PathLike], policy: Policy, identity: Optional[Identity] = None, *,
           cwd: Optional[PathLike] = None, stdin: Stdio = Stdio.NULL,
-          stdout: Stdio = Stdio.PIPE, stderr: Stdio = Stdio.PIPE) -> Process:
-    """Start args in a sandbox and return the running Process."""
-    opts, keep = _spawn_options(args, cwd, stdin, stdout, stderr)
+          stdout: Stdio = Stdio.PIPE, stderr: Stdio = Stdio.PIPE, pty: bool = False,
+          pty_size: Optional[tuple] = None) -> Process:
+    """Start args in a sandbox and return the running Process.
+
+    With pty=True the command runs on a terminal inside the sandbox (its
+    stdin, stdout, stderr and controlling terminal; the stdio arguments are
+    then ignored): write() types into it, read() gives everything it shows,
+    resize() changes its size (pty_size=(columns, rows) at start, default
+    80x24)."""
+    opts, keep = _spawn_options(args, cwd, stdin, stdout, stderr, pty, pty_size)
     ptr = ctypes.c_void_p()
     raise_for(_lib.wsb_spawn(ctypes.byref(ptr), _policy(policy), _identity(identity),
                              ctypes.byref(opts)))
@@ -567,20 +644,23 @@ class CompletedProcess:
 def run(args: Sequence[PathLike], policy: Optional[Policy] = None,
         identity: Optional[Identity] = None, *,
         cwd: Optional[PathLike] = None, input: Optional[bytes] = None,
-        check: bool = False) -> CompletedProcess:
+        check: bool = False, pty: bool = False,
+        pty_size: Optional[tuple] = None) -> CompletedProcess:
     """Run args in a sandbox to completion, capturing stdout and stderr.
 
     Without a policy the default ``Policy()`` applies: read-only, no network.
 
     The policy's limits apply (``Policy.timeout`` for wall-clock time): when one
     ends the tree, ``timed_out`` or ``limit`` says so. With check=True a
-    non-zero returncode raises subprocess.CalledProcessError.
+    non-zero returncode raises subprocess.CalledProcessError. With pty=True
+    it runs on a terminal: stdout holds everything the terminal showed (both
+    outputs, CRLF line ends), stderr is empty, and input is typed in.
     """
     if input is not None and not isinstance(input, (bytes, bytearray, memoryview)):
         raise TypeError("input must be bytes")
     if policy is None:
         policy = Policy()
-    opts, keep = _spawn_options(args, cwd, Stdio.NULL, Stdio.PIPE, Stdio.PIPE)
+    opts, keep = _spawn_options(args, cwd, Stdio.NULL, Stdio.PIPE, Stdio.PIPE, pty, pty_size)
     ptr = ctypes.c_void_p()
     data = bytes(input) if input is not None else None
     raise_for(_lib.wsb_run(ctypes.byref(ptr), _policy(policy), _identity(identity),

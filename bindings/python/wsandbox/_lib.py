@@ -71,8 +71,14 @@ class IdentityOptions(ctypes.Structure):
 
 
 class SpawnOptions(ctypes.Structure):
+    # Version 2: the terminal fields (0.2.0).
     _fields_ = [("version", c_uint), ("argv", P(c_char_p)), ("cwd", c_char_p),
-                ("stdin_mode", c_int), ("stdout_mode", c_int), ("stderr_mode", c_int)]
+                ("stdin_mode", c_int), ("stdout_mode", c_int), ("stderr_mode", c_int),
+                ("terminal", c_int), ("terminal_cols", c_uint), ("terminal_rows", c_uint)]
+
+
+# wsb_os_handle: a file descriptor (int) on POSIX, a HANDLE on Windows.
+c_os_handle = c_void_p if sys.platform == "win32" else c_int
 
 
 class AuditOptions(ctypes.Structure):
@@ -170,6 +176,10 @@ wsb_process_pid = _fn("wsb_process_pid", c_long, c_void_p)
 wsb_process_duration_ms = _fn("wsb_process_duration_ms", c_u64, c_void_p)
 wsb_process_output = _fn("wsb_process_output", c_void_p, P(c_size), P(c_int), c_void_p, c_int)
 wsb_process_to_json = _fn("wsb_process_to_json", c_int, P(c_void_p), c_void_p)
+wsb_process_resize = _fn("wsb_process_resize", c_int, c_void_p, c_uint, c_uint)
+wsb_process_waitable = _fn("wsb_process_waitable", c_int, P(c_os_handle), c_void_p)
+wsb_process_stream_handle = _fn("wsb_process_stream_handle", c_int, P(c_os_handle), c_void_p,
+                                c_int)
 
 # Audit and setup
 wsb_audit_options_init = _fn("wsb_audit_options_init", c_int, P(AuditOptions), c_uint)

@@ -78,6 +78,7 @@ pub const WSB_POLICY_NO_TEMP_WRITE: c_uint = 1 << 4;
 
 pub const WSB_MAX_ROOTS: c_uint = 4096;
 pub const WSB_MAX_ARGS: c_uint = 65536;
+pub const WSB_MAX_TERMINAL_SIZE: c_uint = 32767;
 
 pub const WSB_ACCESS_READ: c_int = 1;
 pub const WSB_ACCESS_WRITE: c_int = 2;
@@ -100,6 +101,7 @@ pub const WSB_STDIO_NULL: c_int = 0;
 pub const WSB_STDIO_PIPE: c_int = 1;
 pub const WSB_STDIO_INHERIT: c_int = 2;
 
+pub const WSB_STREAM_STDIN: c_int = 0;
 pub const WSB_STREAM_STDOUT: c_int = 1;
 pub const WSB_STREAM_STDERR: c_int = 2;
 
@@ -112,7 +114,7 @@ pub const WSB_EXIT_KILLED: c_int = 5;
 
 pub const WSB_ALLOCATOR_VERSION: c_uint = 1;
 pub const WSB_IDENTITY_OPTIONS_VERSION: c_uint = 1;
-pub const WSB_SPAWN_OPTIONS_VERSION: c_uint = 1;
+pub const WSB_SPAWN_OPTIONS_VERSION: c_uint = 2;
 pub const WSB_AUDIT_OPTIONS_VERSION: c_uint = 1;
 pub const WSB_SELF_TEST_OPTIONS_VERSION: c_uint = 1;
 pub const WSB_SETUP_OPTIONS_VERSION: c_uint = 1;
@@ -165,7 +167,18 @@ pub struct wsb_spawn_options {
     pub stdin_mode: c_int,
     pub stdout_mode: c_int,
     pub stderr_mode: c_int,
+    // version 2 (0.2.0)
+    pub terminal: c_int,
+    pub terminal_cols: c_uint,
+    pub terminal_rows: c_uint,
 }
+
+/// A file descriptor on POSIX systems, a `HANDLE` on Windows.
+#[cfg(windows)]
+pub type wsb_os_handle = *mut c_void;
+/// A file descriptor on POSIX systems, a `HANDLE` on Windows.
+#[cfg(not(windows))]
+pub type wsb_os_handle = c_int;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -313,6 +326,13 @@ extern "C" {
         stream: c_int,
     ) -> *const c_char;
     pub fn wsb_process_to_json(out: *mut *mut c_char, process: *const wsb_process) -> c_int;
+    pub fn wsb_process_resize(process: *mut wsb_process, cols: c_uint, rows: c_uint) -> c_int;
+    pub fn wsb_process_waitable(out: *mut wsb_os_handle, process: *mut wsb_process) -> c_int;
+    pub fn wsb_process_stream_handle(
+        out: *mut wsb_os_handle,
+        process: *mut wsb_process,
+        stream: c_int,
+    ) -> c_int;
 
     pub fn wsb_audit_options_init(opts: *mut wsb_audit_options, version: c_uint) -> c_int;
     pub fn wsb_audit_world_writable(

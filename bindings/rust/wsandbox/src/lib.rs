@@ -663,6 +663,30 @@ impl Process {
         Ok(unsafe { take_string(s) })
     }
 
+    /// Change the size of the process's terminal (spawned with
+    /// [`Command::pty`]).
+    pub fn resize(&mut self, cols: u32, rows: u32) -> Result<()> {
+        check(unsafe { sys::wsb_process_resize(self.raw(), cols, rows) })
+    }
+
+    /// A handle that becomes ready (a descriptor polls readable; on Windows
+    /// a `HANDLE` is signalled) once the whole tree has ended, for an event
+    /// loop: see [`OsHandle`].
+    pub fn waitable(&mut self) -> Result<OsHandle> {
+        let mut h = OsHandle::NONE;
+        check(unsafe { sys::wsb_process_waitable(&mut h, self.raw()) })?;
+        Ok(OsHandle(h))
+    }
+
+    /// The handle of one stream for an event loop: poll it, then call
+    /// [`Process::read`] with a zero timeout (or [`Process::write_stdin`]).
+    /// With a terminal, stdin and stdout are both the terminal.
+    pub fn stream_handle(&mut self, stream: Stream) -> Result<OsHandle> {
+        let mut h = OsHandle::NONE;
+        check(unsafe { sys::wsb_process_stream_handle(&mut h, self.raw(), stream as c_int) })?;
+        Ok(OsHandle(h))
+    }
+
     fn captured(&self, stream: c_int) -> (Vec<u8>, bool) {
         let (mut len, mut trunc) = (0usize, 0);
         let p = unsafe { sys::wsb_process_output(&mut len, &mut trunc, self.raw(), stream) };
@@ -679,6 +703,72 @@ impl Drop for Process {
     }
 }
 
+/// A standard stream of a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Stream {
+    /// Standard input.
+    Stdin = 0,
+    /// Standard output (with a terminal: everything the terminal shows).
+    Stdout = 1,
+    /// Standard error.
+    Stderr = 2,
+}
+
+/// A descriptor (POSIX) or `HANDLE` (Windows) of a [`Process`], from
+/// [`Process::waitable`] or [`Process::stream_handle`], for an event loop.
+///
+/// Borrowed, like a `RawFd`: it stays valid until the `Process` is dropped
+/// and must not be closed. It implements `AsRawFd` / `AsRawHandle`, so that
+/// tokio's `AsyncFd` can watch it (this crate depends on nothing; the
+/// example is not compiled):
+///
+/// ```ignore
+/// use tokio::io::unix::AsyncFd;
+/// let mut proc_ = wsandbox::Command::new("make").spawn(&policy)?;
+/// let done = AsyncFd::new(proc_.waitable()?)?;
+/// let out = AsyncFd::new(proc_.stream_handle(wsandbox::Stream::Stdout)?)?;
+/// loop {
+///     tokio::select! {
+///         guard = out.readable() => {
+///             let mut buf = [0u8; 4096];
+///             match proc_.read(false, &mut buf, Some(std::time::Duration::ZERO)) {
+///                 Ok(0) => break,
+///                 Ok(n) => print!("{}", String::from_utf8_lossy(&buf[..n])),
+///                 Err(e) if e.code() == wsandbox_sys::WSB_ERUNNING => {}
+///                 Err(e) => return Err(e.into()),
+///             }
+///             guard?.clear_ready();
+///         }
+///         _ = done.readable() => break,
+///     }
+/// }
+/// let status = proc_.wait()?; // returns at once: the tree has ended
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OsHandle(sys::wsb_os_handle);
+
+impl OsHandle {
+    #[cfg(unix)]
+    const NONE: sys::wsb_os_handle = -1;
+    #[cfg(windows)]
+    const NONE: sys::wsb_os_handle = ptr::null_mut();
+}
+
+#[cfg(unix)]
+impl std::os::unix::io::AsRawFd for OsHandle {
+    fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
+        self.0
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsRawHandle for OsHandle {
+    fn as_raw_handle(&self) -> std::os::windows::io::RawHandle {
+        self.0 as std::os::windows::io::RawHandle
+    }
+}
+
 /// A builder like `std::process::Command`, run under a [`Policy`].
 pub struct Command<'a> {
     args: Vec<std::ffi::OsString>,
@@ -687,6 +777,7 @@ pub struct Command<'a> {
     stdin: Stdio,
     stdout: Stdio,
     stderr: Stdio,
+    pty: Option<(u32, u32)>,
 }
 
 impl<'a> Command<'a> {
@@ -699,7 +790,17 @@ impl<'a> Command<'a> {
             stdin: Stdio::Null,
             stdout: Stdio::Piped,
             stderr: Stdio::Piped,
+            pty: None,
         }
+    }
+
+    /// Run on a terminal inside the sandbox of `cols` x `rows` (its stdin,
+    /// stdout, stderr and controlling terminal; the stdio settings are then
+    /// ignored): [`Process::write_stdin`] types into it, [`Process::read`]
+    /// (stdout) gives what it shows, [`Process::resize`] changes its size.
+    pub fn pty(&mut self, cols: u32, rows: u32) -> &mut Self {
+        self.pty = Some((cols, rows));
+        self
     }
 
     /// Add an argument.
@@ -768,6 +869,9 @@ impl<'a> Command<'a> {
             stdin_mode: 0,
             stdout_mode: 0,
             stderr_mode: 0,
+            terminal: 0,
+            terminal_cols: 0,
+            terminal_rows: 0,
         };
         check(unsafe { sys::wsb_spawn_options_init(&mut o, sys::WSB_SPAWN_OPTIONS_VERSION) })?;
         o.argv = argv.as_ptr();
@@ -775,6 +879,11 @@ impl<'a> Command<'a> {
         o.stdin_mode = self.stdin.raw();
         o.stdout_mode = self.stdout.raw();
         o.stderr_mode = self.stderr.raw();
+        if let Some((cols, rows)) = self.pty {
+            o.terminal = 1;
+            o.terminal_cols = cols;
+            o.terminal_rows = rows;
+        }
         Ok(o)
     }
 
