@@ -177,6 +177,9 @@ int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity
 		return rc;
 	rc = wsb__backend_plan(out, policy, id);
 	wsb_identity_free(tmp);
+	if (rc == WSB_OK && policy->network == WSB_NETWORK_ALLOWLIST)
+		rc = wsb__plan_note(*out, "network allow-list: not enforced by this build yet, so "
+			"wsb_spawn() refuses the policy (WSB_ENOTSUP); the plan shows network off");
 	if (rc < 0) {
 		wsb_plan_free(*out);
 		*out = NULL;
@@ -254,6 +257,11 @@ static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *po
 			return rc;
 	}
 	rc = host_policy(policy, fn);
+	/* Until the filtering proxy exists, refuse rather than run with the
+	 * network silently on or off. */
+	if (rc == WSB_OK && policy->network == WSB_NETWORK_ALLOWLIST)
+		rc = wsb__error(WSB_ENOTSUP, "%s: the network allow-list (WSB_NETWORK_ALLOWLIST) is "
+			"not enforced by this build yet; use WSB_NETWORK_OFF or WSB_NETWORK_ON", fn);
 	if (rc < 0) {
 		wsb__free(*cwd);
 		*cwd = NULL;

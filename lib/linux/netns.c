@@ -20,7 +20,7 @@ int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	wsb__plan_step *step;
 	int rc;
 
-	s->net_off = policy->network == WSB_NETWORK_OFF;
+	s->net_off = policy->network != WSB_NETWORK_ON;
 	if (!s->net_off)
 		return WSB__LX_NOTE(plan, "network on: the host's network namespace is used");
 	if (!s->use_netns) {

@@ -216,7 +216,7 @@ int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	int rc;
 
 	for (i = 0; i < WSB__ARRAY_SIZE(denied); i++) {
-		if (denied[i].kind == CHECK_SOCKET && policy->network != WSB_NETWORK_OFF)
+		if (denied[i].kind == CHECK_SOCKET && policy->network == WSB_NETWORK_ON)
 			continue;
 		rules[count++] = denied[i];
 		if ((rc = step(plan, &denied[i])) < 0)
