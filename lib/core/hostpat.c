@@ -573,6 +573,18 @@ void wsb__hostpat_dispose(wsb__hostpat *p)
 	p->name = p->text = NULL;
 }
 
+int wsb__hostpat_copy(wsb__hostpat *out, const wsb__hostpat *in)
+{
+	*out = *in;
+	out->name = wsb__strdup(in->name);
+	out->text = wsb__strdup(in->text);
+	if (out->name == NULL || out->text == NULL) {
+		wsb__hostpat_dispose(out);
+		return wsb__error_nomem();
+	}
+	return WSB_OK;
+}
+
 static int port_matches(const wsb__hostpat *p, unsigned int port)
 {
 	size_t i;

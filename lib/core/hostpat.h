@@ -67,6 +67,8 @@ const char *wsb__addr_restricted(int family, const unsigned char *addr);
  * than WSB__HOSTPAT_MAX_PORTS ports are WSB_EINVAL with the reason. */
 int wsb__hostpat_parse(wsb__hostpat *out, const char *pattern, int address, int deny);
 void wsb__hostpat_dispose(wsb__hostpat *p);
+/* A deep copy (the proxy keeps the rules after the policy is freed). */
+int wsb__hostpat_copy(wsb__hostpat *out, const wsb__hostpat *in);
 
 /* 1 if a name pattern covers ascii (a wsb__host_to_ascii result) and port. */
 int wsb__hostpat_match_name(const wsb__hostpat *p, const char *ascii, unsigned int port);

@@ -9,6 +9,7 @@
  * communicate, and by the kill in wsb_process_free.
  */
 #include "linux.h"
+#include "proxy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,13 @@ struct wsb_process {
 	long exit_code;
 	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
 	struct wsb__lx_relay *relay;  /* the loopback relay, or NULL: lives as long as the handle */
+	struct wsb__lx_proxy *proxy;  /* the allow-list's proxy, or NULL: stopped after the relay */
 };
+
+void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *proxy)
+{
+	p->proxy = proxy;
+}
 
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
@@ -340,6 +347,7 @@ void wsb__proc_free(struct wsb_process *p)
 	}
 	/* After the tree: a command may use the relay to its last moment. */
 	wsb__lx_relay_release(p->relay);
+	wsb__lx_proxy_stop(p->proxy);
 	close_fd(&p->fd_in);
 	for (i = 1; i <= 2; i++) {
 		close_fd(&p->out[i].fd);
