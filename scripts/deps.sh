@@ -17,6 +17,8 @@ packages=(
 	doxygen graphviz abigail-tools python3
 	# Linux backend tests and peers
 	bubblewrap
+	# the network allow-list's real clients and local servers (tests/linux/test_netproxy.c)
+	curl git openssl
 	# bindings (python: a venv with pip and setuptools; rust: offline, Debian toolchain)
 	python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 	rustc cargo libstd-rust-dev-windows

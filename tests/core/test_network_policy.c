@@ -1,7 +1,7 @@
 /* The network allow-list in the policy (lib/core/policy_net.c): rules are
  * stored in canonical form, shown in the summary, refused with the reason
- * and no change, and a policy in WSB_NETWORK_ALLOWLIST is never run until
- * a backend enforces it (fails closed). */
+ * and no change; a backend without the filtering proxy never runs a policy
+ * in WSB_NETWORK_ALLOWLIST (fails closed); Linux plans the proxy. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -156,9 +156,10 @@ static void the_allowlist_requires_network_isolation(void **state)
 	wsb_policy_free(p);
 }
 
-/* No backend runs the filtering proxy yet: spawning is refused before any
- * backend is asked, whatever the rules; the plan says why. */
-static void spawning_an_allowlist_policy_fails_closed(void **state)
+/* Backends without the filtering proxy (all but Linux) refuse to spawn
+ * such a policy before doing anything, whatever the rules; the plan says
+ * why. */
+static void spawning_an_allowlist_policy_fails_closed_elsewhere(void **state)
 {
 	static const char *const argv[] = { "true", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
@@ -168,6 +169,11 @@ static void spawning_an_allowlist_policy_fails_closed(void **state)
 	size_t i, found = 0;
 
 	(void)state;
+	if (strcmp(wsb__backend_name, "linux") == 0) {
+		print_message("skipped: the linux backend runs the proxy (tests/linux/test_sandbox.c)\n");
+		wsb_policy_free(p);
+		skip();
+	}
 	assert_int_equal(wsb_policy_set_network(p, WSB_NETWORK_ALLOWLIST), WSB_OK);
 	assert_int_equal(wsb_policy_allow_host(p, "pypi.test"), WSB_OK);
 	o.argv = argv;
@@ -177,7 +183,7 @@ static void spawning_an_allowlist_policy_fails_closed(void **state)
 	proc = (wsb_process *)1;
 	assert_int_equal(wsb_run(&proc, p, NULL, &o, NULL, 0), WSB_ENOTSUP);
 	assert_null(proc);
-	if (strcmp(wsb__backend_name, "linux") != 0 && strcmp(wsb__backend_name, "stub") != 0) {
+	if (strcmp(wsb__backend_name, "stub") != 0) {
 		print_message("plan not checked on the %s backend\n", wsb__backend_name);
 		wsb_policy_free(p);
 		return;
@@ -190,6 +196,37 @@ static void spawning_an_allowlist_policy_fails_closed(void **state)
 	wsb_policy_free(p);
 }
 
+/* Linux plans the proxy: its step, one step per rule, the note; a policy
+ * with a loopback relay too is a conflict (the proxy uses the relay). */
+static void the_linux_backend_plans_the_proxy(void **state)
+{
+	wsb_policy *p = new_policy();
+	wsb_plan *plan = NULL;
+	size_t i, proxy = 0, rules = 0;
+
+	(void)state;
+	if (strcmp(wsb__backend_name, "linux") != 0) {
+		print_message("skipped: not the linux backend\n");
+		wsb_policy_free(p);
+		skip();
+	}
+	assert_int_equal(wsb_policy_set_network(p, WSB_NETWORK_ALLOWLIST), WSB_OK);
+	assert_int_equal(wsb_policy_allow_host(p, "pypi.test"), WSB_OK);
+	assert_int_equal(wsb_policy_deny_host(p, "evil.test"), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, p, NULL), WSB_OK);
+	for (i = 0; i < plan->step_count; i++) {
+		proxy += strcmp(plan->steps[i].kind, "network_proxy") == 0;
+		rules += strcmp(plan->steps[i].kind, "network_rule") == 0;
+	}
+	assert_int_equal(proxy, 1);
+	assert_int_equal(rules, 2);
+	wsb_plan_free(plan);
+	assert_int_equal(wsb_policy_set_loopback_relay(p, 18080, 7890), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, p, NULL), WSB_ECONFLICT);
+	assert_null(plan);
+	wsb_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,7 +236,8 @@ int main(void)
 		cmocka_unit_test(invalid_patterns_give_the_reason_and_change_nothing),
 		cmocka_unit_test(allocation_failures_leave_the_policy_unchanged),
 		cmocka_unit_test(the_allowlist_requires_network_isolation),
-		cmocka_unit_test(spawning_an_allowlist_policy_fails_closed),
+		cmocka_unit_test(spawning_an_allowlist_policy_fails_closed_elsewhere),
+		cmocka_unit_test(the_linux_backend_plans_the_proxy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
