@@ -62,6 +62,10 @@ unsigned int wsb__proc_protections(const struct wsb_process *p);
 long wsb__proc_pid(const struct wsb_process *p);
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p);
 const char *wsb__proc_output(size_t *out_len, int *out_truncated, const struct wsb_process *p, int stream);
+/* The network allow-list's connection attempts so far, as a JSON object
+ * {"connections": [...], "not_kept": n} in *out (freed with wsb__free), or
+ * *out NULL when the process has no proxy. */
+int wsb__proc_network_json(char **out, const struct wsb_process *p);
 
 /* World-writable audit and elevated setup (Windows); WSB_ENOTSUP elsewhere. */
 int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts);

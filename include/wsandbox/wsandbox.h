@@ -603,6 +603,33 @@ WSB_API int wsb_policy_deny_host(wsb_policy *policy, const char *pattern);
 WSB_API int wsb_policy_allow_address(wsb_policy *policy, const char *pattern);
 
 /**
+ * Receives each connection attempt through the network allow-list's proxy,
+ * as one JSON object (UTF-8, NUL-terminated, valid only during the call):
+ * {"protocol": "connect"|"http"|"socks5", "host": ..., "port": ...,
+ * "address": the address connected to or refused ("" when none),
+ * "allowed": true|false, "rule": the deciding rule ("" when none),
+ * "address_rule": the address rule that let a restricted address through ("" when none), "reason": ..., "bytes_up": ..., "bytes_down": ..., "duration_ms": ...},
+ * once the attempt has ended (a denial at once). Called from the library's
+ * own threads, possibly several at once; it must not block for long and
+ * must not call back into the library for the same process.
+ * @since 0.2.0
+ */
+typedef void (*wsb_network_event_fn)(const char *event_json, void *ctx);
+
+/**
+ * Watch the network allow-list live: processes spawned from the policy
+ * afterwards call fn for each connection attempt (wsb_network_event_fn).
+ * The same attempts are in wsb_process_to_json() under "network".
+ *
+ * @param policy the policy.
+ * @param fn the callback, or NULL to remove it.
+ * @param ctx passed to fn unchanged.
+ * @return WSB_OK; WSB_EINVAL for a NULL policy.
+ * @since 0.2.0
+ */
+WSB_API int wsb_policy_set_network_callback(wsb_policy *policy, wsb_network_event_fn fn, void *ctx);
+
+/**
  * Check a policy as a whole: a writable root may not lie inside a protected
  * or deny-read path. A workspace-write policy without roots is valid: only
  * temp is writable then. Spawning runs the same check.

@@ -507,7 +507,8 @@ static void stream_json(wsb__json *j, const char *key, const wsb_process *proces
 int wsb_process_to_json(char **out, const wsb_process *process)
 {
 	wsb__json j;
-	int kind;
+	char *net = NULL;
+	int kind, rc;
 
 	if (out == NULL)
 		return wsb__error_null("wsb_process_to_json", "out");
@@ -535,6 +536,16 @@ int wsb_process_to_json(char **out, const wsb_process *process)
 	wsb__json_protections(&j, wsb__proc_protections(process));
 	stream_json(&j, "stdout", process, WSB_STREAM_STDOUT);
 	stream_json(&j, "stderr", process, WSB_STREAM_STDERR);
+	/* Only with the allow-list's proxy, so other results keep their shape. */
+	if ((rc = wsb__proc_network_json(&net, process)) < 0) {
+		wsb__json_dispose(&j);
+		return rc;
+	}
+	if (net) {
+		wsb__json_key(&j, "network");
+		wsb__json_raw(&j, net);
+		wsb__free(net);
+	}
 	wsb__json_object_end(&j);
 	return wsb__json_finish(out, &j);
 }

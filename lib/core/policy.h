@@ -35,6 +35,8 @@ struct wsb_policy {
 	unsigned short relay_listen; /* loopback relay: 127.0.0.1 port to listen on; 0 = none */
 	unsigned short relay_target; /* ... and the 127.0.0.1 port it forwards to */
 	wsb__hostpat *net_rules;    /* allow-list rules (hostpat.h), in insertion order */
+	wsb_network_event_fn net_callback; /* wsb_policy_set_network_callback */
+	void *net_callback_ctx;
 	size_t net_rule_count;
 	size_t net_rule_cap;
 };

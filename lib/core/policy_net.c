@@ -56,6 +56,15 @@ int wsb_policy_deny_host(wsb_policy *policy, const char *pattern)
 	return add_rule(policy, pattern, 0, 1, "wsb_policy_deny_host");
 }
 
+int wsb_policy_set_network_callback(wsb_policy *policy, wsb_network_event_fn fn, void *ctx)
+{
+	if (policy == NULL)
+		return wsb__error_null("wsb_policy_set_network_callback", "policy");
+	policy->net_callback = fn;
+	policy->net_callback_ctx = fn ? ctx : NULL;
+	return WSB_OK;
+}
+
 int wsb_policy_allow_address(wsb_policy *policy, const char *pattern)
 {
 	return add_rule(policy, pattern, 1, 0, "wsb_policy_allow_address");

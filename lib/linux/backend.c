@@ -456,7 +456,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if (s->allowlist) {
 		unsigned short port;
 
-		if ((rc = wsb__lx_proxy_start(&proxy, &port, policy, NULL, NULL)) < 0)
+		if ((rc = wsb__lx_proxy_start(&proxy, &port, policy)) < 0)
 			goto out;
 		s->relay_target = port;
 		rc = wsb__env_proxy_vars(&proxies, policy, s->relay_in_netns ? s->relay_listen : port, 1, 1);

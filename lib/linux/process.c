@@ -611,6 +611,13 @@ int wsb__proc_exit_kind(const struct wsb_process *p) { return p->exit_kind; }
 long wsb__proc_exit_code(const struct wsb_process *p) { return p->exit_code; }
 int wsb__proc_limit(const struct wsb_process *p) { return p->limit; }
 unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
+
+int wsb__proc_network_json(char **out, const struct wsb_process *p)
+{
+	*out = NULL;
+	return p->proxy ? wsb__lx_proxy_events_json(out, p->proxy,
+		p->exit_kind == WSB_EXIT_RUNNING ? 0 : 2000) : WSB_OK;
+}
 long wsb__proc_pid(const struct wsb_process *p) { return p->top_pid; }
 
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)

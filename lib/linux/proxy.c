@@ -17,6 +17,7 @@
  * waits for it.
  */
 #include "proxy.h"
+#include "core/json.h"
 #include "core/policy.h"
 #include "core/proxyparse.h"
 
@@ -54,10 +55,14 @@ struct wsb__lx_proxy {
 	int thread_started;
 	wsb__hostpat *rules;
 	size_t rule_count;
-	wsb__lx_proxy_event_fn on_event;
+	wsb_network_event_fn on_event;
 	void *ctx;
 	conn *conns;
 	size_t nconns;
+	int active;                 /* connections not yet reported (atomic) */
+	pthread_mutex_t log_lock;   /* guards log and dropped */
+	wsb__strvec log;            /* each attempt's JSON, at most WSB__LX_PROXY_LOG_MAX */
+	wsb_u64 dropped;
 };
 
 static wsb__lx_proxy_resolve_fn test_resolver;
@@ -141,28 +146,72 @@ typedef struct attempt {
 	unsigned int port;
 	char address[64];
 	int allowed;
-	const char *rule;
+	const char *rule;          /* the rule that decided on the host */
+	const char *address_rule;  /* the address rule that let a restricted address through */
 	const char *reason;
 	wsb_u64 up, down, start;
 } attempt;
 
+/* Log the attempt and tell the caller's callback. */
 static void report(struct wsb__lx_proxy *px, const attempt *a)
 {
-	wsb__lx_proxy_event ev;
+	wsb__json j;
+	char *text = NULL;
 
-	if (px->on_event == NULL)
+	wsb__json_init(&j);
+	wsb__json_object_begin(&j);
+	wsb__json_kv_string(&j, "protocol", a->protocol);
+	wsb__json_kv_string(&j, "host", a->host);
+	wsb__json_kv_u64(&j, "port", a->port);
+	wsb__json_kv_string(&j, "address", a->address);
+	wsb__json_kv_bool(&j, "allowed", a->allowed);
+	wsb__json_kv_string(&j, "rule", a->rule ? a->rule : "");
+	wsb__json_kv_string(&j, "address_rule", a->address_rule ? a->address_rule : "");
+	wsb__json_kv_string(&j, "reason", a->reason ? a->reason : "");
+	wsb__json_kv_u64(&j, "bytes_up", a->up);
+	wsb__json_kv_u64(&j, "bytes_down", a->down);
+	wsb__json_kv_u64(&j, "duration_ms", now_ms() - a->start);
+	wsb__json_object_end(&j);
+	if (wsb__json_finish(&text, &j) < 0)
 		return;
-	ev.protocol = a->protocol;
-	ev.host = a->host;
-	ev.port = a->port;
-	ev.address = a->address;
-	ev.allowed = a->allowed;
-	ev.rule = a->rule ? a->rule : "";
-	ev.reason = a->reason ? a->reason : "";
-	ev.bytes_up = a->up;
-	ev.bytes_down = a->down;
-	ev.duration_ms = now_ms() - a->start;
-	px->on_event(&ev, px->ctx);
+	if (px->on_event)
+		px->on_event(text, px->ctx);
+	pthread_mutex_lock(&px->log_lock);
+	if (px->log.count >= WSB__LX_PROXY_LOG_MAX) {
+		px->dropped++;
+		wsb__free(text);
+	} else if (wsb__strvec_push_owned(&px->log, text) < 0) {
+		px->dropped++; /* push_owned freed text */
+	}
+	pthread_mutex_unlock(&px->log_lock);
+}
+
+int wsb__lx_proxy_events_json(char **out, struct wsb__lx_proxy *px, long settle_ms)
+{
+	wsb_u64 deadline = now_ms() + (wsb_u64)(settle_ms > 0 ? settle_ms : 0);
+	wsb__json j;
+	size_t i;
+
+	/* The command's last connections end as its sockets close: give the
+	 * proxy's threads a moment to report them. */
+	while (__atomic_load_n(&px->active, __ATOMIC_ACQUIRE) > 0 && now_ms() < deadline) {
+		struct timespec ts = { 0, 5000000L };
+
+		nanosleep(&ts, NULL);
+	}
+
+	wsb__json_init(&j);
+	wsb__json_object_begin(&j);
+	wsb__json_key(&j, "connections");
+	wsb__json_array_begin(&j);
+	pthread_mutex_lock(&px->log_lock);
+	for (i = 0; i < px->log.count; i++)
+		wsb__json_raw(&j, px->log.items[i]);
+	wsb__json_array_end(&j);
+	wsb__json_kv_u64(&j, "not_kept", px->dropped);
+	pthread_mutex_unlock(&px->log_lock);
+	wsb__json_object_end(&j);
+	return wsb__json_finish(out, &j);
 }
 
 static void deny_http(struct wsb__lx_proxy *px, int fd, int status, const char *host,
@@ -197,7 +246,7 @@ static size_t resolve(struct wsb__lx_proxy *px, attempt *a, struct sockaddr_stor
 	socklen_t *lens)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	const char *name = a->host;
+	const char *name = a->host, *allowed_reason = a->reason;
 	char port[8];
 	size_t n = 0;
 
@@ -234,14 +283,16 @@ static size_t resolve(struct wsb__lx_proxy *px, attempt *a, struct sockaddr_stor
 		}
 		wsb__net_decide_addr(&v, px->rules, px->rule_count, family, bytes, a->port);
 		if (!v.allowed) {
-			if (n == 0) {
+			if (n == 0 && a->address[0] == '\0') {
 				wsb__addr_format(a->address, sizeof(a->address), family, bytes);
 				a->reason = v.reason;
 			}
 			continue;
 		}
-		if (n == 0 && v.rule)
-			a->rule = v.rule->text;
+		if (n == 0) {
+			a->address_rule = v.rule ? v.rule->text : NULL;
+			a->reason = allowed_reason;
+		}
 		memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
 		lens[n++] = ai->ai_addrlen;
 	}
@@ -535,6 +586,7 @@ static void *conn_main(void *arg)
 	serve(c->px, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	__atomic_sub_fetch(&c->px->active, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -583,7 +635,9 @@ static void *accept_main(void *arg)
 		}
 		c->px = px;
 		c->fd = fd;
+		__atomic_add_fetch(&px->active, 1, __ATOMIC_RELEASE);
 		if (pthread_create(&c->thread, NULL, conn_main, c) != 0) {
+			__atomic_sub_fetch(&px->active, 1, __ATOMIC_RELEASE);
 			close(fd);
 			wsb__free(c);
 			continue;
@@ -616,11 +670,13 @@ void wsb__lx_proxy_stop(struct wsb__lx_proxy *px)
 	for (i = 0; i < px->rule_count; i++)
 		wsb__hostpat_dispose(&px->rules[i]);
 	wsb__free(px->rules);
+	wsb__strvec_dispose(&px->log);
+	pthread_mutex_destroy(&px->log_lock);
 	wsb__free(px);
 }
 
 int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
-	const struct wsb_policy *policy, wsb__lx_proxy_event_fn on_event, void *ctx)
+	const struct wsb_policy *policy)
 {
 	struct wsb__lx_proxy *px;
 	struct sockaddr_in a;
@@ -633,8 +689,9 @@ int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
 	if (px == NULL)
 		return wsb__error_nomem();
 	px->listener = px->wake[0] = px->wake[1] = -1;
-	px->on_event = on_event;
-	px->ctx = ctx;
+	px->on_event = policy->net_callback;
+	px->ctx = policy->net_callback_ctx;
+	pthread_mutex_init(&px->log_lock, NULL);
 	if (policy->net_rule_count) {
 		px->rules = wsb__calloc(policy->net_rule_count, sizeof(*px->rules));
 		if (px->rules == NULL) {

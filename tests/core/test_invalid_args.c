@@ -144,6 +144,7 @@ ROW(deny_host_null_policy, wsb_policy_deny_host(NULL, "evil.test"))
 ROW(deny_host_null, wsb_policy_deny_host(P, NULL))
 ROW(deny_host_wildcard_inside, wsb_policy_deny_host(P, "a.*.test"))
 ROW(deny_host_duplicate, wsb_policy_deny_host(P, "evil.test"))
+ROW(network_callback_null_policy, wsb_policy_set_network_callback(NULL, NULL, NULL))
 ROW(allow_address_null_policy, wsb_policy_allow_address(NULL, "10.0.0.1"))
 ROW(allow_address_null, wsb_policy_allow_address(P, NULL))
 ROW(allow_address_name, wsb_policy_allow_address(P, "pypi.org"))
@@ -377,6 +378,7 @@ static const row rows[] = {
 	R(wsb_policy_deny_host, "pattern NULL", deny_host_null, WSB_EINVAL),
 	R(wsb_policy_deny_host, "'*' inside", deny_host_wildcard_inside, WSB_EINVAL),
 	R(wsb_policy_deny_host, "duplicate", deny_host_duplicate, WSB_EEXIST),
+	R(wsb_policy_set_network_callback, "policy NULL", network_callback_null_policy, WSB_EINVAL),
 	R(wsb_policy_allow_address, "policy NULL", allow_address_null_policy, WSB_EINVAL),
 	R(wsb_policy_allow_address, "pattern NULL", allow_address_null, WSB_EINVAL),
 	R(wsb_policy_allow_address, "a name", allow_address_name, WSB_EINVAL),

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,23 @@ static void work_dir(char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s/work-%u", dir, (unsigned int)getuid());
 }
+
+/* The callback's events, appended under a lock (it runs on proxy threads). */
+static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
+static char events[16384];
+
+static void on_event(const char *json, void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&events_lock);
+	if (strlen(events) + strlen(json) + 2 < sizeof(events)) {
+		strcat(events, json);
+		strcat(events, "\n");
+	}
+	pthread_mutex_unlock(&events_lock);
+}
+
+static char result_json[16384];
 
 static int run(run_result *r, const char *const *argv)
 {
@@ -126,6 +144,8 @@ static int run(run_result *r, const char *const *argv)
 		rc = wsb_policy_env_set(p, "PIP_DISABLE_PIP_VERSION_CHECK", "1");
 	if (rc == WSB_OK)
 		rc = wsb_policy_set_limit(p, WSB_LIMIT_TIMEOUT, 180000);
+	if (rc == WSB_OK)
+		rc = wsb_policy_set_network_callback(p, on_event, NULL);
 	o.argv = argv;
 	o.cwd = work;
 	if (rc == WSB_OK)
@@ -140,6 +160,14 @@ static int run(run_result *r, const char *const *argv)
 		snprintf(r->out, sizeof(r->out), "%s", s);
 	if ((s = wsb_process_output(&len, NULL, proc, WSB_STREAM_STDERR)) != NULL)
 		snprintf(r->err, sizeof(r->err), "%s", s);
+	{
+		char *json = NULL;
+
+		result_json[0] = '\0';
+		if (wsb_process_to_json(&json, proc) == WSB_OK)
+			snprintf(result_json, sizeof(result_json), "%s", json);
+		wsb_free(json);
+	}
 	wsb_process_free(proc);
 	wsb_policy_free(p);
 	return 0;
@@ -319,6 +347,46 @@ static int sc_concurrency_and_stalled_clients(void)
 	return expect(argv, 0, "ok 100");
 }
 
+/* Each attempt is in the result JSON and reaches the callback: the allowed
+ * one with its rule, address and bytes, the denied one with its reason. */
+static int sc_attempts_are_audited(void)
+{
+	char u[256], want[256];
+	int bad = 0;
+
+	events[0] = '\0';
+	{
+		const char *argv[] = { "curl", "-sS", "-f", url(u, sizeof(u), "https", "pypi.test", "/hello"), NULL };
+		bad += expect(argv, 0, "hello from pypi.test");
+	}
+	snprintf(want, sizeof(want), "{\"protocol\":\"connect\",\"host\":\"pypi.test\",\"port\":%d,"
+		"\"address\":\"127.0.0.1\",\"allowed\":true,\"rule\":\"pypi.test:%d,%d\","
+		"\"address_rule\":\"127.0.0.1/32:%d,%d\",\"reason\":\"allowed by rule\"",
+		https_port, https_port, http_port, https_port, http_port);
+	bad += !strstr(result_json, want) || !strstr(events, want);
+	bad += strstr(result_json, "\"bytes_down\":0,") != NULL;
+	{
+		const char *argv[] = { "curl", "-sS", "https://169.254.169.254/latest/meta-data/", NULL };
+		bad += expect(argv, 56, "403");
+	}
+	bad += !strstr(result_json, "\"host\":\"169.254.169.254\",\"port\":443,\"address\":\"\","
+		"\"allowed\":false,\"rule\":\"\",\"address_rule\":\"\","
+		"\"reason\":\"an address literal no rule allows by address\"");
+	bad += !strstr(events, "\"host\":\"169.254.169.254\"");
+	{
+		const char *argv[] = { "curl", "-sS", url(u, sizeof(u), "https", "meta.test", "/hello"), NULL };
+		bad += expect(argv, 56, "403");
+	}
+	/* The name's rule allowed it; the address it resolves to did not pass. */
+	snprintf(want, sizeof(want), "\"host\":\"meta.test\",\"port\":%d,\"address\":\"169.254.169.254\","
+		"\"allowed\":false,\"rule\":\"meta.test:%d,%d\",\"address_rule\":\"\","
+		"\"reason\":\"link-local (169.254.0.0/16, cloud metadata)\"", https_port, https_port, http_port);
+	bad += !strstr(result_json, want);
+	if (bad)
+		printf("result: %s\nevents: %s\n", result_json, events);
+	return bad;
+}
+
 /* ---- as root and as uid 65534 ---- */
 
 static void both(int (*fn)(void))
@@ -335,7 +403,9 @@ static void both(int (*fn)(void))
 	if (pid == 0) {
 		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
 			_exit(99);
-		_exit(fn() == 0 ? 0 : 1);
+		status = fn();
+		fflush(stdout);
+		_exit(status == 0 ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -349,6 +419,7 @@ SCENARIO(other_hosts_are_refused)
 SCENARIO(sni_must_match)
 SCENARIO(direct_connections_are_refused)
 SCENARIO(concurrency_and_stalled_clients)
+SCENARIO(attempts_are_audited)
 
 /* ---- the local world ---- */
 
@@ -427,6 +498,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(sni_must_match),
 		cmocka_unit_test(direct_connections_are_refused),
 		cmocka_unit_test(concurrency_and_stalled_clients),
+		cmocka_unit_test(attempts_are_audited),
 	};
 
 	(void)argc;
