@@ -406,14 +406,16 @@ out:
 
 /* Read the client's first bytes of a tunnel; if they are a TLS ClientHello
  * that names a server, it must be the requested host. The bytes read are
- * left in buf for the upstream. 1 to go on, 0 to close. */
-static int check_sni(struct wsb__lx_proxy *px, int fd, attempt *a, char *buf, size_t cap,
-	size_t *len)
+ * left in buf for the upstream. A server that speaks first (TLS never
+ * does) ends the check. 1 to go on, 0 to close. */
+static int check_sni(struct wsb__lx_proxy *px, int fd, int ufd, attempt *a, char *buf,
+	size_t cap, size_t *len)
 {
 	char sni[WSB__PX_HOST_MAX + 1], *ascii = NULL;
 	int rc, same;
 
 	for (;;) {
+		struct pollfd p[3] = { { fd, POLLIN, 0 }, { ufd, POLLIN, 0 }, { px->wake[0], POLLIN, 0 } };
 		ssize_t n;
 
 		rc = wsb__px_tls_sni(sni, sizeof(sni), (const unsigned char *)buf, *len);
@@ -421,6 +423,15 @@ static int check_sni(struct wsb__lx_proxy *px, int fd, attempt *a, char *buf, si
 			break;
 		if (*len == cap)
 			return 0;
+		if (*len == 0) {
+			n = poll(p, 3, HEAD_TIMEOUT_MS);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0 || p[2].revents)
+				return 0;
+			if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+				return 1; /* the server spoke first: not TLS */
+		}
 		n = read_more(px, fd, buf + *len, cap - *len);
 		if (n <= 0)
 			return n == 0 && *len == 0; /* a client that closes at once */
@@ -555,7 +566,7 @@ static void serve(struct wsb__lx_proxy *px, int fd)
 			goto out;
 		memmove(buf, buf + req.consumed, len - req.consumed);
 		len -= req.consumed;
-		if (!check_sni(px, fd, &a, buf, cap, &len))
+		if (!check_sni(px, fd, ufd, &a, buf, cap, &len))
 			goto out;
 		if (send_all(px, ufd, buf, len) < 0)
 			goto out;

@@ -49,6 +49,7 @@ static const char *test_resolve(const char *host)
 	return NULL;
 }
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
 	char cmd[4096];
