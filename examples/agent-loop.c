@@ -141,6 +141,40 @@ static void print_stderr_lines(const tool_buf *b)
 	}
 }
 
+/* The text of "key":"value" in one event, or "" (the library writes the
+ * event; its strings never hold a quote unescaped). */
+static void event_field(char *out, size_t cap, const char *json, const char *key)
+{
+	char pat[32];
+	const char *s, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	out[0] = '\0';
+	if ((s = strstr(json, pat)) == NULL)
+		return;
+	s += strlen(pat);
+	if (*s == '"')
+		s++;
+	for (e = s; *e && *e != '"' && *e != ',' && *e != '}'; e++)
+		;
+	snprintf(out, cap, "%.*s", (int)(e - s), s);
+}
+
+/* The network allow-list's denials, as they happen (from the library's
+ * proxy threads: one fprintf per line keeps lines whole). */
+static void print_denial(const char *event_json, void *ctx)
+{
+	char host[300], port[8], reason[200];
+
+	(void)ctx;
+	if (strstr(event_json, "\"allowed\":false") == NULL)
+		return;
+	event_field(host, sizeof(host), event_json, "host");
+	event_field(port, sizeof(port), event_json, "port");
+	event_field(reason, sizeof(reason), event_json, "reason");
+	fprintf(stderr, "network: denied %s:%s (%s)\n", host, port, reason);
+}
+
 /* Run one command; returns 0, or the interrupting signal. */
 static int run_one(char **words, const wsb_policy *policy, const wsb_identity *identity,
 	const tool_policy_opts *o, const char *cwd)
@@ -376,6 +410,7 @@ int main(int argc, char **argv)
 		tool_policy_opts_free(&o);
 		return TOOL_EXIT_SETUP;
 	}
+	wsb_policy_set_network_callback(policy, print_denial, NULL);
 	if (o.cwd)
 		cwd = tool_abspath(o.cwd);
 	tool_catch_interrupts();

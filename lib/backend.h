@@ -67,6 +67,10 @@ const char *wsb__proc_output(size_t *out_len, int *out_truncated, const struct w
 int wsb__proc_resize(struct wsb_process *p, unsigned int cols, unsigned int rows);
 int wsb__proc_waitable(wsb_os_handle *out, struct wsb_process *p);
 int wsb__proc_stream_handle(wsb_os_handle *out, struct wsb_process *p, int stream);
+/* The network allow-list's connection attempts so far, as a JSON object
+ * {"connections": [...], "not_kept": n} in *out (freed with wsb__free), or
+ * *out NULL when the process has no proxy. */
+int wsb__proc_network_json(char **out, const struct wsb_process *p);
 
 /* World-writable audit and elevated setup (Windows); WSB_ENOTSUP elsewhere. */
 int wsb__backend_audit(char **out_json, const struct wsb_policy *policy, const wsb_audit_options *opts);

@@ -21,6 +21,8 @@ packages=(
 	podman runc
 	# a real terminal driving wsb-run --pty in the tools tests
 	tmux
+	# the network allow-list's real clients and local servers (tests/linux/test_netproxy.c)
+	curl git openssl
 	# bindings (python: a venv with pip and setuptools; rust: offline, Debian toolchain)
 	python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 	rustc cargo libstd-rust-dev-windows

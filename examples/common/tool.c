@@ -322,6 +322,9 @@ void tool_policy_opts_free(tool_policy_opts *o)
 	for (k = 0; k < o->env_ops.count; k++)
 		free((void *)o->env_ops.items[k]);
 	tool_strlist_free(&o->env_ops);
+	for (k = 0; k < o->net_rules.count; k++)
+		free((void *)o->net_rules.items[k]);
+	tool_strlist_free(&o->net_rules);
 }
 
 const char tool_policy_help[] =
@@ -333,7 +336,14 @@ const char tool_policy_help[] =
 	"                        by default)\n"
 	"  --no-default-protect  do not protect .git by default\n"
 	"  --deny-read PATH      make PATH unreadable (repeatable)\n"
-	"  --network off|on      network access (default: off)\n"
+	"  --network off|on|allowlist  network access (default: off); allowlist: only\n"
+	"                        the hosts below, through a filtering proxy (Linux)\n"
+	"  --allow-host PATTERN  allow a host: name, *.name (subdomains), optional\n"
+	"                        :PORT[,PORT] or :* (default 80,443); implies\n"
+	"                        --network allowlist (repeatable)\n"
+	"  --deny-host PATTERN   deny a host whatever allows it (repeatable)\n"
+	"  --allow-address CIDR  allow an address range, e.g. 10.0.0.0/8:5432\n"
+	"                        (repeatable)\n"
 	"  --timeout SECONDS     wall-clock limit; fractions allowed (0: none)\n"
 	"  --memory BYTES        memory limit of the process tree; K, M, G suffixes\n"
 	"  --max-processes N     processes alive at once in the tree\n"
@@ -455,9 +465,31 @@ int tool_policy_option(tool_policy_opts *o, const char *prog, int argc, char **a
 			o->network = WSB_NETWORK_OFF;
 		else if (strcmp(v, "on") == 0)
 			o->network = WSB_NETWORK_ON;
+		else if (strcmp(v, "allowlist") == 0)
+			o->network = WSB_NETWORK_ALLOWLIST;
 		else
-			return bad_value(prog, "--network", v, "off or on");
+			return bad_value(prog, "--network", v, "off, on or allowlist");
 		return 1;
+	}
+	{
+		static const struct { const char *opt; char tag; } rules[] = {
+			{ "--allow-host", '+' }, { "--deny-host", '-' }, { "--allow-address", '@' }
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
+			char *tagged;
+
+			if (!VALUE_OPT(rules[k].opt))
+				continue;
+			if (r < 0)
+				return -1;
+			tagged = tool_xmalloc(strlen(v) + 2);
+			tagged[0] = rules[k].tag;
+			strcpy(tagged + 1, v);
+			tool_strlist_add(&o->net_rules, tagged);
+			return 1;
+		}
 	}
 	if (VALUE_OPT("--timeout")) {
 		if (r < 0 || tool_parse_seconds_ms(&o->timeout_ms, v) < 0)
@@ -614,9 +646,21 @@ int tool_policy_build(wsb_policy **out_policy, wsb_identity **out_identity,
 	}
 	if ((rc = add_paths(p, &o->deny_reads, prog, "--deny-read", wsb_policy_deny_read)) != WSB_OK)
 		goto fail;
-	if ((rc = wsb_policy_set_network(p, o->network)) != WSB_OK) {
+	if ((rc = wsb_policy_set_network(p, o->net_rules.count && o->network == WSB_NETWORK_OFF ?
+			WSB_NETWORK_ALLOWLIST : o->network)) != WSB_OK) {
 		lib_failed(rc, prog, "--network", NULL);
 		goto fail;
+	}
+	for (k = 0; k < o->net_rules.count; k++) {
+		const char *v = o->net_rules.items[k];
+
+		rc = v[0] == '+' ? wsb_policy_allow_host(p, v + 1) : v[0] == '-' ?
+			wsb_policy_deny_host(p, v + 1) : wsb_policy_allow_address(p, v + 1);
+		if (rc != WSB_OK) {
+			lib_failed(rc, prog, v[0] == '+' ? "--allow-host" : v[0] == '-' ? "--deny-host" :
+				"--allow-address", v + 1);
+			goto fail;
+		}
 	}
 	{
 		static const struct { int limit; const char *opt; size_t off; } limits[] = {

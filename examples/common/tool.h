@@ -89,6 +89,7 @@ typedef struct tool_policy_opts {
 	int identity;            /* wsb_identity_kind */
 	unsigned int allow_missing; /* wsb_protection bits */
 	unsigned short relay_listen, relay_target; /* --loopback-relay; 0: none */
+	tool_strlist net_rules;  /* "+HOST" --allow-host, "-HOST" --deny-host, "@ADDR" --allow-address (owned) */
 } tool_policy_opts;
 
 void tool_policy_opts_init(tool_policy_opts *o);

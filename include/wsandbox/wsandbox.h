@@ -284,7 +284,8 @@ typedef enum wsb_mode {
  */
 typedef enum wsb_network {
 	WSB_NETWORK_OFF = 0, /**< No traffic leaves the sandbox (loopback inside it still works where the backend can). */
-	WSB_NETWORK_ON = 1   /**< The host's network, and on Linux its UNIX sockets: a service listening on one (a D-Bus bus, an ssh-agent, a container daemon) may act outside the sandbox for the command. */
+	WSB_NETWORK_ON = 1,  /**< The host's network, and on Linux its UNIX sockets: a service listening on one (a D-Bus bus, an ssh-agent, a container daemon) may act outside the sandbox for the command. */
+	WSB_NETWORK_ALLOWLIST = 2 /**< As WSB_NETWORK_OFF, except that HTTP, HTTPS (CONNECT) and SOCKS5 connections to the hosts wsb_policy_allow_host() and wsb_policy_allow_address() allow go through a filtering proxy the library runs (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY point at it). Linux only for now; elsewhere wsb_spawn() refuses such a policy with WSB_ENOTSUP. Without a network namespace WSB_PROT_NETWORK is missing (fails closed unless accepted). docs/network.md. Since 0.2.0. */
 } wsb_network;
 
 /**
@@ -541,6 +542,92 @@ WSB_API int wsb_policy_allow_missing(wsb_policy *policy, unsigned int protection
  */
 WSB_API int wsb_policy_set_loopback_relay(wsb_policy *policy, unsigned short listen_port,
 	unsigned short target_port);
+
+/**
+ * Allow a host (or its subdomains) for WSB_NETWORK_ALLOWLIST.
+ *
+ * The pattern is "host" (that name exactly) or "*.host" (every name below
+ * it, not host itself), optionally followed by ":port[,port...]" (at most
+ * 16) or ":*" (every port); without ports, 80 and 443. Names may be Unicode
+ * (UTF-8): they are compared in IDNA A-label form, lower case, so
+ * "Bücher.example" and "xn--bcher-kva.example" are one host (the parts of
+ * UTS #46 mapping that are not done are listed in docs/network.md). A
+ * trailing dot is dropped. Rules only matter with the network setting
+ * WSB_NETWORK_ALLOWLIST; deny rules win over allow rules.
+ *
+ * @param policy the policy.
+ * @param pattern the pattern, UTF-8, copied in its canonical form.
+ * @return WSB_OK; WSB_EINVAL for NULL or an invalid pattern, with the reason
+ *         in wsb_error_last(): an empty label, a bare "*" or a '*' that is
+ *         not a whole first label, a character not allowed in host names, a
+ *         bad port, or an address literal (addresses are allowed only by
+ *         wsb_policy_allow_address()); WSB_EUTF8; WSB_ETOOLONG for a label
+ *         over 63 or a name over 253 bytes in A-label form; WSB_EEXIST if
+ *         the same rule is already there; WSB_ERANGE past WSB_MAX_ROOTS
+ *         rules; WSB_ENOMEM. On failure the policy is unchanged.
+ * @since 0.2.0
+ */
+WSB_API int wsb_policy_allow_host(wsb_policy *policy, const char *pattern);
+
+/**
+ * Deny a host (or its subdomains) for WSB_NETWORK_ALLOWLIST, whatever
+ * allow rule matches it. The pattern is as for wsb_policy_allow_host(),
+ * except that without ports the rule covers every port.
+ *
+ * @param policy the policy.
+ * @param pattern the pattern, UTF-8, copied.
+ * @return as wsb_policy_allow_host().
+ * @since 0.2.0
+ */
+WSB_API int wsb_policy_deny_host(wsb_policy *policy, const char *pattern);
+
+/**
+ * Allow an address range for WSB_NETWORK_ALLOWLIST. Host names never
+ * reach loopback, link-local (169.254.0.0/16 with the cloud metadata
+ * address, fe80::/10), private, shared, unique-local (fc00::/7), multicast
+ * or reserved addresses, and a client may not name an address itself,
+ * unless a rule made here covers that address and port. The pattern is
+ * "a.b.c.d[/len][:ports]", "[v6][/len][:ports]" or a bare IPv6 address with
+ * an optional "/len"; ports as for wsb_policy_allow_host() (default 80 and
+ * 443). An address range does not allow names that resolve into it unless
+ * the name is allowed too.
+ *
+ * @param policy the policy.
+ * @param pattern the address pattern, copied.
+ * @return WSB_OK; WSB_EINVAL for NULL or an invalid pattern (with the
+ *         reason); WSB_EUTF8; WSB_ETOOLONG; WSB_EEXIST; WSB_ERANGE past
+ *         WSB_MAX_ROOTS rules; WSB_ENOMEM. On failure the policy is
+ *         unchanged.
+ * @since 0.2.0
+ */
+WSB_API int wsb_policy_allow_address(wsb_policy *policy, const char *pattern);
+
+/**
+ * Receives each connection attempt through the network allow-list's proxy,
+ * as one JSON object (UTF-8, NUL-terminated, valid only during the call):
+ * {"protocol": "connect"|"http"|"socks5", "host": ..., "port": ...,
+ * "address": the address connected to or refused ("" when none),
+ * "allowed": true|false, "rule": the deciding rule ("" when none),
+ * "address_rule": the address rule that let a restricted address through ("" when none), "reason": ..., "bytes_up": ..., "bytes_down": ..., "duration_ms": ...},
+ * once the attempt has ended (a denial at once). Called from the library's
+ * own threads, possibly several at once; it must not block for long and
+ * must not call back into the library for the same process.
+ * @since 0.2.0
+ */
+typedef void (*wsb_network_event_fn)(const char *event_json, void *ctx);
+
+/**
+ * Watch the network allow-list live: processes spawned from the policy
+ * afterwards call fn for each connection attempt (wsb_network_event_fn).
+ * The same attempts are in wsb_process_to_json() under "network".
+ *
+ * @param policy the policy.
+ * @param fn the callback, or NULL to remove it.
+ * @param ctx passed to fn unchanged.
+ * @return WSB_OK; WSB_EINVAL for a NULL policy.
+ * @since 0.2.0
+ */
+WSB_API int wsb_policy_set_network_callback(wsb_policy *policy, wsb_network_event_fn fn, void *ctx);
 
 /**
  * Check a policy as a whole: a writable root may not lie inside a protected

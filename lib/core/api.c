@@ -45,6 +45,12 @@ static int host_path_arg(char **out, const char *path, const char *fn, const cha
 
 /* The backends run host paths: a policy switched to the other syntax (by
  * tests and tools) can be checked and rendered, not run. */
+/* The backends that run the allow-list's filtering proxy (docs/network.md). */
+static int allowlist_backend(void)
+{
+	return strcmp(wsb__backend_name, "linux") == 0;
+}
+
 static int host_policy(const wsb_policy *policy, const char *fn)
 {
 	int rc = wsb_policy_validate(policy);
@@ -177,6 +183,10 @@ int wsb_plan_create(wsb_plan **out, const wsb_policy *policy, const wsb_identity
 		return rc;
 	rc = wsb__backend_plan(out, policy, id);
 	wsb_identity_free(tmp);
+	if (rc == WSB_OK && policy->network == WSB_NETWORK_ALLOWLIST && !allowlist_backend())
+		rc = wsb__plan_note(*out, "network allow-list: not enforced by the %s backend, so "
+			"wsb_spawn() refuses the policy (WSB_ENOTSUP); the plan shows network off",
+			wsb__backend_name);
 	if (rc < 0) {
 		wsb_plan_free(*out);
 		*out = NULL;
@@ -277,6 +287,12 @@ static int check_spawn(wsb_spawn_options *copy, char **cwd, const wsb_policy *po
 			return rc;
 	}
 	rc = host_policy(policy, fn);
+	/* Where the filtering proxy does not run, refuse rather than run with
+	 * the network silently on or off. */
+	if (rc == WSB_OK && policy->network == WSB_NETWORK_ALLOWLIST && !allowlist_backend())
+		rc = wsb__error(WSB_ENOTSUP, "%s: the network allow-list (WSB_NETWORK_ALLOWLIST) is "
+			"not enforced by the %s backend yet; use WSB_NETWORK_OFF or WSB_NETWORK_ON", fn,
+			wsb__backend_name);
 	if (rc < 0) {
 		wsb__free(*cwd);
 		*cwd = NULL;
@@ -563,7 +579,8 @@ static void stream_json(wsb__json *j, const char *key, const wsb_process *proces
 int wsb_process_to_json(char **out, const wsb_process *process)
 {
 	wsb__json j;
-	int kind;
+	char *net = NULL;
+	int kind, rc;
 
 	if (out == NULL)
 		return wsb__error_null("wsb_process_to_json", "out");
@@ -591,6 +608,16 @@ int wsb_process_to_json(char **out, const wsb_process *process)
 	wsb__json_protections(&j, wsb__proc_protections(process));
 	stream_json(&j, "stdout", process, WSB_STREAM_STDOUT);
 	stream_json(&j, "stderr", process, WSB_STREAM_STDERR);
+	/* Only with the allow-list's proxy, so other results keep their shape. */
+	if ((rc = wsb__proc_network_json(&net, process)) < 0) {
+		wsb__json_dispose(&j);
+		return rc;
+	}
+	if (net) {
+		wsb__json_key(&j, "network");
+		wsb__json_raw(&j, net);
+		wsb__free(net);
+	}
 	wsb__json_object_end(&j);
 	return wsb__json_finish(out, &j);
 }

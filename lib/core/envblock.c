@@ -304,22 +304,30 @@ int wsb__env_block_utf16(uint16_t **out, size_t *out_len,
 
 int wsb__env_relay_proxies(wsb__strvec *out, const struct wsb_policy *policy, int lower_too)
 {
-	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY" };
+	if (policy->relay_listen == 0)
+		return WSB_OK;
+	return wsb__env_proxy_vars(out, policy, policy->relay_listen, lower_too, 0);
+}
+
+int wsb__env_proxy_vars(wsb__strvec *out, const struct wsb_policy *policy, unsigned short port,
+	int lower_too, int no_proxy)
+{
+	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY" };
 	char entry[64];
 	size_t i, k;
 	int rc, named;
 
-	if (policy->relay_listen == 0)
-		return WSB_OK;
-	for (i = 0; i < WSB__ARRAY_SIZE(names); i++) {
+	for (i = 0; i < WSB__ARRAY_SIZE(names) - (no_proxy ? 0 : 1); i++) {
 		/* The caller who sets or unsets a proxy variable in any spelling
 		 * routes that traffic itself. */
 		for (named = 0, k = 0; k < policy->env_op_count && !named; k++)
 			named = wsb__utf8_casecmp(policy->env_ops[k].name, names[i]) == 0;
 		if (named)
 			continue;
-		snprintf(entry, sizeof(entry), "%s=http://127.0.0.1:%u", names[i],
-			(unsigned int)policy->relay_listen);
+		if (i == 3)
+			snprintf(entry, sizeof(entry), "%s=", names[i]);
+		else
+			snprintf(entry, sizeof(entry), "%s=http://127.0.0.1:%u", names[i], (unsigned int)port);
 		if ((rc = wsb__strvec_push(out, entry)) != WSB_OK)
 			return rc;
 		if (!lower_too)

@@ -57,5 +57,10 @@ int wsb__env_valid_name(const char *name, int windows);
  * systems where names are case-sensitive. Nothing without a relay.
  * WSB_ENOMEM, with the entries pushed so far left in out. */
 int wsb__env_relay_proxies(wsb__strvec *out, const struct wsb_policy *policy, int lower_too);
+/* The same variables pointed at 127.0.0.1:port; with no_proxy also an empty
+ * NO_PROXY (and no_proxy), so no host bypasses the proxy. Each only if the
+ * policy does not name it itself. */
+int wsb__env_proxy_vars(wsb__strvec *out, const struct wsb_policy *policy, unsigned short port,
+	int lower_too, int no_proxy);
 
 #endif

@@ -406,6 +406,7 @@ const char *wsb__network_name(int network)
 	switch (network) {
 	case WSB_NETWORK_OFF: return "off";
 	case WSB_NETWORK_ON: return "on";
+	case WSB_NETWORK_ALLOWLIST: return "allowlist";
 	}
 	return "unknown";
 }

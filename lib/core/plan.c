@@ -28,6 +28,31 @@ static int name_json(const char *name, void *ctx)
 	return 0;
 }
 
+/* "network_rules": {"allow_hosts": [...], "deny_hosts": [...],
+ * "allow_addresses": [...]}, each rule in its canonical text. Only when the
+ * policy has rules, so policies without keep their summary. */
+static void net_rules_json(wsb__json *j, const struct wsb_policy *policy)
+{
+	static const char *const keys[] = { "allow_hosts", "deny_hosts", "allow_addresses" };
+	size_t i, k;
+
+	wsb__json_key(j, "network_rules");
+	wsb__json_object_begin(j);
+	for (k = 0; k < WSB__ARRAY_SIZE(keys); k++) {
+		wsb__json_key(j, keys[k]);
+		wsb__json_array_begin(j);
+		for (i = 0; i < policy->net_rule_count; i++) {
+			const wsb__hostpat *r = &policy->net_rules[i];
+			size_t kind = r->is_address ? 2 : r->deny ? 1 : 0;
+
+			if (kind == k)
+				wsb__json_string(j, r->text);
+		}
+		wsb__json_array_end(j);
+	}
+	wsb__json_object_end(j);
+}
+
 void wsb__policy_to_json(wsb__json *j, const struct wsb_policy *policy)
 {
 	static const int limits[] = { WSB_LIMIT_MEMORY, WSB_LIMIT_PROCESSES,
@@ -84,6 +109,8 @@ void wsb__policy_to_json(wsb__json *j, const struct wsb_policy *policy)
 		wsb__json_kv_u64(j, "target", policy->relay_target);
 		wsb__json_object_end(j);
 	}
+	if (policy->net_rule_count)
+		net_rules_json(j, policy);
 	wsb__json_object_end(j);
 }
 

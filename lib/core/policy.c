@@ -78,6 +78,9 @@ void wsb_policy_free(wsb_policy *policy)
 	wsb__strvec_dispose(&policy->protect_paths);
 	wsb__strvec_dispose(&policy->protect_names);
 	wsb__strvec_dispose(&policy->deny_read);
+	for (i = 0; i < policy->net_rule_count; i++)
+		wsb__hostpat_dispose(&policy->net_rules[i]);
+	wsb__free(policy->net_rules);
 	wsb__free(policy);
 }
 
@@ -184,7 +187,7 @@ int wsb_policy_set_network(wsb_policy *policy, int network)
 {
 	if (policy == NULL)
 		return wsb__error_null("wsb_policy_set_network", "policy");
-	if (network != WSB_NETWORK_OFF && network != WSB_NETWORK_ON)
+	if (network != WSB_NETWORK_OFF && network != WSB_NETWORK_ON && network != WSB_NETWORK_ALLOWLIST)
 		return wsb__error(WSB_EINVAL, "wsb_policy_set_network: unknown network setting %d", network);
 	policy->network = network;
 	return WSB_OK;
@@ -426,7 +429,8 @@ unsigned int wsb__policy_required_protections(const struct wsb_policy *policy)
 	    (policy->protect_paths.count || policy->protect_names.count ||
 	     !(policy->flags & WSB_POLICY_NO_DEFAULT_PROTECT)))
 		p |= WSB_PROT_FS_PROTECTED;
-	if (policy->network == WSB_NETWORK_OFF)
+	/* The allow-list's proxy is the only way out: direct traffic stays off. */
+	if (policy->network != WSB_NETWORK_ON)
 		p |= WSB_PROT_NETWORK;
 	if (policy->limits[WSB_LIMIT_MEMORY])
 		p |= WSB_PROT_LIMIT_MEMORY;

@@ -1,6 +1,7 @@
 /*
- * The policy object (lib/core/policy.c). Backends read it through this
- * header; only policy.c writes it. Every stored path is already normalized
+ * The policy object (lib/core/policy.c; the network allow-list's rules in
+ * lib/core/policy_net.c). Backends read it through this header; only those
+ * two files write it. Every stored path is already normalized
  * (path.h) in the policy's flavor.
  */
 #ifndef WSB_CORE_POLICY_H
@@ -8,6 +9,7 @@
 
 #include "common.h"
 #include "path.h"
+#include "hostpat.h"
 
 /* An environment change, applied in order. value == NULL means unset. */
 typedef struct wsb__env_op {
@@ -32,6 +34,11 @@ struct wsb_policy {
 	wsb__strvec deny_read;      /* normalized */
 	unsigned short relay_listen; /* loopback relay: 127.0.0.1 port to listen on; 0 = none */
 	unsigned short relay_target; /* ... and the 127.0.0.1 port it forwards to */
+	wsb__hostpat *net_rules;    /* allow-list rules (hostpat.h), in insertion order */
+	wsb_network_event_fn net_callback; /* wsb_policy_set_network_callback */
+	void *net_callback_ctx;
+	size_t net_rule_count;
+	size_t net_rule_cap;
 };
 
 /* The names protected by default. */

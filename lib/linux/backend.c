@@ -9,6 +9,7 @@
  * nothing to undo.
  */
 #include "linux.h"
+#include "proxy.h"
 #include "core/envblock.h"
 
 #include <errno.h>
@@ -191,6 +192,43 @@ static int ns_step(struct wsb_plan *plan, const char *ns, const char *detail)
 	return detail ? wsb__lx_set(st, "detail", detail) : WSB_OK;
 }
 
+/* WSB_NETWORK_ALLOWLIST (docs/network.md): the command keeps the network
+ * namespace of network off, and the relay's listener there leads to the
+ * filtering proxy (proxy.c) on the host's loopback, started at spawn. With
+ * no namespace WSB_PROT_NETWORK is missing (netns.c: seccomp's refusal of
+ * socket() would cut the proxy off too), so spawning fails closed unless the
+ * caller accepted that; then the network is the host's and the proxy
+ * variables point straight at the proxy, only advice. */
+static int allowlist_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy)
+{
+	wsb__plan_step *st;
+	size_t i;
+	int rc;
+
+	if (policy->relay_listen)
+		return wsb__error(WSB_ECONFLICT, "a network allow-list and a loopback relay cannot be "
+			"combined: the allow-list's proxy is reached through the relay");
+	s->allowlist = 1;
+	if (s->use_netns && s->net_off) {
+		s->relay_listen = WSB__LX_PROXY_PORT;
+		s->relay_in_netns = 1;
+	}
+	if (!plan)
+		return WSB_OK;
+	if ((rc = wsb__lx_add(plan, &st, "network_proxy", "add", s->relay_in_netns ?
+			"127.0.0.1:3128 in the sandbox's network namespace" : "127.0.0.1 on the host")) < 0)
+		return rc;
+	for (i = 0; i < policy->net_rule_count; i++)
+		if ((rc = wsb__lx_add(plan, &st, "network_rule", policy->net_rules[i].deny ? "deny" :
+				"allow", policy->net_rules[i].text)) < 0)
+			return rc;
+	return wsb__plan_note(plan, s->relay_in_netns ?
+		"network allow-list: the command's only way out is the filtering proxy, reached at "
+		"127.0.0.1:3128 in its network namespace (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY); "
+		"direct connections are refused as with network off" :
+		"network allow-list: no network namespace, so the proxy variables are only advice");
+}
+
 /* The loopback relay (relay.c, docs/relay.md): with a network namespace
  * its listener lives there, made by init, and the command reaches the
  * host's target port through it and nothing else of the host's network, so
@@ -202,6 +240,8 @@ static int relay_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct ws
 	size_t i;
 	int rc;
 
+	if (policy->network == WSB_NETWORK_ALLOWLIST)
+		return allowlist_decide(s, plan, policy);
 	if (!policy->relay_listen)
 		return WSB_OK;
 	s->relay_listen = policy->relay_listen;
@@ -357,7 +397,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	wsb__lx_cgroup cg;
 	wsb__strvec env = WSB__STRVEC_INIT, proxies = WSB__STRVEC_INIT;
 	struct wsb__lx_relay *relay = NULL;
-	const char *extra[7];  /* the relay's proxy variables, at most six */
+	struct wsb__lx_proxy *proxy = NULL;
+	const char *extra[9];  /* the proxy variables, at most eight */
 	int child_fd[3] = { -1, -1, -1 }, parent_fd[3] = { -1, -1, -1 };
 	int modes[3], i, rc, status_fd = -1, relay_fd = -1, tty_fd = -1;
 	unsigned int need, lost = 0;
@@ -418,7 +459,19 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if (s->use_mountns && (rc = wsb__lx_mounts_add_carry(&s->mounts, e.cwd)) < 0)
 		goto out;
 
-	if ((rc = wsb__env_relay_proxies(&proxies, policy, 1)) < 0)
+	/* The allow-list's proxy runs before the command, so the relay in
+	 * its namespace has a target from the first connection. */
+	if (s->allowlist) {
+		unsigned short port;
+
+		if ((rc = wsb__lx_proxy_start(&proxy, &port, policy)) < 0)
+			goto out;
+		s->relay_target = port;
+		rc = wsb__env_proxy_vars(&proxies, policy, s->relay_in_netns ? s->relay_listen : port, 1, 1);
+	} else {
+		rc = wsb__env_relay_proxies(&proxies, policy, 1);
+	}
+	if (rc < 0)
 		goto out;
 	for (i = 0; (size_t)i < proxies.count; i++)
 		extra[i] = proxies.items[i];
@@ -513,8 +566,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if ((relay_fd < 0 || (rc = wsb__lx_relay_start(&relay, relay_fd, s->relay_listen,
 			s->relay_target)) == WSB_OK) &&
 	    (rc = wsb__lx_process_new(out, pid, status_fd, parent_fd[0], parent_fd[1],
-			parent_fd[2], s, &cg, start, relay)) == WSB_OK)
+			parent_fd[2], s, &cg, start, relay)) == WSB_OK) {
 		relay = NULL;
+		wsb__lx_process_set_proxy(*out, proxy);
+		proxy = NULL;
+	}
 	if (rc < 0) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -535,6 +591,7 @@ out:
 		close_fd(&parent_fd[i]);
 	}
 	wsb__lx_relay_release(relay);
+	wsb__lx_proxy_stop(proxy);
 	wsb__lx_cgroup_destroy(&cg);
 	wsb__free(e.path);
 	wsb__free(e.cwd);

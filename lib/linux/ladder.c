@@ -168,6 +168,12 @@ int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
 				"tracing a process of the same user outside the sandbox");
 		if (rc < 0)
 			return rc;
+	} else if (policy->network == WSB_NETWORK_ALLOWLIST) {
+		if ((rc = rec(plan, WSB_PROT_NETWORK, s->use_netns ?
+				"network-namespace + filtering proxy (through the relay)" : "missing",
+				s->use_netns ? NULL : "no network namespace, and the command would need "
+				"AF_INET sockets to reach the proxy")) < 0)
+			return rc;
 	}
 	if (s->use_pidns)
 		rc = rec(plan, WSB_PROT_PROCESS_TREE, "pid-namespace", NULL);

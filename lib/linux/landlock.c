@@ -300,7 +300,7 @@ int wsb__lx_landlock_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	l->abi = abi;
 	if (abi >= 6) {
 		l->scoped = LL_SCOPE_SIGNAL;
-		if (policy->network == WSB_NETWORK_OFF)
+		if (policy->network != WSB_NETWORK_ON)
 			l->scoped |= LL_SCOPE_ABSTRACT_UNIX_SOCKET;
 	}
 	/* No rule allows a port: with the network off and no network

@@ -190,6 +190,9 @@ typedef struct wsb__lx_setup {
 	 * init inside the network namespace, else bound on the host */
 	unsigned short relay_listen, relay_target;
 	int relay_in_netns;
+	/* WSB_NETWORK_ALLOWLIST: the filtering proxy (proxy.c) serves the
+	 * command, reached through the relay when there is a namespace */
+	int allowlist;
 } wsb__lx_setup;
 
 void wsb__lx_setup_free(wsb__lx_setup *s);
@@ -317,7 +320,16 @@ void wsb__lx_relay_release(struct wsb__lx_relay *r);
 /* For tests: connections refused because the relay was full. */
 unsigned long wsb__lx_relay_refused(const struct wsb__lx_relay *r);
 
+/* The port the allow-list's relay listens on inside the sandbox's network
+ * namespace (a fresh namespace: always free). */
+#define WSB__LX_PROXY_PORT 3128
+
 struct wsb_process;
+struct wsb__lx_proxy;
+/* Hand the filtering proxy to a process handle: stopped when it is freed,
+ * after the tree and the relay (process.c). */
+void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *proxy);
+
 /* Clone the child into its namespaces and start the command. On success
  * *out_pid is init's pid, *out_status_fd the read end of the status pipe,
  * *out_lost the (accepted) protections lost during setup and, when

@@ -28,10 +28,16 @@ int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	wsb__plan_step *step;
 	int rc;
 
-	s->net_off = policy->network == WSB_NETWORK_OFF;
+	s->net_off = policy->network != WSB_NETWORK_ON;
 	if (!s->net_off)
 		return WSB__LX_NOTE(plan, "network on: the host's network namespace is used");
 	if (!s->use_netns) {
+		if (policy->network == WSB_NETWORK_ALLOWLIST) {
+			s->missing |= WSB_PROT_NETWORK;
+			return WSB__LX_NOTE(plan, "a network allow-list without a network namespace "
+				"cannot hold: the command would need AF_INET sockets to reach the proxy, "
+				"and Landlock filters TCP by port, not by address");
+		}
 		if (policy->relay_listen) {
 			s->missing |= WSB_PROT_NETWORK;
 			return WSB__LX_NOTE(plan, "network off without a network namespace cannot keep a "

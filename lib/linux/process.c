@@ -11,6 +11,7 @@
  * communicate, and by the kill in wsb_process_free.
  */
 #include "linux.h"
+#include "proxy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +64,13 @@ struct wsb_process {
 	 * by free, so they stay valid while the library closes its own fds. */
 	int wait_fd;
 	int handle_fd[3];
+	struct wsb__lx_proxy *proxy;  /* the allow-list's proxy, or NULL: stopped after the relay */
 };
+
+void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *proxy)
+{
+	p->proxy = proxy;
+}
 
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
@@ -368,6 +375,7 @@ void wsb__proc_free(struct wsb_process *p)
 	}
 	/* After the tree: a command may use the relay to its last moment. */
 	wsb__lx_relay_release(p->relay);
+	wsb__lx_proxy_stop(p->proxy);
 	close_fd(&p->fd_in);
 	for (i = 1; i <= 2; i++) {
 		close_fd(&p->out[i].fd);
@@ -640,6 +648,13 @@ int wsb__proc_exit_kind(const struct wsb_process *p) { return p->exit_kind; }
 long wsb__proc_exit_code(const struct wsb_process *p) { return p->exit_code; }
 int wsb__proc_limit(const struct wsb_process *p) { return p->limit; }
 unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
+
+int wsb__proc_network_json(char **out, const struct wsb_process *p)
+{
+	*out = NULL;
+	return p->proxy ? wsb__lx_proxy_events_json(out, p->proxy,
+		p->exit_kind == WSB_EXIT_RUNNING ? 0 : 2000) : WSB_OK;
+}
 long wsb__proc_pid(const struct wsb_process *p) { return p->top_pid; }
 
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)

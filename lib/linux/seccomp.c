@@ -233,7 +233,7 @@ int wsb__lx_seccomp_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 
 	for (i = 0; i < WSB__ARRAY_SIZE(denied); i++) {
 		if ((denied[i].kind == CHECK_SOCKET || denied[i].kind == CHECK_SOCKETPAIR) &&
-		    policy->network != WSB_NETWORK_OFF)
+		    policy->network == WSB_NETWORK_ON)
 			continue;
 		rules[count] = denied[i];
 		if (denied[i].kind == CHECK_SOCKET && s->net_by_seccomp)

@@ -175,6 +175,7 @@ int wsb__proc_limit(const struct wsb_process *p) { (void)p; return WSB_LIMIT_NON
 unsigned int wsb__proc_protections(const struct wsb_process *p) { (void)p; return 0; }
 long wsb__proc_pid(const struct wsb_process *p) { (void)p; return -1; }
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p) { (void)p; return 0; }
+int wsb__proc_network_json(char **out, const struct wsb_process *p) { (void)p; *out = NULL; return WSB_OK; }
 const char *wsb__proc_output(size_t *l, int *t, const struct wsb_process *p, int s)
 { (void)p; (void)s; if (l) *l = 0; if (t) *t = 0; return NULL; }
 int wsb__proc_resize(struct wsb_process *p, unsigned int c, unsigned int r)

@@ -422,7 +422,7 @@ int wsb__asuser_decide(wsb__w32_decision **d, wsb__sandbox_account *acct, const 
 		return rc;
 	if ((rc = wsb__w32_decide_as(d, policy, identity, 1, cwd, acct->group_sid)) != WSB_OK)
 		return rc;
-	if (policy->network == WSB_NETWORK_OFF && acct->firewall) {
+	if (policy->network != WSB_NETWORK_ON && acct->firewall) {
 		/* The offline user's traffic is blocked by the firewall: the
 		 * advisory variables would only get in the way of the loopback
 		 * ports setup allowed. */

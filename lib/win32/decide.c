@@ -449,7 +449,7 @@ int wsb__w32_decide_as(wsb__w32_decision **out, const struct wsb_policy *policy,
 		else
 			d->missing |= WSB_PROT_FS_DENY_READ;
 	}
-	if (policy->network == WSB_NETWORK_OFF) {
+	if (policy->network != WSB_NETWORK_ON) {
 		d->missing |= WSB_PROT_NETWORK;
 		d->protections |= WSB_PROT_NETWORK_ADVISORY;
 		for (i = 0; advisory_env[i] && rc == WSB_OK; i++)

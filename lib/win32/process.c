@@ -360,6 +360,8 @@ int wsb__proc_exit_kind(const struct wsb_process *p) { return p->ended ? p->exit
 long wsb__proc_exit_code(const struct wsb_process *p) { return p->ended ? p->exit_code : -1; }
 int wsb__proc_limit(const struct wsb_process *p) { return p->ended && p->exit_kind == WSB_EXIT_LIMIT ? (int)p->limit : WSB_LIMIT_NONE; }
 unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
+/* The allow-list's proxy does not run on Windows yet. */
+int wsb__proc_network_json(char **out, const struct wsb_process *p) { (void)p; *out = NULL; return WSB_OK; }
 long wsb__proc_pid(const struct wsb_process *p) { return (long)p->pid; }
 
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)

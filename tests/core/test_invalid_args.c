@@ -99,7 +99,7 @@ ROW(deny_read_bad_utf8, wsb_policy_deny_read(P, ABS(BAD_UTF8)))
 ROW(deny_read_too_long, wsb_policy_deny_read(P, LONG_PATH))
 ROW(deny_read_duplicate, wsb_policy_deny_read(P, ABS("w/secret")))
 ROW(set_network_null, wsb_policy_set_network(NULL, WSB_NETWORK_ON))
-ROW(set_network_bad, wsb_policy_set_network(P, 2))
+ROW(set_network_bad, wsb_policy_set_network(P, 3))
 ROW(set_limit_null, wsb_policy_set_limit(NULL, WSB_LIMIT_TIMEOUT, 1))
 ROW(set_limit_none, wsb_policy_set_limit(P, WSB_LIMIT_NONE, 1))
 ROW(set_limit_unknown, wsb_policy_set_limit(P, 99, 1))
@@ -131,6 +131,25 @@ ROW(allow_missing_unknown, wsb_policy_allow_missing(P, 1u << 12))
 ROW(relay_null, wsb_policy_set_loopback_relay(NULL, 18080, 7890))
 ROW(relay_target_zero, wsb_policy_set_loopback_relay(P, 18080, 0))
 ROW(relay_same_port, wsb_policy_set_loopback_relay(P, 7890, 7890))
+ROW(allow_host_null_policy, wsb_policy_allow_host(NULL, "pypi.org"))
+ROW(allow_host_null, wsb_policy_allow_host(P, NULL))
+ROW(allow_host_bare_star, wsb_policy_allow_host(P, "*"))
+ROW(allow_host_empty_label, wsb_policy_allow_host(P, "a..org"))
+ROW(allow_host_address, wsb_policy_allow_host(P, "169.254.169.254"))
+ROW(allow_host_bad_port, wsb_policy_allow_host(P, "pypi.org:0"))
+ROW(allow_host_bad_utf8, wsb_policy_allow_host(P, BAD_UTF8 ".org"))
+ROW(allow_host_too_long, wsb_policy_allow_host(P, LONG_PATH))
+ROW(allow_host_duplicate, wsb_policy_allow_host(P, "PyPI.org."))
+ROW(deny_host_null_policy, wsb_policy_deny_host(NULL, "evil.test"))
+ROW(deny_host_null, wsb_policy_deny_host(P, NULL))
+ROW(deny_host_wildcard_inside, wsb_policy_deny_host(P, "a.*.test"))
+ROW(deny_host_duplicate, wsb_policy_deny_host(P, "evil.test"))
+ROW(network_callback_null_policy, wsb_policy_set_network_callback(NULL, NULL, NULL))
+ROW(allow_address_null_policy, wsb_policy_allow_address(NULL, "10.0.0.1"))
+ROW(allow_address_null, wsb_policy_allow_address(P, NULL))
+ROW(allow_address_name, wsb_policy_allow_address(P, "pypi.org"))
+ROW(allow_address_prefix, wsb_policy_allow_address(P, "10.0.0.0/33"))
+ROW(allow_address_duplicate, wsb_policy_allow_address(P, "10.9.9.9/8"))
 ROW(validate_null, wsb_policy_validate(NULL))
 ROW(validate_conflict, wsb_policy_validate(CONFLICT))
 static int check_null_out(void) { return wsb_policy_check_path(NULL, NULL, NULL, P, ABS("w"), WSB_ACCESS_READ); }
@@ -388,6 +407,25 @@ static const row rows[] = {
 	R(wsb_policy_deny_read, "duplicate", deny_read_duplicate, WSB_EEXIST),
 	R(wsb_policy_set_network, "policy NULL", set_network_null, WSB_EINVAL),
 	R(wsb_policy_set_network, "unknown setting", set_network_bad, WSB_EINVAL),
+	R(wsb_policy_allow_host, "policy NULL", allow_host_null_policy, WSB_EINVAL),
+	R(wsb_policy_allow_host, "pattern NULL", allow_host_null, WSB_EINVAL),
+	R(wsb_policy_allow_host, "bare '*'", allow_host_bare_star, WSB_EINVAL),
+	R(wsb_policy_allow_host, "empty label", allow_host_empty_label, WSB_EINVAL),
+	R(wsb_policy_allow_host, "address literal", allow_host_address, WSB_EINVAL),
+	R(wsb_policy_allow_host, "port 0", allow_host_bad_port, WSB_EINVAL),
+	R(wsb_policy_allow_host, "invalid UTF-8", allow_host_bad_utf8, WSB_EUTF8),
+	R(wsb_policy_allow_host, "over-long pattern", allow_host_too_long, WSB_ETOOLONG),
+	R(wsb_policy_allow_host, "duplicate in another spelling", allow_host_duplicate, WSB_EEXIST),
+	R(wsb_policy_deny_host, "policy NULL", deny_host_null_policy, WSB_EINVAL),
+	R(wsb_policy_deny_host, "pattern NULL", deny_host_null, WSB_EINVAL),
+	R(wsb_policy_deny_host, "'*' inside", deny_host_wildcard_inside, WSB_EINVAL),
+	R(wsb_policy_deny_host, "duplicate", deny_host_duplicate, WSB_EEXIST),
+	R(wsb_policy_set_network_callback, "policy NULL", network_callback_null_policy, WSB_EINVAL),
+	R(wsb_policy_allow_address, "policy NULL", allow_address_null_policy, WSB_EINVAL),
+	R(wsb_policy_allow_address, "pattern NULL", allow_address_null, WSB_EINVAL),
+	R(wsb_policy_allow_address, "a name", allow_address_name, WSB_EINVAL),
+	R(wsb_policy_allow_address, "prefix over 32", allow_address_prefix, WSB_EINVAL),
+	R(wsb_policy_allow_address, "same range", allow_address_duplicate, WSB_EEXIST),
 	R(wsb_policy_set_limit, "policy NULL", set_limit_null, WSB_EINVAL),
 	R(wsb_policy_set_limit, "WSB_LIMIT_NONE", set_limit_none, WSB_EINVAL),
 	R(wsb_policy_set_limit, "unknown limit", set_limit_unknown, WSB_EINVAL),
@@ -707,6 +745,9 @@ static int setup(void **state)
 	assert_int_equal(wsb_policy_env_set(P, "KEEP", "me"), WSB_OK);
 	assert_int_equal(wsb_policy_set_limit(P, WSB_LIMIT_TIMEOUT, 1000), WSB_OK);
 	assert_int_equal(wsb_policy_set_loopback_relay(P, 18080, 7891), WSB_OK);
+	assert_int_equal(wsb_policy_allow_host(P, "pypi.org"), WSB_OK);
+	assert_int_equal(wsb_policy_deny_host(P, "evil.test"), WSB_OK);
+	assert_int_equal(wsb_policy_allow_address(P, "10.0.0.0/8"), WSB_OK);
 	assert_int_equal(wsb_policy_create(&CONFLICT, WSB_MODE_WORKSPACE_WRITE), WSB_OK);
 	assert_int_equal(wsb_policy_allow_write(CONFLICT, ABS("d/w")), WSB_OK);
 	assert_int_equal(wsb_policy_deny_read(CONFLICT, ABS("d")), WSB_OK);

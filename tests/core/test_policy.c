@@ -212,7 +212,7 @@ static void enums_and_flags_are_checked(void **state)
 	(void)state;
 	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_set_mode(p, 3));
 	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_set_mode(p, -1));
-	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_set_network(p, 2));
+	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_set_network(p, 3));
 	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_env_mode(p, 2));
 	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_set_flags(p, 1u << 5));
 	EXPECT_UNCHANGED(p, WSB_EINVAL, wsb_policy_set_flags(p,

@@ -173,3 +173,33 @@ def test_loopback_relay_is_checked_and_shown_in_the_plan_or_refused():
     except wsandbox.NotSupported as e:
         assert "Windows and Linux only" in str(e)
     policy.set_loopback_relay(0, 0)
+
+
+def test_allow_hosts_switch_to_the_allowlist_and_show_in_the_plan():
+    policy = Policy(allow_hosts=["PyPI.org", "*.example.org:443", "b\u00fccher.example"],
+                    deny_hosts=["evil.example.org"], allow_addresses=["10.0.0.0/8:5432"])
+    assert policy.network == Network.ALLOWLIST
+    try:
+        with wsandbox.Plan(policy) as plan:
+            data = plan.as_dict()
+    except wsandbox.NotSupported:
+        return
+    assert data["policy"]["network"] == "allowlist"
+    assert data["policy"]["network_rules"] == {
+        "allow_hosts": ["pypi.org:80,443", "*.example.org:443", "xn--bcher-kva.example:80,443"],
+        "deny_hosts": ["evil.example.org:*"],
+        "allow_addresses": ["10.0.0.0/8:5432"],
+    }
+
+
+def test_invalid_host_patterns_raise_with_the_reason():
+    policy = Policy()
+    with pytest.raises(wsandbox.InvalidArgument, match="bare"):
+        policy.allow_host("*")
+    with pytest.raises(wsandbox.InvalidArgument, match="wsb_policy_allow_address"):
+        policy.allow_host("169.254.169.254")
+    with pytest.raises(wsandbox.InvalidArgument, match="empty label"):
+        policy.deny_host("a..org")
+    policy.allow_host("pypi.org")
+    with pytest.raises(wsandbox.AlreadyExists):
+        policy.allow_host("PYPI.ORG.")

@@ -132,3 +132,17 @@ def test_check_raises_called_process_error():
     import subprocess
     with pytest.raises(subprocess.CalledProcessError):
         wsandbox.run(["false"], Policy(), check=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the allow-list's proxy runs on Linux")
+def test_allowlist_refuses_other_hosts_through_the_proxy():
+    policy = Policy(allow_hosts=["pypi.test"], timeout=60)
+    script = ("import os, socket; s = socket.create_connection(('127.0.0.1', 3128));"
+              "s.sendall(b'CONNECT evil.test:443 HTTP/1.1\\r\\n\\r\\n');"
+              "print(s.recv(4096).split(b'\\r\\n')[0].decode());"
+              "print(os.environ['HTTPS_PROXY'])")
+    try:
+        result = wsandbox.run([sys.executable, "-c", script], policy)
+    except wsandbox.Unavailable:
+        pytest.skip("no network namespace on this machine")
+    assert result.stdout.decode().splitlines() == ["HTTP/1.1 403 Forbidden", "http://127.0.0.1:3128"]

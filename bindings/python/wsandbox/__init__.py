@@ -45,6 +45,7 @@ class Mode(enum.IntEnum):
 class Network(enum.IntEnum):
     OFF = 0
     ON = 1
+    ALLOWLIST = 2
 
 
 class Limit(enum.IntEnum):
@@ -209,7 +210,9 @@ class Policy(_Handle):
                  limits: Optional[Mapping[Limit, int]] = None,
                  env: Optional[Mapping[str, Optional[str]]] = None,
                  env_mode: EnvMode = EnvMode.INHERIT, flags: PolicyFlag = PolicyFlag(0),
-                 allow_missing: Protection = Protection(0), timeout: Optional[float] = None):
+                 allow_missing: Protection = Protection(0), timeout: Optional[float] = None,
+                 allow_hosts: Iterable[str] = (), deny_hosts: Iterable[str] = (),
+                 allow_addresses: Iterable[str] = ()):
         super().__init__()
         raise_for(_lib.wsb_policy_create(ctypes.byref(self._ptr), _int(mode, "mode")))
         for p in writable:
@@ -220,7 +223,16 @@ class Policy(_Handle):
             self.protect_name(n)
         for p in deny_read:
             self.deny_read(p)
+        # Host rules mean the allow-list: they switch network off to it.
+        if (allow_hosts or allow_addresses) and Network(network) == Network.OFF:
+            network = Network.ALLOWLIST
         self.network = network
+        for h in allow_hosts:
+            self.allow_host(h)
+        for h in deny_hosts:
+            self.deny_host(h)
+        for a in allow_addresses:
+            self.allow_address(a)
         for k, v in (limits or {}).items():
             self.set_limit(k, v)
         self.env_mode = env_mode
@@ -285,6 +297,19 @@ class Policy(_Handle):
     def network(self, network: Network) -> None:
         raise_for(_lib.wsb_policy_set_network(self._h(), _int(network, "network")))
         self._network = Network(network)
+
+    def allow_host(self, pattern: str) -> None:
+        """Allow a host for Network.ALLOWLIST: "name", "*.name" (subdomains
+        only), optional ":port[,port]" or ":*" (default 80 and 443)."""
+        raise_for(_lib.wsb_policy_allow_host(self._h(), _text(pattern, "pattern")))
+
+    def deny_host(self, pattern: str) -> None:
+        """Deny a host whatever allows it (without ports: every port)."""
+        raise_for(_lib.wsb_policy_deny_host(self._h(), _text(pattern, "pattern")))
+
+    def allow_address(self, pattern: str) -> None:
+        """Allow an address range ("10.0.0.0/8:5432", "[fd00::]/8")."""
+        raise_for(_lib.wsb_policy_allow_address(self._h(), _text(pattern, "pattern")))
 
     def set_limit(self, limit: Limit, value: int) -> None:
         """Set a limit (bytes, count or milliseconds as Limit says); 0 removes it."""

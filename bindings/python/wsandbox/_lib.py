@@ -138,6 +138,9 @@ wsb_policy_set_flags = _fn("wsb_policy_set_flags", c_int, c_void_p, c_uint)
 wsb_policy_allow_missing = _fn("wsb_policy_allow_missing", c_int, c_void_p, c_uint)
 wsb_policy_set_loopback_relay = _fn("wsb_policy_set_loopback_relay", c_int, c_void_p,
                                     ctypes.c_ushort, ctypes.c_ushort)
+wsb_policy_allow_host = _fn("wsb_policy_allow_host", c_int, c_void_p, c_char_p)
+wsb_policy_deny_host = _fn("wsb_policy_deny_host", c_int, c_void_p, c_char_p)
+wsb_policy_allow_address = _fn("wsb_policy_allow_address", c_int, c_void_p, c_char_p)
 wsb_policy_validate = _fn("wsb_policy_validate", c_int, c_void_p)
 wsb_policy_check_path = _fn("wsb_policy_check_path", c_int, P(c_int), P(c_int), P(c_void_p),
                             c_void_p, c_char_p, c_int)

@@ -46,6 +46,10 @@ pub const WSB_MODE_FULL_ACCESS: c_int = 2;
 
 pub const WSB_NETWORK_OFF: c_int = 0;
 pub const WSB_NETWORK_ON: c_int = 1;
+pub const WSB_NETWORK_ALLOWLIST: c_int = 2;
+
+/// `wsb_network_event_fn`: one connection attempt as JSON.
+pub type wsb_network_event_fn = Option<unsafe extern "C" fn(event_json: *const c_char, ctx: *mut c_void)>;
 
 pub const WSB_LIMIT_NONE: c_int = 0;
 pub const WSB_LIMIT_MEMORY: c_int = 1;
@@ -251,6 +255,14 @@ extern "C" {
         target_port: c_ushort,
     ) -> c_int;
     pub fn wsb_policy_allow_missing(policy: *mut wsb_policy, protections: c_uint) -> c_int;
+    pub fn wsb_policy_allow_host(policy: *mut wsb_policy, pattern: *const c_char) -> c_int;
+    pub fn wsb_policy_deny_host(policy: *mut wsb_policy, pattern: *const c_char) -> c_int;
+    pub fn wsb_policy_allow_address(policy: *mut wsb_policy, pattern: *const c_char) -> c_int;
+    pub fn wsb_policy_set_network_callback(
+        policy: *mut wsb_policy,
+        func: wsb_network_event_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
     pub fn wsb_policy_validate(policy: *const wsb_policy) -> c_int;
     pub fn wsb_policy_check_path(
         out_allowed: *mut c_int,

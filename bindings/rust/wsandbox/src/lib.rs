@@ -157,6 +157,10 @@ pub enum Network {
     Off,
     /// The host's network.
     On,
+    /// Only the hosts [`Policy::allow_host`] and [`Policy::allow_address`]
+    /// allow, through the library's filtering proxy (Linux; elsewhere
+    /// spawning fails with `WSB_ENOTSUP`).
+    Allowlist,
 }
 
 /// Resource limits; see [`Policy::set_limit`].
@@ -316,8 +320,41 @@ impl Policy {
         let v = match network {
             Network::Off => sys::WSB_NETWORK_OFF,
             Network::On => sys::WSB_NETWORK_ON,
+            Network::Allowlist => sys::WSB_NETWORK_ALLOWLIST,
         };
         check(unsafe { sys::wsb_policy_set_network(self.raw(), v) })
+    }
+
+    /// Allow a host for [`Network::Allowlist`]: `"name"`, `"*.name"`
+    /// (subdomains only), with optional `":port[,port]"` or `":*"` (default
+    /// 80 and 443). Invalid patterns fail with `WSB_EINVAL` and the reason.
+    pub fn allow_host(&mut self, pattern: &str) -> Result<()> {
+        let c = cstring(pattern, "pattern")?;
+        check(unsafe { sys::wsb_policy_allow_host(self.raw(), c.as_ptr()) })
+    }
+
+    /// Deny a host whatever allows it (without ports: every port).
+    pub fn deny_host(&mut self, pattern: &str) -> Result<()> {
+        let c = cstring(pattern, "pattern")?;
+        check(unsafe { sys::wsb_policy_deny_host(self.raw(), c.as_ptr()) })
+    }
+
+    /// Allow an address range, e.g. `"10.0.0.0/8:5432"` or `"[fd00::]/8"`.
+    pub fn allow_address(&mut self, pattern: &str) -> Result<()> {
+        let c = cstring(pattern, "pattern")?;
+        check(unsafe { sys::wsb_policy_allow_address(self.raw(), c.as_ptr()) })
+    }
+
+    /// Builder form of [`Policy::allow_host`].
+    pub fn with_allowed_host(mut self, pattern: &str) -> Result<Self> {
+        self.allow_host(pattern)?;
+        Ok(self)
+    }
+
+    /// Builder form of [`Policy::deny_host`].
+    pub fn with_denied_host(mut self, pattern: &str) -> Result<Self> {
+        self.deny_host(pattern)?;
+        Ok(self)
     }
 
     /// Set a limit in its unit (bytes, count, milliseconds); 0 removes it.

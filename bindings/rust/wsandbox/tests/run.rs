@@ -101,3 +101,36 @@ fn plan_is_json() {
     assert!(json.starts_with('{') && json.contains("\"steps\""));
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn allowed_hosts_are_canonical_in_the_plan_and_bad_patterns_say_why() {
+    let mut p = Policy::new(Mode::ReadOnly)
+        .unwrap()
+        .with_allowed_host("PyPI.org")
+        .unwrap()
+        .with_denied_host("evil.example.org")
+        .unwrap();
+    p.set_network(Network::Allowlist).unwrap();
+    p.allow_address("10.0.0.0/8:5432").unwrap();
+    let err = p.allow_host("*").unwrap_err();
+    assert_eq!(err.code(), wsandbox_sys::WSB_EINVAL);
+    assert!(err.message().contains("bare '*'"), "{}", err.message());
+    let json = p.plan(None).unwrap().to_json().unwrap();
+    assert!(json.contains("\"network\":\"allowlist\""), "{}", json);
+    assert!(json.contains("\"allow_hosts\":[\"pypi.org:80,443\"]"), "{}", json);
+    assert!(json.contains("\"deny_hosts\":[\"evil.example.org:*\"]"), "{}", json);
+    assert!(json.contains("\"allow_addresses\":[\"10.0.0.0/8:5432\"]"), "{}", json);
+}
+
+#[test]
+fn the_allowlist_proxy_refuses_other_hosts() {
+    let mut p = Policy::new(Mode::ReadOnly).unwrap().with_allowed_host("pypi.test").unwrap();
+    p.set_network(Network::Allowlist).unwrap();
+    let script = "exec 3<>/dev/tcp/127.0.0.1/3128; printf 'CONNECT evil.test:443 HTTP/1.1\\r\\n\\r\\n' >&3; head -c 22 <&3";
+    let out = match Command::new("bash").arg("-c").arg(script).output(&p) {
+        Ok(out) => out,
+        Err(e) if e.code() == wsandbox_sys::WSB_EUNAVAIL => return, // no network namespace here
+        Err(e) => panic!("{}", e),
+    };
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "HTTP/1.1 403 Forbidden");
+}
