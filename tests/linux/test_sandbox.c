@@ -2240,6 +2240,40 @@ static int sc_env_escapes(const char *base)
 		CHECK(out && atoi(out) >= 1 && atoi(out) < 8);
 		wsb_process_free(p);
 	}
+
+	/* A terminal inside the sandbox works on every rung of the ladder. */
+	{
+		const char *targv[] = { "/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty", NULL };
+		wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+
+		o.argv = targv;
+		o.cwd = "/";
+		o.terminal = 1;
+		CHECK(wsb_run(&p, pol, NULL, &o, NULL, 0) == WSB_OK);
+		out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+		CHECK(wsb_process_exit_code(p) == 0 && out && strstr(out, "on-a-tty"));
+		wsb_process_free(p);
+	}
+	wsb_policy_free(pol);
+
+	/* A network allow-list needs the network namespace: the command reaches
+	 * the proxy through it. Without one the network is missing, not "in
+	 * force" through seccomp (which would also cut the proxy off). */
+	pol = workspace(base);
+	CHECK(pol);
+	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ALLOWLIST) == WSB_OK);
+	CHECK(wsb_policy_allow_host(pol, "pypi.test") == WSB_OK);
+	CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+	prot = wsb_plan_protections(plan);
+	miss = plan->missing;
+	wsb_plan_free(plan);
+	if (userns_off) {
+		CHECK(!(prot & WSB_PROT_NETWORK) && (miss & WSB_PROT_NETWORK));
+		CHECK(sb_run(&p, pol, "write", path_of(base, "root/ran-allowlist"), NULL) == WSB_EUNAVAIL);
+		CHECK(!exists(path_of(base, "root/ran-allowlist")));
+	} else {
+		CHECK((prot & WSB_PROT_NETWORK) && !(miss & WSB_PROT_NETWORK));
+	}
 	wsb_policy_free(pol);
 	return 0;
 }
