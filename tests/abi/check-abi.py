@@ -8,6 +8,7 @@ plus a CHANGELOG entry). The library must be built with -g (debug info).
 
 usage: check-abi.py BASELINE LIB.so HEADERS_DIR            check
        check-abi.py --update BASELINE LIB.so HEADERS_DIR   rewrite the baseline
+       check-abi.py --self-check      the grown-options filter on sample reports
 """
 import os
 import re
@@ -45,6 +46,7 @@ def options_only_grew(report):
     start = next((i for i, l in enumerate(lines) if l.strip().startswith("[C]")), None)
     if start is None:
         return False
+    old_size = None
     for line in lines[start:]:
         line = line.strip()
         if not line:
@@ -53,9 +55,52 @@ def options_only_grew(report):
                   if re.fullmatch(p, line)), None)
         if m is None:
             return False
-        if line.startswith("type size changed") and int(m.group(2)) <= int(m.group(1)):
-            return False
+        if line.startswith("type size changed"):
+            if int(m.group(2)) <= int(m.group(1)):
+                return False
+            old_size = int(m.group(1))
+        elif line.startswith("'"):
+            # An inserted member lies past the old end, or it moved others.
+            if old_size is None or int(m.group(1)) < old_size:
+                return False
     return True
+
+
+# abidiff's report for wsb_spawn when wsb_spawn_options grew by two ints;
+# self_check() alters it to see each way the filter must refuse.
+SAMPLE_GROWN = """Functions changes summary: 0 Removed, 1 Changed, 0 Added function
+Variables changes summary: 0 Removed, 0 Changed, 0 Added variable
+
+1 function with some indirect sub-type change:
+
+  [C] 'function int wsb_spawn(wsb_process**, const wsb_policy*, const wsb_identity*, const wsb_spawn_options*)' has some indirect sub-type changes:
+    parameter 4 of type 'const wsb_spawn_options*' has sub-type changes:
+      in pointed to type 'const wsb_spawn_options':
+        in unqualified underlying type 'typedef wsb_spawn_options':
+          underlying type 'struct wsb_spawn_options' changed:
+            type size changed from 640 to 704 (in bits)
+            2 data member insertions:
+              'int terminal', at offset 640 (in bits)
+              'unsigned int terminal_cols', at offset 672 (in bits)
+"""
+
+
+def self_check():
+    cases = [
+        ("grown at the end", SAMPLE_GROWN, True),
+        ("member inserted before the old end",
+         SAMPLE_GROWN.replace("at offset 640", "at offset 320"), False),
+        ("size shrunk", SAMPLE_GROWN.replace("from 640 to 704", "from 704 to 640"), False),
+        ("a member changed too", SAMPLE_GROWN + "            1 data member change:\n", False),
+        ("not an options struct", SAMPLE_GROWN.replace("wsb_spawn_options", "wsb_process"), False),
+        ("no report", "", False),
+    ]
+    bad = 0
+    for name, report, want in cases:
+        got = options_only_grew(report)
+        print("%s: %s -> %s" % ("ok" if got == want else "FAIL", name, got))
+        bad += got != want
+    return 1 if bad else 0
 
 
 def has_debug_info(lib):
@@ -116,6 +161,8 @@ def check(baseline, lib, headers):
 
 
 def main(argv):
+    if argv[1:] == ["--self-check"]:
+        return self_check()
     args = argv[2:] if len(argv) == 5 and argv[1] == "--update" else argv[1:]
     if len(args) != 3:
         print(__doc__, file=sys.stderr)
