@@ -64,6 +64,33 @@ static int result(int ok, const char *what)
 	return ok ? 0 : 1;
 }
 
+/* A double fork + setsid daemon that writes to the marker every 50 ms for
+ * 10 s; returns once the marker has its first byte. */
+static void start_daemon(const char *marker)
+{
+	struct stat st;
+	int i;
+
+	if (fork() == 0) {
+		setsid();
+		if (fork() == 0) {
+			for (i = 0; i < 200; i++) {
+				int fd = open(marker, O_WRONLY | O_CREAT | O_APPEND, 0644);
+				if (fd >= 0) {
+					if (write(fd, "d", 1) < 0)
+						_exit(1);
+					close(fd);
+				}
+				sleep_ms(50);
+			}
+			_exit(0);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 200 && (stat(marker, &st) < 0 || st.st_size == 0); i++)
+		sleep_ms(10);
+}
+
 static int helper(int argc, char **argv)
 {
 	const char *op = argv[0];
@@ -160,27 +187,7 @@ static int helper(int argc, char **argv)
 		return result(r >= 0 && write(s, "k", 1) == 1 && read(r, &c, 1) == 1 && c == 'k', "loopback");
 	}
 	if (!strcmp(op, "daemon") && (argc == 2 || argc == 3)) {
-		/* double fork + setsid, then write to the marker every 50 ms */
-		struct stat st;
-		int i;
-		if (fork() == 0) {
-			setsid();
-			if (fork() == 0) {
-				for (i = 0; i < 200; i++) {
-					int fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
-					if (fd >= 0) {
-						if (write(fd, "d", 1) < 0)
-							_exit(1);
-						close(fd);
-					}
-					sleep_ms(50);
-				}
-				_exit(0);
-			}
-			_exit(0);
-		}
-		for (i = 0; i < 200 && (stat(argv[1], &st) < 0 || st.st_size == 0); i++)
-			sleep_ms(10);
+		start_daemon(argv[1]);
 		if (argc == 3)  /* "stay": the top process keeps running */
 			sleep_ms(10000);
 		return 0;
@@ -211,26 +218,7 @@ static int helper(int argc, char **argv)
 		/* a daemon that writes to the marker, then SIGKILL to our parent
 		 * (the sandbox's supervisor): were it to die, the daemon would
 		 * be orphaned out of the tree */
-		int i;
-		struct stat st;
-		if (fork() == 0) {
-			setsid();
-			if (fork() == 0) {
-				for (i = 0; i < 200; i++) {
-					int fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
-					if (fd >= 0) {
-						if (write(fd, "d", 1) < 0)
-							_exit(1);
-						close(fd);
-					}
-					sleep_ms(50);
-				}
-				_exit(0);
-			}
-			_exit(0);
-		}
-		for (i = 0; i < 200 && (stat(argv[1], &st) < 0 || st.st_size == 0); i++)
-			sleep_ms(10);
+		start_daemon(argv[1]);
 		kill(getppid(), SIGKILL);
 		sleep_ms(100);
 		return 0;
@@ -2075,6 +2063,20 @@ static int marker_still(const char *marker)
 	return s1 == s2;
 }
 
+/* Whether the self-test's report says the canary was proved. */
+static int canary_proved(const char *json, const char *name)
+{
+	char pat[80];
+	const char *at, *end;
+
+	snprintf(pat, sizeof(pat), "{\"name\":\"%s\"", name);
+	if (!(at = strstr(json, pat)))
+		return 0;
+	end = strstr(at + 1, "{\"name\":");
+	at = strstr(at, "\"status\":\"proved\"");
+	return at && (!end || at < end);
+}
+
 static int sc_env_escapes(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -2241,6 +2243,28 @@ static int sc_env_escapes(const char *base)
 		wsb_process_free(p);
 	}
 
+	/* The self-test here, under the same policy: nothing it finds in force
+	 * may be seen to fail, and what was proved above is proved there too. */
+	{
+		const char *probe[] = { helper_path, "--probe", NULL };
+		wsb_self_test_options so = WSB_SELF_TEST_OPTIONS_INIT;
+		unsigned int failed = 1;
+
+		so.probe_argv = probe;
+		so.work_dir = base;
+		CHECK(wsb_self_test(&json, &failed, pol, NULL, &so) == WSB_OK);
+		printf("self-test: %s\n", strstr(json, "\"summary\"") ? strstr(json, "\"summary\"") : json);
+		rc = failed == 0 && strstr(json, "\"FAILED\"") == NULL &&
+			(!(got & WSB_PROT_FS_WRITE) || canary_proved(json, "write_outside_roots")) &&
+			(!(got & WSB_PROT_NETWORK) || canary_proved(json, "tcp_to_host")) &&
+			(!(got & WSB_PROT_FS_PROTECTED) || canary_proved(json, "git_write"));
+		if (!rc)
+			printf("%s\n", json);
+		fflush(stdout);
+		wsb_free(json);
+		CHECK(rc);
+	}
+
 	/* A terminal inside the sandbox works on every rung of the ladder. */
 	{
 		const char *targv[] = { "/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty", NULL };
@@ -2372,6 +2396,13 @@ int main(int argc, char **argv)
 	};
 	int failed;
 
+	if (argc > 2 && strcmp(argv[1], "--probe") == 0) {
+		/* the self-test's probe (env_escapes) */
+		int rc = wsb_self_test_probe(argc - 2, (const char *const *)argv + 2);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
 	if (argc > 2 && strcmp(argv[1], "--helper") == 0) {
 		/* _exit: no exit-time work (a leak checker would need a thread,
 		 * which a process limit may refuse) */
