@@ -75,6 +75,19 @@ typedef struct run_args {
 	char **command; /* NULL-terminated, or NULL */
 } run_args;
 
+/* An option whose value is a path: 1 with *out set, 0 when argv[*i] is
+ * another option, -1 (message printed) when the value is missing or empty. */
+static int path_option(const char **out, const char *name, int argc, char **argv, int *i)
+{
+	int r = tool_opt_value(out, name, prog, argc, argv, i);
+
+	if (r > 0 && !**out) {
+		fprintf(stderr, "%s: %s needs a non-empty path\n", prog, name);
+		return -1;
+	}
+	return r;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(run_args *a, int argc, char **argv)
 {
@@ -111,38 +124,18 @@ static int parse_args(run_args *a, int argc, char **argv)
 			a->self_test = 1;
 			continue;
 		}
-		if (strncmp(s, "--self-test-dir", 15) == 0 && (s[15] == '\0' || s[15] == '=')) {
-			if (s[15] == '=') {
-				a->self_test_dir = s + 16;
-			} else if (i + 1 < argc) {
-				a->self_test_dir = argv[++i];
-			} else {
-				fprintf(stderr, "%s: option --self-test-dir needs a value\n", prog);
+		if ((r = path_option(&a->self_test_dir, "--self-test-dir", argc, argv, &i)) != 0) {
+			if (r < 0)
 				return usage_error();
-			}
-			if (!*a->self_test_dir) {
-				fprintf(stderr, "%s: --self-test-dir needs a non-empty path\n", prog);
-				return usage_error();
-			}
 			continue;
 		}
 		if (strcmp(s, "--pty") == 0) {
 			a->pty = 1;
 			continue;
 		}
-		if (strncmp(s, "--check-path", 12) == 0 && (s[12] == '\0' || s[12] == '=')) {
-			if (s[12] == '=') {
-				a->check_path = s + 13;
-			} else if (i + 1 < argc) {
-				a->check_path = argv[++i];
-			} else {
-				fprintf(stderr, "%s: option --check-path needs a value\n", prog);
+		if ((r = path_option(&a->check_path, "--check-path", argc, argv, &i)) != 0) {
+			if (r < 0)
 				return usage_error();
-			}
-			if (!*a->check_path) {
-				fprintf(stderr, "%s: --check-path needs a non-empty path\n", prog);
-				return usage_error();
-			}
 			continue;
 		}
 		r = tool_policy_option(&a->policy, prog, argc, argv, &i);

@@ -366,10 +366,7 @@ const char tool_policy_help[] =
 	"                        limit_memory, limit_processes, limit_cpu,\n"
 	"                        no_new_privs, syscall_filter, private_desktop\n";
 
-/* Match "--name" or "--name=value" at argv[*i]; fetch the value. Returns 1 on
- * a match with *value set, 0 when not this option, -1 when the value is
- * missing (message printed). */
-static int opt_value(const char **value, const char *name, const char *prog,
+int tool_opt_value(const char **value, const char *name, const char *prog,
 	int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -420,7 +417,7 @@ int tool_policy_option(tool_policy_opts *o, const char *prog, int argc, char **a
 		o->clear_env = 1;
 		return 1;
 	}
-#define VALUE_OPT(name) ((r = opt_value(&v, name, prog, argc, argv, i)) != 0)
+#define VALUE_OPT(name) ((r = tool_opt_value(&v, name, prog, argc, argv, i)) != 0)
 	if (VALUE_OPT("--mode")) {
 		if (r < 0)
 			return -1;

@@ -95,6 +95,12 @@ typedef struct tool_policy_opts {
 void tool_policy_opts_init(tool_policy_opts *o);
 void tool_policy_opts_free(tool_policy_opts *o);
 
+/* Match "--name" or "--name=value" at argv[*i]; fetch the value. Returns 1 on
+ * a match with *value set, 0 when not this option, -1 when the value is
+ * missing (message printed). */
+int tool_opt_value(const char **value, const char *name, const char *prog,
+	int argc, char **argv, int *i);
+
 /*
  * Try to consume the policy option at argv[*i] ("--opt VALUE" or
  * "--opt=VALUE"). Returns 1 if it was one (advancing *i past its value), 0 if
