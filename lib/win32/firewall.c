@@ -17,6 +17,7 @@
  * SysAllocString, SysFreeString), so tests can install a fake policy.
  */
 #include "elevated.h"
+#include "core/hostpat.h"
 
 #include <initguid.h>
 #include <netfw.h>
@@ -186,87 +187,24 @@ typedef struct range {
 	unsigned short hi[8];
 } range;
 
-static int parse_v4(unsigned short out[8], const char *s, size_t n)
+/* An address literal (lib/core/hostpat.c's strict parser) as 16-bit groups;
+ * IPv4 lands in the last two. 0, or -1 if s[0..n) is not one. */
+static int parse_addr(unsigned short out[8], int *family, const char *s, size_t n)
 {
-	unsigned long part[4];
-	size_t i = 0, k = 0;
+	unsigned char a[16];
+	int k, fam = wsb__addr_parse(a, s, n);
 
-	for (k = 0; k < 4; k++) {
-		unsigned long v = 0;
-		size_t digits = 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-			v = v * 10 + (unsigned long)(s[i++] - '0');
-			digits++;
-		}
-		if (!digits || v > 255)
-			return -1;
-		part[k] = v;
-		if (k < 3 && (i >= n || s[i++] != '.'))
-			return -1;
-	}
-	if (i != n)
+	if (!fam)
 		return -1;
+	*family = fam == WSB__ADDR_V4 ? 4 : 6;
 	memset(out, 0, 8 * sizeof(*out));
-	out[6] = (unsigned short)(part[0] << 8 | part[1]);
-	out[7] = (unsigned short)(part[2] << 8 | part[3]);
-	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int parse_v6(unsigned short out[8], const char *s, size_t n)
-{
-	unsigned short head[8], tail[8];
-	size_t nh = 0, nt = 0, i = 0;
-	int gap = 0;
-
-	if (n >= 2 && s[0] == ':' && s[1] == ':') {
-		gap = 1;
-		i = 2;
+	if (fam == WSB__ADDR_V4) {
+		out[6] = (unsigned short)(a[0] << 8 | a[1]);
+		out[7] = (unsigned short)(a[2] << 8 | a[3]);
+		return 0;
 	}
-	while (i < n) {
-		unsigned v = 0;
-		int digits = 0, d;
-		while (i < n && (d = hexval(s[i])) >= 0 && digits < 4) {
-			v = v << 4 | (unsigned)d;
-			digits++;
-			i++;
-		}
-		if (!digits)
-			return -1;
-		if (gap)
-			tail[nt++] = (unsigned short)v;
-		else
-			head[nh++] = (unsigned short)v;
-		if (nh + nt > 8)
-			return -1;
-		if (i == n)
-			break;
-		if (s[i++] != ':')
-			return -1;
-		if (i < n && s[i] == ':') {
-			if (gap)
-				return -1;
-			gap = 1;
-			i++;
-		} else if (i == n) {
-			return -1;
-		}
-	}
-	if (!gap && nh != 8)
-		return -1;
-	memset(out, 0, 8 * sizeof(*out));
-	memcpy(out, head, nh * sizeof(*out));
-	memcpy(out + 8 - nt, tail, nt * sizeof(*out));
+	for (k = 0; k < 8; k++)
+		out[k] = (unsigned short)(a[2 * k] << 8 | a[2 * k + 1]);
 	return 0;
 }
 
@@ -319,16 +257,6 @@ static int mask_prefix(const unsigned short m[8])
 	return p;
 }
 
-static int parse_addr(unsigned short out[8], int *family, const char *s, size_t n)
-{
-	if (memchr(s, ':', n)) {
-		*family = 6;
-		return parse_v6(out, s, n);
-	}
-	*family = 4;
-	return parse_v4(out, s, n);
-}
-
 static int parse_item(range *r, const char *s, size_t n, int ports)
 {
 	const char *dash = memchr(s, '-', n), *slash = memchr(s, '/', n);
@@ -368,7 +296,8 @@ static int parse_item(range *r, const char *s, size_t n, int ports)
 		bits = r->family == 4 ? 32 : 128;
 		if (r->family == 4 && memchr(p, '.', pn)) {
 			unsigned short m[8];
-			if (parse_v4(m, p, pn) || (prefix = mask_prefix(m)) < 0)
+			int mfam;
+			if (parse_addr(m, &mfam, p, pn) || mfam != 4 || (prefix = mask_prefix(m)) < 0)
 				return -1;
 		} else {
 			size_t i;
