@@ -572,7 +572,9 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		proxy = NULL;
 	}
 	if (rc < 0) {
-		kill(pid, SIGKILL);
+		/* Without a PID namespace SIGKILL to init would orphan the
+		 * command: init kills the tree on SIGTERM (spawn.c). */
+		kill(pid, s->tree_by_subreaper ? SIGTERM : SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		close(status_fd);
