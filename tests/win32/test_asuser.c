@@ -457,6 +457,49 @@ static void the_runner_does_not_use_the_commands_process_allowance(void **s)
 	wsb_process_free(p);
 }
 
+/* A terminal through the real runner: it makes Wine's pseudoconsole on
+ * its side, the command runs and its exit code comes through, a new size
+ * travels to the runner and its answer back (Wine's ResizePseudoConsole is
+ * E_NOTIMPL, which the runner reports as WSB_ENOTSUP); the console's host
+ * is counted in the job's process limit. Wine does not attach the command
+ * to the pseudoconsole, so its output is not checked here
+ * (tests/winreal). */
+static void a_terminal_is_made_by_the_runner_and_takes_sizes(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "ping -n 3 127.0.0.1 >NUL & exit 6", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	wsb_os_handle h;
+	int rc;
+
+	(void)s;
+	wsb__os_set("SetInformationJobObject", (wsb__os_fn)record_job_limits);
+	assert_int_equal(wsb_policy_set_limit(E.policy, WSB_LIMIT_PROCESSES, 3), WSB_OK);
+	o.argv = argv;
+	o.cwd = E.root;
+	o.terminal = 1;
+	o.terminal_cols = 100;
+	o.terminal_rows = 30;
+	/* Ignored with a terminal, as in the unelevated mode. */
+	o.stdout_mode = WSB_STDIO_INHERIT;
+	assert_int_equal(wsb_spawn(&p, E.policy, E.id, &o), WSB_OK);
+	assert_int_equal(E.logon.calls, 1);
+	assert_int_equal(job_process_limit, 5);
+	assert_int_equal(wsb_process_stream_handle(&h, p, WSB_STREAM_STDIN), WSB_OK);
+	assert_int_equal(wsb_process_stream_handle(&h, p, WSB_STREAM_STDOUT), WSB_OK);
+	assert_int_equal(wsb_process_stream_handle(&h, p, WSB_STREAM_STDERR), WSB_ESTATE);
+	rc = wsb_process_resize(p, 120, 40);
+	assert_int_equal(rc, WSB_ENOTSUP);
+	assert_non_null(strstr(wsb_error_message(NULL), "ResizePseudoConsole"));
+	/* Refused before anything is sent. */
+	assert_int_equal(wsb_process_resize(p, 0, 40), WSB_EINVAL);
+	assert_int_equal(wsb_process_wait(p, 30000), WSB_OK);
+	assert_int_equal(wsb_process_exit_kind(p), WSB_EXIT_NORMAL);
+	assert_int_equal(wsb_process_exit_code(p), 6);
+	assert_int_equal(wsb_process_resize(p, 80, 24), WSB_ESTATE);
+	wsb_process_free(p);
+}
+
 static wchar_t desktop_name[128];
 static HDESK WINAPI record_desktop(LPCWSTR n, LPCWSTR d, DEVMODEW *m, DWORD f, ACCESS_MASK a,
 	LPSECURITY_ATTRIBUTES sa)
@@ -697,6 +740,7 @@ int main(void)
 		T(a_relay_on_an_allowed_port_reaches_the_command),
 		T(a_relay_on_a_port_the_offline_user_may_not_reach_is_refused),
 		T(a_private_desktop_is_made_by_the_library_for_the_user),
+		T(a_terminal_is_made_by_the_runner_and_takes_sizes),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),
 		T(the_runner_refuses_a_bad_command_line),
 		T(the_runner_stops_without_its_pipe),
