@@ -37,6 +37,7 @@ static struct {
 	logon_seen logon;
 	PSID me;
 	ULONG wrong_client;       /* report this client pid instead, 0 = real */
+	int terminal;             /* run() asks for a terminal */
 } E;
 
 static wsb__os_LookupAccountNameW_fn fake_lookup;
@@ -121,6 +122,7 @@ static int setup(void **s)
 	(void)s;
 	memset(&E.logon, 0, sizeof(E.logon));
 	E.wrong_client = 0;
+	E.terminal = 0;
 	assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
 	assert_true(GetTokenInformation(tok, TokenUser, user_buf, sizeof(user_buf), &n));
 	CloseHandle(tok);
@@ -177,6 +179,7 @@ static int run(wsb_process **p, const char *const *argv, const char *in)
 	o.cwd = E.root;
 	if (in)
 		o.stdin_mode = WSB_STDIO_PIPE;
+	o.terminal = E.terminal;
 	return wsb_run(p, E.policy, E.id, &o, in, in ? strlen(in) : 0);
 }
 
@@ -571,7 +574,7 @@ static int fail_nth(const char *name, unsigned long index, void *ctx)
 	return index == fail_at;
 }
 
-static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
+static void failing_calls_leave_nothing_behind(void)
 {
 	const char *argv[] = { "cmd", "/c", "echo ok", NULL };
 	wsb_process *p = NULL;
@@ -579,7 +582,6 @@ static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
 	size_t aces;
 	int rc;
 
-	(void)s;
 	/* Warm up once so lazily loaded DLLs do not count as leaks. */
 	assert_int_equal(run(&p, argv, NULL), WSB_OK);
 	wsb_process_free(p);
@@ -612,6 +614,61 @@ static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
 	assert_int_equal(run(&p, argv, NULL), WSB_OK);
 	assert_int_equal(wsb_process_exit_code(p), 0);
 	wsb_process_free(p);
+}
+
+static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
+{
+	(void)s;
+	failing_calls_leave_nothing_behind();
+}
+
+/* The same with a terminal: the control pipe kept for sizes is closed on
+ * every path too. */
+static void every_failing_call_of_a_terminal_spawn_leaves_nothing_behind(void **s)
+{
+	(void)s;
+	E.terminal = 1;
+	failing_calls_leave_nothing_behind();
+}
+
+/* A size the runner never answers (it stopped reading, or the answer is
+ * lost): the wait ends at the deadline with an error, the process stays
+ * usable and is freed whole. */
+static unsigned long resize_fail_at;
+static int fail_nth_on_resize(const char *name, unsigned long index, void *ctx)
+{
+	(void)ctx;
+	(void)name;
+	return index == resize_fail_at;
+}
+
+static void a_failing_call_of_a_resize_is_an_error_and_leaves_the_process_whole(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "ping -n 3 127.0.0.1 >NUL & exit 2", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	unsigned long before;
+	int rc;
+
+	(void)s;
+	o.argv = argv;
+	o.cwd = E.root;
+	o.terminal = 1;
+	before = fakefs_handles();
+	assert_int_equal(wsb_spawn(&p, E.policy, E.id, &o), WSB_OK);
+	/* The first call of the resize (the send) fails: an error, with its
+	 * message; the next resize still reaches the runner. */
+	resize_fail_at = 1;
+	wsb__os_set_hook(fail_nth_on_resize, NULL);
+	rc = wsb_process_resize(p, 90, 30);
+	wsb__os_set_hook(NULL, NULL);
+	assert_true(rc < 0);
+	assert_true(strlen(wsb_error_message(NULL)) > 0);
+	assert_int_equal(wsb_process_resize(p, 91, 31), WSB_ENOTSUP);   /* Wine's answer, relayed */
+	assert_int_equal(wsb_process_wait(p, 30000), WSB_OK);
+	assert_int_equal(wsb_process_exit_code(p), 2);
+	wsb_process_free(p);
+	assert_int_equal(fakefs_handles(), before);
 }
 
 /* The runner's own refusals, run directly. */
@@ -742,6 +799,8 @@ int main(void)
 		T(a_private_desktop_is_made_by_the_library_for_the_user),
 		T(a_terminal_is_made_by_the_runner_and_takes_sizes),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),
+		T(every_failing_call_of_a_terminal_spawn_leaves_nothing_behind),
+		T(a_failing_call_of_a_resize_is_an_error_and_leaves_the_process_whole),
 		T(the_runner_refuses_a_bad_command_line),
 		T(the_runner_stops_without_its_pipe),
 		T(the_runner_refuses_a_pipe_served_by_another_process),
