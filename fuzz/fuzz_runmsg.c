@@ -1,5 +1,5 @@
-/* libFuzzer: the input is one runner message, decoded both as a request
- * and as a reply. A refusal must be WSB_EINVAL with the struct zeroed;
+/* libFuzzer: the input is one runner message, decoded as a request, as a
+ * reply and as a resize. A refusal must be WSB_EINVAL with the struct zeroed;
  * whatever decodes must re-encode, decode again to the same values, and
  * encode again to the same bytes (the encoding is canonical). */
 #include <stdint.h>
@@ -57,7 +57,8 @@ static void check_request(const uint8_t *data, size_t size)
 	if (units_with_nul(a.app) != units_with_nul(b.app) ||
 	    units_with_nul(a.cmdline) != units_with_nul(b.cmdline) ||
 	    units_with_nul(a.cwd) != units_with_nul(b.cwd) ||
-	    a.env_len != b.env_len || a.sid_count != b.sid_count || a.flags != b.flags)
+	    a.env_len != b.env_len || a.sid_count != b.sid_count || a.flags != b.flags ||
+	    a.term_cols != b.term_cols || a.term_rows != b.term_rows)
 		abort();
 	same_units(a.app, b.app, units_with_nul(a.app));
 	same_units(a.cmdline, b.cmdline, units_with_nul(a.cmdline));
@@ -105,12 +106,33 @@ static void check_reply(const uint8_t *data, size_t size)
 	wsb__runrep_dispose(&b);
 }
 
+static void check_resize(const uint8_t *data, size_t size)
+{
+	wsb__runsize a, b;
+	unsigned char *enc = NULL;
+	size_t len = 0;
+	int rc = wsb__runsize_decode(&a, data, size);
+
+	if (rc != WSB_OK) {
+		if (rc != WSB_EINVAL || !zeroed(&a, sizeof(a)))
+			abort();
+		return;
+	}
+	if (a.cols < 1 || a.cols > WSB__RUNMSG_TERM_MAX || a.rows < 1 || a.rows > WSB__RUNMSG_TERM_MAX)
+		abort();
+	if (wsb__runsize_encode(&enc, &len, &a) != WSB_OK || wsb__runsize_decode(&b, enc, len) != WSB_OK ||
+	    a.cols != b.cols || a.rows != b.rows)
+		abort();
+	wsb__free(enc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	long live = wsb__alloc_live();
 
 	check_request(data, size);
 	check_reply(data, size);
+	check_resize(data, size);
 	if (wsb__alloc_live() != live)
 		abort();
 	return 0;

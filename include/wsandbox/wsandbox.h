@@ -956,8 +956,8 @@ WSB_API int wsb_spawn_options_init(wsb_spawn_options *opts, unsigned int version
  *         root); WSB_ENOEXEC; WSB_ECONFLICT; WSB_EUNAVAIL; WSB_EWORLDWRITABLE
  *         (WSB_POLICY_REFUSE_WORLD_WRITABLE); WSB_EJOURNAL; WSB_EACCES;
  *         WSB_ENOTSUP (also: a sandbox user cannot inherit the caller's
- *         streams; a terminal on Windows without ConPTY, or as a sandbox
- *         user); WSB_EOS; WSB_ENOMEM. As WSB_IDENTITY_SANDBOX_USER also
+ *         streams; a terminal on Windows without ConPTY, also where a
+ *         sandbox user's runner runs); WSB_EOS; WSB_ENOMEM. As WSB_IDENTITY_SANDBOX_USER also
  *         WSB_ENOTSETUP (setup missing, unfinished or damaged, or network off
  *         without verified firewall rules), WSB_ELOGON (stale password: run
  *         setup again), WSB_ELOCKED (account locked or disabled); the message
@@ -1068,8 +1068,9 @@ WSB_API int wsb_process_read(size_t *out_read, wsb_process *process, int stream,
  * @param cols the new width in columns, 1..WSB_MAX_TERMINAL_SIZE.
  * @param rows the new height in rows, 1..WSB_MAX_TERMINAL_SIZE.
  * @return WSB_OK; WSB_EINVAL (NULL, or a size out of range); WSB_ESTATE if
- *         the process has no terminal; WSB_ENOTSUP where Windows lacks
- *         ResizePseudoConsole; WSB_EOS.
+ *         the process has no terminal or has ended; WSB_ENOTSUP where Windows
+ *         lacks ResizePseudoConsole; WSB_EOS (also: a sandbox user's runner
+ *         did not answer within 5 s).
  * @since 0.2.0
  */
 WSB_API int wsb_process_resize(wsb_process *process, unsigned int cols, unsigned int rows);

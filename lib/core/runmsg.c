@@ -20,12 +20,20 @@
  *               decimal without leading zeros, the authority below 2^48,
  *               each sub-authority below 2^32, at most 15 of them
  *   6 flags     u32, only WSB__RUNREQ_FLAGS_ALL bits
+ *   7 terminal  u32 columns, u32 rows, each 1..32767; present exactly when
+ *               flags has WSB__RUNREQ_TERMINAL, which also needs the stdin
+ *               and stdout pipes and not the stderr pipe (the console has
+ *               one output). Optional, so a request without a terminal is
+ *               the same bytes as before the field existed.
  * Reply tags (all mandatory):
  *  16 status    i32: WSB_OK or a WSB_E* code (WSB_EWORLDWRITABLE..-1)
  *  17 os_error  u32
  *  18 pid       u32: nonzero exactly when status is WSB_OK
  *  19 message   UTF-8 without a terminator, may be empty
- * The two tag sets are disjoint, so a message of the wrong kind fails on
+ * Resize tags (both mandatory), sent while a command with a terminal runs:
+ *  32 cols      u32, 1..32767
+ *  33 rows      u32, 1..32767
+ * The three tag sets are disjoint, so a message of the wrong kind fails on
  * its first field.
  *
  * UTF-16 strings are at most 32,767 units with their NUL (the Windows limit
@@ -47,10 +55,13 @@ enum {
 	TAG_ENV = 4,
 	TAG_SID = 5,
 	TAG_FLAGS = 6,
+	TAG_TERMINAL = 7,
 	TAG_STATUS = 16,
 	TAG_OS_ERROR = 17,
 	TAG_PID = 18,
-	TAG_MESSAGE = 19
+	TAG_MESSAGE = 19,
+	TAG_COLS = 32,
+	TAG_ROWS = 33
 };
 
 #define FIELD_HEADER 8u
@@ -237,6 +248,35 @@ static int check_flags(uint32_t flags)
 	return WSB_OK;
 }
 
+static int check_term_size(uint32_t n, const char *what)
+{
+	if (n < 1 || n > WSB__RUNMSG_TERM_MAX)
+		return wsb__error(WSB_EINVAL, "runner message: terminal %s %lu outside 1..%u", what,
+			(unsigned long)n, WSB__RUNMSG_TERM_MAX);
+	return WSB_OK;
+}
+
+/* The terminal flag, its size field and the stdio flags agree. */
+static int check_terminal(uint32_t flags, int has_size, uint32_t cols, uint32_t rows)
+{
+	int rc;
+
+	if (!(flags & WSB__RUNREQ_TERMINAL)) {
+		if (has_size)
+			return wsb__error(WSB_EINVAL, "runner message: a terminal size without the terminal flag");
+		return WSB_OK;
+	}
+	if (!has_size)
+		return wsb__error(WSB_EINVAL, "runner message: the terminal flag without a terminal size");
+	if ((flags & (WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE | WSB__RUNREQ_STDERR_PIPE)) !=
+			(WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE))
+		return wsb__error(WSB_EINVAL, "runner message: a terminal needs the stdin and stdout pipes "
+			"and no stderr pipe");
+	if ((rc = check_term_size(cols, "columns")) != WSB_OK)
+		return rc;
+	return check_term_size(rows, "rows");
+}
+
 /* ---- encoding ---- */
 
 typedef struct writer {
@@ -360,7 +400,9 @@ int wsb__runreq_encode(unsigned char **out, size_t *out_len, const wsb__runreq *
 		if (!sid_text_valid(req->sids[i], sid_len[i]))
 			return bad_sid(i);
 	}
-	if ((rc = check_flags(req->flags)) != WSB_OK)
+	if ((rc = check_flags(req->flags)) != WSB_OK ||
+	    (rc = check_terminal(req->flags, (req->flags & WSB__RUNREQ_TERMINAL) != 0, req->term_cols,
+			req->term_rows)) != WSB_OK)
 		return rc;
 
 	/* Each part is bounded (strings by 32,767 units, env by half the
@@ -368,6 +410,8 @@ int wsb__runreq_encode(unsigned char **out, size_t *out_len, const wsb__runreq *
 	total = WSB__RUNMSG_HEADER + 5 * FIELD_HEADER + 2 * (app_n + cmd_n + cwd_n + env.len) + 4;
 	for (i = 0; i < req->sid_count; i++)
 		total += FIELD_HEADER + sid_len[i];
+	if (req->flags & WSB__RUNREQ_TERMINAL)
+		total += FIELD_HEADER + 8;
 	if ((rc = start_message(&w, total)) != WSB_OK)
 		return rc;
 	write_units(&w, TAG_APP, req->app, app_n);
@@ -377,6 +421,12 @@ int wsb__runreq_encode(unsigned char **out, size_t *out_len, const wsb__runreq *
 	for (i = 0; i < req->sid_count; i++)
 		write_bytes(&w, TAG_SID, req->sids[i], sid_len[i]);
 	write_u32(&w, TAG_FLAGS, req->flags);
+	if (req->flags & WSB__RUNREQ_TERMINAL) {
+		write_header(&w, TAG_TERMINAL, 8);
+		put_u32(w.p + w.pos, req->term_cols);
+		put_u32(w.p + w.pos + 4, req->term_rows);
+		w.pos += 8;
+	}
 	*out = w.p;
 	*out_len = total;
 	return WSB_OK;
@@ -413,6 +463,28 @@ int wsb__runrep_encode(unsigned char **out, size_t *out_len, const wsb__runrep *
 	write_u32(&w, TAG_OS_ERROR, rep->os_error);
 	write_u32(&w, TAG_PID, rep->pid);
 	write_bytes(&w, TAG_MESSAGE, msg, msg_len);
+	*out = w.p;
+	*out_len = total;
+	return WSB_OK;
+}
+
+int wsb__runsize_encode(unsigned char **out, size_t *out_len, const wsb__runsize *size)
+{
+	size_t total = WSB__RUNMSG_HEADER + 2 * (FIELD_HEADER + 4);
+	writer w;
+	int rc;
+
+	WSB__CHECK_ARG(out, "out");
+	*out = NULL;
+	WSB__CHECK_ARG(out_len, "out_len");
+	*out_len = 0;
+	WSB__CHECK_ARG(size, "size");
+	if ((rc = check_term_size(size->cols, "columns")) != WSB_OK ||
+	    (rc = check_term_size(size->rows, "rows")) != WSB_OK ||
+	    (rc = start_message(&w, total)) != WSB_OK)
+		return rc;
+	write_u32(&w, TAG_COLS, size->cols);
+	write_u32(&w, TAG_ROWS, size->rows);
 	*out = w.p;
 	*out_len = total;
 	return WSB_OK;
@@ -561,7 +633,7 @@ static uint16_t *copy_units(const units *u)
 	return s;
 }
 
-enum { REQ_APP, REQ_CMDLINE, REQ_CWD, REQ_ENV, REQ_SID, REQ_FLAGS, REQ_FIELDS };
+enum { REQ_APP, REQ_CMDLINE, REQ_CWD, REQ_ENV, REQ_SID, REQ_FLAGS, REQ_TERMINAL, REQ_FIELDS };
 
 static int req_slot(uint32_t tag)
 {
@@ -572,6 +644,7 @@ static int req_slot(uint32_t tag)
 	case TAG_ENV: return REQ_ENV;
 	case TAG_SID: return REQ_SID;
 	case TAG_FLAGS: return REQ_FLAGS;
+	case TAG_TERMINAL: return REQ_TERMINAL;
 	default: return -1;
 	}
 }
@@ -581,7 +654,7 @@ int wsb__runreq_decode(wsb__runreq *out, const unsigned char *buf, size_t len)
 	field f[REQ_FIELDS], sidf[WSB__RUNMSG_SIDS_MAX];
 	units app, cmd, cwd, env;
 	size_t sid_count = 0, i;
-	uint32_t flags;
+	uint32_t flags, cols = 0, rows = 0;
 	int rc;
 
 	WSB__CHECK_ARG(out, "out");
@@ -600,11 +673,22 @@ int wsb__runreq_decode(wsb__runreq *out, const unsigned char *buf, size_t len)
 	    (rc = need_u32(&f[REQ_FLAGS], "flags", &flags)) != WSB_OK ||
 	    (rc = check_flags(flags)) != WSB_OK)
 		return rc;
+	if (f[REQ_TERMINAL].seen) {
+		if (f[REQ_TERMINAL].len != 8)
+			return wsb__error(WSB_EINVAL, "runner message: terminal size has %lu bytes, not 8",
+				(unsigned long)f[REQ_TERMINAL].len);
+		cols = get_u32(f[REQ_TERMINAL].p);
+		rows = get_u32(f[REQ_TERMINAL].p + 4);
+	}
+	if ((rc = check_terminal(flags, f[REQ_TERMINAL].seen, cols, rows)) != WSB_OK)
+		return rc;
 	for (i = 0; i < sid_count; i++)
 		if (!sid_text_valid((const char *)sidf[i].p, sidf[i].len))
 			return bad_sid(i);
 
 	out->flags = flags;
+	out->term_cols = cols;
+	out->term_rows = rows;
 	out->env_len = env.len;
 	if (!(out->app = copy_units(&app)) || !(out->cmdline = copy_units(&cmd)) ||
 	    !(out->cwd = copy_units(&cwd)) || !(out->env = copy_units(&env)))
@@ -666,6 +750,38 @@ int wsb__runrep_decode(wsb__runrep *out, const unsigned char *buf, size_t len)
 	out->status = to_i32(status);
 	out->os_error = os_error;
 	out->pid = pid;
+	return WSB_OK;
+}
+
+enum { SIZE_COLS, SIZE_ROWS, SIZE_FIELDS };
+
+static int size_slot(uint32_t tag)
+{
+	switch (tag) {
+	case TAG_COLS: return SIZE_COLS;
+	case TAG_ROWS: return SIZE_ROWS;
+	default: return -1;
+	}
+}
+
+int wsb__runsize_decode(wsb__runsize *out, const unsigned char *buf, size_t len)
+{
+	field f[SIZE_FIELDS];
+	size_t no_sids = 0;
+	uint32_t cols, rows;
+	int rc;
+
+	WSB__CHECK_ARG(out, "out");
+	memset(out, 0, sizeof(*out));
+	memset(f, 0, sizeof(f));
+	if ((rc = scan(f, NULL, &no_sids, size_slot, buf, len)) != WSB_OK ||
+	    (rc = need_u32(&f[SIZE_COLS], "columns", &cols)) != WSB_OK ||
+	    (rc = need_u32(&f[SIZE_ROWS], "rows", &rows)) != WSB_OK ||
+	    (rc = check_term_size(cols, "columns")) != WSB_OK ||
+	    (rc = check_term_size(rows, "rows")) != WSB_OK)
+		return rc;
+	out->cols = cols;
+	out->rows = rows;
 	return WSB_OK;
 }
 

@@ -39,7 +39,12 @@
 #define WSB__RUNREQ_STDERR_PIPE 0x8u      /* connect the stderr pipe; else NUL */
 #define WSB__RUNREQ_NO_WINDOW 0x10u       /* CREATE_NO_WINDOW */
 #define WSB__RUNREQ_DESKTOP 0x20u         /* a private desktop for the command */
-#define WSB__RUNREQ_FLAGS_ALL 0x3fu
+#define WSB__RUNREQ_TERMINAL 0x40u        /* a pseudoconsole on the stdin and stdout
+                                           * pipes (both set, stderr not), of the
+                                           * size in term_cols/term_rows */
+#define WSB__RUNREQ_FLAGS_ALL 0x7fu
+/* Largest terminal width or height on the wire (a COORD holds a SHORT). */
+#define WSB__RUNMSG_TERM_MAX 32767u
 
 /* What the library asks the runner to start. Strings are NUL-terminated
  * UTF-16 (the terminator is sent). */
@@ -53,6 +58,8 @@ typedef struct wsb__runreq {
 	char **sids;         /* restricting SIDs, "S-1-..." (0..WSB__RUNMSG_SIDS_MAX) */
 	size_t sid_count;
 	uint32_t flags;      /* WSB__RUNREQ_*; unknown bits refused */
+	uint32_t term_cols;  /* with WSB__RUNREQ_TERMINAL: 1..WSB__RUNMSG_TERM_MAX, */
+	uint32_t term_rows;  /*   sent as one field; without it: 0, not sent */
 } wsb__runreq;
 
 /* What the runner answers once: started (status WSB_OK, pid of the
@@ -64,12 +71,21 @@ typedef struct wsb__runrep {
 	char *message;       /* UTF-8, NUL-terminated; may be empty, never NULL after decode */
 } wsb__runrep;
 
+/* While a command with a terminal runs, the library may send the runner a
+ * new size; the runner answers each with a wsb__runrep (the command's pid
+ * when resized, else the error). Both 1..WSB__RUNMSG_TERM_MAX. */
+typedef struct wsb__runsize {
+	uint32_t cols;
+	uint32_t rows;
+} wsb__runsize;
+
 /* Encode into one allocation (freed with wsb__free). WSB_EINVAL for a
  * request that would not decode (missing field, bad SID text, too many
  * SIDs, unknown flag, env block not ending in two NULs), WSB_ETOOLONG
  * past WSB__RUNMSG_MAX, WSB_ENOMEM. */
 int wsb__runreq_encode(unsigned char **out, size_t *out_len, const wsb__runreq *req);
 int wsb__runrep_encode(unsigned char **out, size_t *out_len, const wsb__runrep *rep);
+int wsb__runsize_encode(unsigned char **out, size_t *out_len, const wsb__runsize *size);
 
 /* The whole length of a message from its first WSB__RUNMSG_HEADER bytes,
  * so a reader knows how much more to read: WSB_EINVAL for a wrong magic or
@@ -80,6 +96,7 @@ int wsb__runmsg_length(size_t *out, const unsigned char *header, size_t len);
  * disposed (all NULL), nothing leaks. */
 int wsb__runreq_decode(wsb__runreq *out, const unsigned char *buf, size_t len);
 int wsb__runrep_decode(wsb__runrep *out, const unsigned char *buf, size_t len);
+int wsb__runsize_decode(wsb__runsize *out, const unsigned char *buf, size_t len);
 
 /* Free what a decode (or a caller filling the struct with wsb__ allocations)
  * put in it; the struct is zeroed. NULL is fine. */

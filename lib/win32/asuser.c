@@ -13,6 +13,11 @@
  * hangs ends the wait (WSB__RUNNER_HANDSHAKE_MS) instead of blocking the
  * caller; the stdio pipes then become blocking, as the anonymous pipes of
  * the unelevated sandbox are.
+ *
+ * With a terminal the runner makes the pseudoconsole on the stdin and
+ * stdout pipes (docs/windows-runner.md, "A terminal"); the control pipe
+ * stays open while the command runs, and wsb_process_resize() sends each
+ * new size over it and waits for the runner's answer.
  */
 #include "win32.h"
 #include "elevated.h"
@@ -397,12 +402,18 @@ static int send_request(handshake *h, HANDLE ctl, const wsb__w32_launch *l, cons
 	req.flags = WSB__RUNREQ_NO_WINDOW;
 	if (d->write_restricted)
 		req.flags |= WSB__RUNREQ_WRITE_RESTRICTED;
-	if (opts->stdin_mode == WSB_STDIO_PIPE)
-		req.flags |= WSB__RUNREQ_STDIN_PIPE;
-	if (opts->stdout_mode == WSB_STDIO_PIPE)
-		req.flags |= WSB__RUNREQ_STDOUT_PIPE;
-	if (opts->stderr_mode == WSB_STDIO_PIPE)
-		req.flags |= WSB__RUNREQ_STDERR_PIPE;
+	if (opts->terminal) {
+		req.flags |= WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE;
+		req.term_cols = opts->terminal_cols;
+		req.term_rows = opts->terminal_rows;
+	} else {
+		if (opts->stdin_mode == WSB_STDIO_PIPE)
+			req.flags |= WSB__RUNREQ_STDIN_PIPE;
+		if (opts->stdout_mode == WSB_STDIO_PIPE)
+			req.flags |= WSB__RUNREQ_STDOUT_PIPE;
+		if (opts->stderr_mode == WSB_STDIO_PIPE)
+			req.flags |= WSB__RUNREQ_STDERR_PIPE;
+	}
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP)
 		req.flags |= WSB__RUNREQ_DESKTOP;
 	if ((rc = wsb__runreq_encode(&msg, &len, &req)) != WSB_OK)
@@ -439,9 +450,11 @@ int wsb__asuser_start(struct wsb_process *p, const wsb__sandbox_account *a, cons
 	static const DWORD mask[WSB__PIPE_COUNT] = {
 		FILE_GENERIC_READ | FILE_GENERIC_WRITE, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_WRITE
 	};
+	/* A terminal's console reads stdin and writes stdout; it has no stderr. */
 	const int used[WSB__PIPE_COUNT] = {
-		1, opts->stdin_mode == WSB_STDIO_PIPE, opts->stdout_mode == WSB_STDIO_PIPE,
-		opts->stderr_mode == WSB_STDIO_PIPE
+		1, opts->terminal || opts->stdin_mode == WSB_STDIO_PIPE,
+		opts->terminal || opts->stdout_mode == WSB_STDIO_PIPE,
+		!opts->terminal && opts->stderr_mode == WSB_STDIO_PIPE
 	};
 	static const char *const what[WSB__PIPE_COUNT] = { "control", "stdin", "stdout", "stderr" };
 	HANDLE pipe[WSB__PIPE_COUNT] = { NULL, NULL, NULL, NULL };
@@ -461,7 +474,9 @@ int wsb__asuser_start(struct wsb_process *p, const wsb__sandbox_account *a, cons
 	if (rc == WSB_OK && (policy->flags & WSB_POLICY_PRIVATE_DESKTOP))
 		rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name), a->user_sid,
 			base + WSB__RUNNER_PIPE_NS_LEN);
-	if (rc != WSB_OK || (rc = wsb__job_create(&p->job, policy, 1)) != WSB_OK ||
+	/* The runner, and with a terminal the console's host it starts, live in
+	 * the job: the command keeps its whole process allowance. */
+	if (rc != WSB_OK || (rc = wsb__job_create(&p->job, policy, opts->terminal ? 2 : 1)) != WSB_OK ||
 			(rc = start_runner(p, &pi, a, runner, base)) != WSB_OK)
 		goto done;
 	h.runner = pi.hProcess;
@@ -488,6 +503,10 @@ int wsb__asuser_start(struct wsb_process *p, const wsb__sandbox_account *a, cons
 	p->out_r[0] = pipe[WSB__PIPE_OUT];
 	p->out_r[1] = pipe[WSB__PIPE_ERR];
 	pipe[WSB__PIPE_IN] = pipe[WSB__PIPE_OUT] = pipe[WSB__PIPE_ERR] = NULL;
+	if (opts->terminal) {
+		p->runner_ctl = pipe[WSB__PIPE_CTL];
+		pipe[WSB__PIPE_CTL] = NULL;
+	}
 done:
 	if (pi.hThread)
 		WSB_OS(CloseHandle)(pi.hThread);
@@ -496,5 +515,42 @@ done:
 			WSB_OS(CloseHandle)(pipe[i]);
 	wsb__runrep_dispose(&rep);
 	wsb__free(runner);
+	return rc;
+}
+
+int wsb__asuser_resize(struct wsb_process *p, unsigned int cols, unsigned int rows)
+{
+	wsb__runsize size;
+	wsb__runrep rep;
+	unsigned char *msg = NULL;
+	size_t len = 0;
+	handshake h;
+	int rc;
+
+	memset(&rep, 0, sizeof(rep));
+	size.cols = cols;
+	size.rows = rows;
+	if ((rc = wsb__runsize_encode(&msg, &len, &size)) != WSB_OK)
+		return rc;
+	/* The pipe is non-blocking: a runner that stopped reading ends the
+	 * wait at the deadline instead of blocking the caller. */
+	h.runner = p->process;
+	h.runner_pid = 0;
+	h.deadline = WSB_OS(GetTickCount64)() + WSB__RUNNER_RESIZE_MS;
+	h.rounds = 0;
+	h.user = "the sandbox user";
+	rc = ctl_send(&h, p->runner_ctl, msg, len);
+	wsb__free(msg);
+	if (rc == WSB_OK)
+		rc = ctl_reply(&h, p->runner_ctl, &rep);
+	if (rc == WSB_OK && rep.status != WSB_OK)
+		rc = wsb__error_os(rep.status, (long)rep.os_error, "the runner could not resize the terminal: %s",
+			rep.message);
+	else if (rc == WSB_OK && rep.pid != p->pid)
+		rc = wsb__error(WSB_EOS, "the runner answered the resize for process %lu, not %lu",
+			(unsigned long)rep.pid, (unsigned long)p->pid);
+	else if (rc != WSB_OK && WSB_OS(WaitForSingleObject)(p->process, 0) == WAIT_OBJECT_0)
+		rc = wsb__error(WSB_ESTATE, "the process has ended: its terminal has no size to change");
+	wsb__runrep_dispose(&rep);
 	return rc;
 }

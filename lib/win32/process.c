@@ -95,12 +95,14 @@ static void close_handle(HANDLE *h)
 }
 
 /* Once the tree has ended: the pseudoconsole closes its end of the output
- * pipe, so reads reach end of stream. */
+ * pipe, so reads reach end of stream. A sandbox user's runner closed its
+ * own before it exited; no more sizes go to it. */
 static void close_terminal(struct wsb_process *p)
 {
 	if (p->pseudoconsole)
 		WSB_OS(ClosePseudoConsole)(p->pseudoconsole);
 	p->pseudoconsole = NULL;
+	close_handle(&p->runner_ctl);
 }
 
 /* The top process has exited: end the rest of the tree, stop the monitor,
@@ -392,6 +394,8 @@ int wsb__proc_resize(struct wsb_process *p, unsigned int cols, unsigned int rows
 	COORD size;
 	HRESULT hr;
 
+	if (p->runner_ctl)
+		return wsb__asuser_resize(p, cols, rows);
 	if (!p->pseudoconsole)
 		return wsb__error(WSB_ESTATE, p->ended ? "the process has ended" :
 			"the process has no terminal (wsb_spawn_options.terminal)");

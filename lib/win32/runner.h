@@ -35,5 +35,12 @@ enum { WSB__PIPE_CTL, WSB__PIPE_IN, WSB__PIPE_OUT, WSB__PIPE_ERR, WSB__PIPE_COUN
 /* How long the library waits for the runner to connect and answer (a
  * first logon creates the user's profile, which takes seconds). */
 #define WSB__RUNNER_HANDSHAKE_MS 60000u
+/* How long wsb_process_resize() waits for the runner to answer a size. */
+#define WSB__RUNNER_RESIZE_MS 5000u
+
+/* The runner itself (runner/serve.c), from its wide command line; returns
+ * its exit code: the command's, or one of the codes above. Linked into
+ * wsb-runner.exe and into the tests that run it in their own process. */
+UINT wsb__runner_run(int argc, wchar_t **argv);
 
 #endif

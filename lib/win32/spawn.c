@@ -574,8 +574,10 @@ static int decide_sandbox_user(wsb__w32_decision **d, wsb__sandbox_account *acct
 	unsigned int m;
 	int rc;
 
-	if (opts->stdin_mode == WSB_STDIO_INHERIT || opts->stdout_mode == WSB_STDIO_INHERIT ||
-			opts->stderr_mode == WSB_STDIO_INHERIT)
+	/* With a terminal the stdio modes are ignored: the runner's
+	 * pseudoconsole is the command's streams. */
+	if (!opts->terminal && (opts->stdin_mode == WSB_STDIO_INHERIT || opts->stdout_mode == WSB_STDIO_INHERIT ||
+			opts->stderr_mode == WSB_STDIO_INHERIT))
 		return wsb__error(WSB_ENOTSUP, "a command that runs as a sandbox user cannot inherit the "
 			"caller's standard streams (another account's process cannot use them): use "
 			"WSB_STDIO_PIPE or WSB_STDIO_NULL");
@@ -622,10 +624,6 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	*out = NULL;
 	memset(&acct, 0, sizeof(acct));
 	memset(&l, 0, sizeof(l));
-	if (opts->terminal && as_user)
-		return wsb__error(WSB_ENOTSUP, "a terminal (wsb_spawn_options.terminal) for a command "
-			"run as a sandbox user is not implemented yet (the runner would have to create the "
-			"pseudoconsole and relay it); the restricted identity supports it");
 	if (as_user) {
 		if ((rc = decide_sandbox_user(&d, &acct, policy, identity, opts)) != WSB_OK)
 			goto done;

@@ -157,6 +157,8 @@ struct wsb_process {
 	unsigned int protections;
 	struct wsb__relay *relay;  /* loopback relay reference (relay.c), or NULL */
 	void *pseudoconsole;      /* HPCON of wsb_spawn_options.terminal, or NULL */
+	HANDLE runner_ctl;        /* the runner's control pipe while its command has a
+	                           * terminal (sizes go there), or NULL */
 };
 
 /* What spawn prepared, whichever way the command starts. */
@@ -298,6 +300,9 @@ int wsb__asuser_decide(wsb__w32_decision **d, struct wsb__sandbox_account *acct,
 int wsb__asuser_start(struct wsb_process *p, const struct wsb__sandbox_account *account,
 	const wsb__w32_launch *l, const wsb__w32_decision *d, const struct wsb_policy *policy,
 	const wsb_spawn_options *opts);
+/* Send the runner of p (which has a terminal) a new size and wait for its
+ * answer (at most WSB__RUNNER_RESIZE_MS). */
+int wsb__asuser_resize(struct wsb_process *p, unsigned int cols, unsigned int rows);
 /* Test hook: use this runner instead of the one next to the library
  * (NULL: back to the default). */
 void wsb__asuser_set_runner(const wchar_t *path);

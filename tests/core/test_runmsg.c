@@ -16,7 +16,8 @@
 
 enum {
 	TAG_APP = 1, TAG_CMDLINE = 2, TAG_CWD = 3, TAG_ENV = 4, TAG_SID = 5, TAG_FLAGS = 6,
-	TAG_STATUS = 16, TAG_OS_ERROR = 17, TAG_PID = 18, TAG_MESSAGE = 19
+	TAG_TERMINAL = 7, TAG_STATUS = 16, TAG_OS_ERROR = 17, TAG_PID = 18, TAG_MESSAGE = 19,
+	TAG_COLS = 32, TAG_ROWS = 33
 };
 
 /* ---- a hand-made message ---- */
@@ -194,7 +195,9 @@ static void to16(uint16_t *out, const char *s)
 		;
 }
 
-/* A request whose cmdline carries U+00E9 and U+1F600 (a surrogate pair). */
+/* A request whose cmdline carries U+00E9 and U+1F600 (a surrogate pair).
+ * With the terminal flag it is made valid: a size, the stdin and stdout
+ * pipes, no stderr pipe. */
 static void sample_init(sample *s, size_t sids, uint32_t flags)
 {
 	static uint16_t env[] = { 'A', '=', 0xE9, 0, 'B', '=', 0xD83D, 0xDE00, 0, 0 };
@@ -221,6 +224,11 @@ static void sample_init(sample *s, size_t sids, uint32_t flags)
 	s->req.env_len = WSB__ARRAY_SIZE(env);
 	s->req.sids = sids ? s->sids : NULL;
 	s->req.sid_count = sids;
+	if (flags & WSB__RUNREQ_TERMINAL) {
+		flags = (flags | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE) & ~WSB__RUNREQ_STDERR_PIPE;
+		s->req.term_cols = 132;
+		s->req.term_rows = 43;
+	}
 	s->req.flags = flags;
 }
 
@@ -245,6 +253,8 @@ static void assert_req_equal(const wsb__runreq *a, const wsb__runreq *b)
 	for (i = 0; i < a->sid_count; i++)
 		assert_string_equal(a->sids[i], b->sids[i]);
 	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->term_cols, b->term_cols);
+	assert_int_equal(a->term_rows, b->term_rows);
 }
 
 static void round_trip(const wsb__runreq *req)
@@ -716,6 +726,212 @@ static void unknown_flag_bit_is_refused(void **state)
 	req_fields(&m, TAG_FLAGS);
 	msg_u32(&m, TAG_FLAGS, 0x80000000u);
 	expect_req_msg_refused(&m);
+}
+
+/* ---- the terminal ---- */
+
+static void request_with_a_terminal_round_trips_its_size(void **state)
+{
+	sample s;
+	unsigned char *buf = NULL;
+	size_t len = 0, plain_len = 0;
+
+	(void)state;
+	sample_init(&s, 2, WSB__RUNREQ_TERMINAL);
+	assert_int_equal(s.req.flags, WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE);
+	round_trip(&s.req);
+	s.req.term_cols = 1;
+	s.req.term_rows = WSB__RUNMSG_TERM_MAX;
+	round_trip(&s.req);
+	/* One field of 8 bytes more than the same request without a terminal,
+	 * which stays the bytes it was before the field existed. */
+	assert_int_equal(wsb__runreq_encode(&buf, &len, &s.req), WSB_OK);
+	wsb__free(buf);
+	sample_init(&s, 2, WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE);
+	assert_int_equal(wsb__runreq_encode(&buf, &plain_len, &s.req), WSB_OK);
+	wsb__free(buf);
+	assert_int_equal(len, plain_len + 16);
+}
+
+static void terminal_fields_that_disagree_are_refused(void **state)
+{
+	static const struct { uint32_t flags; int size; uint32_t cols, rows; } bad[] = {
+		{ WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE, 1, 80, 24 },  /* size, no flag */
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE, 0, 0, 0 }, /* flag, no size */
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDOUT_PIPE, 1, 80, 24 },    /* no stdin pipe */
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE, 1, 80, 24 },     /* no stdout pipe */
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE |
+			WSB__RUNREQ_STDERR_PIPE, 1, 80, 24 },                         /* a stderr pipe too */
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE, 1, 0, 24 },
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE, 1, 80, 0 },
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE, 1, 32768, 24 },
+		{ WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE, 1, 80, 0xFFFFFFFFu },
+	};
+	unsigned char size[8];
+	size_t i;
+	msg m;
+
+	(void)state;
+	for (i = 0; i < WSB__ARRAY_SIZE(bad); i++) {
+		req_fields(&m, TAG_FLAGS);
+		msg_u32(&m, TAG_FLAGS, bad[i].flags);
+		if (bad[i].size) {
+			put32(size, bad[i].cols);
+			put32(size + 4, bad[i].rows);
+			msg_field(&m, TAG_TERMINAL, size, sizeof(size));
+		}
+		expect_req_msg_refused(&m);
+	}
+	/* The size field of the wrong length, and twice. */
+	req_fields(&m, TAG_FLAGS);
+	msg_u32(&m, TAG_FLAGS, WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE);
+	put32(size, 80);
+	msg_field(&m, TAG_TERMINAL, size, 4);
+	expect_req_msg_refused(&m);
+	req_fields(&m, TAG_FLAGS);
+	msg_u32(&m, TAG_FLAGS, WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE);
+	put32(size + 4, 24);
+	msg_field(&m, TAG_TERMINAL, size, 8);
+	msg_field(&m, TAG_TERMINAL, size, 8);
+	expect_req_msg_refused(&m);
+	/* The same, well formed, is accepted: the refusals above are the fields'. */
+	req_fields(&m, TAG_FLAGS);
+	msg_u32(&m, TAG_FLAGS, WSB__RUNREQ_TERMINAL | WSB__RUNREQ_STDIN_PIPE | WSB__RUNREQ_STDOUT_PIPE);
+	msg_field(&m, TAG_TERMINAL, size, 8);
+	msg_end(&m);
+	{
+		wsb__runreq r;
+		assert_int_equal(wsb__runreq_decode(&r, m.b, m.len), WSB_OK);
+		assert_int_equal(r.term_cols, 80);
+		assert_int_equal(r.term_rows, 24);
+		wsb__runreq_dispose(&r);
+	}
+}
+
+static void encode_refuses_a_terminal_that_would_not_decode(void **state)
+{
+	sample s;
+	unsigned char *buf = (unsigned char *)"untouched";
+	size_t len = 1;
+
+	(void)state;
+	sample_init(&s, 0, WSB__RUNREQ_TERMINAL);
+	s.req.term_cols = 0;
+	assert_int_equal(wsb__runreq_encode(&buf, &len, &s.req), WSB_EINVAL);
+	assert_null(buf);
+	assert_int_equal(len, 0);
+	sample_init(&s, 0, WSB__RUNREQ_TERMINAL);
+	s.req.flags |= WSB__RUNREQ_STDERR_PIPE;
+	assert_int_equal(wsb__runreq_encode(&buf, &len, &s.req), WSB_EINVAL);
+	assert_non_null(strstr(wsb_error_message(NULL), "stderr"));
+}
+
+static void expect_size_refused(const unsigned char *b, size_t len)
+{
+	wsb__runsize z;
+	long live = wsb__alloc_live();
+
+	memset(&z, 0xA5, sizeof(z));
+	assert_int_equal(wsb__runsize_decode(&z, b, len), WSB_EINVAL);
+	assert_true(all_zero(&z, sizeof(z)));
+	assert_int_equal(wsb__alloc_live(), live);
+	assert_non_null(strstr(wsb_error_message(wsb_error_last()), "runner message: "));
+}
+
+static void resize_round_trips_and_has_its_wire_form(void **state)
+{
+	static const unsigned char wire[] = {
+		0x57, 0x53, 0x42, 0x52, 1, 0, 0, 0, 36, 0, 0, 0,
+		32, 0, 0, 0, 4, 0, 0, 0, 0x90, 0, 0, 0,
+		33, 0, 0, 0, 4, 0, 0, 0, 0x30, 0, 0, 0
+	};
+	wsb__runsize in, back;
+	unsigned char *buf = NULL;
+	size_t len = 0, i;
+	long live = wsb__alloc_live();
+
+	(void)state;
+	in.cols = 144;
+	in.rows = 48;
+	assert_int_equal(wsb__runsize_encode(&buf, &len, &in), WSB_OK);
+	assert_int_equal(len, sizeof(wire));
+	assert_memory_equal(buf, wire, sizeof(wire));
+	assert_int_equal(wsb__runsize_decode(&back, buf, len), WSB_OK);
+	assert_int_equal(back.cols, 144);
+	assert_int_equal(back.rows, 48);
+	/* Every truncation is refused. */
+	for (i = 0; i < len; i++)
+		expect_size_refused(buf, i);
+	wsb__free(buf);
+	in.cols = 1;
+	in.rows = WSB__RUNMSG_TERM_MAX;
+	assert_int_equal(wsb__runsize_encode(&buf, &len, &in), WSB_OK);
+	assert_int_equal(wsb__runsize_decode(&back, buf, len), WSB_OK);
+	assert_int_equal(back.rows, WSB__RUNMSG_TERM_MAX);
+	wsb__free(buf);
+	assert_int_equal(wsb__alloc_live(), live);
+}
+
+static void malformed_resize_is_refused(void **state)
+{
+	wsb__runsize z;
+	unsigned char *buf = (unsigned char *)"untouched";
+	size_t len = 1;
+	msg m;
+
+	(void)state;
+	/* Sizes out of range, both ways. */
+	z.cols = 0;
+	z.rows = 24;
+	assert_int_equal(wsb__runsize_encode(&buf, &len, &z), WSB_EINVAL);
+	assert_null(buf);
+	assert_int_equal(len, 0);
+	z.cols = 80;
+	z.rows = WSB__RUNMSG_TERM_MAX + 1;
+	assert_int_equal(wsb__runsize_encode(&buf, &len, &z), WSB_EINVAL);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 0);
+	msg_u32(&m, TAG_ROWS, 24);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	msg_u32(&m, TAG_ROWS, 40000);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	/* A field missing, repeated, of the wrong size, unknown. */
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	msg_u32(&m, TAG_ROWS, 24);
+	msg_u32(&m, TAG_ROWS, 24);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	msg_field(&m, TAG_ROWS, "\x18\0", 2);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	msg_u32(&m, TAG_ROWS, 24);
+	msg_u32(&m, TAG_FLAGS, 0);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	/* A request or a reply is not a resize, nor the other way round. */
+	req_fields(&m, 0);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	rep_fields(&m, 0, WSB_OK, 7);
+	expect_size_refused((msg_end(&m), m.b), m.len);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	msg_u32(&m, TAG_ROWS, 24);
+	expect_req_msg_refused(&m);
+	msg_start(&m);
+	msg_u32(&m, TAG_COLS, 80);
+	msg_u32(&m, TAG_ROWS, 24);
+	expect_rep_msg_refused(&m);
+	/* NULL arguments. */
+	assert_int_equal(wsb__runsize_decode(NULL, m.b, m.len), WSB_EINVAL);
+	assert_int_equal(wsb__runsize_decode(&z, NULL, 0), WSB_EINVAL);
+	assert_int_equal(wsb__runsize_encode(NULL, &len, &z), WSB_EINVAL);
 }
 
 /* ---- strings ---- */
@@ -1250,6 +1466,11 @@ int main(void)
 		cmocka_unit_test(missing_field_is_refused),
 		cmocka_unit_test(fixed_size_field_of_the_wrong_size_is_refused),
 		cmocka_unit_test(unknown_flag_bit_is_refused),
+		cmocka_unit_test(request_with_a_terminal_round_trips_its_size),
+		cmocka_unit_test(terminal_fields_that_disagree_are_refused),
+		cmocka_unit_test(encode_refuses_a_terminal_that_would_not_decode),
+		cmocka_unit_test(resize_round_trips_and_has_its_wire_form),
+		cmocka_unit_test(malformed_resize_is_refused),
 		cmocka_unit_test(odd_string_length_is_refused),
 		cmocka_unit_test(string_without_nul_is_refused),
 		cmocka_unit_test(string_with_embedded_nul_is_refused),

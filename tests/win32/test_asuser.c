@@ -37,6 +37,7 @@ static struct {
 	logon_seen logon;
 	PSID me;
 	ULONG wrong_client;       /* report this client pid instead, 0 = real */
+	int terminal;             /* run() asks for a terminal */
 } E;
 
 static wsb__os_LookupAccountNameW_fn fake_lookup;
@@ -121,6 +122,7 @@ static int setup(void **s)
 	(void)s;
 	memset(&E.logon, 0, sizeof(E.logon));
 	E.wrong_client = 0;
+	E.terminal = 0;
 	assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok));
 	assert_true(GetTokenInformation(tok, TokenUser, user_buf, sizeof(user_buf), &n));
 	CloseHandle(tok);
@@ -177,6 +179,7 @@ static int run(wsb_process **p, const char *const *argv, const char *in)
 	o.cwd = E.root;
 	if (in)
 		o.stdin_mode = WSB_STDIO_PIPE;
+	o.terminal = E.terminal;
 	return wsb_run(p, E.policy, E.id, &o, in, in ? strlen(in) : 0);
 }
 
@@ -457,6 +460,49 @@ static void the_runner_does_not_use_the_commands_process_allowance(void **s)
 	wsb_process_free(p);
 }
 
+/* A terminal through the real runner: it makes Wine's pseudoconsole on
+ * its side, the command runs and its exit code comes through, a new size
+ * travels to the runner and its answer back (Wine's ResizePseudoConsole is
+ * E_NOTIMPL, which the runner reports as WSB_ENOTSUP); the console's host
+ * is counted in the job's process limit. Wine does not attach the command
+ * to the pseudoconsole, so its output is not checked here
+ * (tests/winreal). */
+static void a_terminal_is_made_by_the_runner_and_takes_sizes(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "ping -n 3 127.0.0.1 >NUL & exit 6", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	wsb_os_handle h;
+	int rc;
+
+	(void)s;
+	wsb__os_set("SetInformationJobObject", (wsb__os_fn)record_job_limits);
+	assert_int_equal(wsb_policy_set_limit(E.policy, WSB_LIMIT_PROCESSES, 3), WSB_OK);
+	o.argv = argv;
+	o.cwd = E.root;
+	o.terminal = 1;
+	o.terminal_cols = 100;
+	o.terminal_rows = 30;
+	/* Ignored with a terminal, as in the unelevated mode. */
+	o.stdout_mode = WSB_STDIO_INHERIT;
+	assert_int_equal(wsb_spawn(&p, E.policy, E.id, &o), WSB_OK);
+	assert_int_equal(E.logon.calls, 1);
+	assert_int_equal(job_process_limit, 5);
+	assert_int_equal(wsb_process_stream_handle(&h, p, WSB_STREAM_STDIN), WSB_OK);
+	assert_int_equal(wsb_process_stream_handle(&h, p, WSB_STREAM_STDOUT), WSB_OK);
+	assert_int_equal(wsb_process_stream_handle(&h, p, WSB_STREAM_STDERR), WSB_ESTATE);
+	rc = wsb_process_resize(p, 120, 40);
+	assert_int_equal(rc, WSB_ENOTSUP);
+	assert_non_null(strstr(wsb_error_message(NULL), "ResizePseudoConsole"));
+	/* Refused before anything is sent. */
+	assert_int_equal(wsb_process_resize(p, 0, 40), WSB_EINVAL);
+	assert_int_equal(wsb_process_wait(p, 30000), WSB_OK);
+	assert_int_equal(wsb_process_exit_kind(p), WSB_EXIT_NORMAL);
+	assert_int_equal(wsb_process_exit_code(p), 6);
+	assert_int_equal(wsb_process_resize(p, 80, 24), WSB_ESTATE);
+	wsb_process_free(p);
+}
+
 static wchar_t desktop_name[128];
 static HDESK WINAPI record_desktop(LPCWSTR n, LPCWSTR d, DEVMODEW *m, DWORD f, ACCESS_MASK a,
 	LPSECURITY_ATTRIBUTES sa)
@@ -528,7 +574,7 @@ static int fail_nth(const char *name, unsigned long index, void *ctx)
 	return index == fail_at;
 }
 
-static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
+static void failing_calls_leave_nothing_behind(void)
 {
 	const char *argv[] = { "cmd", "/c", "echo ok", NULL };
 	wsb_process *p = NULL;
@@ -536,7 +582,6 @@ static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
 	size_t aces;
 	int rc;
 
-	(void)s;
 	/* Warm up once so lazily loaded DLLs do not count as leaks. */
 	assert_int_equal(run(&p, argv, NULL), WSB_OK);
 	wsb_process_free(p);
@@ -569,6 +614,61 @@ static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
 	assert_int_equal(run(&p, argv, NULL), WSB_OK);
 	assert_int_equal(wsb_process_exit_code(p), 0);
 	wsb_process_free(p);
+}
+
+static void every_failing_call_of_a_spawn_leaves_nothing_behind(void **s)
+{
+	(void)s;
+	failing_calls_leave_nothing_behind();
+}
+
+/* The same with a terminal: the control pipe kept for sizes is closed on
+ * every path too. */
+static void every_failing_call_of_a_terminal_spawn_leaves_nothing_behind(void **s)
+{
+	(void)s;
+	E.terminal = 1;
+	failing_calls_leave_nothing_behind();
+}
+
+/* A size the runner never answers (it stopped reading, or the answer is
+ * lost): the wait ends at the deadline with an error, the process stays
+ * usable and is freed whole. */
+static unsigned long resize_fail_at;
+static int fail_nth_on_resize(const char *name, unsigned long index, void *ctx)
+{
+	(void)ctx;
+	(void)name;
+	return index == resize_fail_at;
+}
+
+static void a_failing_call_of_a_resize_is_an_error_and_leaves_the_process_whole(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "ping -n 3 127.0.0.1 >NUL & exit 2", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	unsigned long before;
+	int rc;
+
+	(void)s;
+	o.argv = argv;
+	o.cwd = E.root;
+	o.terminal = 1;
+	before = fakefs_handles();
+	assert_int_equal(wsb_spawn(&p, E.policy, E.id, &o), WSB_OK);
+	/* The first call of the resize (the send) fails: an error, with its
+	 * message; the next resize still reaches the runner. */
+	resize_fail_at = 1;
+	wsb__os_set_hook(fail_nth_on_resize, NULL);
+	rc = wsb_process_resize(p, 90, 30);
+	wsb__os_set_hook(NULL, NULL);
+	assert_true(rc < 0);
+	assert_true(strlen(wsb_error_message(NULL)) > 0);
+	assert_int_equal(wsb_process_resize(p, 91, 31), WSB_ENOTSUP);   /* Wine's answer, relayed */
+	assert_int_equal(wsb_process_wait(p, 30000), WSB_OK);
+	assert_int_equal(wsb_process_exit_code(p), 2);
+	wsb_process_free(p);
+	assert_int_equal(fakefs_handles(), before);
 }
 
 /* The runner's own refusals, run directly. */
@@ -697,7 +797,10 @@ int main(void)
 		T(a_relay_on_an_allowed_port_reaches_the_command),
 		T(a_relay_on_a_port_the_offline_user_may_not_reach_is_refused),
 		T(a_private_desktop_is_made_by_the_library_for_the_user),
+		T(a_terminal_is_made_by_the_runner_and_takes_sizes),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),
+		T(every_failing_call_of_a_terminal_spawn_leaves_nothing_behind),
+		T(a_failing_call_of_a_resize_is_an_error_and_leaves_the_process_whole),
 		T(the_runner_refuses_a_bad_command_line),
 		T(the_runner_stops_without_its_pipe),
 		T(the_runner_refuses_a_pipe_served_by_another_process),

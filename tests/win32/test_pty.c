@@ -7,6 +7,8 @@
  * absence (Windows before 10 1809) is faked. Wine 8 creates a pseudoconsole
  * but does not attach the child to it and answers ResizePseudoConsole with
  * E_NOTIMPL (docs/terminal.md), so no test here reads the terminal's output.
+ * The sandbox user's terminal, made by the runner: test_runner.c (the
+ * runner's calls) and test_asuser.c (through the real runner).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,32 +215,12 @@ static void wine_conpty_plumbing(void **state)
 	wsb_policy_free(pol);
 }
 
-static void sandbox_user_terminal_is_not_supported(void **state)
-{
-	static const char *const argv[] = { "cmd.exe", "/c", "exit 0", NULL };
-	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
-	wsb_identity *id = NULL;
-	wsb_spawn_options o;
-	wsb_policy *pol = policy();
-	wsb_process *p = NULL;
-	(void)state;
-
-	io.kind = WSB_IDENTITY_SANDBOX_USER;
-	assert_int_equal(wsb_identity_create(&id, &io), WSB_OK);
-	spawn_opts(&o, argv);
-	assert_int_equal(wsb_spawn(&p, pol, id, &o), WSB_ENOTSUP);
-	assert_non_null(strstr(wsb_error_message(NULL), "sandbox user"));
-	wsb_identity_free(id);
-	wsb_policy_free(pol);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(conpty_calls_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(conpty_absent_is_not_supported, setup, teardown),
 		cmocka_unit_test_setup_teardown(wine_conpty_plumbing, setup, teardown),
-		cmocka_unit_test_setup_teardown(sandbox_user_terminal_is_not_supported, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

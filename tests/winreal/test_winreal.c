@@ -849,6 +849,60 @@ static void terminal_runs_on_a_pseudoconsole(void **s)
 	wsb_process_free(p);
 }
 
+/* The same as the sandbox user: the runner makes the pseudoconsole, the
+ * output arrives on the library's pipe, a resize travels to the runner and
+ * is applied, the exit code comes through. */
+static void sandbox_user_terminal_runs_on_the_runners_pseudoconsole(void **s)
+{
+	const char *argv[] = { "cmd.exe", "/c", "echo hello-runner-conpty& exit 5", NULL };
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_identity *user = NULL;
+	wsb_process *p = NULL;
+	char seen[8192];
+	size_t len = 0, n = 0;
+	int rc;
+
+	(void)s;
+	if (!installed) {
+		printf("SKIPPED: the elevated sandbox needs an elevated process and WSB_WINREAL_ELEVATED=1\n");
+		skip();
+	}
+	io.kind = WSB_IDENTITY_SANDBOX_USER;
+	io.state_dir = elev_state;
+	if (wsb_identity_create(&user, &io) != WSB_OK)
+		fail_msg("wsb_identity_create sandbox user: %s", wsb_error_message(NULL));
+	o.argv = argv;
+	o.cwd = root;
+	o.terminal = 1;
+	o.terminal_cols = 100;
+	o.terminal_rows = 30;
+	rc = wsb_spawn(&p, policy, user, &o);
+	if (rc != WSB_OK)
+		fail_msg("wsb_spawn as the sandbox user with a terminal: %s", wsb_error_message(NULL));
+	rc = wsb_process_resize(p, 120, 40);
+	/* The command may already have ended (then ESTATE); otherwise the
+	 * runner must have applied it. */
+	if (rc != WSB_OK && rc != WSB_ESTATE)
+		fail_msg("wsb_process_resize through the runner: %s", wsb_error_message(NULL));
+	printf("OBSERVED: resize through the runner: %d\n", rc);
+	do {
+		rc = wsb_process_read(&n, p, WSB_STREAM_STDOUT, seen + len, sizeof(seen) - 1 - len, 60000);
+		if (rc != WSB_OK)
+			fail_msg("reading the runner's terminal: %s", wsb_error_message(NULL));
+		len += n;
+	} while (n > 0 && len + 1 < sizeof(seen));
+	seen[len] = '\0';
+	printf("OBSERVED: sandbox-user terminal output: %lu bytes\n", (unsigned long)len);
+	assert_non_null(strstr(seen, "hello-runner-conpty"));
+	assert_int_equal(wsb_process_wait(p, 60000), WSB_OK);
+	assert_int_equal(wsb_process_exit_code(p), 5);
+	wsb_process_free(p);
+	if (wsb_identity_revert(user) != WSB_OK)
+		fail_msg("wsb_identity_revert sandbox user: %s", wsb_error_message(NULL));
+	wsb_identity_free(user);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +921,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sandbox_user_has_no_network_and_no_deny_read_path, elevated_setup,
 			elevated_teardown),
 		cmocka_unit_test_setup_teardown(sandbox_user_reaches_a_moved_proxy_only_through_the_relay,
+			elevated_setup, elevated_teardown),
+		cmocka_unit_test_setup_teardown(sandbox_user_terminal_runs_on_the_runners_pseudoconsole,
 			elevated_setup, elevated_teardown),
 	};
 	int failed;
