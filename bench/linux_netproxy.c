@@ -11,6 +11,9 @@
  *             proxy serves the listener init made, and timing itself.
  * Prints MB/s of each and, as the machine may be loaded by others, the
  * median over rounds of each round's ratio to that round's direct run.
+ * Also the CPU time each way costs (all threads: server, client, proxy),
+ * which load does not change much: the ratio of direct's to a path's is
+ * the speed ratio a machine short of CPU would see.
  * Usage: linux_netproxy_bench [MiB] [rounds]   (default 1024 MiB, 5 rounds)
  * (linux_netproxy_bench --client PORT SERVER_PORT MiB is the sandboxed
  * client.)
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +39,17 @@
 
 static unsigned long long total;
 static int server_fd;
+
+/* CPU seconds used so far by this process's threads, or (children) by
+ * the waited-for children and theirs. */
+static double cpu_s(int who)
+{
+	struct rusage u;
+
+	getrusage(who, &u);
+	return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+		(double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 static double now_s(void)
 {
@@ -137,9 +152,9 @@ static double fetch(unsigned short port, int via_proxy, unsigned short server_po
 }
 
 /* The sandboxed run: MB/s as the client measured it, or 0 if the sandbox
- * could not run it. */
-static double fetch_sandboxed(const wsb_policy *p, const char *self, unsigned short server_port,
-	unsigned long mib)
+ * could not run it; *cpu the client's CPU seconds. */
+static double fetch_sandboxed(double *cpu, const wsb_policy *p, const char *self,
+	unsigned short server_port, unsigned long mib)
 {
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
 	wsb_process *proc = NULL;
@@ -158,7 +173,7 @@ static double fetch_sandboxed(const wsb_policy *p, const char *self, unsigned sh
 	}
 	out = wsb_process_output(NULL, NULL, proc, WSB_STREAM_STDOUT);
 	if (wsb_process_exit_kind(proc) != WSB_EXIT_NORMAL || wsb_process_exit_code(proc) != 0 ||
-	    out == NULL || sscanf(out, "%lf", &v) != 1) {
+	    out == NULL || sscanf(out, "%lf %lf", &v, cpu) != 2) {
 		out = wsb_process_output(NULL, NULL, proc, WSB_STREAM_STDERR);
 		fprintf(stderr, "sandboxed client failed: %s\n", out ? out : "");
 		v = 0;
@@ -186,7 +201,7 @@ int main(int argc, char **argv)
 	int rounds, r, sandboxed = 1;
 	unsigned short server_port, proxy_port;
 	struct wsb__lx_proxy *proxy = NULL;
-	double ratio[2][MAX_ROUNDS], best[3] = { 0, 0, 0 };
+	double ratio[2][MAX_ROUNDS], cpu[3][MAX_ROUNDS], best[3] = { 0, 0, 0 };
 	wsb_policy *p = NULL;
 	pthread_t t;
 	char pattern[64], self[PATH_MAX];
@@ -194,7 +209,9 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "--client") == 0) {
 		total = strtoull(argv[4], NULL, 10) << 20;
-		printf("%.1f\n", fetch((unsigned short)atoi(argv[2]), 1, (unsigned short)atoi(argv[3])));
+		double mbps = fetch((unsigned short)atoi(argv[2]), 1, (unsigned short)atoi(argv[3]));
+
+		printf("%.1f %.4f\n", mbps, cpu_s(RUSAGE_SELF));
 		return 0;
 	}
 	mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 1024;
@@ -222,11 +239,17 @@ int main(int argc, char **argv)
 	}
 	printf("%lu MiB per transfer, %d rounds\n", mib, rounds);
 	for (r = 0; r < rounds; r++) {
-		double d = fetch(server_port, 0, 0), x = fetch(proxy_port, 1, server_port),
-			y = sandboxed ? fetch_sandboxed(p, self, server_port, mib) : 0;
+		double c0 = cpu_s(RUSAGE_SELF), d = fetch(server_port, 0, 0), c1 = cpu_s(RUSAGE_SELF),
+			x = fetch(proxy_port, 1, server_port), c2 = cpu_s(RUSAGE_SELF), child = 0,
+			y = sandboxed ? fetch_sandboxed(&child, p, self, server_port, mib) : 0;
 
 		if (y == 0)
 			sandboxed = 0;
+		/* seconds per GiB: server and client (and proxy) threads, plus
+		 * the sandboxed client's own */
+		cpu[0][r] = (c1 - c0) * 1024 / (double)mib;
+		cpu[1][r] = (c2 - c1) * 1024 / (double)mib;
+		cpu[2][r] = (cpu_s(RUSAGE_SELF) - c2 + child) * 1024 / (double)mib;
 		printf("round %d: direct %.0f MB/s, proxy %.0f MB/s, sandbox %.0f MB/s\n", r + 1, d, x, y);
 		ratio[0][r] = x / d;
 		ratio[1][r] = y / d;
@@ -235,6 +258,11 @@ int main(int argc, char **argv)
 		best[2] = y > best[2] ? y : best[2];
 	}
 	printf("best MB/s: direct %.0f, proxy %.0f, sandbox %.0f\n", best[0], best[1], best[2]);
+	printf("median CPU seconds per GiB: direct %.2f, proxy %.2f", median(cpu[0], rounds),
+		median(cpu[1], rounds));
+	if (sandboxed)
+		printf(", sandbox %.2f", median(cpu[2], rounds));
+	printf("\n");
 	printf("median of the rounds' ratios: proxy/direct %.0f %%", 100 * median(ratio[0], rounds));
 	if (sandboxed)
 		printf(", sandbox/direct %.0f %%\n", 100 * median(ratio[1], rounds));
