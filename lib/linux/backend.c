@@ -207,7 +207,8 @@ static int allowlist_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struc
 
 	if (policy->relay_listen)
 		return wsb__error(WSB_ECONFLICT, "a network allow-list and a loopback relay cannot be "
-			"combined: the allow-list's proxy is reached through the relay");
+			"combined: the allow-list's proxy serves the one listener in the command's network "
+			"namespace");
 	s->allowlist = 1;
 	if (s->use_netns && s->net_off) {
 		s->relay_listen = WSB__LX_PROXY_PORT;
