@@ -193,12 +193,12 @@ static int ns_step(struct wsb_plan *plan, const char *ns, const char *detail)
 }
 
 /* WSB_NETWORK_ALLOWLIST (docs/network.md): the command keeps the network
- * namespace of network off, and the relay's listener there leads to the
- * filtering proxy (proxy.c) on the host's loopback, started at spawn. With
- * no namespace WSB_PROT_NETWORK is missing (netns.c: seccomp's refusal of
- * socket() would cut the proxy off too), so spawning fails closed unless the
- * caller accepted that; then the network is the host's and the proxy
- * variables point straight at the proxy, only advice. */
+ * namespace of network off, and the listener init makes there (as for the
+ * relay) is served by the filtering proxy (proxy.c) directly, from spawn
+ * on. With no namespace WSB_PROT_NETWORK is missing (netns.c: seccomp's
+ * refusal of socket() would cut the proxy off too), so spawning fails
+ * closed unless the caller accepted that; then the network is the host's
+ * and the proxy variables point straight at the proxy, only advice. */
 static int allowlist_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy)
 {
 	wsb__plan_step *st;
@@ -207,7 +207,8 @@ static int allowlist_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struc
 
 	if (policy->relay_listen)
 		return wsb__error(WSB_ECONFLICT, "a network allow-list and a loopback relay cannot be "
-			"combined: the allow-list's proxy is reached through the relay");
+			"combined: the allow-list's proxy serves the one listener in the command's network "
+			"namespace");
 	s->allowlist = 1;
 	if (s->use_netns && s->net_off) {
 		s->relay_listen = WSB__LX_PROXY_PORT;
@@ -459,15 +460,17 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if (s->use_mountns && (rc = wsb__lx_mounts_add_carry(&s->mounts, e.cwd)) < 0)
 		goto out;
 
-	/* The allow-list's proxy runs before the command, so the relay in
-	 * its namespace has a target from the first connection. */
-	if (s->allowlist) {
+	/* The allow-list's proxy: in the command's namespace it serves init's
+	 * listener itself (below, once spawned), one hop with no relay; on the
+	 * host it runs before the command, whose variables name its port. */
+	if (s->allowlist && s->relay_in_netns) {
+		rc = wsb__env_proxy_vars(&proxies, policy, s->relay_listen, 1, 1);
+	} else if (s->allowlist) {
 		unsigned short port;
 
-		if ((rc = wsb__lx_proxy_start(&proxy, &port, policy)) < 0)
+		if ((rc = wsb__lx_proxy_start(&proxy, &port, policy, -1)) < 0)
 			goto out;
-		s->relay_target = port;
-		rc = wsb__env_proxy_vars(&proxies, policy, s->relay_in_netns ? s->relay_listen : port, 1, 1);
+		rc = wsb__env_proxy_vars(&proxies, policy, port, 1, 1);
 	} else {
 		rc = wsb__env_relay_proxies(&proxies, policy, 1);
 	}
@@ -563,8 +566,15 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	s->missing |= lost;
 	for (i = 0; i < 3; i++)
 		close_fd(&child_fd[i]);
-	if ((relay_fd < 0 || (rc = wsb__lx_relay_start(&relay, relay_fd, s->relay_listen,
-			s->relay_target)) == WSB_OK) &&
+	if (relay_fd >= 0 && s->allowlist) {
+		unsigned short port;
+
+		rc = wsb__lx_proxy_start(&proxy, &port, policy, relay_fd);
+		relay_fd = -1;
+	} else if (relay_fd >= 0) {
+		rc = wsb__lx_relay_start(&relay, relay_fd, s->relay_listen, s->relay_target);
+	}
+	if (rc == WSB_OK &&
 	    (rc = wsb__lx_process_new(out, pid, status_fd, parent_fd[0], parent_fd[1],
 			parent_fd[2], s, &cg, start, relay)) == WSB_OK) {
 		relay = NULL;

@@ -170,7 +170,7 @@ int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
 			return rc;
 	} else if (policy->network == WSB_NETWORK_ALLOWLIST) {
 		if ((rc = rec(plan, WSB_PROT_NETWORK, s->use_netns ?
-				"network-namespace + filtering proxy (through the relay)" : "missing",
+				"network-namespace + filtering proxy" : "missing",
 				s->use_netns ? NULL : "no network namespace, and the command would need "
 				"AF_INET sockets to reach the proxy")) < 0)
 			return rc;

@@ -191,7 +191,8 @@ typedef struct wsb__lx_setup {
 	unsigned short relay_listen, relay_target;
 	int relay_in_netns;
 	/* WSB_NETWORK_ALLOWLIST: the filtering proxy (proxy.c) serves the
-	 * command, reached through the relay when there is a namespace */
+	 * command; with a namespace it serves the listener init made there
+	 * (relay_listen, relay_in_netns) itself, with no relay between */
 	int allowlist;
 } wsb__lx_setup;
 

@@ -1,7 +1,8 @@
 /*
  * The filtering proxy of WSB_NETWORK_ALLOWLIST (docs/network.md). It
- * listens on the host's 127.0.0.1 (the sandbox reaches it only through the
- * loopback relay in its namespace), reads one request per connection -
+ * serves the listener the sandbox's init made in the command's network
+ * namespace (or, with no namespace, one of its own on the host's
+ * 127.0.0.1), reads one request per connection -
  * HTTP CONNECT, a plain HTTP request with an absolute URI, or SOCKS5 -
  * decides it against the rules (lib/core/hostpat.c), resolves the name
  * itself, checks every address it may connect to and connects to exactly
@@ -13,7 +14,8 @@
  * One accept thread, and one thread per connection that polls its sockets
  * and the shared wake pipe: a client that sends garbage, half a request or
  * never reads holds only its own thread, and stopping wakes every thread
- * at once. getaddrinfo() is the one call that cannot be woken; stopping
+ * at once. Once a tunnel is open its bytes move with splice() through a
+ * pipe per direction, not through user space. getaddrinfo() is the one call that cannot be woken; stopping
  * waits for it.
  */
 #include "proxy.h"
@@ -36,6 +38,8 @@
 
 #define MAX_CONNS 256
 #define IO_BUF 65536
+#define SPLICE_PIPE (1 << 20)
+#define SPLICE_ROUNDS 16
 #define HEAD_TIMEOUT_MS 60000
 #define CONNECT_TIMEOUT_MS 15000
 #define MAX_ADDRS 16
@@ -334,8 +338,40 @@ static int connect_any(struct wsb__lx_proxy *px, attempt *a, const struct sockad
 	return -1;
 }
 
-/* Copy both ways until both directions ended (FIN passed on) or an error. */
-static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
+/* Count what went out in direction d (0 up, 1 down). */
+static void count(attempt *a, int d, ssize_t n)
+{
+	if (d == 0)
+		a->up += (wsb_u64)n;
+	else
+		a->down += (wsb_u64)n;
+}
+
+/* Wait in pump for events[0] on cfd, events[1] on ufd, or the wake pipe:
+ * 1 to go on (revents filled), 0 to stop. A socket with nothing to wait
+ * for is left out, so its hang-up cannot spin the loop while the bytes it
+ * waits for are elsewhere. */
+static int pump_poll(struct wsb__lx_proxy *px, struct pollfd p[3], int cfd, int ufd,
+	const short events[2])
+{
+	int n;
+
+	p[0].fd = events[0] ? cfd : -1;
+	p[1].fd = events[1] ? ufd : -1;
+	p[2].fd = px->wake[0];
+	p[0].events = events[0];
+	p[1].events = events[1];
+	p[2].events = POLLIN;
+	do {
+		p[0].revents = p[1].revents = p[2].revents = 0;
+		n = poll(p, 3, -1);
+	} while (n < 0 && errno == EINTR);
+	return n > 0 && !p[2].revents;
+}
+
+/* Copy both ways through user space until both directions ended (FIN
+ * passed on) or an error: used when no pipes can be had for splice. */
+static void pump_copy(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
 {
 	char *buf = wsb__malloc(2 * IO_BUF);
 	size_t len[2] = { 0, 0 }, off[2] = { 0, 0 };
@@ -346,24 +382,16 @@ static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
 		return;
 	while (!(shut[0] && shut[1])) {
 		struct pollfd p[3];
-		int d, n;
+		short ev[2] = { 0, 0 };
+		int d;
 
-		p[0].fd = cfd;
-		p[1].fd = ufd;
-		p[0].events = p[1].events = 0;
 		for (d = 0; d < 2; d++) {
 			if (len[d] == 0 && !eof[d])
-				p[d].events |= POLLIN;               /* src[d] is p[d] */
+				ev[d] |= POLLIN;               /* src[d] is p[d] */
 			if (len[d] > off[d])
-				p[1 - d].events |= POLLOUT;          /* dst[d] is p[1 - d] */
+				ev[1 - d] |= POLLOUT;          /* dst[d] is p[1 - d] */
 		}
-		p[2].fd = px->wake[0];
-		p[2].events = POLLIN;
-		p[0].revents = p[1].revents = p[2].revents = 0;
-		n = poll(p, 3, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || p[2].revents)
+		if (!pump_poll(px, p, cfd, ufd, ev))
 			break;
 		for (d = 0; d < 2; d++) {
 			char *b = buf + (size_t)d * IO_BUF;
@@ -386,10 +414,7 @@ static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
 					goto out;
 				if (r > 0) {
 					off[d] += (size_t)r;
-					if (d == 0)
-						a->up += (wsb_u64)r;
-					else
-						a->down += (wsb_u64)r;
+					count(a, d, r);
 					if (off[d] == len[d])
 						len[d] = off[d] = 0;
 				}
@@ -402,6 +427,108 @@ static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
 	}
 out:
 	wsb__free(buf);
+}
+
+/* The same with splice(): each direction's bytes go socket -> pipe ->
+ * socket inside the kernel, never copied through user space, which is
+ * what lets a tunnel approach a direct connection's speed. The pipe is the
+ * direction's buffer: a slow reader fills it and holds only this thread.
+ * 0 if it could not start (no pipes), 1 once it ran. */
+static int pump_splice(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
+{
+	int pipes[2][2] = { { -1, -1 }, { -1, -1 } };
+	size_t in[2] = { 0, 0 }, cap[2];
+	int eof[2] = { 0, 0 }, shut[2] = { 0, 0 }, full[2] = { 0, 0 };
+	int src[2] = { cfd, ufd }, dst[2] = { ufd, cfd }, d, sz;
+
+	for (d = 0; d < 2; d++) {
+		if (pipe2(pipes[d], O_CLOEXEC | O_NONBLOCK) < 0) {
+			if (d == 1) {
+				close(pipes[0][0]);
+				close(pipes[0][1]);
+			}
+			return 0;
+		}
+		/* Larger than the default 64 KiB means fewer rounds through
+		 * poll; refused past the user's pipe quota, which is harmless. */
+		fcntl(pipes[d][1], F_SETPIPE_SZ, SPLICE_PIPE);
+		sz = fcntl(pipes[d][1], F_GETPIPE_SZ);
+		cap[d] = sz > 0 ? (size_t)sz : 65536;
+	}
+	while (!(shut[0] && shut[1])) {
+		struct pollfd p[3];
+		short ev[2] = { 0, 0 };
+
+		for (d = 0; d < 2; d++) {
+			if (!eof[d] && !full[d] && in[d] < cap[d])
+				ev[d] |= POLLIN;
+			if (in[d] > 0)
+				ev[1 - d] |= POLLOUT;
+		}
+		if (!pump_poll(px, p, cfd, ufd, ev))
+			break;
+		for (d = 0; d < 2; d++) {
+			int try_in = (p[d].revents & (POLLIN | POLLHUP | POLLERR)) && (ev[d] & POLLIN);
+			int rounds;
+
+			/* Move what there is until neither side takes more (a few
+			 * rounds at most, so the other direction is not starved):
+			 * fewer rounds through poll. */
+			for (rounds = 0; rounds < SPLICE_ROUNDS; rounds++) {
+				int moved = 0;
+				ssize_t r;
+
+				if (try_in && !eof[d] && !full[d] && in[d] < cap[d]) {
+					r = splice(src[d], NULL, pipes[d][1], NULL, cap[d] - in[d],
+						SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+					if (r == 0) {
+						eof[d] = 1;
+					} else if (r > 0) {
+						in[d] += (size_t)r;
+						moved = 1;
+					} else if (errno == EAGAIN && in[d] > 0) {
+						/* the socket is empty or no slot is left in the
+						 * pipe: wait until the writer took some */
+						full[d] = 1;
+					} else if (errno != EAGAIN && errno != EINTR) {
+						goto out;
+					}
+				}
+				if (in[d] > 0) {
+					r = splice(pipes[d][0], NULL, dst[d], NULL, in[d],
+						SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+					if (r > 0) {
+						in[d] -= (size_t)r;
+						full[d] = 0;
+						count(a, d, r);
+						moved = 1;
+					} else if (r < 0 && errno != EAGAIN && errno != EINTR) {
+						goto out;
+					}
+				}
+				if (!moved)
+					break;
+				try_in = 1;
+			}
+			if (eof[d] && in[d] == 0 && !shut[d]) {
+				shutdown(dst[d], SHUT_WR);
+				shut[d] = 1;
+			}
+		}
+	}
+out:
+	for (d = 0; d < 2; d++) {
+		close(pipes[d][0]);
+		close(pipes[d][1]);
+	}
+	return 1;
+}
+
+/* Carry the tunnel both ways until both directions ended or an error. */
+static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
+{
+	if (!pump_splice(px, cfd, ufd, a))
+		pump_copy(px, cfd, ufd, a);
 }
 
 /* Read the client's first bytes of a tunnel; if they are a TLS ClientHello
@@ -687,7 +814,7 @@ void wsb__lx_proxy_stop(struct wsb__lx_proxy *px)
 }
 
 int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
-	const struct wsb_policy *policy)
+	const struct wsb_policy *policy, int listener)
 {
 	struct wsb__lx_proxy *px;
 	struct sockaddr_in a;
@@ -697,9 +824,13 @@ int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
 
 	*out = NULL;
 	px = wsb__calloc(1, sizeof(*px));
-	if (px == NULL)
+	if (px == NULL) {
+		if (listener >= 0)
+			close(listener);
 		return wsb__error_nomem();
-	px->listener = px->wake[0] = px->wake[1] = -1;
+	}
+	px->listener = listener;
+	px->wake[0] = px->wake[1] = -1;
 	px->on_event = policy->net_callback;
 	px->ctx = policy->net_callback_ctx;
 	pthread_mutex_init(&px->log_lock, NULL);
@@ -721,9 +852,10 @@ int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (pipe2(px->wake, O_CLOEXEC) < 0 ||
-	    (px->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
-	    bind(px->listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(px->listener, 128) < 0 ||
+	    (listener < 0 &&
+	     ((px->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+	      bind(px->listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	      listen(px->listener, 128) < 0)) ||
 	    getsockname(px->listener, (struct sockaddr *)&a, &alen) < 0) {
 		err = errno;
 		wsb__lx_proxy_stop(px);

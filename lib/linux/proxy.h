@@ -21,11 +21,15 @@ struct wsb__lx_proxy;
 typedef const char *(*wsb__lx_proxy_resolve_fn)(const char *ascii_host);
 void wsb__lx_proxy_set_resolver(wsb__lx_proxy_resolve_fn fn);
 
-/* Start a proxy on the host's 127.0.0.1 at an ephemeral port (*out_port),
- * enforcing a copy of the policy's rules and calling its network callback
- * (from the proxy's threads) as each attempt ends. */
+/* Start a proxy enforcing a copy of the policy's rules and calling its
+ * network callback (from the proxy's threads) as each attempt ends. It
+ * serves listener (a listening TCP socket, taken, closed on failure too:
+ * the one the sandbox's init made in the command's network namespace, so
+ * the command's connections reach the proxy in one hop), or with -1 a
+ * socket of its own on the host's 127.0.0.1 at an ephemeral port; either
+ * way *out_port is the port listened on. */
 int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
-	const struct wsb_policy *policy);
+	const struct wsb_policy *policy, int listener);
 /* The attempts so far: {"connections": [each as the callback gets it],
  * "not_kept": attempts past WSB__LX_PROXY_LOG_MAX}, after waiting up to
  * settle_ms for the connections under way to end (once the command ended,

@@ -1,12 +1,15 @@
 """The local world the network allow-list is tested against
 (tests/linux/test_netproxy.c): one HTTPS and one HTTP server on 127.0.0.1,
-serving static files, a PEP 503 simple index with one wheel, git's smart
-HTTP protocol through `git http-backend`, and a large stream for the
-concurrency checks. Usage: netproxy_server.py DIR; DIR holds cert.pem and
-key.pem; the ports are written to DIR/ports as "https http" once listening.
+and one HTTP server on ::1 when the machine has it, serving static files,
+a PEP 503 simple index with one wheel, git's smart HTTP protocol through
+`git http-backend`, a large stream for the concurrency and bulk checks, and
+a sink that counts what is posted to it. Usage: netproxy_server.py DIR; DIR
+holds cert.pem and key.pem; the ports are written to DIR/ports as
+"https http http6" once listening (http6 0: no ::1).
 """
 import http.server
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -59,6 +62,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         if self.path.startswith("/git/"):
             return self.git()
+        if self.path == "/sink":
+            n = int(self.headers.get("Content-Length", "0") or 0)
+            got = 0
+            while got < n:
+                chunk = self.rfile.read(min(n - got, 65536))
+                if not chunk:
+                    break
+                got += len(chunk)
+            return self.send_body(b"received %d\n" % got)
         self.send_error(404)
 
     def do_GET(self):
@@ -94,6 +106,10 @@ class Server(http.server.ThreadingHTTPServer):
         pass  # clients the test cuts off on purpose (the never-reading one)
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def serve(server):
     server.serve_forever()
 
@@ -105,8 +121,14 @@ def main():
     https.socket = ctx.wrap_socket(https.socket, server_side=True)
     plain = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=serve, args=(plain,), daemon=True).start()
+    try:
+        plain6 = Server6(("::1", 0), Handler)
+        threading.Thread(target=serve, args=(plain6,), daemon=True).start()
+        port6 = plain6.server_address[1]
+    except OSError:
+        port6 = 0  # no IPv6 loopback here: the test says it skipped
     with open(os.path.join(ROOT, "ports.tmp"), "w") as f:
-        f.write("%d %d\n" % (https.server_address[1], plain.server_address[1]))
+        f.write("%d %d %d\n" % (https.server_address[1], plain.server_address[1], port6))
     os.rename(os.path.join(ROOT, "ports.tmp"), os.path.join(ROOT, "ports"))
     serve(https)
 

@@ -5,8 +5,8 @@
  * over HTTPS and Python's urllib run inside the sandbox against local
  * servers (tests/linux/netproxy_server.py) with a CA made here by openssl.
  * The proxy's test resolver sends pypi.test, github.test and evil.test to
- * 127.0.0.1, rebind.test to another loopback address and meta.test to the
- * cloud metadata address. Each scenario runs as root and as uid 65534 (a
+ * 127.0.0.1, rebind.test to another loopback address, meta.test to the
+ * cloud metadata address and v6.test to ::1. Each scenario runs as root and as uid 65534 (a
  * forked child that drops its ids before using the API).
  */
 #include <stdarg.h>
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,7 +35,8 @@
 
 static char dir[64];          /* world-readable: certificates, server files, stress script */
 static char ca[128];
-static int https_port, http_port;
+static int https_port, http_port, http6_port; /* http6_port 0: no ::1 here */
+static const char *extra_address; /* one more wsb_policy_allow_address() rule, or NULL */
 static pid_t server = -1;
 static char src_dir[4096];    /* tests/linux in the source tree */
 
@@ -46,6 +48,8 @@ static const char *test_resolve(const char *host)
 		return "127.0.0.2";
 	if (!strcmp(host, "meta.test"))
 		return "169.254.169.254";
+	if (!strcmp(host, "v6.test"))
+		return "::1";
 	return NULL;
 }
 
@@ -121,6 +125,11 @@ static int run(run_result *r, const char *const *argv)
 		snprintf(pat, sizeof(pat), "127.0.0.1%s", ports);
 		if (rc == WSB_OK)
 			rc = wsb_policy_allow_address(p, pat);
+		snprintf(pat, sizeof(pat), "v6.test:%d", http6_port);
+		if (rc == WSB_OK && http6_port)
+			rc = wsb_policy_allow_host(p, pat);
+		if (rc == WSB_OK && extra_address)
+			rc = wsb_policy_allow_address(p, extra_address);
 	}
 	if (rc == WSB_OK)
 		rc = wsb_policy_allow_write(p, work);
@@ -388,6 +397,142 @@ static int sc_attempts_are_audited(void)
 	return bad;
 }
 
+/* Entries in a /proc/self directory: threads, or (fds) the descriptors
+ * that are sockets or pipes, what the proxy holds. Other descriptors are
+ * not counted: a tree still exiting at wsb_process_free leaves its pidfd
+ * to be reaped later, by design (process.c). */
+static int count_entries(const char *path, int fds)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char link[64], name[300];
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (!fds) {
+			n++;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%s/%s", path, e->d_name);
+		len = readlink(name, link, sizeof(link) - 1);
+		if (len > 0) {
+			link[len] = '\0';
+			n += strncmp(link, "socket:", 7) == 0 || strncmp(link, "pipe:", 5) == 0;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* The number after "key": in the result JSON, or -1. */
+static long long json_number(const char *key)
+{
+	char k[64];
+	const char *at;
+	long long v;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	at = strstr(result_json, k);
+	return at && sscanf(at + strlen(k), "%lld", &v) == 1 ? v : -1;
+}
+
+/* Megabytes each way through the tunnels (spliced, not copied): every
+ * byte arrives, the audit counts them (the body plus at most a head, or
+ * TLS's framing), and nothing of the proxy is left after wsb_process_free. */
+static int sc_bulk_transfers_are_audited(void)
+{
+	const long long n = 32LL << 20, up = 16LL << 20;
+	char u[256], blob[128], data[160], want[32];
+	int bad = 0, threads = count_entries("/proc/self/task", 0), fds = count_entries("/proc/self/fd", 1);
+	long long down;
+
+	snprintf(want, sizeof(want), "%lld", n);
+	snprintf(blob, sizeof(blob), "%s/blob", dir);
+	snprintf(data, sizeof(data), "@%s", blob);
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/bytes/%lld", n);
+		const char *argv[] = { "curl", "-sS", "-f", "-o", "/dev/null", "-w", "%{size_download}",
+			url(u, sizeof(u), "http", "pypi.test", path), NULL };
+		bad += expect(argv, 0, want);
+		down = json_number("bytes_down");
+		bad += down < n || down > n + 4096;
+		const char *argv2[] = { "curl", "-sS", "-f", "-o", "/dev/null", "-w", "%{size_download}",
+			url(u, sizeof(u), "https", "pypi.test", path), NULL };
+		bad += expect(argv2, 0, want);
+		down = json_number("bytes_down");
+		bad += down < n || down > n + n / 16;
+	}
+	{
+		char got[32];
+
+		snprintf(got, sizeof(got), "received %lld", up);
+		const char *argv[] = { "curl", "-sS", "-f", "-H", "Expect:", "-H",
+			"Content-Type: application/octet-stream", "--data-binary", data,
+			url(u, sizeof(u), "http", "pypi.test", "/sink"), NULL };
+		bad += expect(argv, 0, got);
+		down = json_number("bytes_up");
+		bad += down < up || down > up + 4096;
+	}
+	if (count_entries("/proc/self/task", 0) != threads || count_entries("/proc/self/fd", 1) != fds) {
+		printf("left after wsb_process_free: threads %d -> %d, sockets and pipes %d -> %d\n", threads,
+			count_entries("/proc/self/task", 0), fds, count_entries("/proc/self/fd", 1));
+		bad++;
+	}
+	if (bad)
+		printf("result: %s\n", result_json);
+	return bad;
+}
+
+/* An allowed name resolving to ::1 is refused as loopback unless an
+ * address rule allows [::1]; then the proxy connects over IPv6. */
+static int sc_ipv6_upstream(void)
+{
+	char u[256], want[128], rule[64];
+	int bad = 0;
+
+	if (http6_port == 0) {
+		printf("ipv6_upstream: skipped, this machine has no ::1\n");
+		return 0;
+	}
+	snprintf(u, sizeof(u), "http://v6.test:%d/hello", http6_port);
+	{
+		const char *argv[] = { "curl", "-sS", "-f", u, NULL };
+		bad += expect(argv, 22, "403");
+	}
+	bad += !strstr(result_json, "\"address\":\"::1\",\"allowed\":false") ||
+		!strstr(result_json, "\"reason\":\"loopback\"");
+	{
+		char lit[96];
+		const char *argv[] = { "curl", "-sS", "-f", lit, NULL };
+
+		snprintf(lit, sizeof(lit), "http://[::1]:%d/hello", http6_port);
+		bad += expect(argv, 22, "403");
+		bad += !strstr(result_json, "an address literal no rule allows by address");
+		snprintf(rule, sizeof(rule), "[::1]:%d", http6_port);
+		extra_address = rule;
+		bad += expect(argv, 0, "hello from [::1]");
+	}
+	{
+		const char *argv[] = { "curl", "-sS", "-f", u, NULL };
+
+		snprintf(want, sizeof(want), "hello from v6.test:%d", http6_port);
+		bad += expect(argv, 0, want);
+	}
+	extra_address = NULL;
+	bad += !strstr(result_json, "\"address\":\"::1\",\"allowed\":true");
+	if (bad)
+		printf("result: %s\n", result_json);
+	return bad;
+}
+
 /* ---- as root and as uid 65534 ---- */
 
 static void both(int (*fn)(void))
@@ -421,6 +566,8 @@ SCENARIO(sni_must_match)
 SCENARIO(direct_connections_are_refused)
 SCENARIO(concurrency_and_stalled_clients)
 SCENARIO(attempts_are_audited)
+SCENARIO(bulk_transfers_are_audited)
+SCENARIO(ipv6_upstream)
 
 /* ---- the local world ---- */
 
@@ -454,6 +601,7 @@ static int setup(void **state)
 		"z.writestr('demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'); "
 		"z.writestr('demo-1.0.dist-info/RECORD', ''); z.close()\" && "
 		"cp %s/netproxy_stress.py . && chmod 644 netproxy_stress.py && "
+		"head -c 16777216 /dev/urandom >blob && chmod 644 blob && "
 		"for u in 0 %d; do mkdir -p work-$u/home && chown -R $u work-$u; done",
 		dir, dir, src_dir, NOBODY), 0);
 	server = fork();
@@ -471,7 +619,7 @@ static int setup(void **state)
 		nanosleep(&ts, NULL);
 	}
 	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d %d", &https_port, &http_port), 2);
+	assert_int_equal(fscanf(f, "%d %d %d", &https_port, &http_port, &http6_port), 3);
 	fclose(f);
 	wsb__lx_proxy_set_resolver(test_resolve);
 	return 0;
@@ -500,6 +648,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(direct_connections_are_refused),
 		cmocka_unit_test(concurrency_and_stalled_clients),
 		cmocka_unit_test(attempts_are_audited),
+		cmocka_unit_test(bulk_transfers_are_audited),
+		cmocka_unit_test(ipv6_upstream),
 	};
 
 	(void)argc;
