@@ -178,7 +178,9 @@ while True:
 	else
 		printf '   %swithout the sandbox the connection to 127.0.0.1:%s works%s\n' "$dim" "$port" "$off"
 		show --timeout 10 -- bash -c "$connect"
-		# The server counts what it accepted: the connection is judged there.
+		# The server counts what it accepted: the connection is judged there,
+		# once it has counted the control connection above.
+		for _ in $(seq 100); do [ -s "$accepted" ] && break; sleep 0.1; done
 		: >"$accepted"
 		status=0
 		out=$("$wsb_run" --timeout 10 -- bash -c "$connect" 2>&1) || status=$?
