@@ -380,6 +380,10 @@ static int probe_socket(const char *kind, const char *address, const char *token
 	return said(kind, address, ok, e);
 }
 
+/* How long a probe's process waits to be killed before it ends by itself:
+ * well past the self-test's timeouts, far short of forever. */
+#define PROBE_LINGER_S 30
+
 /* Start n children that wait to be killed; report how many started. */
 static int probe_fork(const char *count)
 {
@@ -391,7 +395,8 @@ static int probe_fork(const char *count)
 	for (i = 0; i < n; i++) {
 		pid_t pid = fork();
 		if (pid == 0) {
-			pause();
+			/* bounded: where the tree is not held, no one else ends it */
+			sleep(PROBE_LINGER_S);
 			_exit(0);
 		}
 		if (pid < 0) {
@@ -443,8 +448,11 @@ static int probe_outlive(const char *path)
 	waitpid(pid, NULL, 0);
 	printf("probe: outlive %s: detached a process; waiting to be killed\n", path);
 	fflush(stdout);
-	for (;;)
-		pause();
+	/* Killed with the tree long before this, where the tree is held;
+	 * where it is not, nothing may be left running on the host for long. */
+	for (i = 0; i < PROBE_LINGER_S; i++)
+		sleep(1);
+	return 0;
 }
 
 int wsb__backend_probe(int argc, const char *const *argv)
