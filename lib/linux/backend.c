@@ -410,7 +410,6 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	*out = NULL;
 	memset(&e, 0, sizeof(e));
 	memset(&cg, 0, sizeof(cg));
-	wsb__lx_reap_deferred();
 	if ((rc = wsb__backend_identity_check(identity)) < 0 ||
 	    (rc = decide(&s, NULL, policy)) < 0)
 		return rc;

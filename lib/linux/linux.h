@@ -271,10 +271,6 @@ typedef struct wsb__lx_status {
 	wsb_u64 cpu_ms;
 } wsb__lx_status;
 
-/* Reap the inits of trees already reported dead whose handles were freed
- * before init had finished exiting (process.c); called before each spawn. */
-void wsb__lx_reap_deferred(void);
-
 typedef struct wsb__lx_exec {
 	char *path;          /* resolved executable */
 	char **argv;         /* NULL-terminated, owned */
