@@ -226,6 +226,19 @@ int wsb__lx_landlock_apply(const wsb__lx_landlock *l);
 /* The command's own nested domain (l->command_scoped), if any. */
 int wsb__lx_landlock_scope_command(const wsb__lx_landlock *l);
 int wsb__lx_netns_apply(void);
+/* The warm network namespace (netns.c): an empty one with loopback up,
+ * made once per policy content (and caller's uid/gid) inside a user
+ * namespace of its own that maps the caller's ids to themselves, entered by
+ * each command with setns. 0 with both fds (the caller's duplicates,
+ * close-on-exec, to close after the clone), or -1 when reuse is off or it
+ * cannot be made (the spawn then makes a namespace of its own, as without
+ * reuse). */
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s,
+	const struct wsb_policy *policy);
+/* Entering it failed in a child: drop it for good, spawn cold from now on. */
+void wsb__lx_netns_warm_broken(void);
+/* Test hook: 1 turns the reuse off (every spawn makes its own namespaces). */
+extern int wsb__lx_no_reuse;
 int wsb__lx_seccomp_apply(const wsb__lx_seccomp *sc);
 int wsb__lx_rlimits_apply(const wsb__lx_limits *l);
 
@@ -244,7 +257,7 @@ enum wsb__lx_stage {
 	WSB__LX_STAGE_USERNS = 1, WSB__LX_STAGE_MOUNTS, WSB__LX_STAGE_NETNS,
 	WSB__LX_STAGE_LANDLOCK, WSB__LX_STAGE_SECCOMP, WSB__LX_STAGE_LIMITS,
 	WSB__LX_STAGE_CAPS, WSB__LX_STAGE_CWD, WSB__LX_STAGE_STDIO,
-	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC, WSB__LX_STAGE_RELAY,
+	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC, WSB__LX_STAGE_RELAY, WSB__LX_STAGE_WARM,
 	/* Not a failure: index holds protection bits lost during setup that
 	 * the policy accepted missing; more records may follow. */
 	WSB__LX_STAGE_LOST
@@ -330,9 +343,11 @@ void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *prox
  * *out_pid is init's pid, *out_status_fd the read end of the status pipe,
  * *out_lost the (accepted) protections lost during setup and, when
  * s->relay_in_netns, *out_relay_fd the relay's listener from the sandbox's
- * network namespace (else -1). */
+ * network namespace (else -1). With reuse_policy, a command with network
+ * off enters the warm network namespace of that policy (netns.c). */
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
+	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
+	const struct wsb_policy *reuse_policy);
 
 /* Build a process handle from a started tree (process.c). On success takes
  * ownership of cg's contents, the fds and relay (released when the handle

@@ -63,7 +63,10 @@ typedef struct child_ctx {
 	const wsb__lx_exec *e;
 	int err_w, status_w, sync_r;
 	int relay_w;         /* the socketpair end the relay's listener goes out on */
-	int parent_fds[4];   /* the parent's ends, to close in the child */
+	int parent_fds[5];   /* the parent's ends, to close in the child */
+	/* Warm: the cached user and network namespaces to enter (netns.c),
+	 * and the pipe on which init's pid goes back; else -1. */
+	int warm_user, warm_net, pid_w;
 } child_ctx;
 
 const char *wsb__lx_stage_name(int stage)
@@ -81,6 +84,7 @@ const char *wsb__lx_stage_name(int stage)
 	case WSB__LX_STAGE_FORK: return "starting the command from the sandbox's init";
 	case WSB__LX_STAGE_EXEC: return "executing the program";
 	case WSB__LX_STAGE_RELAY: return "listening on the loopback relay's port in the network namespace";
+	case WSB__LX_STAGE_WARM: return "entering the reused network namespace";
 	}
 	return "setting up the sandbox";
 }
@@ -415,7 +419,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	int i, err, index = -1;
 	unsigned int lost = 0;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (c->parent_fds[i] >= 0)
 			close(c->parent_fds[i]);
 	/* A caller that ignores SIGCHLD would have the kernel reap the command
@@ -445,7 +449,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_MOUNTS, err, index);
 	if (lost)
 		report(c->err_w, WSB__LX_STAGE_LOST, 0, (int)lost);
-	if (s->use_netns && s->net_off && (err = wsb__lx_netns_apply()) != 0)
+	if (s->use_netns && s->net_off && c->warm_net < 0 && (err = wsb__lx_netns_apply()) != 0)
 		fail(c, WSB__LX_STAGE_NETNS, err, -1);
 	/* The relay's listener, in the command's namespace (where it must be
 	 * reached) but before Landlock and seccomp (which need not allow it):
@@ -485,6 +489,28 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	if (cmd == 0)
 		run_command(c);
 	supervise(cmd, c->status_w, s->timeout_ms, s->tree_by_subreaper);
+}
+
+/* The first child of a warm spawn: enters the cached user and network
+ * namespaces, makes the command's own user (nested in the cached one),
+ * mount and PID namespaces, and starts init in them as a child of the
+ * caller (CLONE_PARENT), whose pid it sends back before it exits. Init then
+ * goes on as in a cold spawn, only without making loopback. */
+static void __attribute__((noreturn)) warm_entry(const child_ctx *c)
+{
+	pid_t init;
+
+	if (setns(c->warm_user, CLONE_NEWUSER) < 0 || setns(c->warm_net, CLONE_NEWNET) < 0 ||
+	    unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) < 0)
+		fail(c, WSB__LX_STAGE_WARM, errno, -1);
+	init = (pid_t)syscall(__NR_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (init == 0)
+		init_main(c);
+	if (init < 0)
+		fail(c, WSB__LX_STAGE_WARM, errno, -1);
+	if (write(c->pid_w, &init, sizeof(init)) != (ssize_t)sizeof(init))
+		_exit(127);  /* the caller is gone: init sees it on its status pipe */
+	_exit(0);
 }
 
 /* ---- parent side ---- */
@@ -550,10 +576,11 @@ static void close_fd(int *fd)
 }
 
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
+	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
+	const struct wsb_policy *reuse_policy)
 {
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
-	int relayp[2] = { -1, -1 };
+	int relayp[2] = { -1, -1 }, pidp[2] = { -1, -1 }, warm_user = -1, warm_net = -1;
 	unsigned long flags = SIGCHLD;
 	child_ctx c;
 	struct err_record rec;
@@ -577,14 +604,29 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 			strerror(err));
 		goto out;
 	}
-	if (s->use_userns)
-		flags |= CLONE_NEWUSER;
-	if (s->use_mountns)
-		flags |= CLONE_NEWNS;
-	if (s->use_pidns)
-		flags |= CLONE_NEWPID;
-	if (s->use_netns && s->net_off)
-		flags |= CLONE_NEWNET;
+	/* Reuse the warm network namespace when the command would get a
+	 * plain empty one; a relay or an allow-list puts listeners in it, so
+	 * those keep one of their own. */
+	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
+	    !s->relay_in_netns && !s->allowlist && reuse_policy &&
+	    wsb__lx_netns_warm(&warm_user, &warm_net, s, reuse_policy) == 0 &&
+	    pipe2(pidp, O_CLOEXEC) < 0) {
+		err = errno;
+		rc = wsb__error_os(WSB_EOS, err, "pipe2 failed: %s", strerror(err));
+		goto out;
+	}
+	if (pidp[0] < 0) {
+		close_fd(&warm_user);
+		close_fd(&warm_net);
+		if (s->use_userns)
+			flags |= CLONE_NEWUSER;
+		if (s->use_mountns)
+			flags |= CLONE_NEWNS;
+		if (s->use_pidns)
+			flags |= CLONE_NEWPID;
+		if (s->use_netns && s->net_off)
+			flags |= CLONE_NEWNET;
+	}
 	c.s = s;
 	c.e = e;
 	c.err_w = errp[1];
@@ -595,10 +637,17 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	c.parent_fds[1] = statp[0];
 	c.parent_fds[2] = syncp[1];
 	c.parent_fds[3] = relayp[0];
+	c.parent_fds[4] = pidp[0];
+	c.warm_user = warm_user;
+	c.warm_net = warm_net;
+	c.pid_w = pidp[1];
 
 	pid = (pid_t)syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
-	if (pid == 0)
+	if (pid == 0) {
+		if (warm_net >= 0)
+			warm_entry(&c);
 		init_main(&c);
+	}
 	if (pid < 0) {
 		err = errno;
 		if (s->use_userns && (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS))
@@ -615,6 +664,30 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	close_fd(&statp[1]);
 	close_fd(&syncp[0]);
 	close_fd(&relayp[1]);
+	close_fd(&warm_user);
+	close_fd(&warm_net);
+	if (pidp[0] >= 0) {
+		pid_t first = pid;
+		close_fd(&pidp[1]);
+		do
+			n = read(pidp[0], &pid, sizeof(pid));
+		while (n < 0 && errno == EINTR);
+		while (waitpid(first, &st, 0) < 0 && errno == EINTR)
+			;
+		if (n != (ssize_t)sizeof(pid)) {
+			/* Could not enter it (or start init there): never again,
+			 * and this spawn goes the cold way. */
+			wsb__lx_netns_warm_broken();
+			close_fd(&errp[0]);
+			close_fd(&statp[0]);
+			close_fd(&syncp[1]);
+			close_fd(&relayp[0]);
+			close_fd(&pidp[0]);
+			return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd, s, e, cg,
+				NULL);
+		}
+		close_fd(&pidp[0]);
+	}
 	if (cg->dir_count) {
 		if ((rc = wsb__lx_cgroup_attach(cg, pid)) < 0) {
 			kill(pid, SIGKILL);
@@ -675,5 +748,9 @@ out:
 	close_fd(&syncp[1]);
 	close_fd(&relayp[0]);
 	close_fd(&relayp[1]);
+	close_fd(&pidp[0]);
+	close_fd(&pidp[1]);
+	close_fd(&warm_user);
+	close_fd(&warm_net);
 	return rc;
 }
