@@ -257,7 +257,7 @@ enum wsb__lx_stage {
 	WSB__LX_STAGE_USERNS = 1, WSB__LX_STAGE_MOUNTS, WSB__LX_STAGE_NETNS,
 	WSB__LX_STAGE_LANDLOCK, WSB__LX_STAGE_SECCOMP, WSB__LX_STAGE_LIMITS,
 	WSB__LX_STAGE_CAPS, WSB__LX_STAGE_CWD, WSB__LX_STAGE_STDIO,
-	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC, WSB__LX_STAGE_RELAY, WSB__LX_STAGE_WARM,
+	WSB__LX_STAGE_FORK, WSB__LX_STAGE_EXEC, WSB__LX_STAGE_RELAY,
 	/* Not a failure: index holds protection bits lost during setup that
 	 * the policy accepted missing; more records may follow. */
 	WSB__LX_STAGE_LOST

@@ -11,6 +11,10 @@
  * (daemons, double forks, setsid children included). If the caller dies,
  * init sees its status pipe lose its reader and exits, with the same effect.
  *
+ * Warm (network off, netns.c): the network namespace is the policy's
+ * reused one instead of a new one; a vfork child enters it and clones init
+ * (as the caller's child) into the other new namespaces (warm_entry).
+ *
  * Without user namespaces there is no PID namespace (ladder.c): init is
  * then an ordinary child that makes itself a sub-reaper, and at every end
  * (command reaped, timeout, caller gone, SIGTERM from the caller's kill)
@@ -85,7 +89,6 @@ const char *wsb__lx_stage_name(int stage)
 	case WSB__LX_STAGE_FORK: return "starting the command from the sandbox's init";
 	case WSB__LX_STAGE_EXEC: return "executing the program";
 	case WSB__LX_STAGE_RELAY: return "listening on the loopback relay's port in the network namespace";
-	case WSB__LX_STAGE_WARM: return "entering the reused network namespace";
 	}
 	return "setting up the sandbox";
 }
