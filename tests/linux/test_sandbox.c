@@ -215,6 +215,9 @@ static int helper(int argc, char **argv)
 			link[n] = '\0';
 			printf("%s\n", link);
 		}
+		fflush(stdout);
+		if (argc == 2)  /* "hold": keep the namespaces alive a while */
+			sleep_ms(30000);
 		return 0;
 	}
 	if (!strcmp(op, "unlink") && argc == 2)
@@ -1246,22 +1249,40 @@ static int sc_freed_inits_reaped(const char *base)
 	return 0;
 }
 
-/* The namespaces a command gets, one line each of net, user, pid, mnt. */
-static int ns_lines(char lines[4][64], const wsb_policy *pol)
+/* The namespaces of a command that keeps running (so that the kernel
+ * cannot hand their numbers to the next command's), one line each of net,
+ * user, pid, mnt; *out is the running command, to free. */
+static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
 {
-	wsb_process *p = NULL;
-	const char *out, *nl;
+	static const char *argv[] = { NULL, "--helper", "ns", "hold", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	char text[512];
+	size_t len = 0, n;
+	const char *at, *nl;
 	int i;
 
-	if (sb_run(&p, pol, "ns", NULL, NULL) != WSB_OK)
+	argv[0] = helper_path;
+	o.argv = argv;
+	o.cwd = "/";
+	o.stdout_mode = WSB_STDIO_PIPE;
+	o.stderr_mode = WSB_STDIO_NULL;
+	if (wsb_spawn(out, pol, NULL, &o) != WSB_OK)
 		return -1;
-	out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
-	for (i = 0; i < 4 && out && (nl = strchr(out, '\n')) != NULL; i++) {
-		snprintf(lines[i], 64, "%.*s", (int)(nl - out), out);
-		out = nl + 1;
+	for (i = 0; i < 4; ) {
+		if (len + 1 >= sizeof(text) ||
+		    wsb_process_read(&n, *out, WSB_STREAM_STDOUT, text + len, sizeof(text) - 1 - len,
+			10000) != WSB_OK || n == 0)
+			return -1;
+		len += n;
+		text[len] = '\0';
+		for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++)
+			at = nl + 1;
 	}
-	wsb_process_free(p);
-	return i == 4 ? 0 : -1;
+	for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++) {
+		snprintf(lines[i], 64, "%.*s", (int)(nl - at), at);
+		at = nl + 1;
+	}
+	return 0;
 }
 
 /* Reuse (netns.c): with network off, every command enters the same warm
@@ -1271,12 +1292,13 @@ static int ns_lines(char lines[4][64], const wsb_policy *pol)
 static int sc_warm_namespaces(const char *base)
 {
 	wsb_policy *pol = workspace(base), *other;
+	wsb_process *pa = NULL, *pb = NULL, *pc = NULL;
 	char a[4][64], b[4][64], c[4][64], host[64], num[16];
 	ssize_t n;
 	int i, port, l = tcp_listener(&port);
 	CHECK(pol);
-	CHECK(ns_lines(a, pol) == 0);
-	CHECK(ns_lines(b, pol) == 0);
+	CHECK(ns_lines(&pa, a, pol) == 0);
+	CHECK(ns_lines(&pb, b, pol) == 0);
 	CHECK((n = readlink("/proc/self/ns/net", host, sizeof(host) - 1)) > 0);
 	host[n] = '\0';
 	CHECK(strcmp(a[0], host) != 0);
@@ -1288,8 +1310,11 @@ static int sc_warm_namespaces(const char *base)
 	mkdir(path_of(base, "other"), 0755);
 	CHECK((other = workspace(base)) != NULL);
 	CHECK(wsb_policy_allow_write(other, path_of(base, "other")) == WSB_OK);
-	CHECK(ns_lines(c, other) == 0);
+	CHECK(ns_lines(&pc, c, other) == 0);
 	CHECK(strcmp(c[0], a[0]) != 0 && strcmp(c[0], host) != 0);
+	wsb_process_free(pa);
+	wsb_process_free(pb);
+	wsb_process_free(pc);
 	wsb_policy_free(other);
 	CHECK(sb(pol, "loopback", NULL, NULL) == 0);
 	CHECK(l >= 0);
