@@ -2,12 +2,14 @@
  * Linux backend benchmark (not a test: it prints figures measured side by
  * side in one run).
  *  1. Spawn overhead of /bin/true, interleaved: bare posix_spawn, our
- *     sandbox, and bubblewrap with an equivalent policy (read-only root, one
+ *     sandbox warm (the reused network namespace, netns.c) and cold (reuse
+ *     off), and bubblewrap with an equivalent policy (read-only root, one
  *     writable root, private /tmp, new PID and network namespaces, new
  *     session). As the calling user, and as uid 65534 when run as root.
  *  2. 1 GB through stdout with a 10 MB capture cap vs an unsandboxed pipe.
  *  3. Peak RSS and live library allocations over 100 sandboxed runs.
- * Usage: linux_spawn_bench [runs]   (default 200 per variant)
+ *  4. Peak RSS, live allocations and open descriptors over many warm spawns.
+ * Usage: linux_spawn_bench [runs [warm_spawns]]   (default 200, 10000)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +104,8 @@ static void spawn_bench(int runs, const char *who)
 	double *s_pair = calloc((size_t)runs, sizeof(double));
 	double *s_same = calloc((size_t)runs, sizeof(double));
 	double *s_same_pair = calloc((size_t)runs, sizeof(double));
+	double *s_cold = calloc((size_t)runs, sizeof(double));
+	double *s_r = calloc((size_t)runs, sizeof(double));
 	wsb_policy *pol = NULL;
 	int i, have_bw = access(bw[0], X_OK) == 0, bw_ok = have_bw;
 
@@ -145,6 +149,12 @@ static void spawn_bench(int runs, const char *who)
 		run_ours(pol);
 		s_same[i] = now_ms() - t0;
 		wsb__lx_fake_missing = 0;
+		/* Cold: every namespace made for this command alone. */
+		wsb__lx_no_reuse = 1;
+		t0 = now_ms();
+		run_ours(pol);
+		s_cold[i] = now_ms() - t0;
+		wsb__lx_no_reuse = 0;
 	}
 	printf("spawn /bin/true as %s, %d interleaved runs each (mean ms per run):\n", who, runs);
 	printf("  bare %.3f  ours %.3f  bwrap %s%.3f\n", t_bare / runs, t_ours / runs,
@@ -172,6 +182,28 @@ static void spawn_bench(int runs, const char *who)
 			"median per-run ratio ours/bwrap %.2fx (target <= 0.50)\n",
 			median(s_same, runs), median(s_same_pair, runs));
 	}
+	/* Warm against cold, each against bare fork+exec and bwrap, as the
+	 * median of the ratios of runs measured back to back. */
+	for (i = 0; i < runs; i++)
+		s_r[i] = s_ours_raw[i] / s_bare[i];
+	printf("  warm (reused network namespace): median %.3f ms, median per-run ratio "
+		"warm/bare %.2fx (target <= 1.50)", median(s_ours, runs), median(s_r, runs));
+	if (bw_ok) {
+		for (i = 0; i < runs; i++)
+			s_r[i] = s_ours_raw[i] / s_bw_raw[i];
+		printf(", warm/bwrap %.2fx", median(s_r, runs));
+	}
+	for (i = 0; i < runs; i++)
+		s_r[i] = s_cold[i] / s_bare[i];
+	printf("\n  cold (reuse off): median per-run ratio cold/bare %.2fx", median(s_r, runs));
+	if (bw_ok) {
+		for (i = 0; i < runs; i++)
+			s_r[i] = s_cold[i] / s_bw_raw[i];
+		printf(", cold/bwrap %.2fx (target <= 0.50)", median(s_r, runs));
+	}
+	for (i = 0; i < runs; i++)
+		s_r[i] = s_ours_raw[i] / s_cold[i];
+	printf(", warm/cold %.2fx; cold median %.3f ms\n", median(s_r, runs), median(s_cold, runs));
 out:
 	free(s_bare);
 	free(s_ours);
@@ -181,6 +213,8 @@ out:
 	free(s_pair);
 	free(s_same);
 	free(s_same_pair);
+	free(s_cold);
+	free(s_r);
 	wsb_policy_free(pol);
 	rmdir(root);
 }
@@ -268,9 +302,56 @@ static void memory_bench(void)
 	wsb_policy_free(pol);
 }
 
+static int open_fds(void)
+{
+	char path[32];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/* The caller's memory and descriptors over many warm spawns: after the
+ * first ones (which make the warm namespace) nothing may grow. */
+static void warm_flat_bench(int spawns)
+{
+	char root[] = "/var/tmp/wsb-bench-XXXXXX";
+	wsb_policy *pol = NULL;
+	struct rusage ru;
+	long rss_first = 0, live_first = 0;
+	int i, fds_first = 0;
+	double t0 = now_ms();
+
+	if (!mkdtemp(root))
+		return;
+	wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE);
+	wsb_policy_allow_write(pol, root);
+	for (i = 1; i <= spawns; i++) {
+		if (run_ours(pol) < 0)
+			break;
+		if (i == 100) {
+			getrusage(RUSAGE_SELF, &ru);
+			rss_first = ru.ru_maxrss;
+			live_first = wsb__alloc_live();
+			fds_first = open_fds();
+		}
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%d warm spawns of /bin/true (%.2f ms each): peak RSS after 100 %ld KiB, after %d %ld KiB; "
+		"live allocations %ld -> %ld; open descriptors %d -> %d\n", i - 1,
+		(now_ms() - t0) / (i > 1 ? i - 1 : 1), rss_first, i - 1, ru.ru_maxrss, live_first,
+		wsb__alloc_live(), fds_first, open_fds());
+	wsb_policy_free(pol);
+	rmdir(root);
+}
+
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 200;
+	int warm_spawns = argc > 2 ? atoi(argv[2]) : 10000;
 	pid_t pid;
 	int st;
 
@@ -292,5 +373,7 @@ int main(int argc, char **argv)
 	}
 	throughput_bench();
 	memory_bench();
+	if (warm_spawns > 100)
+		warm_flat_bench(warm_spawns);
 	return 0;
 }

@@ -411,7 +411,6 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	*out = NULL;
 	memset(&e, 0, sizeof(e));
 	memset(&cg, 0, sizeof(cg));
-	wsb__lx_reap_deferred();
 	if ((rc = wsb__backend_identity_check(identity)) < 0 ||
 	    (rc = decide(&s, NULL, policy)) < 0)
 		return rc;
@@ -560,7 +559,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	    (rc = wsb__lx_relay_acquire_host(&relay, s->relay_listen, s->relay_target)) < 0)
 		goto out;
 	start = wsb__now_ms();
-	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, &relay_fd, s, &e, &cg)) < 0)
+	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, &relay_fd, s, &e, &cg, policy)) < 0)
 		goto out;
 	s->protections &= ~lost;
 	s->missing |= lost;

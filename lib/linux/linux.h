@@ -227,6 +227,19 @@ int wsb__lx_landlock_apply(const wsb__lx_landlock *l);
 /* The command's own nested domain (l->command_scoped), if any. */
 int wsb__lx_landlock_scope_command(const wsb__lx_landlock *l);
 int wsb__lx_netns_apply(void);
+/* The warm network namespace (netns.c): an empty one with loopback up,
+ * made once per policy content (and caller's uid/gid) inside a user
+ * namespace of its own that maps the caller's ids to themselves, entered by
+ * each command with setns. 0 with both fds (the caller's duplicates,
+ * close-on-exec, to close after the clone), or -1 when reuse is off or it
+ * cannot be made (the spawn then makes a namespace of its own, as without
+ * reuse). */
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s,
+	const struct wsb_policy *policy);
+/* Entering it failed in a child: drop it for good, spawn cold from now on. */
+void wsb__lx_netns_warm_broken(void);
+/* Test hook: 1 turns the reuse off (every spawn makes its own namespaces). */
+extern int wsb__lx_no_reuse;
 int wsb__lx_seccomp_apply(const wsb__lx_seccomp *sc);
 int wsb__lx_rlimits_apply(const wsb__lx_limits *l);
 
@@ -271,10 +284,6 @@ typedef struct wsb__lx_status {
 	int pad;
 	wsb_u64 cpu_ms;
 } wsb__lx_status;
-
-/* Reap the inits of trees already reported dead whose handles were freed
- * before init had finished exiting (process.c); called before each spawn. */
-void wsb__lx_reap_deferred(void);
 
 typedef struct wsb__lx_exec {
 	char *path;          /* resolved executable */
@@ -335,9 +344,11 @@ void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *prox
  * *out_pid is init's pid, *out_status_fd the read end of the status pipe,
  * *out_lost the (accepted) protections lost during setup and, when
  * s->relay_in_netns, *out_relay_fd the relay's listener from the sandbox's
- * network namespace (else -1). */
+ * network namespace (else -1). With reuse_policy, a command with network
+ * off enters the warm network namespace of that policy (netns.c). */
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg);
+	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
+	const struct wsb_policy *reuse_policy);
 
 /* Build a process handle from a started tree (process.c). On success takes
  * ownership of cg's contents, the fds and relay (released when the handle

@@ -12,14 +12,36 @@
  * in the command, so with one the network stays missing there; so it does
  * when nothing keeps the command from tracing the user's other processes
  * (no Landlock, no Yama), which could connect for it.
+ *
+ * Reuse: making a network namespace (its sysctl tables, the loopback
+ * device) is the most expensive step of a spawn and holds nothing of one
+ * command once every process of it is gone. So one empty namespace, with
+ * loopback up, is made per policy (keyed by the policy's content and the
+ * caller's ids) and entered by every command under that policy with setns
+ * (spawn.c); each command still gets its own user, mount and PID
+ * namespaces. Commands under the same policy that run at the same time
+ * share its loopback; they share its writable roots already. Commands
+ * under different policies never share one. A namespace belongs to a user namespace, and only a process
+ * with CAP_SYS_ADMIN there may enter it: it is made inside a user
+ * namespace of its own that maps the caller's uid and gid to themselves,
+ * which the command's init enters first and nests its own user namespace
+ * in (the same uid_map text then holds, one level down).
  */
 #include "linux.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int wsb__lx_netns_decide(wsb__lx_setup *s, struct wsb_plan *plan,
@@ -81,4 +103,176 @@ int wsb__lx_netns_apply(void)
 	}
 	close(fd);
 	return err;
+}
+
+/* ---- the warm namespace ---- */
+
+int wsb__lx_no_reuse;
+
+/* The last few policies spawned under, each with its namespaces. An entry
+ * evicted is closed; the spawn holds duplicates of the descriptors until
+ * its clone, so eviction never pulls one from under it. */
+#define WARM_MAX 8
+static struct warm {
+	char *key;  /* the policy's JSON; NULL: free slot */
+	uid_t uid;
+	gid_t gid;
+	int user_fd, net_fd;
+	unsigned long used;
+} warm[WARM_MAX];
+static unsigned long warm_clock;
+static int warm_broken;
+static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return errno == ENOENT && strstr(path, "setgroups") ? 0 : -1;
+	ok = write(fd, text, n) == (ssize_t)n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A child in new user and network namespaces maps its ids, brings loopback
+ * up and stays until its parent has opened both namespaces. */
+static int make_warm(struct warm *w, const wsb__lx_setup *s)
+{
+	int ready[2] = { -1, -1 }, hold[2] = { -1, -1 }, st, rc = -1;
+	char path[64], ok = 0;
+	pid_t pid;
+
+	w->user_fd = w->net_fd = -1;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(hold, O_CLOEXEC) < 0)
+		goto out;
+	pid = (pid_t)syscall(__NR_clone, CLONE_NEWUSER | CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		char c = 1;
+		close(ready[0]);
+		close(hold[1]);
+		/* A caller that changed uid is not dumpable, which makes its
+		 * /proc/<pid> files root's: ours must be writable and openable. */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		if (write_file("/proc/self/setgroups", "deny") < 0 ||
+		    write_file("/proc/self/uid_map", s->uid_map) < 0 ||
+		    write_file("/proc/self/gid_map", s->gid_map) < 0 ||
+		    wsb__lx_netns_apply() != 0)
+			_exit(1);
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	if (pid < 0)
+		goto out;
+	close(ready[1]);
+	ready[1] = -1;
+	close(hold[0]);
+	hold[0] = -1;
+	while (read(ready[0], &ok, 1) < 0 && errno == EINTR)
+		;
+	if (ok) {
+		snprintf(path, sizeof(path), "/proc/%ld/ns/user", (long)pid);
+		w->user_fd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+		w->net_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (w->user_fd >= 0 && w->net_fd >= 0) {
+			w->uid = s->uid;
+			w->gid = s->gid;
+			rc = 0;
+		}
+	}
+	close(hold[1]);
+	hold[1] = -1;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+out:
+	if (rc < 0) {
+		if (w->user_fd >= 0)
+			close(w->user_fd);
+		if (w->net_fd >= 0)
+			close(w->net_fd);
+		w->user_fd = w->net_fd = -1;
+	}
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (hold[0] >= 0)
+		close(hold[0]);
+	if (hold[1] >= 0)
+		close(hold[1]);
+	return rc;
+}
+
+static void warm_drop(struct warm *w)
+{
+	close(w->user_fd);
+	close(w->net_fd);
+	wsb__free(w->key);
+	memset(w, 0, sizeof(*w));
+}
+
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s,
+	const struct wsb_policy *policy)
+{
+	struct warm *w = NULL;
+	char *key = NULL;
+	int i, rc = -1, saved = errno;
+
+	*out_user_fd = *out_net_fd = -1;
+	if (wsb__lx_no_reuse || wsb__policy_json_string(&key, policy) < 0)
+		goto done;
+	pthread_mutex_lock(&warm_lock);
+	for (i = 0; i < WARM_MAX && !w; i++)
+		if (warm[i].key && warm[i].uid == s->uid && warm[i].gid == s->gid &&
+		    strcmp(warm[i].key, key) == 0)
+			w = &warm[i];
+	if (!w && !warm_broken) {
+		/* A free slot, else the least recently used one. */
+		w = &warm[0];
+		for (i = 0; i < WARM_MAX && w->key; i++)
+			if (!warm[i].key || warm[i].used < w->used)
+				w = &warm[i];
+		if (w->key)
+			warm_drop(w);
+		if (make_warm(w, s) == 0) {
+			w->key = key;
+			key = NULL;
+		} else {
+			warm_broken = 1;
+			w = NULL;
+		}
+	}
+	if (w) {
+		w->used = ++warm_clock;
+		*out_user_fd = fcntl(w->user_fd, F_DUPFD_CLOEXEC, 3);
+		*out_net_fd = fcntl(w->net_fd, F_DUPFD_CLOEXEC, 3);
+		if (*out_user_fd >= 0 && *out_net_fd >= 0) {
+			rc = 0;
+		} else {
+			if (*out_user_fd >= 0)
+				close(*out_user_fd);
+			if (*out_net_fd >= 0)
+				close(*out_net_fd);
+			*out_user_fd = *out_net_fd = -1;
+		}
+	}
+	pthread_mutex_unlock(&warm_lock);
+done:
+	wsb__free(key);
+	errno = saved;
+	return rc;
+}
+
+void wsb__lx_netns_warm_broken(void)
+{
+	pthread_mutex_lock(&warm_lock);
+	warm_broken = 1;
+	pthread_mutex_unlock(&warm_lock);
 }

@@ -237,64 +237,6 @@ static int reap(struct wsb_process *p, int block)
 	return 1;
 }
 
-/* ---- inits whose handle was freed while they were still exiting ----
- * Their trees are dead (they reported "alone"); only the kernel's teardown
- * of their namespaces is left. Reaped without blocking before the next
- * spawn or free; at most DEFER_MAX wait, the oldest is reaped blocking. */
-#define DEFER_MAX 16
-static int deferred[DEFER_MAX];
-static int deferred_count;
-static pthread_mutex_t deferred_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int reap_pidfd(int pidfd, int block)
-{
-	siginfo_t si;
-	long r;
-
-	memset(&si, 0, sizeof(si));
-	do
-		r = syscall(__NR_waitid, WSB_P_PIDFD, pidfd, &si, WEXITED | (block ? 0 : WNOHANG), NULL);
-	while (r < 0 && errno == EINTR);
-	return r < 0 || si.si_pid != 0;  /* ECHILD: reaped by the caller's own wait */
-}
-
-static void sweep_locked(void)
-{
-	int i = 0;
-
-	while (i < deferred_count) {
-		if (reap_pidfd(deferred[i], 0)) {
-			close(deferred[i]);
-			deferred[i] = deferred[--deferred_count];
-		} else {
-			i++;
-		}
-	}
-}
-
-void wsb__lx_reap_deferred(void)
-{
-	int saved = errno;
-
-	pthread_mutex_lock(&deferred_lock);
-	sweep_locked();
-	pthread_mutex_unlock(&deferred_lock);
-	errno = saved;
-}
-
-static void defer_reap(int pidfd)
-{
-	pthread_mutex_lock(&deferred_lock);
-	sweep_locked();
-	if (deferred_count == DEFER_MAX) {
-		reap_pidfd(deferred[0], 1);
-		close(deferred[0]);
-		deferred[0] = deferred[--deferred_count];
-	}
-	deferred[deferred_count++] = pidfd;
-	pthread_mutex_unlock(&deferred_lock);
-}
-
 /* Init reported the command's end and that nothing else is left in its
  * namespace: the tree is dead; init only has to finish exiting. */
 static int ended_alone(const struct wsb_process *p)
@@ -361,14 +303,12 @@ void wsb__proc_free(struct wsb_process *p)
 
 	if (!p)
 		return;
-	if (p->pid >= 0 && p->exit_kind != WSB_EXIT_RUNNING && p->pidfd >= 0 &&
-	    !reap(p, 0)) {
-		/* Ended alone (see ended_alone): nothing to kill, and no need
-		 * to wait here for the namespaces' teardown. */
-		defer_reap(p->pidfd);
-		p->pidfd = -1;
-		p->pid = -1;
-	}
+	/* Ended alone (see ended_alone): nothing left to kill, but init may
+	 * still be exiting; it is reaped here all the same, so that once free
+	 * returns no process of the sandbox is left (a supervisor waiting on
+	 * the caller's process group sees nothing behind it). */
+	if (p->pid >= 0 && p->exit_kind != WSB_EXIT_RUNNING && p->pidfd >= 0)
+		reap(p, 1);
 	if (p->pid >= 0) {
 		kill_tree(p, WSB_EXIT_KILLED);
 		reap(p, 1);

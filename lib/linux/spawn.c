@@ -11,6 +11,10 @@
  * (daemons, double forks, setsid children included). If the caller dies,
  * init sees its status pipe lose its reader and exits, with the same effect.
  *
+ * Warm (network off, netns.c): the network namespace is the policy's
+ * reused one instead of a new one; a vfork child enters it and clones init
+ * (as the caller's child) into the other new namespaces (warm_entry).
+ *
  * Without user namespaces there is no PID namespace (ladder.c): init is
  * then an ordinary child that makes itself a sub-reaper, and at every end
  * (command reaped, timeout, caller gone, SIGTERM from the caller's kill)
@@ -64,6 +68,10 @@ typedef struct child_ctx {
 	int err_w, status_w, sync_r;
 	int relay_w;         /* the socketpair end the relay's listener goes out on */
 	int parent_fds[4];   /* the parent's ends, to close in the child */
+	/* Warm: the cached user and network namespaces to enter (netns.c),
+	 * else -1, and the caller's signal mask for init to restore. */
+	int warm_user, warm_net;
+	const sigset_t *mask;
 } child_ctx;
 
 const char *wsb__lx_stage_name(int stage)
@@ -415,6 +423,8 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	int i, err, index = -1;
 	unsigned int lost = 0;
 
+	if (c->mask)
+		sigprocmask(SIG_SETMASK, c->mask, NULL);
 	for (i = 0; i < 4; i++)
 		if (c->parent_fds[i] >= 0)
 			close(c->parent_fds[i]);
@@ -445,7 +455,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_MOUNTS, err, index);
 	if (lost)
 		report(c->err_w, WSB__LX_STAGE_LOST, 0, (int)lost);
-	if (s->use_netns && s->net_off && (err = wsb__lx_netns_apply()) != 0)
+	if (s->use_netns && s->net_off && c->warm_net < 0 && (err = wsb__lx_netns_apply()) != 0)
 		fail(c, WSB__LX_STAGE_NETNS, err, -1);
 	/* The relay's listener, in the command's namespace (where it must be
 	 * reached) but before Landlock and seccomp (which need not allow it):
@@ -487,7 +497,57 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	supervise(cmd, c->status_w, s->timeout_ms, s->tree_by_subreaper);
 }
 
+/* The first child of a warm spawn, a vfork child sharing the caller's
+ * memory (so no page tables are copied for it): enters the cached user and
+ * network namespaces, and clones init into the command's own user (nested
+ * in the cached one), mount and PID namespaces as a child of the caller
+ * (CLONE_PARENT). Init is a copy, not a sharer, of the memory and goes on
+ * as in a cold spawn, only without making loopback. Only system calls;
+ * init's pid (or the errno) goes back through *out. */
+static void __attribute__((noreturn)) warm_entry(const child_ctx *c, volatile long *out)
+{
+	long init;
+
+	if (setns(c->warm_user, CLONE_NEWUSER) < 0 || setns(c->warm_net, CLONE_NEWNET) < 0) {
+		*out = -(long)errno;
+		_exit(0);
+	}
+	init = syscall(__NR_clone, CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
+		NULL, NULL, NULL, NULL);
+	if (init == 0)
+		init_main(c);
+	*out = init < 0 ? -(long)errno : init;
+	_exit(0);
+}
+
 /* ---- parent side ---- */
+
+/* Start init the warm way: its pid, or a negative errno. A function of its
+ * own so that nothing of the caller's frame lives across vfork. */
+static long __attribute__((noinline)) warm_start(child_ctx *c)
+{
+	/* No handler of the caller may run in the vfork child, which shares
+	 * the caller's memory: every signal blocked until it is gone; init
+	 * restores the caller's mask. */
+	volatile long init = -EIO;
+	sigset_t all, old;
+	pid_t first;
+	int st;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	c->mask = &old;
+	first = vfork();
+	if (first == 0)
+		warm_entry(c, &init);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	c->mask = NULL;
+	if (first < 0)
+		return -(long)errno;
+	while (waitpid(first, &st, 0) < 0 && errno == EINTR)
+		;
+	return init;
+}
 
 static int map_child_error(const wsb__lx_setup *s, const wsb__lx_exec *e,
 	const struct err_record *r)
@@ -550,10 +610,11 @@ static void close_fd(int *fd)
 }
 
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg)
+	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
+	const struct wsb_policy *reuse_policy)
 {
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
-	int relayp[2] = { -1, -1 };
+	int relayp[2] = { -1, -1 }, warm_user = -1, warm_net = -1;
 	unsigned long flags = SIGCHLD;
 	child_ctx c;
 	struct err_record rec;
@@ -577,14 +638,22 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 			strerror(err));
 		goto out;
 	}
-	if (s->use_userns)
-		flags |= CLONE_NEWUSER;
-	if (s->use_mountns)
-		flags |= CLONE_NEWNS;
-	if (s->use_pidns)
-		flags |= CLONE_NEWPID;
-	if (s->use_netns && s->net_off)
-		flags |= CLONE_NEWNET;
+	/* Reuse the warm network namespace when the command would get a
+	 * plain empty one; a relay or an allow-list puts listeners in it, so
+	 * those keep one of their own. */
+	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
+	    !s->relay_in_netns && !s->allowlist && reuse_policy)
+		wsb__lx_netns_warm(&warm_user, &warm_net, s, reuse_policy);
+	if (warm_net < 0) {
+		if (s->use_userns)
+			flags |= CLONE_NEWUSER;
+		if (s->use_mountns)
+			flags |= CLONE_NEWNS;
+		if (s->use_pidns)
+			flags |= CLONE_NEWPID;
+		if (s->use_netns && s->net_off)
+			flags |= CLONE_NEWNET;
+	}
 	c.s = s;
 	c.e = e;
 	c.err_w = errp[1];
@@ -595,10 +664,36 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	c.parent_fds[1] = statp[0];
 	c.parent_fds[2] = syncp[1];
 	c.parent_fds[3] = relayp[0];
+	c.warm_user = warm_user;
+	c.warm_net = warm_net;
+	c.mask = NULL;
 
-	pid = (pid_t)syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
-	if (pid == 0)
-		init_main(&c);
+	if (warm_net >= 0) {
+		long warm_pid = warm_start(&c);
+
+		close_fd(&warm_user);
+		close_fd(&warm_net);
+		if (warm_pid < 0) {
+			/* Could not enter it (or start init there): never again,
+			 * and this spawn goes the cold way. */
+			wsb__lx_netns_warm_broken();
+			close_fd(&errp[0]);
+			close_fd(&errp[1]);
+			close_fd(&statp[0]);
+			close_fd(&statp[1]);
+			close_fd(&syncp[0]);
+			close_fd(&syncp[1]);
+			close_fd(&relayp[0]);
+			close_fd(&relayp[1]);
+			return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd, s, e, cg,
+				NULL);
+		}
+		pid = (pid_t)warm_pid;
+	} else {
+		pid = (pid_t)syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
+		if (pid == 0)
+			init_main(&c);
+	}
 	if (pid < 0) {
 		err = errno;
 		if (s->use_userns && (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS))
@@ -615,6 +710,8 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	close_fd(&statp[1]);
 	close_fd(&syncp[0]);
 	close_fd(&relayp[1]);
+	close_fd(&warm_user);
+	close_fd(&warm_net);
 	if (cg->dir_count) {
 		if ((rc = wsb__lx_cgroup_attach(cg, pid)) < 0) {
 			kill(pid, SIGKILL);
@@ -675,5 +772,7 @@ out:
 	close_fd(&syncp[1]);
 	close_fd(&relayp[0]);
 	close_fd(&relayp[1]);
+	close_fd(&warm_user);
+	close_fd(&warm_net);
 	return rc;
 }

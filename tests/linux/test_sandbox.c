@@ -202,6 +202,24 @@ static int helper(int argc, char **argv)
 		return result(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 &&
 			sendto(sv[0], "u", 1, 0, (struct sockaddr *)&a, sizeof(a)) == 1, "unix-dgram");
 	}
+	if (!strcmp(op, "ns")) {
+		/* the namespaces the command is in, one "kind:[inode]" a line */
+		static const char *const kinds[] = { "net", "user", "pid", "mnt" };
+		char path[32], link[64];
+		ssize_t n;
+		int i;
+		for (i = 0; i < 4; i++) {
+			snprintf(path, sizeof(path), "/proc/self/ns/%s", kinds[i]);
+			if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
+				return 1;
+			link[n] = '\0';
+			printf("%s\n", link);
+		}
+		fflush(stdout);
+		if (argc == 2)  /* "hold": keep the namespaces alive a while */
+			sleep_ms(30000);
+		return 0;
+	}
 	if (!strcmp(op, "unlink") && argc == 2)
 		return result(unlink(argv[1]) == 0, "unlink");
 	if (!strcmp(op, "udp") && argc == 2) {
@@ -1218,9 +1236,7 @@ static int sc_freed_inits_reaped(const char *base)
 	int i, children = 0;
 	CHECK(pol);
 	for (i = 0; i < 30; i++)
-		CHECK(sb(pol, "sleep", "0", NULL) == 0);
-	sleep_ms(100);
-	CHECK(sb(pol, "sleep", "0", NULL) == 0);
+		/* No delay: wsb_process_free returns once init is reaped. */
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)getpid());
 	CHECK((f = fopen(path, "r")) != NULL);
 	n = fread(text, 1, sizeof(text) - 1, f);
@@ -1228,7 +1244,83 @@ static int sc_freed_inits_reaped(const char *base)
 	text[n] = '\0';
 	for (i = 0; text[i]; i++)
 		children += text[i] != ' ' && (i == 0 || text[i - 1] == ' ');
-	CHECK(children <= 1);
+	CHECK(children == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The namespaces of a command that keeps running (so that the kernel
+ * cannot hand their numbers to the next command's), one line each of net,
+ * user, pid, mnt; *out is the running command, to free. */
+static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
+{
+	static const char *argv[] = { NULL, "--helper", "ns", "hold", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	char text[512];
+	size_t len = 0, n;
+	const char *at, *nl;
+	int i;
+
+	argv[0] = helper_path;
+	o.argv = argv;
+	o.cwd = "/";
+	o.stdout_mode = WSB_STDIO_PIPE;
+	o.stderr_mode = WSB_STDIO_NULL;
+	if (wsb_spawn(out, pol, NULL, &o) != WSB_OK)
+		return -1;
+	for (i = 0; i < 4; ) {
+		if (len + 1 >= sizeof(text) ||
+		    wsb_process_read(&n, *out, WSB_STREAM_STDOUT, text + len, sizeof(text) - 1 - len,
+			10000) != WSB_OK || n == 0)
+			return -1;
+		len += n;
+		text[len] = '\0';
+		for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++)
+			at = nl + 1;
+	}
+	for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++) {
+		snprintf(lines[i], 64, "%.*s", (int)(nl - at), at);
+		at = nl + 1;
+	}
+	return 0;
+}
+
+/* Reuse (netns.c): with network off, every command enters the same warm
+ * network namespace, and still gets user, PID and mount namespaces of its
+ * own; with reuse off (WSB_TEST_NO_REUSE) every namespace is its own. The
+ * network namespace is empty but for loopback, which is up. */
+static int sc_warm_namespaces(const char *base)
+{
+	wsb_policy *pol = workspace(base), *other;
+	wsb_process *pa = NULL, *pb = NULL, *pc = NULL;
+	char a[4][64], b[4][64], c[4][64], host[64], num[16];
+	ssize_t n;
+	int i, port, l = tcp_listener(&port);
+	CHECK(pol);
+	CHECK(ns_lines(&pa, a, pol) == 0);
+	CHECK(ns_lines(&pb, b, pol) == 0);
+	CHECK((n = readlink("/proc/self/ns/net", host, sizeof(host) - 1)) > 0);
+	host[n] = '\0';
+	CHECK(strcmp(a[0], host) != 0);
+	CHECK(wsb__lx_no_reuse ? strcmp(a[0], b[0]) != 0 : strcmp(a[0], b[0]) == 0);
+	for (i = 1; i < 4; i++)
+		CHECK(strcmp(a[i], b[i]) != 0);
+	/* Another policy never shares one: its commands cannot reach these
+	 * over loopback. */
+	mkdir(path_of(base, "other"), 0755);
+	CHECK((other = workspace(base)) != NULL);
+	CHECK(wsb_policy_allow_write(other, path_of(base, "other")) == WSB_OK);
+	CHECK(ns_lines(&pc, c, other) == 0);
+	CHECK(strcmp(c[0], a[0]) != 0 && strcmp(c[0], host) != 0);
+	wsb_process_free(pa);
+	wsb_process_free(pb);
+	wsb_process_free(pc);
+	wsb_policy_free(other);
+	CHECK(sb(pol, "loopback", NULL, NULL) == 0);
+	CHECK(l >= 0);
+	snprintf(num, sizeof(num), "%d", port);
+	CHECK(sb(pol, "tcp", num, NULL) == 1);  /* the host's listener stays out of reach */
+	close(l);
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -2330,6 +2422,7 @@ SCENARIO(relay_connection_limit)
 SCENARIO(daemon)
 SCENARIO(free_kills_tree)
 SCENARIO(freed_inits_reaped)
+SCENARIO(warm_namespaces)
 SCENARIO(caller_death)
 SCENARIO(tmp_cwd_and_git_symlink)
 SCENARIO(tmp_host_readable)
@@ -2393,6 +2486,7 @@ int main(int argc, char **argv)
 		BOTH(inherited_fd), BOTH(syscall_filter), BOTH(exec_errors), BOTH(exit_kinds), BOTH(caller_reaps_children), BOTH(caller_ignores_sigchld),
 		BOTH(fail_closed), BOTH(landlock_abi_below_3),
 		BOTH(output_cap), BOTH(read_after_end), BOTH(plan), BOTH(env_escapes),
+		BOTH(warm_namespaces),
 	};
 	int failed;
 
@@ -2420,6 +2514,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("WSB_TEST_NO_REUSE"))  /* every spawn builds its namespaces afresh */
+		wsb__lx_no_reuse = 1;
 	if (getenv("WSB_TEST_FILTER"))  /* run some scenarios only, e.g. "*abi*" */
 		cmocka_set_test_filter(getenv("WSB_TEST_FILTER"));
 	failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -727,6 +727,47 @@ class WsbRunReal(Workdir):
             time.sleep(0.1)
         self.assertEqual(left.stdout, b"", "a sandboxed process outlived wsb-run")
 
+    def test_nothing_of_the_sandbox_outlives_wsb_run(self):
+        # A supervisor that puts wsb-run in a process group of its own and
+        # waits for it must find the group empty the moment wsb-run has
+        # exited: no sandbox init still ending. The supervisor is a
+        # sub-reaper, so an init wsb-run left behind becomes its zombie
+        # child and is seen without racing the system's init.
+        script = r"""
+import ctypes, os, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+    sys.exit("prctl failed")
+left = 0
+for i in range(int(sys.argv[1])):
+    for extra in ([], ["--json"]):
+        p = subprocess.Popen([sys.argv[2]] + extra + ["--", "true"], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if p.wait() != 0:
+            sys.exit("wsb-run failed")
+        try:
+            os.killpg(p.pid, 0)
+            left += 1
+        except ProcessLookupError:
+            pass
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                left += 1
+                os.waitpid(-1, 0)
+            else:
+                left += 1
+print("left", left)
+"""
+        r = subprocess.run([sys.executable, "-c", script, "25", tool("wsb-run")],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "left 0",
+                         "a process of the sandbox was left after wsb-run exited")
+
 
 def wait_for_line(path, timeout=10):
     """Until path holds a whole line: the shell creates the file for its
