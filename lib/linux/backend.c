@@ -547,7 +547,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		fcntl(parent_fd[1], F_SETPIPE_SZ, 1 << 20);
 
 	if ((s->limits.use_cgroup_v1_memory || s->limits.use_cgroup_v1_pids ||
-	     s->limits.use_cgroup_v2_memory || s->limits.use_cgroup_v2_pids) &&
+	     s->limits.use_cgroup_v2_memory || s->limits.use_cgroup_v2_pids ||
+	     s->limits.use_cgroup_v1_tree || s->limits.use_cgroup_v2_tree) &&
 	    (rc = wsb__lx_cgroup_create(&cg, &s->limits, s->memory_limit, s->process_limit)) < 0)
 		goto out;
 	/* On the host the relay runs before the command starts, as on

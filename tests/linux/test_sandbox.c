@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -55,6 +56,13 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int result(int ok, const char *what)
@@ -222,6 +230,37 @@ static int helper(int argc, char **argv)
 		kill(getppid(), SIGKILL);
 		sleep_ms(100);
 		return 0;
+	}
+	if (!strcmp(op, "daemon-kill-caller") && argc == 2) {
+		/* a daemon, then SIGKILL to the supervisor's parent (the caller
+		 * of the library) and to the supervisor: nobody is left to end
+		 * the tree */
+		char path[64], buf[512], *close_paren;
+		pid_t sup = getppid();
+		int caller = 0, fd;
+		ssize_t n;
+
+		start_daemon(argv[1]);
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)sup);
+		fd = open(path, O_RDONLY);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		close_paren = strrchr(buf, ')');
+		if (!close_paren || sscanf(close_paren, ") %*c %d", &caller) != 1 || caller <= 1)
+			return 2;
+		/* the caller first: it would kill the cgroup once it saw the
+		 * supervisor die */
+		kill(caller, SIGKILL);
+		kill(sup, SIGKILL);
+		sleep_ms(100);
+		return 0;
+	}
+	if (!strcmp(op, "cgroup-leave") && argc == 2) {
+		/* success = moved into another cgroup (out of the tree's own) */
+		int fd = open(argv[1], O_WRONLY);
+		return result(fd >= 0 && write(fd, "0\n", 2) == 2, "cgroup-leave");
 	}
 	if (!strcmp(op, "fd") && argc == 2) {
 		int fd = atoi(argv[1]);
@@ -2077,6 +2116,58 @@ static int canary_proved(const char *json, const char *name)
 	return at && (!end || at < end);
 }
 
+/* Below Landlock ABI 6 the cgroup of the tree is applied but the tree is
+ * reported missing: the command kills its supervisor and the library's
+ * caller (here a child of the scenario), and then nothing ends its daemon.
+ * The daemon is ended here by hand, through the cgroup left behind. */
+static int caller_killed_tree_lives(wsb_policy *pol, const char *base)
+{
+	const char *marker = path_of(base, "root/m4");
+	char prefix[64], procs[512], pids[4096];
+	struct dirent *d;
+	DIR *dir;
+	pid_t caller;
+	int st, lives, fd, rounds;
+	ssize_t n;
+
+	caller = fork();
+	if (caller < 0)
+		return -1;
+	if (caller == 0)
+		_exit(sb(pol, "daemon-kill-caller", marker, NULL) >= 0 ? 3 : 4);
+	if (waitpid(caller, &st, 0) != caller || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		return -1;
+	lives = !marker_still(marker);
+	printf("caller killed: the daemon %s\n", lives ? "lives on (escape, as documented)" :
+		"stopped");
+	snprintf(prefix, sizeof(prefix), "wsandbox-%ld-", (long)caller);
+	if (!(dir = opendir(deleg_dir)))
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (strncmp(d->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", deleg_dir, d->d_name);
+		for (rounds = 0; rounds < 100; rounds++) {
+			char *w, *save = NULL;
+			fd = open(procs, O_RDONLY);
+			n = fd >= 0 ? read(fd, pids, sizeof(pids) - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			if (n <= 0)
+				break;
+			pids[n] = '\0';
+			for (w = strtok_r(pids, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
+				if (atoi(w) > 1)
+					kill(atoi(w), SIGKILL);
+			sleep_ms(10);
+		}
+		procs[strlen(procs) - strlen("/cgroup.procs")] = '\0';
+		rmdir(procs);
+	}
+	closedir(dir);
+	return lives ? 0 : -1;
+}
+
 static int sc_env_escapes(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -2085,6 +2176,7 @@ static int sc_env_escapes(const char *base)
 	char *json = NULL, num[16], name[64];
 	unsigned int prot, miss, got, want_in = 0, want_out = 0;
 	int abi = wsb__lx_landlock_abi(), userns_off = env_has("userns-off"), port, l, rc;
+	int cg_kill;
 	struct sockaddr_un ua;
 	socklen_t alen;
 	const char *out;
@@ -2136,6 +2228,8 @@ static int sc_env_escapes(const char *base)
 		getenv("WSB_TEST_ENV") ? getenv("WSB_TEST_ENV") : "host", (int)geteuid(), abi, prot, miss,
 		strstr(json, "\"mechanisms\""));
 	fflush(stdout);
+	/* without a PID namespace, a cgroup of the tree's own that the command cannot leave */
+	cg_kill = strstr(json, "kill of its own") != NULL;
 	wsb_free(json);
 	wsb_plan_free(plan);
 	CHECK((prot & want_in) == want_in);
@@ -2219,10 +2313,22 @@ static int sc_env_escapes(const char *base)
 		CHECK(sb(pol, "unix-abstract", name, NULL) == 1);
 		close(l);
 	}
-	if (got & WSB_PROT_PROCESS_TREE) {
+	if (userns_off && env_has("cgroup-delegated")) {
+		/* the delegated cgroup is the caller's: only Landlock keeps the
+		 * command from moving itself back into it */
+		rc = sb(pol, "cgroup-leave", path_of(deleg_dir, "cgroup.procs"), NULL);
+		CHECK(rc == (abi >= 1 ? 1 : 0));
+		CHECK(cg_kill == (abi >= 1));
+	}
+	if ((got & WSB_PROT_PROCESS_TREE) || cg_kill) {
+		long long t0 = now_ms();
+		/* ended with the command, not when the daemon (10 s) lets go of the pipes */
 		CHECK(sb(pol, "daemon", path_of(base, "root/m1"), NULL) == 0);
+		CHECK(now_ms() - t0 < 5000);
 		CHECK(marker_still(path_of(base, "root/m1")));
-		CHECK(sb(pol, "daemon-kill-init", path_of(base, "root/m2"), NULL) >= 0);
+		/* ends normally (signal scope) or as init's SIGKILL (the cgroup's kill) */
+		CHECK(sb_run(&p, pol, "daemon-kill-init", path_of(base, "root/m2"), NULL) == WSB_OK);
+		wsb_process_free(p);
 		CHECK(marker_still(path_of(base, "root/m2")));
 		/* outlive the timeout: the top process stays, a daemon too */
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 1500) == WSB_OK);
@@ -2233,6 +2339,8 @@ static int sc_env_escapes(const char *base)
 		CHECK(marker_still(path_of(base, "root/m3")));
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 0) == WSB_OK);
 	}
+	if (cg_kill && !(got & WSB_PROT_PROCESS_TREE) && env_has("cgroup-delegated"))
+		CHECK(caller_killed_tree_lives(pol, base) == 0);
 	if (got & WSB_PROT_LIMIT_PROCESSES) {
 		program_override = limit_helper_path;
 		rc = sb_run(&p, pol, "forkbomb", "64", NULL);
