@@ -2321,7 +2321,17 @@ static int sc_env_escapes(const char *base)
 		CHECK(cg_kill == (abi >= 1));
 	}
 	if ((got & WSB_PROT_PROCESS_TREE) || cg_kill) {
-		long long t0 = now_ms();
+		long long t0;
+		/* without the process limit: the tree's cgroup is then made for it
+		 * alone (as root cgroup v2 here, with cgroup.kill) */
+		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 0) == WSB_OK);
+		CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+		CHECK(wsb_plan_to_json(&json, plan) == WSB_OK);
+		out = strstr(json, "{\"protection\":\"process_tree\"");
+		printf("without the process limit: %.*s\n", out ? (int)strcspn(out, "}") : 0, out ? out : "");
+		wsb_free(json);
+		wsb_plan_free(plan);
+		t0 = now_ms();
 		/* ended with the command, not when the daemon (10 s) lets go of the pipes */
 		CHECK(sb(pol, "daemon", path_of(base, "root/m1"), NULL) == 0);
 		CHECK(now_ms() - t0 < 5000);
@@ -2338,6 +2348,7 @@ static int sc_env_escapes(const char *base)
 		CHECK(rc == WSB_EXIT_TIMEOUT);
 		CHECK(marker_still(path_of(base, "root/m3")));
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 0) == WSB_OK);
+		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
 	}
 	if (cg_kill && !(got & WSB_PROT_PROCESS_TREE) && env_has("cgroup-delegated"))
 		CHECK(caller_killed_tree_lives(pol, base) == 0);
