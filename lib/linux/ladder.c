@@ -99,6 +99,15 @@ static int rec(struct wsb_plan *plan, unsigned int bit, const char *mech, const 
 static int limit_rec(struct wsb_plan *plan, const wsb__lx_setup *s, unsigned int bit,
 	const char *by)
 {
+	int leave = bit == WSB_PROT_LIMIT_MEMORY ? s->limits.memory_leavable :
+		bit == WSB_PROT_LIMIT_PROCESSES ? s->limits.processes_leavable : 0;
+
+	if (by && leave)
+		return rec(plan, bit, !strcmp(by, "cgroup-v2") ?
+			"missing (a cgroup v2 is applied, but the command could move itself out of it)" :
+			"missing (a cgroup v1 is applied, but the command could move itself out of it)",
+			"no Landlock, or a writable root overlaps the cgroup file system: nothing "
+			"refuses the command a write to a cgroup.procs");
 	if (!by || (s->missing & bit))
 		return rec(plan, bit, !by || strcmp(by, "rlimit") ? "missing" :
 			bit == WSB_PROT_LIMIT_MEMORY ? "missing (RLIMIT_AS is applied: each process, not the tree)" :

@@ -194,6 +194,29 @@ static int overlaps(const char *path, const char *dir)
 	return p == d || (p < d ? (p == 1 || dir[p] == '/') : path[d] == '/');
 }
 
+/* 1 if the command could move itself out of a cgroup of this hierarchy
+ * (v2: controller ""): moving a process is a write to some cgroup.procs,
+ * which only Landlock refuses it (the files are the caller's, and a cgroup
+ * namespace or the sandbox's user namespace does not protect them), unless
+ * a path it grants every right overlaps the hierarchy. Proved in
+ * tests/linux (env_escapes, cgroup-leave). */
+static int leavable(const struct wsb_policy *policy, const char *controller)
+{
+	char *mnt;
+	size_t i;
+	int res;
+
+	if (wsb__lx_landlock_abi() == 0 || policy->mode == WSB_MODE_FULL_ACCESS)
+		return 1;
+	if (!(mnt = cgroup_mount(controller)))
+		return 1;
+	res = 0;
+	for (i = 0; policy->mode == WSB_MODE_WORKSPACE_WRITE && i < policy->write_roots.count; i++)
+		res |= overlaps(policy->write_roots.items[i], mnt);
+	wsb__free(mnt);
+	return res;
+}
+
 /* Without a PID namespace the tree is also held by a cgroup of its own:
  * the one a limit makes, else one made for it alone (v2 under the caller's
  * writable v2 cgroup, else v1 under the caller's writable pids one). The
@@ -205,8 +228,6 @@ static int tree_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	const struct wsb_policy *policy)
 {
 	wsb__lx_limits *l = &s->limits;
-	char *mnt;
-	size_t i;
 	int v2;
 
 	if (!l->use_cgroup_v2_memory && !l->use_cgroup_v2_pids && !l->use_cgroup_v1_memory &&
@@ -220,13 +241,7 @@ static int tree_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	}
 	v2 = l->use_cgroup_v2_memory || l->use_cgroup_v2_pids || l->use_cgroup_v2_tree;
 	l->tree_by = v2 ? by_v2 : by_v1;
-	mnt = cgroup_mount(v2 ? "" : l->use_cgroup_v1_memory ? "memory" : "pids");
-	l->tree_leavable = !mnt || wsb__lx_landlock_abi() == 0 ||
-		policy->mode == WSB_MODE_FULL_ACCESS;
-	for (i = 0; mnt && policy->mode == WSB_MODE_WORKSPACE_WRITE &&
-	     i < policy->write_roots.count; i++)
-		l->tree_leavable |= overlaps(policy->write_roots.items[i], mnt);
-	wsb__free(mnt);
+	l->tree_leavable = leavable(policy, v2 ? "" : l->use_cgroup_v1_memory ? "memory" : "pids");
 	return WSB__LX_NOTE(plan, l->tree_leavable ?
 		"the tree has a cgroup of its own, killed at the end; the command could leave it "
 		"(no Landlock, or a writable root overlaps the cgroup file system)" :
@@ -270,13 +285,18 @@ int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			l->memory_by = by_v2;
 		} else if (l->use_cgroup_v1_memory) {
 			l->memory_by = by_v1;
-		} else {
+		}
+		if (l->memory_by && (l->memory_leavable = leavable(policy,
+				l->use_cgroup_v2_memory ? "" : "memory"))) {
+			scope = "none: the command could move itself out of the cgroup";
+			s->missing |= WSB_PROT_LIMIT_MEMORY;
+		} else if (!l->memory_by) {
 			l->memory_by = by_rlimit;
 			scope = "each process (address space); the tree is not bounded";
 			add_rlimit(l, RLIMIT_AS, (rlim_t)mem, (rlim_t)mem);
 			s->missing |= WSB_PROT_LIMIT_MEMORY;
 		}
-		if (l->memory_by != by_rlimit)
+		if (!(s->missing & WSB_PROT_LIMIT_MEMORY))
 			s->protections |= WSB_PROT_LIMIT_MEMORY;
 		if ((rc = limit_step(plan, "memory", mem, "bytes", l->memory_by, scope)) < 0)
 			return rc;
@@ -287,7 +307,19 @@ int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			l->processes_by = by_v2;
 		} else if (l->use_cgroup_v1_pids) {
 			l->processes_by = by_v1;
-		} else {
+		}
+		if (l->processes_by && s->use_userns && s->uid != 0 &&
+		    leavable(policy, l->use_cgroup_v2_pids ? "" : "pids")) {
+			/* RLIMIT_NPROC in the sandbox's user namespace cannot be
+			 * left; a cgroup the command could leave adds nothing */
+			l->use_cgroup_v2_pids = l->use_cgroup_v1_pids = 0;
+			l->processes_by = NULL;
+		}
+		if (l->processes_by && (l->processes_leavable = leavable(policy,
+				l->use_cgroup_v2_pids ? "" : "pids"))) {
+			scope = "none: the command could move itself out of the cgroup";
+			s->missing |= WSB_PROT_LIMIT_PROCESSES;
+		} else if (!l->processes_by) {
 			l->processes_by = by_rlimit;
 			add_rlimit(l, RLIMIT_NPROC, (rlim_t)procs + 1, (rlim_t)procs + 1);
 			if (s->uid == 0) {

@@ -155,6 +155,8 @@ typedef struct wsb__lx_limits {
 	 * hierarchy (a Landlock grant overlaps it, or no Landlock) */
 	const char *tree_by;
 	int tree_leavable;
+	/* a limit's cgroup the command could leave: the limit is missing */
+	int memory_leavable, processes_leavable;
 	char *v2_parent;     /* cgroup v2 directory to create ours under */
 	char *v1_mem_parent;
 	char *v1_pids_parent;

@@ -2176,7 +2176,7 @@ static int sc_env_escapes(const char *base)
 	char *json = NULL, num[16], name[64];
 	unsigned int prot, miss, got, want_in = 0, want_out = 0;
 	int abi = wsb__lx_landlock_abi(), userns_off = env_has("userns-off"), port, l, rc;
-	int cg_kill;
+	int cg_kill, lp_cgroup;
 	struct sockaddr_un ua;
 	socklen_t alen;
 	const char *out;
@@ -2215,8 +2215,11 @@ static int sc_env_escapes(const char *base)
 		want_in |= WSB_PROT_PROCESS_TREE;
 	else
 		want_out |= WSB_PROT_PROCESS_TREE;
-	if (env_has("cgroup-delegated"))
+	/* a cgroup the command could leave (no Landlock) bounds nothing */
+	if (env_has("cgroup-delegated") && abi >= 1)
 		want_in |= WSB_PROT_LIMIT_PROCESSES;
+	else if (env_has("cgroup-delegated") && (userns_off || geteuid() == 0))
+		want_out |= WSB_PROT_LIMIT_PROCESSES;  /* (else RLIMIT_NPROC in the user namespace) */
 	if (env_has("cgroup-ro") && geteuid() == 0)
 		want_out |= WSB_PROT_LIMIT_PROCESSES;
 
@@ -2230,6 +2233,7 @@ static int sc_env_escapes(const char *base)
 	fflush(stdout);
 	/* without a PID namespace, a cgroup of the tree's own that the command cannot leave */
 	cg_kill = strstr(json, "kill of its own") != NULL;
+	lp_cgroup = strstr(json, "\"limit_processes\",\"mechanism\":\"cgroup") != NULL;
 	wsb_free(json);
 	wsb_plan_free(plan);
 	CHECK((prot & want_in) == want_in);
@@ -2313,12 +2317,17 @@ static int sc_env_escapes(const char *base)
 		CHECK(sb(pol, "unix-abstract", name, NULL) == 1);
 		close(l);
 	}
-	if (userns_off && env_has("cgroup-delegated")) {
-		/* the delegated cgroup is the caller's: only Landlock keeps the
-		 * command from moving itself back into it */
+	if (env_has("cgroup-delegated")) {
+		/* the delegated cgroup is the caller's: the command must not move
+		 * itself back into it (out of its limits and its tree's cgroup) */
 		rc = sb(pol, "cgroup-leave", path_of(deleg_dir, "cgroup.procs"), NULL);
-		CHECK(rc == (abi >= 1 ? 1 : 0));
-		CHECK(cg_kill == (abi >= 1));
+		printf("cgroup-leave: %s\n", rc == 1 ? "refused" : rc == 0 ? "moved out" : "error");
+		if ((got & WSB_PROT_LIMIT_PROCESSES) && lp_cgroup)
+			CHECK(rc == 1);
+		if (userns_off) {
+			CHECK(rc == (abi >= 1 ? 1 : 0));
+			CHECK(cg_kill == (abi >= 1));
+		}
 	}
 	if ((got & WSB_PROT_PROCESS_TREE) || cg_kill) {
 		long long t0;
