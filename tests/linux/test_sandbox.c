@@ -376,6 +376,9 @@ static int env_privileged(uid_t uid)
 	if (env_has("cgroup-delegated")) {
 		snprintf(deleg_dir, sizeof(deleg_dir), "/sys/fs/cgroup/pids/wsb-env-%ld", (long)getpid());
 		snprintf(num, sizeof(num), "%ld", (long)getpid());
+		/* an empty one left by an earlier scenario of the same pid */
+		if (rmdir(deleg_dir) < 0 && errno != ENOENT)
+			return -1;
 		if (mkdir(deleg_dir, 0755) < 0 || chown(deleg_dir, uid, uid) < 0 ||
 		    chown(path_of(deleg_dir, "cgroup.procs"), uid, uid) < 0 ||
 		    chown(path_of(deleg_dir, "tasks"), uid, uid) < 0 ||
@@ -483,8 +486,11 @@ static void run_as(scenario fn, uid_t uid)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	if (env_has("cgroup-delegated")) {
 		char dir[128];
+		int tries;
 		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids/wsb-env-%ld", (long)pid);
-		rmdir(dir);
+		/* the scenario's last killed processes may still be leaving it */
+		for (tries = 0; tries < 200 && rmdir(dir) < 0 && errno == EBUSY; tries++)
+			sleep_ms(10);
 	}
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -2162,7 +2168,8 @@ static int caller_killed_tree_lives(wsb_policy *pol, const char *base)
 			sleep_ms(10);
 		}
 		procs[strlen(procs) - strlen("/cgroup.procs")] = '\0';
-		rmdir(procs);
+		for (rounds = 0; rounds < 200 && rmdir(procs) < 0 && errno == EBUSY; rounds++)
+			sleep_ms(10);
 	}
 	closedir(dir);
 	return lives ? 0 : -1;
