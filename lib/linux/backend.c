@@ -430,7 +430,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		}
 		rc = wsb__error(WSB_EUNAVAIL, "%s is unavailable on this machine%s; "
 			"wsb_policy_allow_missing() can accept running without it",
-			prot_label(bit), bit == WSB_PROT_LIMIT_MEMORY ?
+			prot_label(bit), (bit == WSB_PROT_LIMIT_MEMORY && s->limits.memory_leavable) ||
+			(bit == WSB_PROT_LIMIT_PROCESSES && s->limits.processes_leavable) ?
+			" (its cgroup could be left by the command: without Landlock, or with a writable "
+			"root overlapping the cgroup file system, nothing refuses it a write to a cgroup.procs)" :
+			bit == WSB_PROT_LIMIT_MEMORY ?
 			" (no writable cgroup with the memory controller; an rlimit bounds each process only)" :
 			bit == WSB_PROT_FS_WRITE ? (wsb__lx_landlock_abi() == 0 ? " (no Landlock in this kernel)" :
 			" (Landlock ABI below 3, before Linux 6.2, cannot refuse truncate(2) outside the writable roots)") :
@@ -549,7 +553,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		fcntl(parent_fd[1], F_SETPIPE_SZ, 1 << 20);
 
 	if ((s->limits.use_cgroup_v1_memory || s->limits.use_cgroup_v1_pids ||
-	     s->limits.use_cgroup_v2_memory || s->limits.use_cgroup_v2_pids) &&
+	     s->limits.use_cgroup_v2_memory || s->limits.use_cgroup_v2_pids ||
+	     s->limits.use_cgroup_v1_tree || s->limits.use_cgroup_v2_tree) &&
 	    (rc = wsb__lx_cgroup_create(&cg, &s->limits, s->memory_limit, s->process_limit)) < 0)
 		goto out;
 	/* On the host the relay runs before the command starts, as on

@@ -62,7 +62,10 @@ int wsb__lx_ptrace_confined(void)
  * (each killed child's orphans come back to it). That holds only if the
  * command cannot kill the supervisor, which shares its uid: a nested
  * Landlock domain scoped for signals (ABI 6) forbids it. Below ABI 6, or
- * without /proc/<pid>/task/<tid>/children, the protection is missing. */
+ * without /proc/<pid>/task/<tid>/children, the protection is missing. A
+ * cgroup of the tree's own (limits.c), killed by the caller at the end,
+ * is added where one is writable; alone it is not enough below ABI 6,
+ * since the command can kill the caller too. */
 int wsb__lx_tree_decide(wsb__lx_setup *s, struct wsb_plan *plan)
 {
 	wsb__plan_step *st;
@@ -96,6 +99,15 @@ static int rec(struct wsb_plan *plan, unsigned int bit, const char *mech, const 
 static int limit_rec(struct wsb_plan *plan, const wsb__lx_setup *s, unsigned int bit,
 	const char *by)
 {
+	int leave = bit == WSB_PROT_LIMIT_MEMORY ? s->limits.memory_leavable :
+		bit == WSB_PROT_LIMIT_PROCESSES ? s->limits.processes_leavable : 0;
+
+	if (by && leave)
+		return rec(plan, bit, !strcmp(by, "cgroup-v2") ?
+			"missing (a cgroup v2 is applied, but the command could move itself out of it)" :
+			"missing (a cgroup v1 is applied, but the command could move itself out of it)",
+			"no Landlock, or a writable root overlaps the cgroup file system: nothing "
+			"refuses the command a write to a cgroup.procs");
 	if (!by || (s->missing & bit))
 		return rec(plan, bit, !by || strcmp(by, "rlimit") ? "missing" :
 			bit == WSB_PROT_LIMIT_MEMORY ? "missing (RLIMIT_AS is applied: each process, not the tree)" :
@@ -118,6 +130,7 @@ int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
 	int abi = wsb__lx_landlock_abi(), rc;
 	int workspace = policy->mode == WSB_MODE_WORKSPACE_WRITE;
 	int confine = policy->mode != WSB_MODE_FULL_ACCESS;
+	const char *cgroup;
 	char why[256];
 
 	if (!plan)
@@ -175,15 +188,28 @@ int wsb__lx_ladder_record(struct wsb_plan *plan, const wsb__lx_setup *s,
 				"AF_INET sockets to reach the proxy")) < 0)
 			return rc;
 	}
-	if (s->use_pidns)
+	cgroup = s->limits.tree_by && !s->limits.tree_leavable ? s->limits.tree_by : NULL;
+	if (s->use_pidns) {
 		rc = rec(plan, WSB_PROT_PROCESS_TREE, "pid-namespace", NULL);
-	else if (s->tree_by_subreaper)
-		rc = rec(plan, WSB_PROT_PROCESS_TREE, "subreaper + session + landlock-signal-scope",
-			userns_why());
-	else
+	} else if (s->tree_by_subreaper) {
+		snprintf(why, sizeof(why), "subreaper + session + landlock-signal-scope%s%s",
+			cgroup ? " + kill of its own " : "", cgroup ? cgroup : "");
+		rc = rec(plan, WSB_PROT_PROCESS_TREE, why, userns_why());
+	} else if (cgroup && abi < 6) {
+		/* The cgroup holds every descendant, and its kill at the end does not
+		 * depend on the supervisor; but it depends on the caller, which
+		 * the command can signal below ABI 6 (docs/linux-backend.md). */
+		snprintf(why, sizeof(why), "missing (the kill of its own %s is applied: daemons, a "
+			"killed supervisor and timeouts are contained while the caller lives)", cgroup);
+		rc = rec(plan, WSB_PROT_PROCESS_TREE, why, "no PID namespace, and below Landlock ABI 6 "
+			"the command can signal its supervisor and its caller (same uid): once both are "
+			"dead, nothing kills the cgroup");
+	} else {
 		rc = rec(plan, WSB_PROT_PROCESS_TREE, "missing", abi < 6 ?
-			"no PID namespace, and without Landlock ABI 6 the command could kill its supervisor" :
+			"no PID namespace, no cgroup of its own that the command cannot leave, and "
+			"without Landlock ABI 6 the command could kill its supervisor" :
 			"no PID namespace, and /proc/<pid>/task/<tid>/children is unreadable");
+	}
 	if (rc < 0)
 		return rc;
 	if (policy->limits[WSB_LIMIT_MEMORY] &&

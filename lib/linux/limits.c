@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,6 +183,73 @@ static void add_rlimit(wsb__lx_limits *l, int res, rlim_t soft, rlim_t hard)
 	l->rlimit_count++;
 }
 
+/* 1 if path and dir overlap (one contains the other). */
+static int overlaps(const char *path, const char *dir)
+{
+	size_t p = strlen(path), d = strlen(dir);
+	size_t n = p < d ? p : d;
+
+	if (strncmp(path, dir, n) != 0)
+		return 0;
+	return p == d || (p < d ? (p == 1 || dir[p] == '/') : path[d] == '/');
+}
+
+/* 1 if the command could move itself out of a cgroup of this hierarchy
+ * (v2: controller ""): moving a process is a write to some cgroup.procs,
+ * which only Landlock refuses it (the files are the caller's, and a cgroup
+ * namespace or the sandbox's user namespace does not protect them), unless
+ * a path it grants every right overlaps the hierarchy. Proved in
+ * tests/linux (env_escapes, cgroup-leave). */
+static int leavable(const struct wsb_policy *policy, const char *controller)
+{
+	char *mnt;
+	size_t i;
+	int res;
+
+	if (wsb__lx_landlock_abi() == 0 || policy->mode == WSB_MODE_FULL_ACCESS)
+		return 1;
+	if (!(mnt = cgroup_mount(controller)))
+		return 1;
+	res = 0;
+	for (i = 0; policy->mode == WSB_MODE_WORKSPACE_WRITE && i < policy->write_roots.count; i++)
+		res |= overlaps(policy->write_roots.items[i], mnt);
+	wsb__free(mnt);
+	return res;
+}
+
+/* Without a PID namespace the tree is also held by a cgroup of its own:
+ * the one a limit makes, else one made for it alone (v2 under the caller's
+ * writable v2 cgroup, else v1 under the caller's writable pids one). The
+ * command must not be able to leave it: moving a process needs a write to
+ * some cgroup.procs, which Landlock refuses unless a path it grants every
+ * right overlaps the hierarchy (clone3's CLONE_INTO_CGROUP is refused by
+ * seccomp). */
+static int tree_decide(wsb__lx_setup *s, struct wsb_plan *plan,
+	const struct wsb_policy *policy)
+{
+	wsb__lx_limits *l = &s->limits;
+	int v2;
+
+	if (!l->use_cgroup_v2_memory && !l->use_cgroup_v2_pids && !l->use_cgroup_v1_memory &&
+	    !l->use_cgroup_v1_pids) {
+		if ((l->v2_parent = cgroup_dir("")) != NULL)
+			l->use_cgroup_v2_tree = 1;
+		else if ((l->v1_pids_parent = cgroup_dir("pids")) != NULL)
+			l->use_cgroup_v1_tree = 1;
+		else
+			return WSB_OK;
+	}
+	v2 = l->use_cgroup_v2_memory || l->use_cgroup_v2_pids || l->use_cgroup_v2_tree;
+	l->tree_by = v2 ? by_v2 : by_v1;
+	l->tree_leavable = leavable(policy, v2 ? "" : l->use_cgroup_v1_memory ? "memory" : "pids");
+	return WSB__LX_NOTE(plan, l->tree_leavable ?
+		"the tree has a cgroup of its own, killed at the end; the command could leave it "
+		"(no Landlock, or a writable root overlaps the cgroup file system)" :
+		"the tree has a cgroup of its own, killed at the end (cgroup.kill, else freeze and "
+		"SIGKILL to every member); Landlock keeps every cgroup.procs read-only, so the "
+		"command cannot leave it");
+}
+
 int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 	const struct wsb_policy *policy)
 {
@@ -216,13 +285,18 @@ int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			l->memory_by = by_v2;
 		} else if (l->use_cgroup_v1_memory) {
 			l->memory_by = by_v1;
-		} else {
+		}
+		if (l->memory_by && (l->memory_leavable = leavable(policy,
+				l->use_cgroup_v2_memory ? "" : "memory"))) {
+			scope = "none: the command could move itself out of the cgroup";
+			s->missing |= WSB_PROT_LIMIT_MEMORY;
+		} else if (!l->memory_by) {
 			l->memory_by = by_rlimit;
 			scope = "each process (address space); the tree is not bounded";
 			add_rlimit(l, RLIMIT_AS, (rlim_t)mem, (rlim_t)mem);
 			s->missing |= WSB_PROT_LIMIT_MEMORY;
 		}
-		if (l->memory_by != by_rlimit)
+		if (!(s->missing & WSB_PROT_LIMIT_MEMORY))
 			s->protections |= WSB_PROT_LIMIT_MEMORY;
 		if ((rc = limit_step(plan, "memory", mem, "bytes", l->memory_by, scope)) < 0)
 			return rc;
@@ -233,7 +307,19 @@ int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 			l->processes_by = by_v2;
 		} else if (l->use_cgroup_v1_pids) {
 			l->processes_by = by_v1;
-		} else {
+		}
+		if (l->processes_by && s->use_userns && s->uid != 0 &&
+		    leavable(policy, l->use_cgroup_v2_pids ? "" : "pids")) {
+			/* RLIMIT_NPROC in the sandbox's user namespace cannot be
+			 * left; a cgroup the command could leave adds nothing */
+			l->use_cgroup_v2_pids = l->use_cgroup_v1_pids = 0;
+			l->processes_by = NULL;
+		}
+		if (l->processes_by && (l->processes_leavable = leavable(policy,
+				l->use_cgroup_v2_pids ? "" : "pids"))) {
+			scope = "none: the command could move itself out of the cgroup";
+			s->missing |= WSB_PROT_LIMIT_PROCESSES;
+		} else if (!l->processes_by) {
 			l->processes_by = by_rlimit;
 			add_rlimit(l, RLIMIT_NPROC, (rlim_t)procs + 1, (rlim_t)procs + 1);
 			if (s->uid == 0) {
@@ -262,6 +348,8 @@ int wsb__lx_limits_decide(wsb__lx_setup *s, struct wsb_plan *plan,
 				"each process, rounded up to whole seconds")) < 0)
 			return rc;
 	}
+	if (!s->use_pidns && (rc = tree_decide(s, plan, policy)) < 0)
+		return rc;
 	if (s->timeout_ms && (rc = limit_step(plan, "timeout", s->timeout_ms, "ms",
 			"sandbox init timer + caller deadline", "process tree")) < 0)
 		return rc;
@@ -337,11 +425,12 @@ int wsb__lx_cgroup_create(wsb__lx_cgroup *cg, const wsb__lx_limits *l,
 	int err;
 
 	memset(cg, 0, sizeof(*cg));
-	if (l->use_cgroup_v2_memory || l->use_cgroup_v2_pids) {
+	if (l->use_cgroup_v2_memory || l->use_cgroup_v2_pids || l->use_cgroup_v2_tree) {
 		char *d = new_dir(l->v2_parent);
 		if (!d)
 			goto os_fail;
 		cg->dirs[cg->dir_count++] = d;
+		cg->first_is_v2 = 1;
 		if (l->use_cgroup_v2_memory) {
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)memory);
 			if ((err = write_file(d, "/memory.max", num)) != 0)
@@ -368,13 +457,13 @@ int wsb__lx_cgroup_create(wsb__lx_cgroup *cg, const wsb__lx_limits *l,
 		write_file(d, "/memory.memsw.limit_in_bytes", num);
 		cg->mem_dir = d;
 	}
-	if (l->use_cgroup_v1_pids) {
+	if (l->use_cgroup_v1_pids || l->use_cgroup_v1_tree) {
 		char *d = new_dir(l->v1_pids_parent);
 		if (!d)
 			goto os_fail;
 		cg->dirs[cg->dir_count++] = d;
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)processes + 1);
-		if ((err = write_file(d, "/pids.max", num)) != 0)
+		if (l->use_cgroup_v1_pids && (err = write_file(d, "/pids.max", num)) != 0)
 			goto fail;
 	}
 	return WSB_OK;
@@ -414,6 +503,70 @@ int wsb__lx_cgroup_oom(const wsb__lx_cgroup *cg)
 		oom = strtoul(p + 9, NULL, 10) > 0;
 	wsb__free(text);
 	return oom;
+}
+
+/* 1 if the process behind pidfd (pid) is still in the cgroup named by
+ * base ("/wsandbox-..."): read after the pidfd was opened, so a pid reused
+ * by a process outside is never signalled. */
+static int still_member(pid_t pid, const char *base)
+{
+	char path[64], *text;
+	const char *at;
+	size_t n = strlen(base);
+	int in = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
+	if (!(text = slurp(path)))
+		return 0;
+	for (at = strstr(text, base); at && !in; at = strstr(at + 1, base))
+		in = at[n] == '\n' || at[n] == '/' || at[n] == '\0';
+	wsb__free(text);
+	return in;
+}
+
+void wsb__lx_cgroup_kill(const wsb__lx_cgroup *cg)
+{
+	const char *dir, *base;
+	char *procs;
+	int round;
+
+	if (!cg->dir_count)
+		return;
+	dir = cg->dirs[0];
+	base = strrchr(dir, '/');
+	/* cgroup.kill (5.14) kills every member, forks included, at once;
+	 * else a frozen v2 cgroup (5.2) forks no more while it is emptied. */
+	if (cg->first_is_v2 && write_file(dir, "/cgroup.kill", "1") != 0)
+		write_file(dir, "/cgroup.freeze", "1");
+	if (!(procs = join(dir, "/cgroup.procs")))
+		return;
+	for (round = 0; round < 2000; round++) {
+		char *text = slurp(procs), *w, *save = NULL;
+		int any = 0;
+		struct timespec ts = { 0, 1000000 };
+
+		if (!text)
+			break;
+		for (w = strtok_r(text, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+			pid_t pid = (pid_t)strtol(w, NULL, 10);
+			int fd;
+
+			if (pid <= 0)
+				continue;
+			any = 1;
+			fd = (int)syscall(__NR_pidfd_open, pid, 0);
+			if (fd < 0)
+				continue;
+			if (still_member(pid, base))
+				syscall(__NR_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+			close(fd);
+		}
+		wsb__free(text);
+		if (!any)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	wsb__free(procs);
 }
 
 void wsb__lx_cgroup_destroy(wsb__lx_cgroup *cg)

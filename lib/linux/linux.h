@@ -137,6 +137,7 @@ typedef struct wsb__lx_cgroup {
 	int dir_count;
 	char *mem_dir;       /* the directory holding the memory controller, or NULL */
 	int mem_is_v2;
+	int first_is_v2;     /* dirs[0] is a v2 cgroup (cgroup.kill, cgroup.freeze) */
 } wsb__lx_cgroup;
 
 typedef struct wsb__lx_limits {
@@ -146,6 +147,16 @@ typedef struct wsb__lx_limits {
 	const char *cpu_by;
 	int use_cgroup_v2_memory, use_cgroup_v2_pids;
 	int use_cgroup_v1_memory, use_cgroup_v1_pids;
+	/* no PID namespace: a cgroup made for the tree alone when no limit
+	 * needs one (v2 under v2_parent, else v1 under v1_pids_parent) */
+	int use_cgroup_v2_tree, use_cgroup_v1_tree;
+	/* the cgroup holding the tree without a PID namespace ("cgroup-v2",
+	 * "cgroup-v1" or NULL), and whether the command can write into that
+	 * hierarchy (a Landlock grant overlaps it, or no Landlock) */
+	const char *tree_by;
+	int tree_leavable;
+	/* a limit's cgroup the command could leave: the limit is missing */
+	int memory_leavable, processes_leavable;
 	char *v2_parent;     /* cgroup v2 directory to create ours under */
 	char *v1_mem_parent;
 	char *v1_pids_parent;
@@ -250,6 +261,9 @@ int wsb__lx_cgroup_attach(const wsb__lx_cgroup *cg, pid_t pid);
 /* 1 if the memory controller recorded an OOM kill or a failed charge. */
 int wsb__lx_cgroup_oom(const wsb__lx_cgroup *cg);
 void wsb__lx_cgroup_destroy(wsb__lx_cgroup *cg);
+/* Kill every process of the cgroup (cgroup.kill, else freeze and SIGKILL
+ * each member through a pidfd) until it is empty or 2 s have passed. */
+void wsb__lx_cgroup_kill(const wsb__lx_cgroup *cg);
 
 /* ---- spawn / process ---- */
 

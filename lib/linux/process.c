@@ -58,6 +58,7 @@ struct wsb_process {
 	long exit_code;
 	int kill_reason;     /* WSB_EXIT_TIMEOUT or WSB_EXIT_KILLED once we killed it */
 	int reaper;          /* no PID namespace: init kills the tree on SIGTERM (spawn.c) */
+	int tree_cgroup;     /* no PID namespace: cg holds the tree, killed once init is reaped */
 	struct wsb__lx_relay *relay;  /* the loopback relay, or NULL: lives as long as the handle */
 	int tty_fd;          /* the terminal's master (for resizing), or -1 */
 	/* Handed out by wsb_process_waitable / _stream_handle and closed only
@@ -100,6 +101,7 @@ int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	p->exit_code = -1;
 	p->relay = relay;
 	p->reaper = s->tree_by_subreaper;
+	p->tree_cgroup = !s->use_pidns && s->limits.tree_by != NULL;
 	p->tty_fd = -1;
 	p->wait_fd = -1;
 	p->handle_fd[0] = p->handle_fd[1] = p->handle_fd[2] = -1;
@@ -232,6 +234,9 @@ static int reap(struct wsb_process *p, int block)
 	}
 	p->pid = -1;
 	close_fd(&p->pidfd);
+	/* Whatever is left of the tree, even if the command killed init. */
+	if (p->tree_cgroup)
+		wsb__lx_cgroup_kill(&p->cg);
 	if (p->exit_kind == WSB_EXIT_RUNNING)
 		finish(p, st);
 	return 1;
@@ -530,8 +535,8 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 	if (p->fd_in >= 0)
 		fcntl(p->fd_in, F_SETFL, fcntl(p->fd_in, F_GETFL) | O_NONBLOCK);
 	while (p->out[1].fd >= 0 || p->out[2].fd >= 0 || p->fd_in >= 0) {
-		struct pollfd pf[3];
-		int idx[3], n = 0, r, budget;
+		struct pollfd pf[4];
+		int idx[4], n = 0, r, budget;
 
 		check_deadline(p);
 		if (p->kill_reason) {
@@ -551,6 +556,13 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 			pf[n].events = POLLOUT;
 			idx[n++] = 0;
 		}
+		/* A tree held by its cgroup ends when init does (the command's end
+		 * or its kill): a daemon holding the pipes must not keep us here. */
+		if (p->tree_cgroup && p->pid > 0 && p->pidfd >= 0) {
+			pf[n].fd = p->pidfd;
+			pf[n].events = POLLIN;
+			idx[n++] = 3;
+		}
 		budget = wait_budget(p, -1, 0);
 		r = poll(pf, (nfds_t)n, budget);
 		if (r < 0) {
@@ -562,6 +574,10 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 		for (i = 0; i < n; i++) {
 			if (!pf[i].revents)
 				continue;
+			if (idx[i] == 3) {
+				reap(p, 0);
+				continue;
+			}
 			if (idx[i] == 0) {
 				size_t w = 0;
 				if (pf[i].revents & (POLLERR | POLLHUP)) {

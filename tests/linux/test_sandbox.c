@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -55,6 +56,13 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int result(int ok, const char *what)
@@ -241,6 +249,37 @@ static int helper(int argc, char **argv)
 		sleep_ms(100);
 		return 0;
 	}
+	if (!strcmp(op, "daemon-kill-caller") && argc == 2) {
+		/* a daemon, then SIGKILL to the supervisor's parent (the caller
+		 * of the library) and to the supervisor: nobody is left to end
+		 * the tree */
+		char path[64], buf[512], *close_paren;
+		pid_t sup = getppid();
+		int caller = 0, fd;
+		ssize_t n;
+
+		start_daemon(argv[1]);
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)sup);
+		fd = open(path, O_RDONLY);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		close_paren = strrchr(buf, ')');
+		if (!close_paren || sscanf(close_paren, ") %*c %d", &caller) != 1 || caller <= 1)
+			return 2;
+		/* the caller first: it would kill the cgroup once it saw the
+		 * supervisor die */
+		kill(caller, SIGKILL);
+		kill(sup, SIGKILL);
+		sleep_ms(100);
+		return 0;
+	}
+	if (!strcmp(op, "cgroup-leave") && argc == 2) {
+		/* success = moved into another cgroup (out of the tree's own) */
+		int fd = open(argv[1], O_WRONLY);
+		return result(fd >= 0 && write(fd, "0\n", 2) == 2, "cgroup-leave");
+	}
 	if (!strcmp(op, "fd") && argc == 2) {
 		int fd = atoi(argv[1]);
 		/* success = the descriptor is not there */
@@ -355,6 +394,9 @@ static int env_privileged(uid_t uid)
 	if (env_has("cgroup-delegated")) {
 		snprintf(deleg_dir, sizeof(deleg_dir), "/sys/fs/cgroup/pids/wsb-env-%ld", (long)getpid());
 		snprintf(num, sizeof(num), "%ld", (long)getpid());
+		/* an empty one left by an earlier scenario of the same pid */
+		if (rmdir(deleg_dir) < 0 && errno != ENOENT)
+			return -1;
 		if (mkdir(deleg_dir, 0755) < 0 || chown(deleg_dir, uid, uid) < 0 ||
 		    chown(path_of(deleg_dir, "cgroup.procs"), uid, uid) < 0 ||
 		    chown(path_of(deleg_dir, "tasks"), uid, uid) < 0 ||
@@ -462,8 +504,11 @@ static void run_as(scenario fn, uid_t uid)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	if (env_has("cgroup-delegated")) {
 		char dir[128];
+		int tries;
 		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids/wsb-env-%ld", (long)pid);
-		rmdir(dir);
+		/* the scenario's last killed processes may still be leaving it */
+		for (tries = 0; tries < 200 && rmdir(dir) < 0 && errno == EBUSY; tries++)
+			sleep_ms(10);
 	}
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -2169,6 +2214,59 @@ static int canary_proved(const char *json, const char *name)
 	return at && (!end || at < end);
 }
 
+/* Below Landlock ABI 6 the cgroup of the tree is applied but the tree is
+ * reported missing: the command kills its supervisor and the library's
+ * caller (here a child of the scenario), and then nothing ends its daemon.
+ * The daemon is ended here by hand, through the cgroup left behind. */
+static int caller_killed_tree_lives(wsb_policy *pol, const char *base)
+{
+	const char *marker = path_of(base, "root/m4");
+	char prefix[64], procs[512], pids[4096];
+	struct dirent *d;
+	DIR *dir;
+	pid_t caller;
+	int st, lives, fd, rounds;
+	ssize_t n;
+
+	caller = fork();
+	if (caller < 0)
+		return -1;
+	if (caller == 0)
+		_exit(sb(pol, "daemon-kill-caller", marker, NULL) >= 0 ? 3 : 4);
+	if (waitpid(caller, &st, 0) != caller || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		return -1;
+	lives = !marker_still(marker);
+	printf("caller killed: the daemon %s\n", lives ? "lives on (escape, as documented)" :
+		"stopped");
+	snprintf(prefix, sizeof(prefix), "wsandbox-%ld-", (long)caller);
+	if (!(dir = opendir(deleg_dir)))
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (strncmp(d->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", deleg_dir, d->d_name);
+		for (rounds = 0; rounds < 100; rounds++) {
+			char *w, *save = NULL;
+			fd = open(procs, O_RDONLY);
+			n = fd >= 0 ? read(fd, pids, sizeof(pids) - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			if (n <= 0)
+				break;
+			pids[n] = '\0';
+			for (w = strtok_r(pids, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
+				if (atoi(w) > 1)
+					kill(atoi(w), SIGKILL);
+			sleep_ms(10);
+		}
+		procs[strlen(procs) - strlen("/cgroup.procs")] = '\0';
+		for (rounds = 0; rounds < 200 && rmdir(procs) < 0 && errno == EBUSY; rounds++)
+			sleep_ms(10);
+	}
+	closedir(dir);
+	return lives ? 0 : -1;
+}
+
 static int sc_env_escapes(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -2177,6 +2275,7 @@ static int sc_env_escapes(const char *base)
 	char *json = NULL, num[16], name[64];
 	unsigned int prot, miss, got, want_in = 0, want_out = 0;
 	int abi = wsb__lx_landlock_abi(), userns_off = env_has("userns-off"), port, l, rc;
+	int cg_kill, lp_cgroup;
 	struct sockaddr_un ua;
 	socklen_t alen;
 	const char *out;
@@ -2215,8 +2314,11 @@ static int sc_env_escapes(const char *base)
 		want_in |= WSB_PROT_PROCESS_TREE;
 	else
 		want_out |= WSB_PROT_PROCESS_TREE;
-	if (env_has("cgroup-delegated"))
+	/* a cgroup the command could leave (no Landlock) bounds nothing */
+	if (env_has("cgroup-delegated") && abi >= 1)
 		want_in |= WSB_PROT_LIMIT_PROCESSES;
+	else if (env_has("cgroup-delegated") && (userns_off || geteuid() == 0))
+		want_out |= WSB_PROT_LIMIT_PROCESSES;  /* (else RLIMIT_NPROC in the user namespace) */
 	if (env_has("cgroup-ro") && geteuid() == 0)
 		want_out |= WSB_PROT_LIMIT_PROCESSES;
 
@@ -2228,6 +2330,9 @@ static int sc_env_escapes(const char *base)
 		getenv("WSB_TEST_ENV") ? getenv("WSB_TEST_ENV") : "host", (int)geteuid(), abi, prot, miss,
 		strstr(json, "\"mechanisms\""));
 	fflush(stdout);
+	/* without a PID namespace, a cgroup of the tree's own that the command cannot leave */
+	cg_kill = strstr(json, "kill of its own") != NULL;
+	lp_cgroup = strstr(json, "\"limit_processes\",\"mechanism\":\"cgroup") != NULL;
 	wsb_free(json);
 	wsb_plan_free(plan);
 	CHECK((prot & want_in) == want_in);
@@ -2311,10 +2416,37 @@ static int sc_env_escapes(const char *base)
 		CHECK(sb(pol, "unix-abstract", name, NULL) == 1);
 		close(l);
 	}
-	if (got & WSB_PROT_PROCESS_TREE) {
+	if (env_has("cgroup-delegated")) {
+		/* the delegated cgroup is the caller's: the command must not move
+		 * itself back into it (out of its limits and its tree's cgroup) */
+		rc = sb(pol, "cgroup-leave", path_of(deleg_dir, "cgroup.procs"), NULL);
+		printf("cgroup-leave: %s\n", rc == 1 ? "refused" : rc == 0 ? "moved out" : "error");
+		if ((got & WSB_PROT_LIMIT_PROCESSES) && lp_cgroup)
+			CHECK(rc == 1);
+		if (userns_off) {
+			CHECK(rc == (abi >= 1 ? 1 : 0));
+			CHECK(cg_kill == (abi >= 1));
+		}
+	}
+	if ((got & WSB_PROT_PROCESS_TREE) || cg_kill) {
+		long long t0;
+		/* without the process limit: the tree's cgroup is then made for it
+		 * alone (as root cgroup v2 here, with cgroup.kill) */
+		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 0) == WSB_OK);
+		CHECK(wsb_plan_create(&plan, pol, NULL) == WSB_OK);
+		CHECK(wsb_plan_to_json(&json, plan) == WSB_OK);
+		out = strstr(json, "{\"protection\":\"process_tree\"");
+		printf("without the process limit: %.*s\n", out ? (int)strcspn(out, "}") : 0, out ? out : "");
+		wsb_free(json);
+		wsb_plan_free(plan);
+		t0 = now_ms();
+		/* ended with the command, not when the daemon (10 s) lets go of the pipes */
 		CHECK(sb(pol, "daemon", path_of(base, "root/m1"), NULL) == 0);
+		CHECK(now_ms() - t0 < 5000);
 		CHECK(marker_still(path_of(base, "root/m1")));
-		CHECK(sb(pol, "daemon-kill-init", path_of(base, "root/m2"), NULL) >= 0);
+		/* ends normally (signal scope) or as init's SIGKILL (the cgroup's kill) */
+		CHECK(sb_run(&p, pol, "daemon-kill-init", path_of(base, "root/m2"), NULL) == WSB_OK);
+		wsb_process_free(p);
 		CHECK(marker_still(path_of(base, "root/m2")));
 		/* outlive the timeout: the top process stays, a daemon too */
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 1500) == WSB_OK);
@@ -2324,7 +2456,10 @@ static int sc_env_escapes(const char *base)
 		CHECK(rc == WSB_EXIT_TIMEOUT);
 		CHECK(marker_still(path_of(base, "root/m3")));
 		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_TIMEOUT, 0) == WSB_OK);
+		CHECK(wsb_policy_set_limit(pol, WSB_LIMIT_PROCESSES, 8) == WSB_OK);
 	}
+	if (cg_kill && !(got & WSB_PROT_PROCESS_TREE) && env_has("cgroup-delegated"))
+		CHECK(caller_killed_tree_lives(pol, base) == 0);
 	if (got & WSB_PROT_LIMIT_PROCESSES) {
 		program_override = limit_helper_path;
 		rc = sb_run(&p, pol, "forkbomb", "64", NULL);

@@ -47,6 +47,23 @@ else
 	echo "  $label: no setpriv in the root file system: the unprivileged self-test is not run"
 fi
 
+# ---- the mechanism chosen for each protection here (docs/linux-backend.md's
+# environment table is written from these lines) --------------------------------
+show_mechanisms() {
+	python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["mechanisms"]:
+    print("  %-15s mechanism %-16s %s" % (sys.argv[1], m["protection"], m["mechanism"]))
+' "$1" || fail "no plan from wsb-run --dry-run --json as $1"
+}
+"$wsb" --write /ws --network off --deny-read /outside --max-processes 8 --dry-run --json |
+	show_mechanisms "$label"
+if command -v setpriv >/dev/null; then
+	setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$wsb" --write /ws --network off --deny-read /outside --max-processes 8 --dry-run --json |
+		show_mechanisms "$label/uid65534"
+fi
+
 # ---- 2. wsb-run --write /ws, network off --------------------------------------
 set +e
 "$wsb" --write /ws -- /bin/sh -c 'echo in > /ws/in; echo out > /outside/out' 2>/tmp/write.err
