@@ -609,6 +609,19 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Both ends of the spawn's four pipes (error, status, sync, relay). */
+static void close_pipes(int *errp, int *statp, int *syncp, int *relayp)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		close_fd(&errp[i]);
+		close_fd(&statp[i]);
+		close_fd(&syncp[i]);
+		close_fd(&relayp[i]);
+	}
+}
+
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
 	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
 	const struct wsb_policy *reuse_policy)
@@ -677,14 +690,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 			/* Could not enter it (or start init there): never again,
 			 * and this spawn goes the cold way. */
 			wsb__lx_netns_warm_broken();
-			close_fd(&errp[0]);
-			close_fd(&errp[1]);
-			close_fd(&statp[0]);
-			close_fd(&statp[1]);
-			close_fd(&syncp[0]);
-			close_fd(&syncp[1]);
-			close_fd(&relayp[0]);
-			close_fd(&relayp[1]);
+			close_pipes(errp, statp, syncp, relayp);
 			return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd, s, e, cg,
 				NULL);
 		}
@@ -764,14 +770,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	statp[0] = -1;
 	rc = WSB_OK;
 out:
-	close_fd(&errp[0]);
-	close_fd(&errp[1]);
-	close_fd(&statp[0]);
-	close_fd(&statp[1]);
-	close_fd(&syncp[0]);
-	close_fd(&syncp[1]);
-	close_fd(&relayp[0]);
-	close_fd(&relayp[1]);
+	close_pipes(errp, statp, syncp, relayp);
 	close_fd(&warm_user);
 	close_fd(&warm_net);
 	return rc;
