@@ -180,17 +180,28 @@ deb_build() {
 # dpkg inside it; wsb-run then runs there after pivot_root in a private mount
 # namespace, not chroot: the kernel refuses user namespaces to a chrooted
 # process, and the sandbox needs them. The host's root is unmounted there.
+# The mirror apt itself uses here (a machine may have its own), else Debian's.
+debian_mirror() {
+	local m
+	m=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+	[ -n "$m" ] || m=$(awk '$1 == "deb" && $0 !~ /security/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' \
+		/etc/apt/sources.list 2>/dev/null)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
 deb_root() {
-	local root=$work/root cache=$work/cache/bookworm-minbase.tgz
+	local root=$work/root cache=$work/cache/bookworm-minbase.tgz mirror
+	mirror=$(debian_mirror)
 	mkdir -p "$work/cache"
 	if [ ! -s "$cache" ]; then
 		rm -rf "$work/cache/tmp-root"
 		debootstrap --variant=minbase --make-tarball="$cache.part" bookworm "$work/cache/tmp-root" \
-			http://deb.debian.org/debian
+			"$mirror"
 		mv "$cache.part" "$cache"
 	fi
 	rm -rf "$root"
-	debootstrap --variant=minbase --unpack-tarball="$cache" bookworm "$root" http://deb.debian.org/debian
+	debootstrap --variant=minbase --unpack-tarball="$cache" bookworm "$root" "$mirror"
 	mkdir -p "$root/tmp/debs"
 	cp "$work"/deb/libwsandbox0_*.deb "$work"/deb/libwsandbox-dev_*.deb "$work"/deb/wsandbox-tools_*.deb \
 		"$root/tmp/debs/"
