@@ -109,15 +109,17 @@ int wsb__lx_netns_apply(void)
 
 int wsb__lx_no_reuse;
 
-/* The last few policies spawned under, each with its namespaces. An entry
- * evicted is closed; the spawn holds duplicates of the descriptors until
- * its clone, so eviction never pulls one from under it. */
+/* The last few policies spawned under, each with its namespaces, made at
+ * the second spawn under the policy: a program that spawns once (wsb-run)
+ * goes the cold way and pays nothing for a namespace it would not reuse.
+ * An entry evicted is closed; the spawn holds duplicates of the descriptors
+ * until its clone, so eviction never pulls one from under it. */
 #define WARM_MAX 8
 static struct warm {
 	char *key;  /* the policy's JSON; NULL: free slot */
 	uid_t uid;
 	gid_t gid;
-	int user_fd, net_fd;
+	int user_fd, net_fd;  /* -1: seen once, not made yet */
 	unsigned long used;
 } warm[WARM_MAX];
 static unsigned long warm_clock;
@@ -212,8 +214,10 @@ out:
 
 static void warm_drop(struct warm *w)
 {
-	close(w->user_fd);
-	close(w->net_fd);
+	if (w->user_fd >= 0)
+		close(w->user_fd);
+	if (w->net_fd >= 0)
+		close(w->net_fd);
 	wsb__free(w->key);
 	memset(w, 0, sizeof(*w));
 }
@@ -234,20 +238,27 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s
 		    strcmp(warm[i].key, key) == 0)
 			w = &warm[i];
 	if (!w && !warm_broken) {
-		/* A free slot, else the least recently used one. */
+		/* First sight: a free slot, else the least recently used one,
+		 * holds the key; this spawn goes the cold way. */
 		w = &warm[0];
 		for (i = 0; i < WARM_MAX && w->key; i++)
 			if (!warm[i].key || warm[i].used < w->used)
 				w = &warm[i];
 		if (w->key)
 			warm_drop(w);
-		if (make_warm(w, s) == 0) {
-			w->key = key;
-			key = NULL;
-		} else {
-			warm_broken = 1;
-			w = NULL;
-		}
+		w->key = key;
+		key = NULL;
+		w->uid = s->uid;
+		w->gid = s->gid;
+		w->user_fd = w->net_fd = -1;
+		w->used = ++warm_clock;
+		w = NULL;
+	} else if (w && warm_broken) {
+		w = NULL;  /* once it failed, every spawn goes the cold way */
+	} else if (w && w->net_fd < 0 && make_warm(w, s) < 0) {
+		/* make_warm closed what it opened; the key stays, unmade */
+		warm_broken = 1;
+		w = NULL;
 	}
 	if (w) {
 		w->used = ++warm_clock;

@@ -1337,11 +1337,14 @@ static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
 static int sc_warm_namespaces(const char *base)
 {
 	wsb_policy *pol = workspace(base), *other;
-	wsb_process *pa = NULL, *pb = NULL, *pc = NULL;
-	char a[4][64], b[4][64], c[4][64], host[64], num[16];
+	wsb_process *pa = NULL, *pb = NULL, *pc = NULL, *pd = NULL, *pe = NULL;
+	char a[4][64], b[4][64], c[4][64], d[4][64], e[4][64], host[64], num[16];
 	ssize_t n;
 	int i, port, l = tcp_listener(&port);
 	CHECK(pol);
+	/* The first spawn under a policy goes the cold way (the warm namespace
+	 * is made at the second); these two come after it. */
+	CHECK(sb(pol, "write", path_of(base, "root/first"), NULL) == 0);
 	CHECK(ns_lines(&pa, a, pol) == 0);
 	CHECK(ns_lines(&pb, b, pol) == 0);
 	CHECK((n = readlink("/proc/self/ns/net", host, sizeof(host) - 1)) > 0);
@@ -1355,11 +1358,17 @@ static int sc_warm_namespaces(const char *base)
 	mkdir(path_of(base, "other"), 0755);
 	CHECK((other = workspace(base)) != NULL);
 	CHECK(wsb_policy_allow_write(other, path_of(base, "other")) == WSB_OK);
-	CHECK(ns_lines(&pc, c, other) == 0);
+	CHECK(ns_lines(&pc, c, other) == 0);   /* first under it: cold */
+	CHECK(ns_lines(&pd, d, other) == 0);   /* second: makes the warm one */
+	CHECK(ns_lines(&pe, e, other) == 0);   /* third: shares it */
 	CHECK(strcmp(c[0], a[0]) != 0 && strcmp(c[0], host) != 0);
+	CHECK(strcmp(d[0], a[0]) != 0 && strcmp(c[0], d[0]) != 0);
+	CHECK(wsb__lx_no_reuse ? strcmp(d[0], e[0]) != 0 : strcmp(d[0], e[0]) == 0);
 	wsb_process_free(pa);
 	wsb_process_free(pb);
 	wsb_process_free(pc);
+	wsb_process_free(pd);
+	wsb_process_free(pe);
 	wsb_policy_free(other);
 	CHECK(sb(pol, "loopback", NULL, NULL) == 0);
 	CHECK(l >= 0);
