@@ -224,6 +224,18 @@ static int check_path(const run_args *a, const wsb_policy *policy)
 	return allowed ? 0 : 1;
 }
 
+/* With --json, a failure before anything ran is still one JSON object. */
+static void setup_error_json(int rc)
+{
+	tool_buf b = { NULL, 0, 0 };
+
+	tool_buf_printf(&b, "{\"exit_status\":%d,\"error\":", TOOL_EXIT_SETUP);
+	tool_json_error(&b, rc);
+	tool_buf_puts(&b, "}\n");
+	fputs(tool_buf_str(&b), stdout);
+	tool_buf_free(&b);
+}
+
 static int dry_run(const run_args *a, const wsb_policy *policy, const wsb_identity *identity)
 {
 	wsb_plan *plan = NULL;
@@ -235,14 +247,8 @@ static int dry_run(const run_args *a, const wsb_policy *policy, const wsb_identi
 		rc = wsb_plan_to_json(&json, plan);
 	if (rc != WSB_OK) {
 		fprintf(stderr, "%s: cannot make the plan: %s\n", prog, wsb_error_message(NULL));
-		if (a->json) {
-			tool_buf b = { NULL, 0, 0 };
-			tool_buf_printf(&b, "{\"exit_status\":%d,\"error\":", TOOL_EXIT_SETUP);
-			tool_json_error(&b, rc);
-			tool_buf_puts(&b, "}\n");
-			fputs(tool_buf_str(&b), stdout);
-			tool_buf_free(&b);
-		}
+		if (a->json)
+			setup_error_json(rc);
 		wsb_plan_free(plan);
 		return TOOL_EXIT_SETUP;
 	}
@@ -617,14 +623,8 @@ static int self_test(const run_args *a, const wsb_policy *policy, const wsb_iden
 	free(dir);
 	if (rc != WSB_OK) {
 		fprintf(stderr, "%s: --self-test: %s\n", prog, wsb_error_message(NULL));
-		if (a->json) {
-			tool_buf b = { NULL, 0, 0 };
-			tool_buf_printf(&b, "{\"exit_status\":%d,\"error\":", TOOL_EXIT_SETUP);
-			tool_json_error(&b, rc);
-			tool_buf_puts(&b, "}\n");
-			fputs(tool_buf_str(&b), stdout);
-			tool_buf_free(&b);
-		}
+		if (a->json)
+			setup_error_json(rc);
 		return TOOL_EXIT_SETUP;
 	}
 	if (a->json)
