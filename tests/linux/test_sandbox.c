@@ -223,9 +223,23 @@ static int helper(int argc, char **argv)
 			link[n] = '\0';
 			printf("%s\n", link);
 		}
-		fflush(stdout);
-		if (argc == 2)  /* "hold": keep the namespaces alive a while */
+		if (argc == 2) {
+			/* "hold": keep the namespaces alive a while, with a
+			 * loopback listener whose port is the fifth line */
+			struct sockaddr_in a;
+			socklen_t len = sizeof(a);
+			int l = socket(AF_INET, SOCK_STREAM, 0);
+			memset(&a, 0, sizeof(a));
+			a.sin_family = AF_INET;
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 8) < 0 ||
+			    getsockname(l, (struct sockaddr *)&a, &len) < 0)
+				return 1;
+			printf("%d\n", ntohs(a.sin_port));
+			fflush(stdout);
 			sleep_ms(30000);
+		}
+		fflush(stdout);
 		return 0;
 	}
 	if (!strcmp(op, "unlink") && argc == 2)
@@ -1297,7 +1311,10 @@ static int sc_freed_inits_reaped(const char *base)
 /* The namespaces of a command that keeps running (so that the kernel
  * cannot hand their numbers to the next command's), one line each of net,
  * user, pid, mnt; *out is the running command, to free. */
-static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
+/* The namespaces of a command that holds them (and its loopback listener's
+ * port, the fifth line) until freed. */
+#define NS_LINES 5
+static int ns_lines(wsb_process **out, char lines[NS_LINES][64], const wsb_policy *pol)
 {
 	static const char *argv[] = { NULL, "--helper", "ns", "hold", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
@@ -1313,46 +1330,58 @@ static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
 	o.stderr_mode = WSB_STDIO_NULL;
 	if (wsb_spawn(out, pol, NULL, &o) != WSB_OK)
 		return -1;
-	for (i = 0; i < 4; ) {
+	for (i = 0; i < NS_LINES; ) {
 		if (len + 1 >= sizeof(text) ||
 		    wsb_process_read(&n, *out, WSB_STREAM_STDOUT, text + len, sizeof(text) - 1 - len,
 			10000) != WSB_OK || n == 0)
 			return -1;
 		len += n;
 		text[len] = '\0';
-		for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++)
+		for (i = 0, at = text; i < NS_LINES && (nl = strchr(at, '\n')) != NULL; i++)
 			at = nl + 1;
 	}
-	for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++) {
+	for (i = 0, at = text; i < NS_LINES && (nl = strchr(at, '\n')) != NULL; i++) {
 		snprintf(lines[i], 64, "%.*s", (int)(nl - at), at);
 		at = nl + 1;
 	}
 	return 0;
 }
 
-/* Reuse (netns.c): with network off, every command enters the same warm
- * network namespace, and still gets user, PID and mount namespaces of its
- * own; with reuse off (WSB_TEST_NO_REUSE) every namespace is its own. The
- * network namespace is empty but for loopback, which is up. */
+/* Reuse (netns.c): with network off, a command enters its policy's warm
+ * network namespace when no other command is in it, and still gets user,
+ * PID and mount namespaces of its own; with reuse off (WSB_TEST_NO_REUSE)
+ * every namespace is its own. The network namespace is empty but for
+ * loopback, which is up. Commands running at the same time never share
+ * one, so none reaches another's loopback listener. */
 static int sc_warm_namespaces(const char *base)
 {
 	wsb_policy *pol = workspace(base), *other;
-	wsb_process *pa = NULL, *pb = NULL, *pc = NULL, *pd = NULL, *pe = NULL;
-	char a[4][64], b[4][64], c[4][64], d[4][64], e[4][64], host[64], num[16];
+	wsb_process *pa = NULL, *pb = NULL, *pc = NULL, *pd = NULL, *pe = NULL, *pf = NULL;
+	char a[NS_LINES][64], b[NS_LINES][64], c[NS_LINES][64], d[NS_LINES][64];
+	char e[NS_LINES][64], f[NS_LINES][64], host[64], num[16];
 	ssize_t n;
 	int i, port, l = tcp_listener(&port);
 	CHECK(pol);
 	/* The first spawn under a policy goes the cold way (the warm namespace
-	 * is made at the second); these two come after it. */
+	 * is made at the second, pa's). */
 	CHECK(sb(pol, "write", path_of(base, "root/first"), NULL) == 0);
 	CHECK(ns_lines(&pa, a, pol) == 0);
-	CHECK(ns_lines(&pb, b, pol) == 0);
+	CHECK(ns_lines(&pb, b, pol) == 0);   /* while pa runs: one of its own */
 	CHECK((n = readlink("/proc/self/ns/net", host, sizeof(host) - 1)) > 0);
 	host[n] = '\0';
-	CHECK(strcmp(a[0], host) != 0);
-	CHECK(wsb__lx_no_reuse ? strcmp(a[0], b[0]) != 0 : strcmp(a[0], b[0]) == 0);
+	CHECK(strcmp(a[0], host) != 0 && strcmp(b[0], host) != 0);
+	CHECK(strcmp(a[0], b[0]) != 0);
 	for (i = 1; i < 4; i++)
 		CHECK(strcmp(a[i], b[i]) != 0);
+	/* Neither reaches the other's listener, nor does a third command. */
+	CHECK(sb(pol, "tcp", a[4], NULL) == 1);
+	CHECK(sb(pol, "tcp", b[4], NULL) == 1);
+	/* pa ended (its init reaped): the next command gets its namespace. */
+	wsb_process_free(pa);
+	CHECK(ns_lines(&pf, f, pol) == 0);
+	CHECK(wsb__lx_no_reuse ? strcmp(a[0], f[0]) != 0 : strcmp(a[0], f[0]) == 0);
+	for (i = 1; i < 4; i++)
+		CHECK(strcmp(a[i], f[i]) != 0);
 	/* Another policy never shares one: its commands cannot reach these
 	 * over loopback. */
 	mkdir(path_of(base, "other"), 0755);
@@ -1360,15 +1389,16 @@ static int sc_warm_namespaces(const char *base)
 	CHECK(wsb_policy_allow_write(other, path_of(base, "other")) == WSB_OK);
 	CHECK(ns_lines(&pc, c, other) == 0);   /* first under it: cold */
 	CHECK(ns_lines(&pd, d, other) == 0);   /* second: makes the warm one */
-	CHECK(ns_lines(&pe, e, other) == 0);   /* third: shares it */
 	CHECK(strcmp(c[0], a[0]) != 0 && strcmp(c[0], host) != 0);
-	CHECK(strcmp(d[0], a[0]) != 0 && strcmp(c[0], d[0]) != 0);
+	CHECK(strcmp(d[0], a[0]) != 0 && strcmp(d[0], f[0]) != 0 && strcmp(c[0], d[0]) != 0);
+	CHECK(sb(other, "tcp", f[4], NULL) == 1);
+	wsb_process_free(pd);
+	CHECK(ns_lines(&pe, e, other) == 0);   /* after pd: its namespace */
 	CHECK(wsb__lx_no_reuse ? strcmp(d[0], e[0]) != 0 : strcmp(d[0], e[0]) == 0);
-	wsb_process_free(pa);
 	wsb_process_free(pb);
 	wsb_process_free(pc);
-	wsb_process_free(pd);
 	wsb_process_free(pe);
+	wsb_process_free(pf);
 	wsb_policy_free(other);
 	CHECK(sb(pol, "loopback", NULL, NULL) == 0);
 	CHECK(l >= 0);
