@@ -1376,12 +1376,17 @@ static int sc_warm_namespaces(const char *base)
 	/* Neither reaches the other's listener, nor does a third command. */
 	CHECK(sb(pol, "tcp", a[4], NULL) == 1);
 	CHECK(sb(pol, "tcp", b[4], NULL) == 1);
-	/* pa ended (its init reaped): the next command gets its namespace. */
-	wsb_process_free(pa);
+	/* pa ended (its init reaped): the next command gets its namespace.
+	 * Without reuse pa stays until f runs, so that a namespace number
+	 * freed with it cannot come back as f's. */
+	if (!wsb__lx_no_reuse)
+		wsb_process_free(pa);
 	CHECK(ns_lines(&pf, f, pol) == 0);
 	CHECK(wsb__lx_no_reuse ? strcmp(a[0], f[0]) != 0 : strcmp(a[0], f[0]) == 0);
-	for (i = 1; i < 4; i++)
-		CHECK(strcmp(a[i], f[i]) != 0);
+	/* (pa's other namespaces are gone, their numbers free for reuse: f is
+	 * compared with b, which still holds its own) */
+	for (i = 0; i < 4; i++)
+		CHECK(strcmp(b[i], f[i]) != 0);
 	/* Another policy never shares one: its commands cannot reach these
 	 * over loopback. */
 	mkdir(path_of(base, "other"), 0755);
@@ -1392,9 +1397,14 @@ static int sc_warm_namespaces(const char *base)
 	CHECK(strcmp(c[0], a[0]) != 0 && strcmp(c[0], host) != 0);
 	CHECK(strcmp(d[0], a[0]) != 0 && strcmp(d[0], f[0]) != 0 && strcmp(c[0], d[0]) != 0);
 	CHECK(sb(other, "tcp", f[4], NULL) == 1);
-	wsb_process_free(pd);
+	if (!wsb__lx_no_reuse)
+		wsb_process_free(pd);
 	CHECK(ns_lines(&pe, e, other) == 0);   /* after pd: its namespace */
 	CHECK(wsb__lx_no_reuse ? strcmp(d[0], e[0]) != 0 : strcmp(d[0], e[0]) == 0);
+	if (wsb__lx_no_reuse) {
+		wsb_process_free(pa);
+		wsb_process_free(pd);
+	}
 	wsb_process_free(pb);
 	wsb_process_free(pc);
 	wsb_process_free(pe);
