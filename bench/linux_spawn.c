@@ -153,6 +153,9 @@ static struct prepared {
 	pid_t pid;
 	int to, from;
 } prep = { -1, -1, -1 };
+/* This program, opened while still root: uid 65534 may not be able to
+ * reach the build tree by path. */
+static int self_exe = -1;
 
 static void write_map(const char *file, const char *text)
 {
@@ -173,8 +176,9 @@ static void prepared_start(void)
 
 	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0)
 		return;
-	snprintf(umap, sizeof(umap), "%d %d 1", (int)getuid(), (int)getuid());
-	snprintf(gmap, sizeof(gmap), "%d %d 1", (int)getgid(), (int)getgid());
+	/* uid 0 inside, so that the server keeps its capabilities over exec */
+	snprintf(umap, sizeof(umap), "0 %d 1", (int)getuid());
+	snprintf(gmap, sizeof(gmap), "0 %d 1", (int)getgid());
 	prep.pid = fork();
 	if (prep.pid == 0) {
 		/* a process that changed uid is not dumpable: its /proc files
@@ -187,7 +191,10 @@ static void prepared_start(void)
 		write_map("/proc/self/gid_map", gmap);
 		dup2(to[0], 0);
 		dup2(from[1], 1);
-		execl("/proc/self/exe", "linux_spawn_bench", "--prepared", (char *)NULL);
+		{
+			static char *const args[] = { "linux_spawn_bench", "--prepared", NULL };
+			syscall(SYS_execveat, self_exe, "", args, environ, AT_EMPTY_PATH);
+		}
 		_exit(1);
 	}
 	close(to[0]);
@@ -585,6 +592,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--prepared") == 0)
 		return prepared_serve();
+	self_exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (runs <= 0)
 		runs = 1000;
 	signal(SIGPIPE, SIG_IGN);
