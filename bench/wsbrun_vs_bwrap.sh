@@ -3,11 +3,11 @@
 # -- /bin/true` against bubblewrap given the same policy (read-only root, WS
 # writable, a private /tmp, no network, own PID namespace, new session).
 # Each round runs three commands in a rotating order: wsb-run, bwrap, and a
-# floor, `env /bin/true`, a launcher that only starts the command (what any
-# launcher pays at least: its own start and the command's). Printed, as
-# medians of the per-round figures:
+# floor, `env /bin/true`, a launcher that only starts the command (its own
+# start and the command's: what a launcher that does anything at all pays
+# at least). Printed, as medians of the per-round figures:
 #   wsb-run/bwrap                the issue's figure;
-#   floor/bwrap                  the best any launcher could score here;
+#   floor/bwrap                  what a do-nothing launcher scores here;
 #   (wsb-run-floor)/(bwrap-floor) the sandboxes' own cost compared.
 # Timing reads bash's $EPOCHREALTIME in the shell itself (no subshell, whose
 # start and end would land in the intervals).
@@ -49,6 +49,6 @@ done
 m() { printf '%s\n' "$@" | median; }
 printf 'uid %d, %d rounds: medians wsb-run %s us, bwrap %s us, floor (env /bin/true) %s us\n' \
 	"$(id -u)" "$rounds" "$(m "${a[@]}")" "$(m "${b[@]}")" "$(m "${f[@]}")"
-printf '  wsb-run/bwrap %sx (goal <= 0.5); floor/bwrap %sx (no launcher can do better here); ' \
+printf '  wsb-run/bwrap %sx (goal <= 0.5); floor/bwrap %sx (a launcher that only execs the command); ' \
 	"$(m "${r[@]}")" "$(m "${fr[@]}")"
 printf 'above the floor, wsb-run/bwrap %sx\n' "$(m "${x[@]}")"
