@@ -91,6 +91,24 @@ static int run_ours(const wsb_policy *pol)
 	return ok ? 0 : -1;
 }
 
+/* A floor's init: the command's vfork+exec, its status as init's. */
+static void __attribute__((noreturn)) floor_init(void)
+{
+	pid_t cmd = vfork();
+	int st;
+
+	if (cmd == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl("/bin/true", "/bin/true", (char *)NULL);
+		_exit(127);
+	}
+	if (cmd < 0 || waitpid(cmd, &st, 0) != cmd)
+		_exit(1);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
 /* The floor (see the top): no maps written, no mounts, no Landlock or
  * seccomp, no pipes. */
 static int run_floor(void)
@@ -99,19 +117,8 @@ static int run_floor(void)
 		NULL, NULL, NULL, NULL);
 	int st;
 
-	if (pid == 0) {
-		pid_t cmd = vfork();
-		if (cmd == 0) {
-			int fd = open("/dev/null", O_WRONLY);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execl("/bin/true", "/bin/true", (char *)NULL);
-			_exit(127);
-		}
-		if (cmd < 0 || waitpid(cmd, &st, 0) != cmd)
-			_exit(1);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
-	}
+	if (pid == 0)
+		floor_init();
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return -1;
 	return 0;
@@ -128,20 +135,8 @@ static int prepared_serve(void)
 		long pid = syscall(SYS_clone, CLONE_PARENT | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
 			NULL, NULL, NULL, NULL);
 		if (pid == 0) {
-			pid_t cmd;
-			int st;
 			mount("none", "/tmp", "tmpfs", 0, NULL);
-			cmd = vfork();
-			if (cmd == 0) {
-				int fd = open("/dev/null", O_WRONLY);
-				dup2(fd, 1);
-				dup2(fd, 2);
-				execl("/bin/true", "/bin/true", (char *)NULL);
-				_exit(127);
-			}
-			if (cmd < 0 || waitpid(cmd, &st, 0) != cmd)
-				_exit(1);
-			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+			floor_init();
 		}
 		if (write(1, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
 			return 1;

@@ -60,6 +60,30 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A loopback socket on a free port, listening if it is a stream one (its
+ * fd, -1 on failure). */
+static int loopback_socket(int type, int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    (type == SOCK_STREAM && listen(s, 16) < 0) ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int tcp_listener(int *port)
+{
+	return loopback_socket(SOCK_STREAM, port);
+}
+
 static int result(int ok, const char *what)
 {
 	if (!ok)
@@ -221,16 +245,10 @@ static int helper(int argc, char **argv)
 		if (argc == 2) {
 			/* "hold": keep the namespaces alive a while, with a
 			 * loopback listener whose port is the fifth line */
-			struct sockaddr_in a;
-			socklen_t len = sizeof(a);
-			int l = socket(AF_INET, SOCK_STREAM, 0);
-			memset(&a, 0, sizeof(a));
-			a.sin_family = AF_INET;
-			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-			if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 8) < 0 ||
-			    getsockname(l, (struct sockaddr *)&a, &len) < 0)
+			int port;
+			if (tcp_listener(&port) < 0)
 				return 1;
-			printf("%d\n", ntohs(a.sin_port));
+			printf("%d\n", port);
 			fflush(stdout);
 			sleep_ms(30000);
 		}
@@ -561,22 +579,6 @@ static int sc_deny_read(const char *base)
 	CHECK(sb(pol, "read", path_of(base, "secretfile"), NULL) == 1);
 	wsb_policy_free(pol);
 	return 0;
-}
-
-static int tcp_listener(int *port)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return s;
 }
 
 static int sc_tcp(const char *base)
@@ -1991,18 +1993,7 @@ static int sc_plan(const char *base)
 
 static int udp_listener(int *port)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return s;
+	return loopback_socket(SOCK_DGRAM, port);
 }
 
 static int unix_listener(struct sockaddr_un *a, socklen_t len)
