@@ -621,9 +621,17 @@ static int set_attr(const char *target, uint64_t attr)
 /* A protected or deny-read path that vanished since the decision follows
  * the decision's rule (see absent()): outside every writable root there is
  * nothing left to cover; inside one, its protection is lost, which fails
- * unless the policy accepts it missing. */
-static int gone(const wsb__lx_mounts *m, const wsb__lx_mount *it, int err, unsigned int *lost)
+ * unless the policy accepts it missing. One that init may not even reach
+ * (EACCES: a directory on its way it may not search, such as another
+ * user's private one, which the caller's own scan could read as root) is
+ * out of the command's reach as well, which has init's uid and no
+ * capability: it needs no mount (reaching: err is from the call that
+ * reached it, not from one after that). */
+static int gone(const wsb__lx_mounts *m, const wsb__lx_mount *it, int err, int reaching,
+	unsigned int *lost)
 {
+	if (err == EACCES && reaching)
+		return 0;
 	if (err != ENOENT && err != ENOTDIR)
 		return err;
 	if (!it->lost_bit)
@@ -682,21 +690,21 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index, unsigned int *
 			break;
 		case WSB__LX_MOUNT_RO_BIND:
 			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
-				err = gone(m, it, errno, out_lost);
+				err = gone(m, it, errno, 1, out_lost);
 			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY)) != 0)
-				err = gone(m, it, err, out_lost);  /* removed after the bind */
+				err = gone(m, it, err, 0, out_lost);  /* removed after the bind */
 			break;
 		case WSB__LX_MOUNT_EMPTY_DIR:
 			if (mount("tmpfs", it->target, "tmpfs",
 					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					"mode=000,size=4k,nr_inodes=2") < 0)
-				err = gone(m, it, errno, out_lost);
+				err = gone(m, it, errno, 1, out_lost);
 			break;
 		case WSB__LX_MOUNT_EMPTY_FILE:
 			if (mount("/dev/null", it->target, NULL, MS_BIND, NULL) < 0)
-				err = gone(m, it, errno, out_lost);
+				err = gone(m, it, errno, 1, out_lost);
 			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV)) != 0)
-				err = gone(m, it, err, out_lost);
+				err = gone(m, it, err, 0, out_lost);
 			break;
 		case WSB__LX_MOUNT_PROC:
 			/* Best effort: some container setups forbid a new proc. */

@@ -510,6 +510,27 @@ static int sc_git(const char *base)
 	return 0;
 }
 
+/* A .git in a directory of another user that only its owner may enter:
+ * the caller's scan (as root) finds it, but neither init nor the command
+ * can reach it, so it needs no mount, and the spawn goes on. As uid 65534
+ * the directory is the user's own, reachable, and protected by a mount. */
+static int sc_git_out_of_reach(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "root/priv"), 0700) == 0);
+	CHECK(mkdir(path_of(base, "root/priv/.git"), 0755) == 0);
+	CHECK(put_file(path_of(base, "root/priv/.git/config"), "orig") == 0);
+	CHECK(chown(path_of(base, "root/priv/.git/config"), NOBODY, NOBODY) == 0 || geteuid() != 0);
+	CHECK(chown(path_of(base, "root/priv/.git"), NOBODY, NOBODY) == 0 || geteuid() != 0);
+	CHECK(chown(path_of(base, "root/priv"), NOBODY, NOBODY) == 0 || geteuid() != 0);
+	CHECK(sb(pol, "write", path_of(base, "root/priv/.git/config"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/ok.txt"), NULL) == 0);
+	CHECK(file_size(path_of(base, "root/priv/.git/config")) == 4);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_gitfile(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -2358,6 +2379,7 @@ SCENARIO(write_outside)
 SCENARIO(symlink)
 SCENARIO(hardlink_rename)
 SCENARIO(git)
+SCENARIO(git_out_of_reach)
 SCENARIO(gitfile)
 SCENARIO(gitfile_not_regular)
 SCENARIO(deny_read)
@@ -2428,7 +2450,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
-		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix),
+		BOTH(git), BOTH(git_out_of_reach), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix),
 		BOTH(relay_echo), BOTH(relay_env), BOTH(relay_concurrent), BOTH(relay_freed),
 		BOTH(relay_target_refuses), BOTH(relay_network_on), BOTH(relay_plan),
 		BOTH(relay_bulk_half_close), BOTH(relay_connection_limit), BOTH(daemon),
