@@ -632,7 +632,7 @@ static int search_denied(const char *path)
 	size_t n = strlen(path), i;
 	struct stat st;
 
-	if (n >= sizeof(dir) || path[0] != '/')
+	if (n >= sizeof(dir) || path[0] != '/' || ngroups < 0)
 		return 0;
 	memcpy(dir, path, n + 1);
 	for (i = 1; i < n; i++) {
