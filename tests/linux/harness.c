@@ -31,7 +31,6 @@ void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st; (void)flag; (void)f;
