@@ -285,7 +285,11 @@ static void templates_are_bounded_and_closed_by_revert(void **s)
 		wsb_policy_free(p[i]);
 }
 
-static void a_failing_call_of_a_warm_spawn_leaves_nothing(void **s)
+/* Fail the 1st, 2nd, ... call of a spawn, warm (the template made
+ * beforehand) or cold (none: each run starts from a reverted identity);
+ * every failed spawn must name the call and leave no token handle but the
+ * template a warm one had, and a cold one must keep none. */
+static void fault_loop(int warm_first)
 {
 	const char *argv[] = { "cmd", "/c", "exit", "5", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
@@ -293,11 +297,11 @@ static void a_failing_call_of_a_warm_spawn_leaves_nothing(void **s)
 	unsigned long k, faults = 0;
 	int done = 0;
 
-	(void)s;
 	o.argv = argv;
 	o.cwd = cwd;
 	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
-	spawn(policy);
+	if (warm_first)
+		spawn(policy);
 	for (k = 1; k < 2000 && !done; k++) {
 		wsb_process *p = NULL;
 		fakefs_fault f;
@@ -306,6 +310,8 @@ static void a_failing_call_of_a_warm_spawn_leaves_nothing(void **s)
 		f.target = k;
 		f.seen = 0;
 		wsb__os_reset_counts();
+		if (!warm_first)
+			assert_int_equal(wsb_identity_revert(identity), WSB_OK);
 		wsb__os_set_hook(fakefs_fail_on_thread, &f);
 		rc = wsb_spawn(&p, policy, identity, &o);
 		wsb__os_set_hook(NULL, NULL);
@@ -324,18 +330,33 @@ static void a_failing_call_of_a_warm_spawn_leaves_nothing(void **s)
 				fail_msg("call %lu (%s) failed but the error does not name it: %s", k,
 					wsb__os_last_fault(), wsb_error_message(NULL));
 		}
-		/* No token handle left but the template. */
-		if (nlive != 1)
-			fail_msg("call %lu (%s): %lu token handles open", k, wsb__os_last_fault(),
-				(unsigned long)nlive);
-		/* The template stays, and stays the one: never made again. */
-		assert_int_equal(wsb__token_cache_count(), 1);
-		assert_int_equal(wsb__os_calls("CreateRestrictedToken"), 0);
+		/* No token handle left but the template: a warm spawn's stays, and
+		 * stays the one, never made again; a cold one keeps its new
+		 * template only if it succeeded. */
+		if (nlive != (warm_first || rc == WSB_OK ? 1u : 0u) ||
+				wsb__token_cache_count() != (warm_first || rc == WSB_OK ? 1u : 0u))
+			fail_msg("call %lu (%s): %lu token handles open, %lu templates", k, wsb__os_last_fault(),
+				(unsigned long)nlive, (unsigned long)wsb__token_cache_count());
+		if (warm_first)
+			assert_int_equal(wsb__os_calls("CreateRestrictedToken"), 0);
 	}
 	assert_true(done);
 	assert_true(faults > 10);
-	print_message("warm fault loop: %lu calls, %lu failures reported\n", k - 1, faults);
+	print_message("%s fault loop: %lu calls, %lu failures reported\n", warm_first ? "warm" : "cold", k - 1,
+		faults);
 	wsb_policy_free(policy);
+}
+
+static void a_failing_call_of_a_warm_spawn_leaves_nothing(void **s)
+{
+	(void)s;
+	fault_loop(1);
+}
+
+static void a_failing_call_of_a_cold_spawn_keeps_no_template(void **s)
+{
+	(void)s;
+	fault_loop(0);
 }
 
 static void with_reuse_off_nothing_is_kept(void **s)
@@ -361,6 +382,7 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(templates_are_bounded_and_closed_by_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_failing_call_of_a_warm_spawn_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_failing_call_of_a_cold_spawn_keeps_no_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(with_reuse_off_nothing_is_kept, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
