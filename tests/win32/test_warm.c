@@ -9,7 +9,7 @@
  * closed by revert; a call failing in the warm path leaves no handle and
  * the cache as it was. Token handles are counted through the seam (every
  * one OpenProcessToken, CreateRestrictedToken and DuplicateTokenEx gave,
- * until CloseHandle): Wine's GetProcessHandleCount answers 0. */
+ * until CloseHandle), and all of the process's by fakefs_handles. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -264,14 +264,22 @@ static void a_changed_caller_token_or_other_sids_make_a_new_template(void **s)
 static void templates_are_bounded_and_closed_by_revert(void **s)
 {
 	wsb_policy *p[ROOTS];
+	unsigned long before;
 	size_t i;
 
 	(void)s;
+	p[0] = policy_of(0);
+	spawn(p[0]); /* what Wine opens once per process is not ours */
+	assert_int_equal(wsb_identity_revert(identity), WSB_OK);
+	before = fakefs_handles();
 	for (i = 0; i < ROOTS; i++) {
-		p[i] = policy_of(i);
+		if (i)
+			p[i] = policy_of(i);
 		spawn(p[i]);
 		assert_int_equal(wsb__token_cache_count(), i < 8 ? i + 1 : 8);
 		assert_int_equal(nlive, i < 8 ? i + 1 : 8);
+		/* Of the whole process: nothing of a command after its free. */
+		assert_int_equal(fakefs_handles(), before + nlive);
 	}
 	/* The least recently used ones went first: the last is still warm. */
 	spawn(p[ROOTS - 1]);
@@ -281,6 +289,7 @@ static void templates_are_bounded_and_closed_by_revert(void **s)
 	assert_int_equal(wsb_identity_revert(identity), WSB_OK);
 	assert_int_equal(wsb__token_cache_count(), 0);
 	assert_int_equal(nlive, 0);
+	assert_int_equal(fakefs_handles(), before);
 	for (i = 0; i < ROOTS; i++)
 		wsb_policy_free(p[i]);
 }
