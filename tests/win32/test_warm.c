@@ -136,31 +136,29 @@ static void spawn(wsb_policy *policy)
 static HANDLE made[4], copied[4], used[4];
 static size_t nmade, ncopied, nused;
 
+/* A token the real call gave: tracked until closed, the first few listed. */
+static BOOL noted(BOOL ok, const HANDLE *o, HANDLE *list, size_t *n)
+{
+	if (ok) {
+		track(*o);
+		if (*n < 4)
+			list[(*n)++] = *o;
+	}
+	return ok;
+}
+
 static BOOL WINAPI rec_restricted(HANDLE t, DWORD f, DWORD nd, PSID_AND_ATTRIBUTES d, DWORD np,
 	PLUID_AND_ATTRIBUTES p, DWORD nr, PSID_AND_ATTRIBUTES r, PHANDLE o)
 {
-	BOOL ok = ((wsb__os_CreateRestrictedToken_fn)wsb__os_default("CreateRestrictedToken"))(t, f, nd, d,
-		np, p, nr, r, o);
-
-	if (ok) {
-		track(*o);
-		if (nmade < 4)
-			made[nmade++] = *o;
-	}
-	return ok;
+	return noted(((wsb__os_CreateRestrictedToken_fn)wsb__os_default("CreateRestrictedToken"))(t, f, nd, d,
+		np, p, nr, r, o), o, made, &nmade);
 }
 
 static BOOL WINAPI rec_duplicate(HANDLE t, DWORD a, LPSECURITY_ATTRIBUTES sa, SECURITY_IMPERSONATION_LEVEL l,
 	TOKEN_TYPE y, PHANDLE o)
 {
-	BOOL ok = ((wsb__os_DuplicateTokenEx_fn)wsb__os_default("DuplicateTokenEx"))(t, a, sa, l, y, o);
-
-	if (ok) {
-		track(*o);
-		if (ncopied < 4)
-			copied[ncopied++] = *o;
-	}
-	return ok;
+	return noted(((wsb__os_DuplicateTokenEx_fn)wsb__os_default("DuplicateTokenEx"))(t, a, sa, l, y, o), o,
+		copied, &ncopied);
 }
 
 static BOOL WINAPI rec_create(HANDLE t, LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa,
@@ -382,17 +380,19 @@ static void with_reuse_off_nothing_is_kept(void **s)
 	wsb_policy_free(policy);
 }
 
+/* Each test with its own identity, reverted and checked after. */
+#define WARM_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(a_second_spawn_copies_the_template_and_makes_no_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(another_policy_never_reuses_a_template, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_changed_caller_token_or_other_sids_make_a_new_template, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(templates_are_bounded_and_closed_by_revert, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_failing_call_of_a_warm_spawn_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_failing_call_of_a_cold_spawn_keeps_no_template, setup, teardown),
-		cmocka_unit_test_setup_teardown(with_reuse_off_nothing_is_kept, setup, teardown),
+		WARM_TEST(a_second_spawn_copies_the_template_and_makes_no_token),
+		WARM_TEST(another_policy_never_reuses_a_template),
+		WARM_TEST(a_changed_caller_token_or_other_sids_make_a_new_template),
+		WARM_TEST(templates_are_bounded_and_closed_by_revert),
+		WARM_TEST(a_failing_call_of_a_warm_spawn_leaves_nothing),
+		WARM_TEST(a_failing_call_of_a_cold_spawn_keeps_no_template),
+		WARM_TEST(with_reuse_off_nothing_is_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
