@@ -403,6 +403,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	int child_fd[3] = { -1, -1, -1 }, parent_fd[3] = { -1, -1, -1 };
 	int modes[3], i, rc, status_fd = -1, relay_fd = -1, tty_fd = -1;
 	unsigned int need, lost = 0;
+	unsigned long warm = 0;
 	size_t argc = 0;
 	pid_t pid;
 	wsb_u64 start;
@@ -564,7 +565,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	    (rc = wsb__lx_relay_acquire_host(&relay, s->relay_listen, s->relay_target)) < 0)
 		goto out;
 	start = wsb__now_ms();
-	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, &relay_fd, s, &e, &cg, policy)) < 0)
+	if ((rc = wsb__lx_spawn_tree(&pid, &status_fd, &lost, &relay_fd, &warm, s, &e, &cg,
+			policy)) < 0)
 		goto out;
 	s->protections &= ~lost;
 	s->missing |= lost;
@@ -584,6 +586,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		relay = NULL;
 		wsb__lx_process_set_proxy(*out, proxy);
 		proxy = NULL;
+		wsb__lx_process_set_warm(*out, warm);
+		warm = 0;
 	}
 	if (rc < 0) {
 		/* Without a PID namespace SIGKILL to init would orphan the
@@ -591,6 +595,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		kill(pid, s->tree_by_subreaper ? SIGTERM : SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		wsb__lx_netns_warm_return(warm);
 		close(status_fd);
 		goto out;
 	}

@@ -242,11 +242,14 @@ int wsb__lx_netns_apply(void);
  * made once per policy content (and caller's uid/gid) inside a user
  * namespace of its own that maps the caller's ids to themselves, entered by
  * each command with setns. 0 with both fds (the caller's duplicates,
- * close-on-exec, to close after the clone), or -1 when reuse is off or it
- * cannot be made (the spawn then makes a namespace of its own, as without
- * reuse). */
-int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s,
-	const struct wsb_policy *policy);
+ * close-on-exec, to close after the clone) and the token of the loan, or
+ * -1 when reuse is off, it cannot be made or it is lent to a command still
+ * running (the spawn then makes a namespace of its own, as without reuse). */
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, unsigned long *out_token,
+	const wsb__lx_setup *s, const struct wsb_policy *policy);
+/* The command it was lent to has no process left (its init was reaped, or
+ * never started): it may be lent again. 0 is no loan. */
+void wsb__lx_netns_warm_return(unsigned long token);
 /* Entering it failed in a child: drop it for good, spawn cold from now on. */
 void wsb__lx_netns_warm_broken(void);
 /* Test hook: 1 turns the reuse off (every spawn makes its own namespaces). */
@@ -359,10 +362,11 @@ void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *prox
  * *out_lost the (accepted) protections lost during setup and, when
  * s->relay_in_netns, *out_relay_fd the relay's listener from the sandbox's
  * network namespace (else -1). With reuse_policy, a command with network
- * off enters the warm network namespace of that policy (netns.c). */
+ * off enters the warm network namespace of that policy (netns.c), and
+ * *out_warm is the loan's token, to return once init is reaped (else 0). */
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
-	const struct wsb_policy *reuse_policy);
+	int *out_relay_fd, unsigned long *out_warm, const wsb__lx_setup *s, const wsb__lx_exec *e,
+	const wsb__lx_cgroup *cg, const struct wsb_policy *reuse_policy);
 
 /* Build a process handle from a started tree (process.c). On success takes
  * ownership of cg's contents, the fds and relay (released when the handle
@@ -370,6 +374,8 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
 	wsb_u64 start_ms, struct wsb__lx_relay *relay);
+/* The warm namespace's loan (netns.c), returned when init is reaped. */
+void wsb__lx_process_set_warm(struct wsb_process *p, unsigned long token);
 
 /* ---- pseudo-terminal (pty.c) ---- */
 

@@ -618,12 +618,54 @@ static int set_attr(const char *target, uint64_t attr)
 	return 0;
 }
 
+/* 1 if a directory on the way to path denies init search by its mode
+ * bits alone. The command has init's uid and groups and no capability, so
+ * it is denied too; a refusal by a security module is not counted (the
+ * command's program may run under another profile). */
+static int search_denied(const char *path)
+{
+	char dir[4096];
+	gid_t groups[256];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int ngroups = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups), g;
+	size_t n = strlen(path), i;
+	struct stat st;
+
+	if (n >= sizeof(dir) || path[0] != '/')
+		return 0;
+	memcpy(dir, path, n + 1);
+	for (i = 1; i < n; i++) {
+		mode_t bit;
+		int member = 0;
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (stat(dir, &st) < 0)
+			return 0;
+		dir[i] = '/';
+		for (g = 0; g < ngroups && !member; g++)
+			member = groups[g] == st.st_gid;
+		bit = st.st_uid == uid ? S_IXUSR : (st.st_gid == gid || member) ? S_IXGRP : S_IXOTH;
+		if (S_ISDIR(st.st_mode) && !(st.st_mode & bit))
+			return 1;
+	}
+	return 0;
+}
+
 /* A protected or deny-read path that vanished since the decision follows
  * the decision's rule (see absent()): outside every writable root there is
  * nothing left to cover; inside one, its protection is lost, which fails
- * unless the policy accepts it missing. */
-static int gone(const wsb__lx_mounts *m, const wsb__lx_mount *it, int err, unsigned int *lost)
+ * unless the policy accepts it missing. One that init may not even reach
+ * (EACCES with a directory on the way whose mode denies it search, such as
+ * another user's private one, which the caller's own scan could read as
+ * root) is out of the command's reach as well: it needs no mount
+ * (reaching: err is from the call that reached it, not from one after). */
+static int gone(const wsb__lx_mounts *m, const wsb__lx_mount *it, int err, int reaching,
+	unsigned int *lost)
 {
+	if (err == EACCES && reaching && search_denied(it->target))
+		return 0;
 	if (err != ENOENT && err != ENOTDIR)
 		return err;
 	if (!it->lost_bit)
@@ -682,21 +724,21 @@ int wsb__lx_mounts_apply(const wsb__lx_mounts *m, int *out_index, unsigned int *
 			break;
 		case WSB__LX_MOUNT_RO_BIND:
 			if (mount(it->target, it->target, NULL, MS_BIND | MS_REC, NULL) < 0)
-				err = gone(m, it, errno, out_lost);
+				err = gone(m, it, errno, 1, out_lost);
 			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY)) != 0)
-				err = gone(m, it, err, out_lost);  /* removed after the bind */
+				err = gone(m, it, err, 0, out_lost);  /* removed after the bind */
 			break;
 		case WSB__LX_MOUNT_EMPTY_DIR:
 			if (mount("tmpfs", it->target, "tmpfs",
 					MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					"mode=000,size=4k,nr_inodes=2") < 0)
-				err = gone(m, it, errno, out_lost);
+				err = gone(m, it, errno, 1, out_lost);
 			break;
 		case WSB__LX_MOUNT_EMPTY_FILE:
 			if (mount("/dev/null", it->target, NULL, MS_BIND, NULL) < 0)
-				err = gone(m, it, errno, out_lost);
+				err = gone(m, it, errno, 1, out_lost);
 			else if ((err = set_attr(it->target, WSB_MOUNT_ATTR_RDONLY | WSB_MOUNT_ATTR_NODEV)) != 0)
-				err = gone(m, it, err, out_lost);
+				err = gone(m, it, err, 0, out_lost);
 			break;
 		case WSB__LX_MOUNT_PROC:
 			/* Best effort: some container setups forbid a new proc. */

@@ -19,8 +19,10 @@
  * loopback up, is made per policy (keyed by the policy's content and the
  * caller's ids) and entered by every command under that policy with setns
  * (spawn.c); each command still gets its own user, mount and PID
- * namespaces. Commands under the same policy that run at the same time
- * share its loopback; they share its writable roots already. Commands
+ * namespaces. A namespace is lent to one command at a time, until its init
+ * is reaped (then no process of it is left, so no socket either): a command
+ * that starts while another of the same policy runs makes its own, as
+ * without reuse, so commands never meet on a shared loopback. Commands
  * under different policies never share one. A namespace belongs to a user namespace, and only a process
  * with CAP_SYS_ADMIN there may enter it: it is made inside a user
  * namespace of its own that maps the caller's uid and gid to themselves,
@@ -121,8 +123,9 @@ static struct warm {
 	gid_t gid;
 	int user_fd, net_fd;  /* -1: seen once, not made yet */
 	unsigned long used;
+	unsigned long lent;   /* the token of the command in it; 0: free */
 } warm[WARM_MAX];
-static unsigned long warm_clock;
+static unsigned long warm_clock, warm_tokens;
 static int warm_broken;
 static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -222,14 +225,15 @@ static void warm_drop(struct warm *w)
 	memset(w, 0, sizeof(*w));
 }
 
-int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s,
-	const struct wsb_policy *policy)
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, unsigned long *out_token,
+	const wsb__lx_setup *s, const struct wsb_policy *policy)
 {
 	struct warm *w = NULL;
 	char *key = NULL;
 	int i, rc = -1, saved = errno;
 
 	*out_user_fd = *out_net_fd = -1;
+	*out_token = 0;
 	if (wsb__lx_no_reuse || wsb__policy_json_string(&key, policy) < 0)
 		goto done;
 	pthread_mutex_lock(&warm_lock);
@@ -253,8 +257,10 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s
 		w->user_fd = w->net_fd = -1;
 		w->used = ++warm_clock;
 		w = NULL;
-	} else if (w && warm_broken) {
-		w = NULL;  /* once it failed, every spawn goes the cold way */
+	} else if (w && (warm_broken || w->lent)) {
+		/* once it failed, every spawn goes the cold way; and one lent
+		 * to a running command is not lent again */
+		w = NULL;
 	} else if (w && w->net_fd < 0 && make_warm(w, s) < 0) {
 		/* make_warm closed what it opened; the key stays, unmade */
 		warm_broken = 1;
@@ -265,6 +271,7 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, const wsb__lx_setup *s
 		*out_user_fd = fcntl(w->user_fd, F_DUPFD_CLOEXEC, 3);
 		*out_net_fd = fcntl(w->net_fd, F_DUPFD_CLOEXEC, 3);
 		if (*out_user_fd >= 0 && *out_net_fd >= 0) {
+			w->lent = *out_token = ++warm_tokens;
 			rc = 0;
 		} else {
 			if (*out_user_fd >= 0)
@@ -279,6 +286,20 @@ done:
 	wsb__free(key);
 	errno = saved;
 	return rc;
+}
+
+void wsb__lx_netns_warm_return(unsigned long token)
+{
+	int i;
+
+	if (!token)
+		return;
+	pthread_mutex_lock(&warm_lock);
+	/* Not found: its slot was evicted and holds another policy now. */
+	for (i = 0; i < WARM_MAX; i++)
+		if (warm[i].key && warm[i].lent == token)
+			warm[i].lent = 0;
+	pthread_mutex_unlock(&warm_lock);
 }
 
 void wsb__lx_netns_warm_broken(void)

@@ -66,11 +66,17 @@ struct wsb_process {
 	int wait_fd;
 	int handle_fd[3];
 	struct wsb__lx_proxy *proxy;  /* the allow-list's proxy, or NULL: stopped after the relay */
+	unsigned long warm;  /* the warm network namespace's loan (netns.c), or 0 */
 };
 
 void wsb__lx_process_set_proxy(struct wsb_process *p, struct wsb__lx_proxy *proxy)
 {
 	p->proxy = proxy;
+}
+
+void wsb__lx_process_set_warm(struct wsb_process *p, unsigned long token)
+{
+	p->warm = token;
 }
 
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
@@ -234,6 +240,9 @@ static int reap(struct wsb_process *p, int block)
 	}
 	p->pid = -1;
 	close_fd(&p->pidfd);
+	/* With init gone, so is every process in its PID namespace. */
+	wsb__lx_netns_warm_return(p->warm);
+	p->warm = 0;
 	/* Whatever is left of the tree, even if the command killed init. */
 	if (p->tree_cgroup)
 		wsb__lx_cgroup_kill(&p->cg);

@@ -623,9 +623,10 @@ static void close_pipes(int *errp, int *statp, int *syncp, int *relayp)
 }
 
 int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_lost,
-	int *out_relay_fd, const wsb__lx_setup *s, const wsb__lx_exec *e, const wsb__lx_cgroup *cg,
-	const struct wsb_policy *reuse_policy)
+	int *out_relay_fd, unsigned long *out_warm, const wsb__lx_setup *s, const wsb__lx_exec *e,
+	const wsb__lx_cgroup *cg, const struct wsb_policy *reuse_policy)
 {
+	unsigned long token = 0;
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
 	int relayp[2] = { -1, -1 }, warm_user = -1, warm_net = -1;
 	unsigned long flags = SIGCHLD;
@@ -639,6 +640,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	*out_status_fd = -1;
 	*out_lost = 0;
 	*out_relay_fd = -1;
+	*out_warm = 0;
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||
 	    (cg->dir_count && pipe2(syncp, O_CLOEXEC) < 0)) {
 		err = errno;
@@ -656,7 +658,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	 * those keep one of their own. */
 	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
 	    !s->relay_in_netns && !s->allowlist && reuse_policy)
-		wsb__lx_netns_warm(&warm_user, &warm_net, s, reuse_policy);
+		wsb__lx_netns_warm(&warm_user, &warm_net, &token, s, reuse_policy);
 	if (warm_net < 0) {
 		if (s->use_userns)
 			flags |= CLONE_NEWUSER;
@@ -690,9 +692,10 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 			/* Could not enter it (or start init there): never again,
 			 * and this spawn goes the cold way. */
 			wsb__lx_netns_warm_broken();
+			wsb__lx_netns_warm_return(token);
 			close_pipes(errp, statp, syncp, relayp);
-			return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd, s, e, cg,
-				NULL);
+			return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd, out_warm,
+				s, e, cg, NULL);
 		}
 		pid = (pid_t)warm_pid;
 	} else {
@@ -768,8 +771,12 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	*out_pid = pid;
 	*out_status_fd = statp[0];
 	statp[0] = -1;
+	*out_warm = token;
+	token = 0;
 	rc = WSB_OK;
 out:
+	/* On failure init never started or has been reaped. */
+	wsb__lx_netns_warm_return(token);
 	close_pipes(errp, statp, syncp, relayp);
 	close_fd(&warm_user);
 	close_fd(&warm_net);

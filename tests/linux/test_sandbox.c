@@ -41,8 +41,8 @@
 
 #include "wsandbox/wsandbox.h"
 #include "linux/linux.h"
+#include "harness.h"
 
-#define NOBODY 65534
 
 static char helper_path[4096];
 /* tests/linux/limit_helper.c, next to this executable */
@@ -52,17 +52,36 @@ static const char *program_override;
 
 /* ------------------------------------------------------------------ helper */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
 
 static long long now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A loopback socket on a free port, listening if it is a stream one (its
+ * fd, -1 on failure). */
+static int loopback_socket(int type, int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    (type == SOCK_STREAM && listen(s, 16) < 0) ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int tcp_listener(int *port)
+{
+	return loopback_socket(SOCK_STREAM, port);
 }
 
 static int result(int ok, const char *what)
@@ -223,9 +242,17 @@ static int helper(int argc, char **argv)
 			link[n] = '\0';
 			printf("%s\n", link);
 		}
-		fflush(stdout);
-		if (argc == 2)  /* "hold": keep the namespaces alive a while */
+		if (argc == 2) {
+			/* "hold": keep the namespaces alive a while, with a
+			 * loopback listener whose port is the fifth line */
+			int port;
+			if (tcp_listener(&port) < 0)
+				return 1;
+			printf("%d\n", port);
+			fflush(stdout);
 			sleep_ms(30000);
+		}
+		fflush(stdout);
 		return 0;
 	}
 	if (!strcmp(op, "unlink") && argc == 2)
@@ -331,211 +358,6 @@ static int helper(int argc, char **argv)
 
 /* ------------------------------------------------------------ harness */
 
-#define CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "%s:%d: check failed (uid %d): %s [last error: %s]\n", __FILE__, \
-		__LINE__, (int)getuid(), #c, wsb_error_message(NULL)); \
-	return 1; } } while (0)
-
-typedef int (*scenario)(const char *base);
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st; (void)flag; (void)f;
-	remove(path);
-	return 0;
-}
-
-/* ---- environments (WSB_TEST_ENV, a comma-separated list): the machine
- * as a container or a hardened distribution would leave it, made for real
- * in the scenario's process before it uses the API:
- *   userns-off        a user namespace whose user.max_user_namespaces is 0
- *                     (no further user namespace can be created)
- *   no-landlock       a seccomp filter answering ENOSYS to landlock_*
- *   abi=N             the Landlock ABI lowered to N (test hook)
- *   cgroup-ro         cgroup file systems read-only (mount namespace; root)
- *   cgroup-delegated  a pids (v1) cgroup made for the scenario, owned by its
- *                     uid, the scenario moved into it
- * ---- */
-
-static int env_has(const char *name)
-{
-	const char *e = getenv("WSB_TEST_ENV"), *p;
-	size_t n = strlen(name);
-
-	for (p = e; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
-		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0' || p[n] == '='))
-			return 1;
-	return 0;
-}
-
-static int env_abi(void)
-{
-	const char *e = getenv("WSB_TEST_ENV"), *p = e ? strstr(e, "abi=") : NULL;
-	return p ? atoi(p + 4) : 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-	if (fd < 0)
-		return -1;
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static char *path_of(const char *base, const char *rel);
-static char deleg_dir[128];
-
-/* As root, before the uid drops. */
-static int env_privileged(uid_t uid)
-{
-	char num[32];
-	if (env_has("cgroup-delegated")) {
-		snprintf(deleg_dir, sizeof(deleg_dir), "/sys/fs/cgroup/pids/wsb-env-%ld", (long)getpid());
-		snprintf(num, sizeof(num), "%ld", (long)getpid());
-		/* an empty one left by an earlier scenario of the same pid */
-		if (rmdir(deleg_dir) < 0 && errno != ENOENT)
-			return -1;
-		if (mkdir(deleg_dir, 0755) < 0 || chown(deleg_dir, uid, uid) < 0 ||
-		    chown(path_of(deleg_dir, "cgroup.procs"), uid, uid) < 0 ||
-		    chown(path_of(deleg_dir, "tasks"), uid, uid) < 0 ||
-		    write_text(path_of(deleg_dir, "cgroup.procs"), num) < 0)
-			return -1;
-	}
-	if (env_has("cgroup-ro")) {
-		FILE *f;
-		char line[1024];
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    !(f = fopen("/proc/self/mountinfo", "r")))
-			return -1;
-		while (fgets(line, sizeof(line), f)) {
-			char mnt[512], *sep = strstr(line, " - ");
-			if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
-				continue;
-			if (!strncmp(sep, " - cgroup", 9) && mount(NULL, mnt, NULL,
-					MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) {
-				fclose(f);
-				return -1;
-			}
-		}
-		fclose(f);
-	}
-	return 0;
-}
-
-/* As the scenario's user. */
-static int env_unprivileged(void)
-{
-	if (env_has("userns-off")) {
-		char map[64];
-		uid_t u = geteuid();
-		gid_t g = getegid();
-		/* a dropped uid leaves us not dumpable: /proc/self would be root's */
-		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-		if (unshare(CLONE_NEWUSER) < 0)
-			return -1;
-		write_text("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)u, (unsigned long)u);
-		if (write_text("/proc/self/uid_map", map) < 0)
-			return -1;
-		snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)g, (unsigned long)g);
-		if (write_text("/proc/self/gid_map", map) < 0 ||
-		    write_text("/proc/sys/user/max_user_namespaces", "0") < 0)
-			return -1;
-		/* really off: the kernel refuses one more */
-		if (fork() == 0)
-			_exit(unshare(CLONE_NEWUSER) == 0 ? 1 : 0);
-		{
-			int st;
-			if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-				return -1;
-		}
-	}
-	if (env_has("no-landlock")) {
-		struct sock_filter f[] = {
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 444, 0, 2),
-			BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 446, 1, 0),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		};
-		struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])), f };
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
-			return -1;
-		if (syscall(444, NULL, 0, 1) >= 0 || errno != ENOSYS)
-			return -1;
-	}
-	if (env_abi())
-		wsb__lx_fake_landlock_abi = env_abi();
-	return 0;
-}
-
-static void run_as(scenario fn, uid_t uid)
-{
-	char base[] = "/var/tmp/wsb-linux-test-XXXXXX";
-	int st;
-	pid_t pid;
-
-	assert_non_null(mkdtemp(base));
-	assert_int_equal(chown(base, uid, uid), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (getuid() == 0 && env_privileged(uid) < 0) {
-			perror("making the test environment");
-			_exit(5);
-		}
-		if (getuid() != uid) {
-			if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
-				_exit(3);
-		}
-		if (env_unprivileged() < 0) {
-			perror("making the test environment");
-			_exit(5);
-		}
-		/* The sandbox carries the working directory: start from one the
-		 * user can enter, not the build tree (which may be under /root). */
-		if (chdir(base) < 0)
-			_exit(4);
-		_exit(fn(base) ? 1 : 0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (env_has("cgroup-delegated")) {
-		char dir[128];
-		int tries;
-		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids/wsb-env-%ld", (long)pid);
-		/* the scenario's last killed processes may still be leaving it */
-		for (tries = 0; tries < 200 && rmdir(dir) < 0 && errno == EBUSY; tries++)
-			sleep_ms(10);
-	}
-	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("scenario failed as uid %d (status %#x)", (int)uid, st);
-}
-
-static void as_root(scenario fn)
-{
-	if (geteuid() != 0)
-		skip();
-	run_as(fn, 0);
-}
-
-static void as_user(scenario fn)
-{
-	run_as(fn, geteuid() == 0 ? NOBODY : geteuid());
-}
-
-static char *path_of(const char *base, const char *rel)
-{
-	static char bufs[8][4096];
-	static int next;
-	char *b = bufs[next++ % 8];
-	snprintf(b, 4096, "%s/%s", base, rel);
-	return b;
-}
-
 static int put_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -591,18 +413,6 @@ static int sb(const wsb_policy *pol, const char *a1, const char *a2, const char 
 	return res;
 }
 
-static wsb_policy *workspace(const char *base)
-{
-	wsb_policy *pol = NULL;
-
-	mkdir(path_of(base, "root"), 0755);
-	if (wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) != WSB_OK ||
-	    wsb_policy_allow_write(pol, path_of(base, "root")) != WSB_OK) {
-		wsb_policy_free(pol);
-		return NULL;
-	}
-	return pol;
-}
 
 /* ------------------------------------------------------------ scenarios */
 
@@ -700,6 +510,27 @@ static int sc_git(const char *base)
 	return 0;
 }
 
+/* A .git in a directory of another user that only its owner may enter:
+ * the caller's scan (as root) finds it, but neither init nor the command
+ * can reach it, so it needs no mount, and the spawn goes on. As uid 65534
+ * the directory is the user's own, reachable, and protected by a mount. */
+static int sc_git_out_of_reach(const char *base)
+{
+	wsb_policy *pol = workspace(base);
+	CHECK(pol);
+	CHECK(mkdir(path_of(base, "root/priv"), 0700) == 0);
+	CHECK(mkdir(path_of(base, "root/priv/.git"), 0755) == 0);
+	CHECK(put_file(path_of(base, "root/priv/.git/config"), "orig") == 0);
+	CHECK(chown(path_of(base, "root/priv/.git/config"), NOBODY, NOBODY) == 0 || geteuid() != 0);
+	CHECK(chown(path_of(base, "root/priv/.git"), NOBODY, NOBODY) == 0 || geteuid() != 0);
+	CHECK(chown(path_of(base, "root/priv"), NOBODY, NOBODY) == 0 || geteuid() != 0);
+	CHECK(sb(pol, "write", path_of(base, "root/priv/.git/config"), NULL) == 1);
+	CHECK(sb(pol, "write", path_of(base, "root/ok.txt"), NULL) == 0);
+	CHECK(file_size(path_of(base, "root/priv/.git/config")) == 4);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 static int sc_gitfile(const char *base)
 {
 	wsb_policy *pol = workspace(base);
@@ -769,22 +600,6 @@ static int sc_deny_read(const char *base)
 	CHECK(sb(pol, "read", path_of(base, "secretfile"), NULL) == 1);
 	wsb_policy_free(pol);
 	return 0;
-}
-
-static int tcp_listener(int *port)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return s;
 }
 
 static int sc_tcp(const char *base)
@@ -1297,7 +1112,10 @@ static int sc_freed_inits_reaped(const char *base)
 /* The namespaces of a command that keeps running (so that the kernel
  * cannot hand their numbers to the next command's), one line each of net,
  * user, pid, mnt; *out is the running command, to free. */
-static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
+/* The namespaces of a command that holds them (and its loopback listener's
+ * port, the fifth line) until freed. */
+#define NS_LINES 5
+static int ns_lines(wsb_process **out, char lines[NS_LINES][64], const wsb_policy *pol)
 {
 	static const char *argv[] = { NULL, "--helper", "ns", "hold", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
@@ -1313,46 +1131,63 @@ static int ns_lines(wsb_process **out, char lines[4][64], const wsb_policy *pol)
 	o.stderr_mode = WSB_STDIO_NULL;
 	if (wsb_spawn(out, pol, NULL, &o) != WSB_OK)
 		return -1;
-	for (i = 0; i < 4; ) {
+	for (i = 0; i < NS_LINES; ) {
 		if (len + 1 >= sizeof(text) ||
 		    wsb_process_read(&n, *out, WSB_STREAM_STDOUT, text + len, sizeof(text) - 1 - len,
 			10000) != WSB_OK || n == 0)
 			return -1;
 		len += n;
 		text[len] = '\0';
-		for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++)
+		for (i = 0, at = text; i < NS_LINES && (nl = strchr(at, '\n')) != NULL; i++)
 			at = nl + 1;
 	}
-	for (i = 0, at = text; i < 4 && (nl = strchr(at, '\n')) != NULL; i++) {
+	for (i = 0, at = text; i < NS_LINES && (nl = strchr(at, '\n')) != NULL; i++) {
 		snprintf(lines[i], 64, "%.*s", (int)(nl - at), at);
 		at = nl + 1;
 	}
 	return 0;
 }
 
-/* Reuse (netns.c): with network off, every command enters the same warm
- * network namespace, and still gets user, PID and mount namespaces of its
- * own; with reuse off (WSB_TEST_NO_REUSE) every namespace is its own. The
- * network namespace is empty but for loopback, which is up. */
+/* Reuse (netns.c): with network off, a command enters its policy's warm
+ * network namespace when no other command is in it, and still gets user,
+ * PID and mount namespaces of its own; with reuse off (WSB_TEST_NO_REUSE)
+ * every namespace is its own. The network namespace is empty but for
+ * loopback, which is up. Commands running at the same time never share
+ * one, so none reaches another's loopback listener. */
 static int sc_warm_namespaces(const char *base)
 {
 	wsb_policy *pol = workspace(base), *other;
-	wsb_process *pa = NULL, *pb = NULL, *pc = NULL, *pd = NULL, *pe = NULL;
-	char a[4][64], b[4][64], c[4][64], d[4][64], e[4][64], host[64], num[16];
+	wsb_process *pa = NULL, *pb = NULL, *pc = NULL, *pd = NULL, *pe = NULL, *pf = NULL;
+	char a[NS_LINES][64], b[NS_LINES][64], c[NS_LINES][64], d[NS_LINES][64];
+	char e[NS_LINES][64], f[NS_LINES][64], host[64], num[16];
 	ssize_t n;
 	int i, port, l = tcp_listener(&port);
 	CHECK(pol);
 	/* The first spawn under a policy goes the cold way (the warm namespace
-	 * is made at the second); these two come after it. */
+	 * is made at the second, pa's). */
 	CHECK(sb(pol, "write", path_of(base, "root/first"), NULL) == 0);
 	CHECK(ns_lines(&pa, a, pol) == 0);
-	CHECK(ns_lines(&pb, b, pol) == 0);
+	CHECK(ns_lines(&pb, b, pol) == 0);   /* while pa runs: one of its own */
 	CHECK((n = readlink("/proc/self/ns/net", host, sizeof(host) - 1)) > 0);
 	host[n] = '\0';
-	CHECK(strcmp(a[0], host) != 0);
-	CHECK(wsb__lx_no_reuse ? strcmp(a[0], b[0]) != 0 : strcmp(a[0], b[0]) == 0);
+	CHECK(strcmp(a[0], host) != 0 && strcmp(b[0], host) != 0);
+	CHECK(strcmp(a[0], b[0]) != 0);
 	for (i = 1; i < 4; i++)
 		CHECK(strcmp(a[i], b[i]) != 0);
+	/* Neither reaches the other's listener, nor does a third command. */
+	CHECK(sb(pol, "tcp", a[4], NULL) == 1);
+	CHECK(sb(pol, "tcp", b[4], NULL) == 1);
+	/* pa ended (its init reaped): the next command gets its namespace.
+	 * Without reuse pa stays until f runs, so that a namespace number
+	 * freed with it cannot come back as f's. */
+	if (!wsb__lx_no_reuse)
+		wsb_process_free(pa);
+	CHECK(ns_lines(&pf, f, pol) == 0);
+	CHECK(wsb__lx_no_reuse ? strcmp(a[0], f[0]) != 0 : strcmp(a[0], f[0]) == 0);
+	/* (pa's other namespaces are gone, their numbers free for reuse: f is
+	 * compared with b, which still holds its own) */
+	for (i = 0; i < 4; i++)
+		CHECK(strcmp(b[i], f[i]) != 0);
 	/* Another policy never shares one: its commands cannot reach these
 	 * over loopback. */
 	mkdir(path_of(base, "other"), 0755);
@@ -1360,15 +1195,21 @@ static int sc_warm_namespaces(const char *base)
 	CHECK(wsb_policy_allow_write(other, path_of(base, "other")) == WSB_OK);
 	CHECK(ns_lines(&pc, c, other) == 0);   /* first under it: cold */
 	CHECK(ns_lines(&pd, d, other) == 0);   /* second: makes the warm one */
-	CHECK(ns_lines(&pe, e, other) == 0);   /* third: shares it */
 	CHECK(strcmp(c[0], a[0]) != 0 && strcmp(c[0], host) != 0);
-	CHECK(strcmp(d[0], a[0]) != 0 && strcmp(c[0], d[0]) != 0);
+	CHECK(strcmp(d[0], a[0]) != 0 && strcmp(d[0], f[0]) != 0 && strcmp(c[0], d[0]) != 0);
+	CHECK(sb(other, "tcp", f[4], NULL) == 1);
+	if (!wsb__lx_no_reuse)
+		wsb_process_free(pd);
+	CHECK(ns_lines(&pe, e, other) == 0);   /* after pd: its namespace */
 	CHECK(wsb__lx_no_reuse ? strcmp(d[0], e[0]) != 0 : strcmp(d[0], e[0]) == 0);
-	wsb_process_free(pa);
+	if (wsb__lx_no_reuse) {
+		wsb_process_free(pa);
+		wsb_process_free(pd);
+	}
 	wsb_process_free(pb);
 	wsb_process_free(pc);
-	wsb_process_free(pd);
 	wsb_process_free(pe);
+	wsb_process_free(pf);
 	wsb_policy_free(other);
 	CHECK(sb(pol, "loopback", NULL, NULL) == 0);
 	CHECK(l >= 0);
@@ -1529,7 +1370,7 @@ static int tmp_tree_make(tmp_tree *t, const char *prefix)
 
 static void tmp_tree_remove(tmp_tree *t)
 {
-	nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	remove_tree(t->dir);
 }
 
 /* The host's /tmp stays readable inside (a program there runs), writes to
@@ -2173,18 +2014,7 @@ static int sc_plan(const char *base)
 
 static int udp_listener(int *port)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return s;
+	return loopback_socket(SOCK_DGRAM, port);
 }
 
 static int unix_listener(struct sockaddr_un *a, socklen_t len)
@@ -2549,6 +2379,7 @@ SCENARIO(write_outside)
 SCENARIO(symlink)
 SCENARIO(hardlink_rename)
 SCENARIO(git)
+SCENARIO(git_out_of_reach)
 SCENARIO(gitfile)
 SCENARIO(gitfile_not_regular)
 SCENARIO(deny_read)
@@ -2619,7 +2450,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(write_in_root), BOTH(private_tmp), BOTH(write_outside), BOTH(symlink), BOTH(hardlink_rename),
-		BOTH(git), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix),
+		BOTH(git), BOTH(git_out_of_reach), BOTH(gitfile), BOTH(gitfile_not_regular), BOTH(deny_read), BOTH(tcp), BOTH(unix),
 		BOTH(relay_echo), BOTH(relay_env), BOTH(relay_concurrent), BOTH(relay_freed),
 		BOTH(relay_target_refuses), BOTH(relay_network_on), BOTH(relay_plan),
 		BOTH(relay_bulk_half_close), BOTH(relay_connection_limit), BOTH(daemon),

@@ -5,6 +5,8 @@
  * descriptor leaks over 1,000 cycles, and 50 sandboxed processes are
  * waited on and read from one thread with epoll. Every scenario runs as
  * root and as uid 65534 (a forked child drops to it before using the API).
+ * With WSB_TEST_ENV (harness.c) the terminal scenarios run on that rung of
+ * the mechanism ladder (tests/linux/CMakeLists.txt: linux_terminal_env_*).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,58 +30,23 @@
 #include <unistd.h>
 
 #include "wsandbox/wsandbox.h"
+#include "harness.h"
 
-#define NOBODY 65534
 /* Generous: the machine running the suite may be loaded. */
 #define WAIT_MS 30000
 
-#define CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "%s:%d: check failed (uid %d): %s [last error: %s]\n", __FILE__, \
-		__LINE__, (int)getuid(), #c, wsb_error_message(NULL)); \
-	return 1; } } while (0)
-
-typedef int (*scenario)(const char *base);
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+/* The scenarios' policy. In a WSB_TEST_ENV environment (a rung of the
+ * ladder, harness.c) what the rung cannot give is accepted as missing:
+ * there the terminal is under test, not the protections, which env_escapes
+ * (test_sandbox.c) checks in each environment. */
+static wsb_policy *tty_workspace(const char *base)
 {
-	(void)st; (void)flag; (void)f;
-	remove(path);
-	return 0;
-}
+	wsb_policy *pol = workspace(base);
 
-static void run_as(scenario fn, uid_t uid)
-{
-	char base[] = "/var/tmp/wsb-terminal-test-XXXXXX";
-	int st;
-	pid_t pid;
-
-	assert_non_null(mkdtemp(base));
-	assert_int_equal(chown(base, uid, uid), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (getuid() != uid &&
-		    (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0))
-			_exit(3);
-		if (chdir(base) < 0)
-			_exit(4);
-		_exit(fn(base) ? 1 : 0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("scenario failed as uid %d (status %#x)", (int)uid, st);
-}
-
-static wsb_policy *workspace(const char *base)
-{
-	wsb_policy *pol = NULL;
-	char root[4096];
-
-	snprintf(root, sizeof(root), "%s/root", base);
-	mkdir(root, 0755);
-	if (wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) != WSB_OK ||
-	    wsb_policy_allow_write(pol, root) != WSB_OK) {
+	if (pol && getenv("WSB_TEST_ENV") &&
+	    wsb_policy_allow_missing(pol, WSB_PROT_FS_WRITE | WSB_PROT_FS_PROTECTED |
+		WSB_PROT_FS_DENY_READ | WSB_PROT_NETWORK | WSB_PROT_PROCESS_TREE |
+		WSB_PROT_SYSCALL_FILTER) != WSB_OK) {
 		wsb_policy_free(pol);
 		return NULL;
 	}
@@ -147,7 +114,7 @@ static int type(wsb_process *p, const char *keys)
 static int sc_tty_prints_pts(const char *base)
 {
 	static const char *const argv[] = { "tty", NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	screen s;
 
@@ -167,7 +134,7 @@ static int sc_no_terminal_by_default(const char *base)
 {
 	static const char *const argv[] = { "tty", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	size_t len = 0;
 	const char *out;
@@ -195,7 +162,7 @@ static int sc_stty_size_and_resize(const char *base)
 {
 	static const char *const argv[] = { "sh", "-c",
 		"stty size; read line; stty size", NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	screen s;
 
@@ -216,7 +183,7 @@ static int sc_stty_size_and_resize(const char *base)
 static int sc_python_repl(const char *base)
 {
 	static const char *const argv[] = { "/usr/bin/python3", "-q", NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	screen s;
 
@@ -276,7 +243,7 @@ static pid_t foreground(wsb_process *p)
 static int sc_bash_ctrl_c_and_job_control(const char *base)
 {
 	static const char *const argv[] = { "bash", "--norc", "--noprofile", "-i", NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	pid_t shell;
 	screen s;
@@ -329,7 +296,7 @@ static int sc_enforced_with_terminal(const char *base)
 {
 	char script[2048], outside[256], git[256], inside[256];
 	const char *argv[] = { "sh", "-c", script, NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	screen s;
 
@@ -370,7 +337,7 @@ static int sc_terminal_confined(const char *base)
 {
 	char script[1024], other[128];
 	const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	screen s;
 	int m;
@@ -422,7 +389,7 @@ static int count_fds(void)
 static int sc_thousand_cycles_leak_nothing(const char *base)
 {
 	static const char *const argv[] = { "true", NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *first = NULL;
 	int before, after, i;
 
@@ -462,7 +429,7 @@ static int sc_thousand_cycles_leak_nothing(const char *base)
 
 static int sc_epoll_fifty(const char *base)
 {
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *procs[FLEET];
 	char out[FLEET][64], script[FLEET][96];
 	size_t out_len[FLEET];
@@ -548,7 +515,7 @@ static int sc_epoll_fifty(const char *base)
 static int sc_waitable_on_timeout(const char *base)
 {
 	static const char *const argv[] = { "sleep", "100", NULL };
-	wsb_policy *pol = workspace(base);
+	wsb_policy *pol = tty_workspace(base);
 	wsb_process *p = NULL;
 	wsb_os_handle w;
 	struct epoll_event ev;
@@ -573,8 +540,8 @@ static int sc_waitable_on_timeout(const char *base)
 }
 
 #define SCENARIO(name) \
-	static void name##_root(void **st) { (void)st; if (geteuid() != 0) skip(); run_as(sc_##name, 0); } \
-	static void name##_user(void **st) { (void)st; run_as(sc_##name, geteuid() == 0 ? NOBODY : geteuid()); }
+	static void name##_root(void **st) { (void)st; as_root(sc_##name); } \
+	static void name##_user(void **st) { (void)st; as_user(sc_##name); }
 #define BOTH(name) cmocka_unit_test(name##_root), cmocka_unit_test(name##_user)
 
 SCENARIO(tty_prints_pts)
@@ -596,8 +563,22 @@ int main(void)
 		BOTH(terminal_confined), BOTH(thousand_cycles_leak_nothing), BOTH(epoll_fifty),
 		BOTH(waitable_on_timeout),
 	};
+	/* On a rung of the ladder: the terminal's own behaviour, not the full
+	 * sandbox's protections (enforced_with_terminal, terminal_confined)
+	 * nor the long leak and load runs. */
+	const struct CMUnitTest rung[] = {
+		BOTH(tty_prints_pts), BOTH(no_terminal_by_default), BOTH(stty_size_and_resize),
+		BOTH(python_repl), BOTH(bash_ctrl_c_and_job_control), BOTH(waitable_on_timeout),
+	};
 
 	if (getenv("WSB_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("WSB_TEST_FILTER"));
+	if (getenv("WSB_TEST_ENV")) {
+		if ((env_has("cgroup-ro") || env_has("cgroup-delegated")) && geteuid() != 0) {
+			printf("skipped: WSB_TEST_ENV %s is made by root\n", getenv("WSB_TEST_ENV"));
+			return 77;
+		}
+		return cmocka_run_group_tests(rung, NULL, NULL);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,20 @@ class WsbRunPlumbing(Workdir):
         self.assertExit(r, 0)
         self.assertRegex(r.stdout, r"^wsb-run \d+\.\d+\.\d+ \(libwsandbox \d+\.\d+\.\d+\)\n$")
 
+    def test_tools_load_no_library_from_the_working_directory(self):
+        # The tools usually run in a workspace the agent writes: a library
+        # planted there must not be loaded. A build-tree RUNPATH ending in
+        # an empty entry (CMake's padding before an install-time rewrite)
+        # made the loader try ./libc.so.6 (this file stops it: too short).
+        if CFG.wine:
+            self.skipTest("the ELF loader's search; Windows DLLs are found otherwise")
+        for lib in ("libc.so.6", "libwsandbox.so.0"):
+            with open(os.path.join(self.ws, lib), "w") as f:
+                f.write("not a library\n")
+        for name in ("wsb-run", "wsb-setup"):
+            r = run(name, "--version", cwd=self.ws)
+            self.assertExit(r, 0, name)
+
     def test_help_documents_every_option_and_exit_status(self):
         r = run("wsb-run", "--help")
         self.assertExit(r, 0)

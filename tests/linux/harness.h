@@ -1,0 +1,52 @@
+/*
+ * The Linux tests' harness (harness.c), shared by the scenario tests.
+ */
+#ifndef WSB_TESTS_LINUX_HARNESS_H
+#define WSB_TESTS_LINUX_HARNESS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "wsandbox/wsandbox.h"
+
+#define NOBODY 65534
+
+#define CHECK(c) do { if (!(c)) { \
+	fprintf(stderr, "%s:%d: check failed (uid %d): %s [last error: %s]\n", __FILE__, \
+		__LINE__, (int)getuid(), #c, wsb_error_message(NULL)); \
+	return 1; } } while (0)
+
+typedef int (*scenario)(const char *base);
+
+/* Run fn(base) in a forked child as uid (dropped to it when root), in
+ * the WSB_TEST_ENV environment, with base a fresh directory the user owns
+ * (removed after); a cmocka failure if fn returned non-zero. */
+void run_as(scenario fn, uid_t uid);
+/* As root (skipped when not root), and as uid 65534 (or the caller). */
+void as_root(scenario fn);
+void as_user(scenario fn);
+
+/* WSB_TEST_ENV (a comma-separated list) names this environment. */
+int env_has(const char *name);
+/* The Landlock ABI it lowers to (abi=N), or 0. */
+int env_abi(void);
+/* The cgroup-delegated environment's cgroup directory. */
+extern char deleg_dir[128];
+
+void sleep_ms(long ms);
+/* Remove dir and everything below it, staying on its file system. */
+void remove_tree(const char *dir);
+int write_text(const char *path, const char *text);
+/* base/rel in one of eight rotating buffers. */
+char *path_of(const char *base, const char *rel);
+/* A workspace-write policy whose one writable root is base/root (made). */
+wsb_policy *workspace(const char *base);
+
+#endif
