@@ -10,6 +10,15 @@
  * lists folders (names only, within its budget, win32.h): the listings and
  * the names they returned are counted too; they read no DACL.
  *
+ * Then the token (lib/win32/warm.c) for 1, 10 and 100 roots: the calls of
+ * the first spawn (cold: the template made), of the second under the same
+ * policy (warm: the command's copy of it) and of a second one with reuse
+ * off (every spawn made its token from nothing before the cache existed):
+ * restricted tokens made, SIDs converted (ConvertStringSidToSidW, one per
+ * restricting SID), token copies, DACL reads and writes, and every call
+ * through the seam. Expected warm: no token made, no SID converted, one
+ * copy, the same DACL reads, fewer calls in all than with reuse off.
+ *
  * Run by ctest in the mingw-wine stage of scripts/test.sh (test
  * win32_bench_acl_calls; the figures are in ctest's log, or run
  * build/mingw/tests/win32/win32_acl_calls.exe through scripts/wine-run).
@@ -23,15 +32,24 @@
 
 struct counts {
 	unsigned long reads, writes, attrs, lists, enumerated;
+	unsigned long tokens, sids, copies, all;
 };
 
 static void snap(struct counts *c)
 {
+	size_t i;
+
 	c->reads = wsb__os_calls("GetNamedSecurityInfoW");
 	c->writes = wsb__os_calls("SetNamedSecurityInfoW");
 	c->attrs = wsb__os_calls("GetFileAttributesW");
 	c->lists = wsb__os_calls("FindFirstFileW");
 	c->enumerated = fakefs_enumerated;
+	c->tokens = wsb__os_calls("CreateRestrictedToken");
+	c->sids = wsb__os_calls("ConvertStringSidToSidW");
+	c->copies = wsb__os_calls("DuplicateTokenEx");
+	c->all = 0;
+	for (i = 0; i < wsb__os_count(); i++)
+		c->all += wsb__os_calls(wsb__os_name(i));
 }
 
 static int spawn_once(struct counts *c, wsb_policy *policy, wsb_identity *identity, const char *cwd)
@@ -59,12 +77,18 @@ static int spawn_once(struct counts *c, wsb_policy *policy, wsb_identity *identi
 
 static int broken;
 
+/* The token figures: cold, warm, reuse off; for 1, 10 and 100 roots. */
+#define TOKEN_ROWS 3
+static struct counts token_fig[TOKEN_ROWS][3];
+static unsigned long token_roots[TOKEN_ROWS];
+static size_t token_rows;
+
 static int run(unsigned long roots, unsigned long files)
 {
 	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
 	wsb_identity *identity = NULL;
 	wsb_policy *policy = NULL;
-	struct counts first, again;
+	struct counts first, again, cold_again;
 	char cwd[600], path[64];
 	unsigned long i;
 	int rc;
@@ -94,6 +118,23 @@ static int run(unsigned long roots, unsigned long files)
 		first.writes, first.reads, first.attrs, first.lists, first.enumerated,
 		again.writes, again.reads, again.attrs, again.lists, again.enumerated,
 		(double)first.writes / (double)roots, (double)again.reads / (double)roots);
+	if (files == 10 && roots <= 100 && token_rows < TOKEN_ROWS) {
+		wsb__w32_no_reuse = 1;
+		rc = spawn_once(&cold_again, policy, identity, cwd);
+		wsb__w32_no_reuse = 0;
+		if (rc != WSB_OK)
+			return rc;
+		token_roots[token_rows] = roots;
+		token_fig[token_rows][0] = first;
+		token_fig[token_rows][1] = again;
+		token_fig[token_rows][2] = cold_again;
+		token_rows++;
+		if (again.tokens != 0 || again.sids != 0 || again.copies != 1 || again.reads != cold_again.reads ||
+				again.all >= cold_again.all) {
+			fprintf(stderr, "token reuse broken for %lu roots\n", roots);
+			broken = 1;
+		}
+	}
 	/* One write per root and per .git, one for \\.\NUL; then none, and
 	 * one DACL read per ACE. */
 	if (first.writes != 2 * roots + 1 || again.writes != 0 || again.reads != 2 * roots + 1) {
@@ -123,9 +164,22 @@ int main(void)
 		for (f = 0; f < sizeof(files) / sizeof(files[0]); f++)
 			if (run(roots[r], files[f]) != WSB_OK)
 				return 1;
+	printf("\nToken calls per spawn through the seam (10 files per root): cold = first spawn, warm = "
+		"second under the same policy,\nreuse off = a second spawn making its token from nothing\n");
+	printf("%6s | %-9s | %6s %6s %6s %6s %6s %6s\n", "roots", "spawn", "tokens", "sids", "copies",
+		"reads", "writes", "calls");
+	for (r = 0; r < token_rows; r++) {
+		static const char *const kind[] = { "cold", "warm", "reuse off" };
+		for (f = 0; f < 3; f++) {
+			const struct counts *c = &token_fig[r][f];
+			printf("%6lu | %-9s | %6lu %6lu %6lu %6lu %6lu %6lu\n", token_roots[r], kind[f], c->tokens,
+				c->sids, c->copies, c->reads, c->writes, c->all);
+		}
+	}
 	if (broken)
 		return 1;
 	printf("ok: unchanged policy: 0 DACL writes and one DACL read per ACE (2 per root + \\\\.\\NUL) "
-		"for 1-1000 roots of 10-100000 files\n");
+		"for 1-1000 roots of 10-100000 files;\nwarm: no token made, no SID converted, one copy, fewer calls "
+		"than with reuse off\n");
 	return 0;
 }

@@ -89,6 +89,8 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 
 int wsb__backend_revert(struct wsb_identity *identity)
 {
+	/* Its grants go: so do the token templates that use them (warm.c). */
+	wsb__token_cache_drop(identity->state_dir);
 	return wsb__journal_revert(identity->state_dir);
 }
 

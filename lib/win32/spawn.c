@@ -490,20 +490,21 @@ static int open_terminal(struct wsb_process *p, HANDLE *child_in, HANDLE *child_
 	return WSB_OK;
 }
 
-/* The unelevated way: the caller's own token, restricted. */
-static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, const wsb__w32_decision *d,
-	const struct wsb_policy *policy, const wsb_spawn_options *opts)
+/* The unelevated way: the caller's own token, restricted (its copy of the
+ * policy's template, warm.c; the caller releases tok). */
+static int start_restricted(struct wsb_process *p, wsb__w32_token *tok, const wsb__w32_launch *l,
+	const wsb__w32_decision *d, const struct wsb_policy *policy, const char *state_dir,
+	const wsb_spawn_options *opts)
 {
-	char *logon = NULL;
 	wchar_t desk_name[96], *desktop = NULL;
 	wsb__w32_launch launch;
-	HANDLE token = NULL, child[3] = { NULL, NULL, NULL };
+	HANDLE child[3] = { NULL, NULL, NULL };
 	PROCESS_INFORMATION pi;
 	DWORD i;
 	int rc;
 
 	memset(&pi, 0, sizeof(pi));
-	if ((rc = wsb__token_create(&token, &logon, &d->caps.sids, d->write_restricted)) != WSB_OK)
+	if ((rc = wsb__token_acquire(tok, policy, state_dir, &d->caps.sids, d->write_restricted)) != WSB_OK)
 		goto done;
 	if ((rc = wsb__job_create(&p->job, policy, 0)) != WSB_OK)
 		goto done;
@@ -519,12 +520,12 @@ static int start_restricted(struct wsb_process *p, const wsb__w32_launch *l, con
 		goto done;
 	if (policy->flags & WSB_POLICY_PRIVATE_DESKTOP) {
 		if ((rc = wsb__w32_desktop_create(&p->desktop, desk_name, WSB__ARRAY_SIZE(desk_name),
-				logon, NULL)) != WSB_OK)
+				tok->logon, NULL)) != WSB_OK)
 			goto done;
 		desktop = desk_name;
 	}
 	/* No console of its own unless it writes to ours. */
-	if ((rc = wsb__w32_create_suspended(&pi, token, child, l, desktop,
+	if ((rc = wsb__w32_create_suspended(&pi, tok->token, child, l, desktop,
 			opts->stdin_mode != WSB_STDIO_INHERIT && opts->stdout_mode != WSB_STDIO_INHERIT &&
 			opts->stderr_mode != WSB_STDIO_INHERIT)) != WSB_OK)
 		goto done;
@@ -548,9 +549,6 @@ done:
 	for (i = 0; i < 3; i++)
 		if (child[i])
 			WSB_OS(CloseHandle)(child[i]);
-	if (token)
-		WSB_OS(CloseHandle)(token);
-	wsb__free(logon);
 	return rc;
 }
 
@@ -618,12 +616,14 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	wsb__w32_decision *d = NULL;
 	wsb__sandbox_account acct;
 	wsb__w32_launch l;
+	wsb__w32_token tok;
 	struct wsb_process *p = NULL;
 	int rc, applied = 0, as_user = identity->kind == WSB_IDENTITY_SANDBOX_USER;
 
 	*out = NULL;
 	memset(&acct, 0, sizeof(acct));
 	memset(&l, 0, sizeof(l));
+	memset(&tok, 0, sizeof(tok));
 	if (as_user) {
 		if ((rc = decide_sandbox_user(&d, &acct, policy, identity, opts)) != WSB_OK)
 			goto done;
@@ -657,7 +657,7 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	if (as_user)
 		rc = wsb__asuser_start(p, &acct, &l, d, policy, opts);
 	else
-		rc = start_restricted(p, &l, d, policy, opts);
+		rc = start_restricted(p, &tok, &l, d, policy, identity->state_dir, opts);
 	if (rc == WSB_OK)
 		rc = wsb__proc_start_monitor(p);
 	if (rc != WSB_OK && p->process) {
@@ -668,6 +668,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 		p->ended = 1;
 	}
 done:
+	/* The template is kept only for a spawn that succeeded. */
+	wsb__token_release(&tok, rc == WSB_OK);
 	if (rc != WSB_OK) {
 		if (applied)
 			wsb__w32_unapply(d, identity->state_dir);

@@ -79,6 +79,32 @@ int wsb__token_create(HANDLE *out, char **out_logon_sid, const wsb__strvec *cap_
  * token), as a string. */
 int wsb__token_logon_sid(char **out);
 
+/* ---- warm.c ---- */
+
+/* A command's restricted token: its own copy of the template kept for the
+ * policy's content, the state directory and the caller's token as they are
+ * (made, with the template, when there is none). */
+typedef struct wsb__w32_token {
+	HANDLE token;      /* the command's own: closed by wsb__token_release */
+	char *logon;       /* the logon SID string */
+	HANDLE fresh;      /* a template made by this spawn, kept if it succeeds */
+	char *key;
+	wsb__strvec sids;
+	int write_restricted;
+	LUID caller_id, caller_modified;
+} wsb__w32_token;
+/* Set by tests: every spawn makes its token from nothing, keeps none. */
+extern int wsb__w32_no_reuse;
+int wsb__token_acquire(wsb__w32_token *out, const struct wsb_policy *policy, const char *state_dir,
+	const wsb__strvec *cap_sids, int write_restricted);
+/* Close the command's token; keep the fresh template only if keep (the
+ * spawn succeeded). Safe on a zeroed or already released one. */
+void wsb__token_release(wsb__w32_token *t, int keep);
+/* Close the templates of a state directory (NULL: all). */
+void wsb__token_cache_drop(const char *state_dir);
+/* Templates held now. */
+size_t wsb__token_cache_count(void);
+
 /* ---- acl.c ---- */
 
 #define WSB__MASK_ALLOW_WRITE (FILE_GENERIC_READ | FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE)

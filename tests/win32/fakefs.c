@@ -1,6 +1,7 @@
 #include "fakefs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -261,11 +262,53 @@ const char *fakefs_temp_dir(const char *tag)
 	return out;
 }
 
+/* SystemExtendedHandleInformation's entries (the layout is Windows'). */
+typedef struct handle_entry {
+	PVOID object;
+	ULONG_PTR pid, value;
+	ULONG access;
+	USHORT trace, type;
+	ULONG attributes, reserved;
+} handle_entry;
+typedef struct handle_table {
+	ULONG_PTR count, reserved;
+	handle_entry h[1];
+} handle_table;
+typedef LONG (WINAPI *query_fn)(int, PVOID, ULONG, PULONG);
+
+/* Wine's GetProcessHandleCount answers 0 whatever is open; the system's
+ * handle table (class 64) lists them, so the count comes from it, and from
+ * GetProcessHandleCount only where that table is not there. */
 unsigned long fakefs_handles(void)
 {
-	DWORD n = 0;
+	query_fn query = (query_fn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"),
+		"NtQuerySystemInformation");
+	ULONG len = 1u << 16, need = 0;
+	unsigned long n = 0;
+	handle_table *t = NULL;
+	ULONG_PTR i;
+	LONG st = -1;
 
-	GetProcessHandleCount(GetCurrentProcess(), &n);
+	while (query) {
+		if (!(t = malloc(len)))
+			break;
+		st = query(64, t, len, &need);
+		if (st != (LONG)0xC0000004 /* STATUS_INFO_LENGTH_MISMATCH */)
+			break;
+		free(t);
+		t = NULL;
+		len = need > len ? need + 4096 : len * 2;
+	}
+	if (t && st == 0) {
+		for (i = 0; i < t->count; i++)
+			if (t->h[i].pid == GetCurrentProcessId())
+				n++;
+	} else {
+		DWORD c = 0;
+		GetProcessHandleCount(GetCurrentProcess(), &c);
+		n = c;
+	}
+	free(t);
 	return n;
 }
 

@@ -38,7 +38,8 @@ typedef struct fakefs_fault {
 } fakefs_fault;
 int fakefs_fail_on_thread(const char *name, unsigned long index, void *ctx);
 
-/* Open handles of this process (GetProcessHandleCount). */
+/* Open handles of this process, from the system handle table (Wine's
+ * GetProcessHandleCount answers 0). */
 unsigned long fakefs_handles(void);
 
 #endif

@@ -25,7 +25,10 @@ static void fault_loop(unsigned int flags, int stdio, int use_run)
 
 	strcpy(root, fakefs_temp_dir("faultroot"));
 	snprintf(git, sizeof(git), "%s\\.git", root);
-	for (k = 1; k < MAX_CALLS && !done; k++) {
+	/* k == 0: a whole run without a fault first, so what Wine opens once
+	 * per process (its window station, a thread pool) is not taken for a
+	 * leak of the runs that follow. */
+	for (k = 0; k < MAX_CALLS && !done; k++) {
 		wsb_policy *policy = NULL;
 		wsb_identity *identity = NULL;
 		wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
@@ -65,7 +68,12 @@ static void fault_loop(unsigned int flags, int stdio, int use_run)
 			rc = wsb_spawn(&p, policy, identity, &o);
 		wsb__os_set_hook(NULL, NULL);
 
-		if (f.seen < k) {
+		if (k == 0) {
+			if (rc != WSB_OK)
+				fail_msg("warm-up run: %s", wsb_error_message(NULL));
+			assert_int_equal(wsb_process_wait(p, 20000), WSB_OK);
+			wsb_process_free(p);
+		} else if (f.seen < k) {
 			/* No call was failed: the whole spawn has been covered. */
 			if (rc != WSB_OK)
 				fail_msg("no fault injected but: %s", wsb_error_message(NULL));
@@ -89,9 +97,12 @@ static void fault_loop(unsigned int flags, int stdio, int use_run)
 			if (!strstr(msg, wsb__os_last_fault()))
 				fail_msg("call %lu (%s) failed but the error does not name it: %s", k,
 					wsb__os_last_fault(), msg);
-			if (fakefs_handles() != handles)
-				fail_msg("call %lu (%s): %lu handles before, %lu after", k, wsb__os_last_fault(),
-					handles, fakefs_handles());
+			/* A run that failed after its spawn succeeded may keep the
+			 * policy's token template (warm.c); revert closes it. */
+			if (fakefs_handles() != handles + wsb__token_cache_count())
+				fail_msg("call %lu (%s): %lu handles before, %lu after, %lu token templates", k,
+					wsb__os_last_fault(), handles, fakefs_handles(),
+					(unsigned long)wsb__token_cache_count());
 		}
 		/* Whatever is on the DACLs now, the journal accounts for it (it may
 		 * hold an "add" whose write never happened: that is the safe side). */
@@ -99,6 +110,7 @@ static void fault_loop(unsigned int flags, int stdio, int use_run)
 		assert_true(fakefs_ace_count(root) - 3 + fakefs_ace_count(git) - 3 +
 			fakefs_ace_count("\\\\.\\NUL") - 1 <= (int)outstanding);
 		assert_int_equal(wsb_identity_revert(identity), WSB_OK);
+		assert_int_equal(wsb__token_cache_count(), 0);
 		assert_string_equal(fakefs_dacl(root), before_root);
 		assert_string_equal(fakefs_dacl(git), before_git);
 		assert_string_equal(fakefs_dacl("\\\\.\\NUL"), before_nul);

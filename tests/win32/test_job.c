@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "win32/win32.h"
+#include "fakefs.h"
 #include "core/policy.h"
 
 static struct wsb_policy *policy(void)
@@ -130,18 +131,17 @@ static void a_failing_job_call_leaks_nothing(void **s)
 {
 	wsb_policy *p = policy();
 	wsb__job job;
-	DWORD before = 0, after = 0;
+	unsigned long before;
 	int n = 0;
 
 	(void)s;
-	GetProcessHandleCount(GetCurrentProcess(), &before);
+	before = fakefs_handles();
 	wsb__os_set_hook(fail_third_set, &n);
 	assert_int_equal(wsb__job_create(&job, p, 0), WSB_EOS);
 	wsb__os_set_hook(NULL, NULL);
 	assert_null(job.job);
 	assert_null(job.port);
-	GetProcessHandleCount(GetCurrentProcess(), &after);
-	assert_int_equal(before, after);
+	assert_int_equal(fakefs_handles(), before);
 	assert_non_null(strstr(wsb_error_message(NULL), "completion port"));
 	wsb_policy_free(p);
 }

@@ -7,7 +7,7 @@
  */
 #include "seam.h"
 
-#include "win32/os.h"
+#include "win32/win32.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -746,6 +746,31 @@ static size_t token_sids(const wm_token *t)
 	return 1 + t->group_count + t->restricted_count;
 }
 
+/* What TokenStatistics tells of the process token: new with every world
+ * and every wms_set_process_token, as Windows' ModifiedId is with every
+ * change of a token. */
+static DWORD token_generation;
+
+static BOOL WINAPI h_DuplicateTokenEx(HANDLE t, DWORD a, LPSECURITY_ATTRIBUTES sa,
+	SECURITY_IMPERSONATION_LEVEL l, TOKEN_TYPE y, PHANDLE out)
+{
+	hslot *b = h_get(t, H_TOKEN), *s;
+	HANDLE h;
+
+	if (!b)
+		return REAL(DuplicateTokenEx)(t, a, sa, l, y, out);
+	if (y != TokenPrimary)
+		return fail(ERROR_INVALID_PARAMETER);
+	if (!(h = h_new(H_TOKEN, &s)))
+		return fail(ERROR_TOO_MANY_OPEN_FILES);
+	if (wm_token_copy(&s->token, &b->token) != WM_OK) {
+		h_free(s);
+		return fail(ERROR_NOT_ENOUGH_MEMORY);
+	}
+	*out = h;
+	return TRUE;
+}
+
 static BOOL WINAPI h_OpenProcessToken(HANDLE p, DWORD a, PHANDLE out)
 {
 	hslot *s;
@@ -815,6 +840,9 @@ static BOOL WINAPI h_GetTokenInformation(HANDLE h, TOKEN_INFORMATION_CLASS c, LP
 	case TokenDefaultDacl:
 		need = sizeof(TOKEN_DEFAULT_DACL) + (t->has_default_dacl ? wm_acl_size(&t->default_dacl) : 0);
 		break;
+	case TokenStatistics:
+		need = sizeof(TOKEN_STATISTICS);
+		break;
 	default:
 		return fail(ERROR_INVALID_PARAMETER);
 	}
@@ -849,6 +877,14 @@ static BOOL WINAPI h_GetTokenInformation(HANDLE h, TOKEN_INFORMATION_CLASS c, LP
 		TOKEN_PRIMARY_GROUP *o = b;
 		o->PrimaryGroup = (BYTE *)b + sizeof(*o);
 		wm_sid_to_bin(&t->primary_group, o->PrimaryGroup);
+		break;
+	}
+	case TokenStatistics: {
+		TOKEN_STATISTICS *st = b;
+		memset(st, 0, sizeof(*st));
+		st->TokenId.LowPart = token_generation;
+		st->ModifiedId.LowPart = token_generation;
+		st->TokenType = TokenPrimary;
 		break;
 	}
 	default: {
@@ -1357,6 +1393,7 @@ int wms_install(const wms_options *opts)
 	if (W.installed)
 		wms_uninstall();
 	memset(&W, 0, sizeof(W));
+	token_generation++;
 	if (check(wm_sd_from_sddl(&root, opts->root_sddl ? opts->root_sddl : WMS_ROOT_SDDL)))
 		return -1;
 	rc |= check(wm_fs_create(&W.fs, &root, opts->gen_short_names));
@@ -1459,6 +1496,7 @@ int wms_install(const wms_options *opts)
 	HOOK(GetTokenInformation);
 	HOOK(SetTokenInformation);
 	HOOK(CreateRestrictedToken);
+	HOOK(DuplicateTokenEx);
 	HOOK(CreateJobObjectW);
 	HOOK(SetInformationJobObject);
 	HOOK(QueryInformationJobObject);
@@ -1479,6 +1517,9 @@ void wms_uninstall(void)
 {
 	size_t i;
 
+	/* Token templates the library keeps (warm.c) are model handles: closed
+	 * while the model still answers for them. */
+	wsb__token_cache_drop(NULL);
 	wsb__os_reset();
 	for (i = 0; i < H_MAX; i++)
 		if (W.h[i].kind != H_FREE)
@@ -1515,6 +1556,7 @@ int wms_set_process_token(const wm_token *t)
 	W.has_process_token = t != NULL;
 	if (t)
 		W.process_token = copy;
+	token_generation++;
 	return 0;
 }
 

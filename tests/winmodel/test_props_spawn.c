@@ -10,7 +10,11 @@
  *    token is write-restricted with the capability, logon and Everyone SIDs;
  *  - with that token: every root writable, its .git not, the rest not;
  *  - its process tree never exceeds the policy's process limit and is dead
- *    after the wait / free, with every handle closed;
+ *    after the wait / free, with every handle closed but the policy's token
+ *    template (warm.c), which revert closes;
+ *  - the same policy spawned again (warm: no token made, the command's copy
+ *    of the template, warm.c) gives a token of the same restricting SIDs
+ *    that writes exactly where the first could;
  *  - revert gives every descriptor back byte for byte.
  * Random from a seed (props.h).
  */
@@ -66,6 +70,46 @@ static int has_sid(const wm_token *t, const char *sid)
 	return 0;
 }
 
+/* The policy again, warm: no token is made, and the command's copy of the
+ * template is the first command's token, which may write the roots and
+ * nothing of their .git nor beside them. */
+static void warm_again(wsb_policy *policy, wsb_identity *id, const wsb_spawn_options *so, size_t nroots,
+	const int *git, size_t restricted)
+{
+	wsb_process *proc = NULL;
+	const wm_token *tok;
+	char p[160];
+	size_t i;
+	int rc;
+
+	wsb__os_reset_counts();
+	rc = wsb_spawn(&proc, policy, id, so);
+	PROP(rc == WSB_OK, "warm spawn: %s", wsb_error_message(NULL));
+	PROP(wsb__os_calls("CreateRestrictedToken") == 0 && wsb__os_calls("DuplicateTokenEx") == 1,
+		"warm spawn made %lu tokens, %lu copies", wsb__os_calls("CreateRestrictedToken"),
+		wsb__os_calls("DuplicateTokenEx"));
+	PROP(wms_resumed_outside_job() == 0, "the warm command was resumed before it was in its job");
+	tok = wms_token_of_pid(wsb_process_pid(proc));
+	PROP(tok != NULL && tok->write_restricted && tok->restricted_count == restricted &&
+		has_sid(tok, WMS_LOGON_SID) && tok->privileges == WM_PRIV_CHANGE_NOTIFY,
+		"the warm command's token differs from the first's");
+	for (i = 0; i < nroots; i++) {
+		snprintf(p, sizeof(p), SRC "\\r%lu\\warm.o", (unsigned long)i);
+		PROP(wm_fs_create_file(wms_fs(), tok, p, NULL) == WM_OK, "warm: create %s", p);
+		if (git[i]) {
+			snprintf(p, sizeof(p), SRC "\\r%lu\\.git\\HEAD", (unsigned long)i);
+			PROP(wm_fs_write(wms_fs(), tok, p, "evil") == WM_E_ACCESS, "warm: write %s", p);
+		}
+	}
+	PROP(wm_fs_create_file(wms_fs(), tok, SRC "\\warm-escape.txt", NULL) == WM_E_ACCESS,
+		"warm: create beside the roots");
+	wms_lock();
+	wm_proc_exit(wms_jobs(), wsb_process_pid(proc));
+	wms_unlock();
+	PROP(wsb_process_wait(proc, 5000) == WSB_OK, "warm wait: %s", wsb_error_message(NULL));
+	wsb_process_free(proc);
+}
+
 static void spawn_case(prop_rng *r)
 {
 	wms_options o;
@@ -78,7 +122,7 @@ static void spawn_case(prop_rng *r)
 	const wm_token *tok;
 	char p[160];
 	long pids[MAXP];
-	size_t npids = 0, nroots = 1 + prop_below(r, 3), i;
+	size_t npids = 0, nroots = 1 + prop_below(r, 3), i, restricted;
 	unsigned limit = 1 + prop_below(r, 8);
 	int git[4], jid, rc, kill = (int)prop_below(r, 2);
 
@@ -149,6 +193,7 @@ static void spawn_case(prop_rng *r)
 	PROP(has_sid(tok, WMS_LOGON_SID) && has_sid(tok, "S-1-1-0") && tok->restricted_count >= 3,
 		"restricting SIDs: %lu", (unsigned long)tok->restricted_count);
 	PROP(tok->privileges == WM_PRIV_CHANGE_NOTIFY, "privileges %#x left", tok->privileges);
+	restricted = tok->restricted_count;
 	wms_lock();
 	jid = wm_proc_job(wms_jobs(), pids[0]);
 	wms_unlock();
@@ -197,10 +242,15 @@ static void spawn_case(prop_rng *r)
 	for (i = 0; i < npids; i++)
 		PROP(!wm_proc_alive(wms_jobs(), pids[i]), "process %ld outlived the sandbox", pids[i]);
 	wms_unlock();
-	PROP(wms_open_handles() == 0, "%lu model handles left open", (unsigned long)wms_open_handles());
+	warm_again(policy, id, &so, nroots, git, restricted);
+	/* Left open: the policy's token template alone (warm.c), until revert. */
+	PROP(wsb__token_cache_count() == 1 && wms_open_handles() == 1, "%lu model handles left open, "
+		"%lu token templates", (unsigned long)wms_open_handles(), (unsigned long)wsb__token_cache_count());
 	PROP(wms_outstanding_sds() == 0, "%lu descriptors not freed", (unsigned long)wms_outstanding_sds());
 
 	PROP(wsb_identity_revert(id) == WSB_OK, "revert: %s", wsb_error_message(NULL));
+	PROP(wsb__token_cache_count() == 0 && wms_open_handles() == 0, "%lu model handles left open after "
+		"revert", (unsigned long)wms_open_handles());
 	for (i = 0; i < nnodes; i++) {
 		uint8_t *now;
 		size_t len;
