@@ -5,6 +5,7 @@
  * ended the tree.
  */
 #include "win32.h"
+#include "proxy.h"
 #include "relay.h"
 
 #include <string.h>
@@ -163,6 +164,8 @@ void wsb__proc_free(struct wsb_process *p)
 		close_handle(&p->monitor);
 	}
 	wsb__relay_release(p->relay);
+	/* After the tree: its connections are closing, its threads joined. */
+	wsb__w32_proxy_stop(p->proxy);
 	close_handle(&p->stop);
 	close_handle(&p->in_w);
 	close_handle(&p->out_r[0]);
@@ -362,8 +365,13 @@ int wsb__proc_exit_kind(const struct wsb_process *p) { return p->ended ? p->exit
 long wsb__proc_exit_code(const struct wsb_process *p) { return p->ended ? p->exit_code : -1; }
 int wsb__proc_limit(const struct wsb_process *p) { return p->ended && p->exit_kind == WSB_EXIT_LIMIT ? (int)p->limit : WSB_LIMIT_NONE; }
 unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
-/* The allow-list's proxy does not run on Windows yet. */
-int wsb__proc_network_json(char **out, const struct wsb_process *p) { (void)p; *out = NULL; return WSB_OK; }
+int wsb__proc_network_json(char **out, const struct wsb_process *p)
+{
+	*out = NULL;
+	/* A result rendered after the command ended waits a little for its
+	 * last connections to close, as on Linux. */
+	return p->proxy ? wsb__w32_proxy_events_json(out, p->proxy, p->ended ? 2000 : 0) : WSB_OK;
+}
 long wsb__proc_pid(const struct wsb_process *p) { return (long)p->pid; }
 
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)

@@ -33,4 +33,23 @@ void wsb__w32_proxy_stop(struct wsb__w32_proxy *px);
 /* For tests: connection threads running now in every proxy. */
 long wsb__w32_proxy_threads(void);
 
+/* ---- allowlist.c: how a spawn reaches the proxy ---- */
+
+struct wsb__sandbox_account;
+
+/* Can this policy's allow-list run for this identity? WSB_ECONFLICT with a
+ * loopback relay; WSB_ENOTSETUP for a sandbox user whose firewall holds but
+ * that may reach no loopback port (acct NULL: the caller's own user). WSB_OK
+ * for any other network mode. */
+int wsb__w32_allowlist_check(const struct wsb_policy *policy,
+	const struct wsb__sandbox_account *acct);
+/* The plan's allow-list steps and note (nothing for other modes). */
+int wsb__w32_allowlist_plan(struct wsb_plan *plan, const struct wsb_policy *policy,
+	const struct wsb__sandbox_account *acct, unsigned int protections);
+/* Start p's proxy (a sandbox user whose firewall holds: on a port setup
+ * allowed; else an ephemeral one) and point the command's proxy variables
+ * at it (d->env_extra). Nothing for other modes. */
+int wsb__w32_allowlist_start(struct wsb_process *p, wsb__w32_decision *d,
+	const struct wsb_policy *policy, const struct wsb__sandbox_account *acct);
+
 #endif

@@ -156,6 +156,7 @@ struct wsb_process {
 	long exit_code;
 	unsigned int protections;
 	struct wsb__relay *relay;  /* loopback relay reference (relay.c), or NULL */
+	struct wsb__w32_proxy *proxy; /* the allow-list's proxy (proxy.c), or NULL */
 	void *pseudoconsole;      /* HPCON of wsb_spawn_options.terminal, or NULL */
 	HANDLE runner_ctl;        /* the runner's control pipe while its command has a
 	                           * terminal (sizes go there), or NULL */

@@ -424,7 +424,10 @@ static BOOL WINAPI count_close_handle(HANDLE h)
 	return ((wsb__os_CloseHandle_fn)wsb__os_default("CloseHandle"))(h);
 }
 
-static void count_everything(void)
+/* Count sockets and Winsock starts; with threads also thread handles,
+ * which only works where the proxy is the seam's only user of CreateThread
+ * and CloseHandle (not in a spawn). */
+static void count_everything(int threads)
 {
 	sockets_live = wsa_live = threads_live = 0;
 	wsb__os_set("WSASocketW", (wsb__os_fn)count_socket);
@@ -432,6 +435,8 @@ static void count_everything(void)
 	wsb__os_set("closesocket", (wsb__os_fn)count_close);
 	wsb__os_set("WSAStartup", (wsb__os_fn)count_startup);
 	wsb__os_set("WSACleanup", (wsb__os_fn)count_cleanup);
+	if (!threads)
+		return;
 	wsb__os_set("CreateThread", (wsb__os_fn)count_thread);
 	wsb__os_set("CloseHandle", (wsb__os_fn)count_close_handle);
 }
@@ -454,7 +459,7 @@ static void stopping_with_clients_in_every_state_leaves_nothing(void **state)
 	int i;
 
 	(void)state;
-	count_everything();
+	count_everything(1);
 	before = fakefs_handles();
 	px = start_proxy(&port);
 	/* Half a request, a tunnel open, a client that never said a thing. */
@@ -503,7 +508,7 @@ static void every_failing_call_of_the_start_is_clean(void **state)
 	int done = 0;
 
 	(void)state;
-	count_everything();
+	count_everything(1);
 	for (k = 1; k < 100 && !done; k++) {
 		struct wsb__w32_proxy *px = NULL;
 		wsb_policy *policy = NULL;
@@ -549,7 +554,7 @@ static void every_failing_call_while_serving_is_clean(void **state)
 	int done = 0;
 
 	(void)state;
-	count_everything();
+	count_everything(1);
 	for (k = 1; k < 200 && !done; k++) {
 		unsigned short port;
 		struct wsb__w32_proxy *px = start_proxy(&port);
@@ -621,6 +626,116 @@ static void a_taken_port_is_skipped_and_all_taken_is_eexist(void **state)
 	closesocket(taken);
 }
 
+/* ---- through the public API, as the caller's own user ---- */
+
+static wsb_policy *allowlist_policy(void)
+{
+	wsb_policy *policy = NULL;
+	char rule[64];
+
+	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
+	snprintf(rule, sizeof(rule), "pypi.test:%u", up_port);
+	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
+	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up_port);
+	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
+	return policy;
+}
+
+static wsb_identity *own_identity(void)
+{
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_identity *identity = NULL;
+
+	io.state_dir = fakefs_temp_dir("proxystate");
+	assert_int_equal(wsb_identity_create(&identity, &io), WSB_OK);
+	return identity;
+}
+
+/* The restricted token has no network enforcement: as for network off,
+ * the spawn fails closed unless the caller accepts that, and nothing of
+ * the proxy is left behind. */
+static void the_unelevated_allowlist_fails_closed_unless_accepted(void **state)
+{
+	const char *argv[] = { "cmd", "/c", "exit 0", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_identity *identity = own_identity();
+	wsb_policy *policy = allowlist_policy();
+	wsb_process *p = (wsb_process *)1;
+
+	(void)state;
+	count_everything(0);
+	o.argv = argv;
+	o.cwd = fakefs_temp_dir("proxycwd");
+	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_EUNAVAIL);
+	assert_null(p);
+	assert_non_null(strstr(wsb_error_message(NULL), "network isolation"));
+	assert_non_null(strstr(wsb_error_message(NULL), "wsb_policy_allow_missing"));
+	assert_nothing_left("refused spawn");
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+}
+
+/* Accepted as advisory: the proxy runs for the process, the variables
+ * point at it (and no package manager is told to stay offline), the
+ * protections say advisory, the result has the audit, and freeing the
+ * process stops it. */
+static void an_accepted_unelevated_allowlist_runs_the_proxy_for_the_process(void **state)
+{
+	const char *argv[] = { "cmd", "/c", "echo %HTTP_PROXY% %HTTPS_PROXY% %ALL_PROXY% "
+		"[%NO_PROXY%] %PIP_NO_INDEX%", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_identity *identity = own_identity();
+	wsb_policy *policy = allowlist_policy();
+	wsb_process *p = NULL;
+	wsb_plan *plan = NULL;
+	unsigned int port = 0;
+	char want[160], req[128], reply[40] = { 0 }, in[8] = { 0 }, *json = NULL, *plan_json = NULL;
+	const char *out;
+	SOCKET c;
+
+	(void)state;
+	count_everything(0);
+	assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, policy, identity), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&plan_json, plan), WSB_OK);
+	assert_non_null(strstr(plan_json, "\"network_proxy\""));
+	assert_non_null(strstr(plan_json, "network allow-list is advisory only"));
+	assert_null(strstr(plan_json, "PIP_NO_INDEX"));
+	wsb__free(plan_json);
+	wsb_plan_free(plan);
+	o.argv = argv;
+	o.cwd = fakefs_temp_dir("proxycwd");
+	if (wsb_run(&p, policy, identity, &o, NULL, 0) != WSB_OK)
+		fail_msg("wsb_run: %s", wsb_error_message(NULL));
+	assert_true(wsb_process_protections(p) & WSB_PROT_NETWORK_ADVISORY);
+	assert_false(wsb_process_protections(p) & WSB_PROT_NETWORK);
+	out = wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT);
+	assert_non_null(out);
+	assert_int_equal(sscanf(out, "http://127.0.0.1:%u ", &port), 1);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%u http://127.0.0.1:%u http://127.0.0.1:%u [] "
+		"%%PIP_NO_INDEX%%\r\n", port, port, port);
+	assert_string_equal(out, want);
+	/* Until the process is freed, its proxy serves. */
+	c = dial((unsigned short)port);
+	snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\n", up_port);
+	assert_int_equal(send_all(c, req, (int)strlen(req)), 0);
+	assert_int_equal(recv_all(c, reply, 39), 0);
+	assert_string_equal(reply, "HTTP/1.1 200 Connection established\r\n\r\n");
+	assert_int_equal(send_all(c, "ping", 4), 0);
+	assert_int_equal(recv_all(c, in, 4), 0);
+	assert_string_equal(in, "ping");
+	closesocket(c);
+	assert_int_equal(wsb_process_to_json(&json, p), WSB_OK);
+	assert_non_null(strstr(json, "\"network\":{\"connections\":[{\"protocol\":\"connect\","
+		"\"host\":\"pypi.test\""));
+	wsb__free(json);
+	wsb_process_free(p);
+	assert_nothing_left("after wsb_process_free");
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +748,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_failing_call_of_the_start_is_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_failing_call_while_serving_is_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_taken_port_is_skipped_and_all_taken_is_eexist, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_unelevated_allowlist_fails_closed_unless_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_accepted_unelevated_allowlist_runs_the_proxy_for_the_process, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
