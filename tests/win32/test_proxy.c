@@ -736,6 +736,43 @@ static void an_accepted_unelevated_allowlist_runs_the_proxy_for_the_process(void
 	wsb_identity_free(identity);
 }
 
+/* A spawn whose proxy cannot start fails with the call's error, before
+ * the command starts, and leaves nothing: no socket, no Winsock start, no
+ * journal entry. */
+static int fail_bind(const char *name, unsigned long index, void *ctx)
+{
+	(void)index;
+	(void)ctx;
+	return strcmp(name, "bind") == 0;
+}
+
+static void a_spawn_whose_proxy_cannot_start_fails_and_leaves_nothing(void **state)
+{
+	const char *argv[] = { "cmd", "/c", "exit 0", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_identity *identity = own_identity();
+	wsb_policy *policy = allowlist_policy();
+	wsb_process *p = (wsb_process *)1;
+	size_t outstanding = 1;
+
+	(void)state;
+	count_everything(0);
+	assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
+	o.argv = argv;
+	o.cwd = fakefs_temp_dir("proxycwd");
+	wsb__os_set_hook(fail_bind, NULL);
+	assert_true(wsb_spawn(&p, policy, identity, &o) < 0);
+	wsb__os_set_hook(NULL, NULL);
+	assert_null(p);
+	assert_non_null(strstr(wsb_error_message(NULL), "bind"));
+	assert_non_null(strstr(wsb_error_message(NULL), "proxy"));
+	assert_nothing_left("failed spawn");
+	assert_int_equal(wsb__journal_outstanding(&outstanding, wsb_identity_state_dir(identity)), WSB_OK);
+	assert_int_equal(outstanding, 0);
+	wsb_policy_free(policy);
+	wsb_identity_free(identity);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +787,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_taken_port_is_skipped_and_all_taken_is_eexist, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_unelevated_allowlist_fails_closed_unless_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_accepted_unelevated_allowlist_runs_the_proxy_for_the_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_spawn_whose_proxy_cannot_start_fails_and_leaves_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
