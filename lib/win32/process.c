@@ -14,18 +14,6 @@
 #define READ_CHUNK 65536
 #define POLL_MS 10
 
-/* Wait for a handle of ours to be signalled, for cleanup. Such a wait fails
- * only when a test injects a fault; retrying keeps a thread from outliving
- * the process object it uses. */
-static void join(HANDLE h)
-{
-	int tries;
-
-	for (tries = 0; tries < 3; tries++)
-		if (WSB_OS(WaitForSingleObject)(h, INFINITE) != WAIT_FAILED)
-			break;
-}
-
 static void kill_tree(struct wsb_process *p, UINT code)
 {
 	if (p->job.job)
@@ -119,7 +107,7 @@ static int finish(struct wsb_process *p)
 	kill_tree(p, 1);
 	if (p->monitor) {
 		WSB_OS(SetEvent)(p->stop);
-		join(p->monitor);
+		wsb__w32_join(p->monitor);
 		close_handle(&p->monitor);
 	}
 	if (p->job.port)
@@ -155,12 +143,12 @@ void wsb__proc_free(struct wsb_process *p)
 	if (p->process && !p->ended) {
 		InterlockedExchange(&p->killed, 1);
 		kill_tree(p, 1);
-		join(p->process);
+		wsb__w32_join(p->process);
 		(void)finish(p); /* freeing reports nothing */
 	}
 	if (p->monitor) {
 		WSB_OS(SetEvent)(p->stop);
-		join(p->monitor);
+		wsb__w32_join(p->monitor);
 		close_handle(&p->monitor);
 	}
 	wsb__relay_release(p->relay);
@@ -344,7 +332,7 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 		 * readers see their pipes close. */
 		InterlockedExchange(&p->killed, 1);
 		kill_tree(p, 1);
-		join(p->process);
+		wsb__w32_join(p->process);
 		if (finish(p) != WSB_OK && rc == WSB_OK)
 			rc = wsb_error_code(NULL);
 	}
@@ -353,7 +341,7 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 	for (i = 0; i < 2; i++) {
 		if (!th[i])
 			continue;
-		join(th[i]);
+		wsb__w32_join(th[i]);
 		WSB_OS(CloseHandle)(th[i]);
 		if (p->out[i].oom && rc == WSB_OK)
 			rc = wsb__error_nomem();

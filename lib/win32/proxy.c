@@ -17,6 +17,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include "proxy.h"
+#include "loopsock.h"
 #include "core/policy.h"
 
 #include <stdio.h>
@@ -57,36 +58,6 @@ static volatile LONG threads_running;
 long wsb__w32_proxy_threads(void)
 {
 	return InterlockedCompareExchange(&threads_running, 0, 0);
-}
-
-static void close_socket(SOCKET *s)
-{
-	if (*s != INVALID_SOCKET)
-		WSB_OS(closesocket)(*s);
-	*s = INVALID_SOCKET;
-}
-
-/* Not inherited: a command the host program starts would otherwise keep a
- * connection or the port open. */
-static SOCKET new_socket(int af, int type, int proto)
-{
-	return WSB_OS(WSASocketW)(af, type, proto, NULL, 0,
-		WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-}
-
-static int nonblocking(SOCKET s)
-{
-	u_long on = 1;
-
-	return WSB_OS(ioctlsocket)(s, FIONBIO, &on);
-}
-
-static void loopback(struct sockaddr_in *a, unsigned short port)
-{
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 }
 
 static struct timeval tv_of(DWORD ms)
@@ -261,10 +232,10 @@ static int io_connect(void *ctx, const wsb__px_addr *addr, unsigned int port)
 		memcpy(&in6->sin6_addr, addr->bytes, 16);
 		len = sizeof(*in6);
 	}
-	s = new_socket(sa.ss_family, SOCK_STREAM, IPPROTO_TCP);
+	s = wsb__w32_socket(sa.ss_family, SOCK_STREAM, IPPROTO_TCP);
 	if (s == INVALID_SOCKET)
 		return -1;
-	if (nonblocking(s) == 0 &&
+	if (wsb__w32_nonblocking(s) == 0 &&
 	    (WSB_OS(connect)(s, (const struct sockaddr *)&sa, len) == 0 ||
 	     (WSAGetLastError() == WSAEWOULDBLOCK &&
 	      wait_sock(c->px, s, 1, CONNECT_TIMEOUT_MS) == 1))) {
@@ -359,7 +330,7 @@ static void serve(px_conn *c)
 	io.connect = io_connect;
 	io.pump = io_pump;
 	wsb__px_serve(&a, &io, px->rules, px->rule_count);
-	close_socket(&c->up);
+	wsb__w32_close_socket(&c->up);
 	if (a.protocol == NULL || wsb__px_attempt_json(&text, &a) < 0)
 		return;
 	if (px->on_event)
@@ -374,23 +345,11 @@ static DWORD WINAPI conn_main(LPVOID arg)
 	px_conn *c = arg;
 
 	serve(c);
-	close_socket(&c->fd);
+	wsb__w32_close_socket(&c->fd);
 	InterlockedDecrement(&c->px->active);
 	InterlockedDecrement(&threads_running);
 	InterlockedExchange(&c->done, 1);
 	return 0;
-}
-
-/* Wait for a thread of ours to end. Such a wait fails only when a test
- * injects a fault; retrying keeps its connection from being freed under
- * it. */
-static void join(HANDLE h)
-{
-	int tries;
-
-	for (tries = 0; tries < 3; tries++)
-		if (WSB_OS(WaitForSingleObject)(h, INFINITE) != WAIT_FAILED)
-			break;
 }
 
 static void reap(struct wsb__w32_proxy *px, int all)
@@ -401,7 +360,7 @@ static void reap(struct wsb__w32_proxy *px, int all)
 		px_conn *c = *pp;
 
 		if (all || c->done) {
-			join(c->thread);
+			wsb__w32_join(c->thread);
 			WSB_OS(CloseHandle)(c->thread);
 			*pp = c->next;
 			px->nconns--;
@@ -423,7 +382,7 @@ static void accept_one(struct wsb__w32_proxy *px)
 	/* Best effort, as for the relay: a layered provider's socket may not
 	 * be a plain handle. */
 	WSB_OS(SetHandleInformation)((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
-	if (c == NULL || nonblocking(s) != 0) {
+	if (c == NULL || wsb__w32_nonblocking(s) != 0) {
 		wsb__free(c);
 		WSB_OS(closesocket)(s);
 		return;
@@ -498,36 +457,16 @@ void wsb__w32_proxy_stop(struct wsb__w32_proxy *px)
 		InterlockedExchange(&px->stop, 1);
 		/* Never read: it stays readable, so every thread sees it. */
 		WSB_OS(send)(px->wake, "x", 1, 0);
-		join(px->thread);
+		wsb__w32_join(px->thread);
 		WSB_OS(CloseHandle)(px->thread);
 	}
-	close_socket(&px->listener);
-	close_socket(&px->wake);
+	wsb__w32_close_socket(&px->listener);
+	wsb__w32_close_socket(&px->wake);
 	if (px->wsa)
 		WSB_OS(WSACleanup)();
 	wsb__px_rules_free(px->rules, px->rule_count);
 	wsb__px_log_dispose(&px->log);
 	wsb__free(px);
-}
-
-/* The wake socket: UDP bound to an ephemeral loopback port and connected
- * to itself. */
-static int make_wake(struct wsb__w32_proxy *px)
-{
-	struct sockaddr_in a;
-	int alen = sizeof(a);
-
-	px->wake = new_socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-	if (px->wake == INVALID_SOCKET)
-		return wsb__w32_fail("WSASocketW", (DWORD)WSAGetLastError(), "the proxy's wake socket");
-	loopback(&a, 0);
-	if (WSB_OS(bind)(px->wake, (const struct sockaddr *)&a, sizeof(a)) != 0)
-		return wsb__w32_fail("bind", (DWORD)WSAGetLastError(), "the proxy's wake socket");
-	if (WSB_OS(getsockname)(px->wake, (struct sockaddr *)&a, &alen) != 0)
-		return wsb__w32_fail("getsockname", (DWORD)WSAGetLastError(), "the proxy's wake socket");
-	if (WSB_OS(connect)(px->wake, (const struct sockaddr *)&a, sizeof(a)) != 0)
-		return wsb__w32_fail("connect", (DWORD)WSAGetLastError(), "the proxy's wake socket");
-	return WSB_OK;
 }
 
 /* Listen on the first port of ports that binds (an ephemeral one when
@@ -541,7 +480,7 @@ static int listen_on(struct wsb__w32_proxy *px, unsigned short *out_port,
 	size_t i;
 
 	for (i = 0; i < (count ? count : 1); i++) {
-		px->listener = new_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+		px->listener = wsb__w32_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 		if (px->listener == INVALID_SOCKET)
 			return wsb__w32_fail("WSASocketW", (DWORD)WSAGetLastError(), "the allow-list's proxy");
 		/* Nobody else may bind the port while we hold it, nor we take it
@@ -550,14 +489,14 @@ static int listen_on(struct wsb__w32_proxy *px, unsigned short *out_port,
 				(const char *)&on, sizeof(on)) != 0)
 			return wsb__w32_fail("setsockopt", (DWORD)WSAGetLastError(), "SO_EXCLUSIVEADDRUSE "
 				"for the allow-list's proxy");
-		loopback(&a, count ? ports[i] : 0);
+		wsb__w32_loopback(&a, count ? ports[i] : 0);
 		if (WSB_OS(bind)(px->listener, (const struct sockaddr *)&a, sizeof(a)) == 0)
 			break;
 		err = WSAGetLastError();
 		if (err != WSAEADDRINUSE && err != WSAEACCES)
 			return wsb__w32_fail("bind", (DWORD)err, "the allow-list's proxy on 127.0.0.1:%u",
 				count ? (unsigned int)ports[i] : 0u);
-		close_socket(&px->listener);
+		wsb__w32_close_socket(&px->listener);
 	}
 	if (px->listener == INVALID_SOCKET)
 		return wsb__error_os(WSB_EEXIST, err, "the allow-list's proxy cannot listen: each "
@@ -565,7 +504,7 @@ static int listen_on(struct wsb__w32_proxy *px, unsigned short *out_port,
 			"another sandboxed process", (unsigned long)count);
 	if (WSB_OS(listen)(px->listener, SOMAXCONN) != 0)
 		return wsb__w32_fail("listen", (DWORD)WSAGetLastError(), "the allow-list's proxy");
-	if (nonblocking(px->listener) != 0)
+	if (wsb__w32_nonblocking(px->listener) != 0)
 		return wsb__w32_fail("ioctlsocket", (DWORD)WSAGetLastError(), "the allow-list's proxy");
 	if (WSB_OS(getsockname)(px->listener, (struct sockaddr *)&a, &alen) != 0)
 		return wsb__w32_fail("getsockname", (DWORD)WSAGetLastError(), "the allow-list's proxy");
@@ -598,7 +537,7 @@ int wsb__w32_proxy_start(struct wsb__w32_proxy **out, unsigned short *out_port,
 	}
 	px->wsa = 1;
 	if ((rc = listen_on(px, out_port, ports, count)) != WSB_OK ||
-			(rc = make_wake(px)) != WSB_OK)
+			(rc = wsb__w32_wake_socket(&px->wake, "the proxy's wake socket")) != WSB_OK)
 		goto fail;
 	px->thread = WSB_OS(CreateThread)(NULL, 0, accept_main, px, 0, NULL);
 	if (!px->thread) {

@@ -184,6 +184,10 @@ int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdi
 int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *sid,
 	const wchar_t *given);
 
+/* Wait for a handle of ours (a thread, a process) to be signalled, for
+ * cleanup. Such a wait fails only when a test injects a fault; retrying
+ * keeps a thread from outliving what it uses. */
+void wsb__w32_join(HANDLE h);
 /* Start the monitor thread of a process (after it was resumed). */
 int wsb__proc_start_monitor(struct wsb_process *p);
 /* Resolve a program the way the sandbox runs it: absolute, existing, with
