@@ -209,6 +209,7 @@ static int read_request(wsb__px_attempt *a, const wsb__px_io *io, wsb__px_reques
 			}
 			a->protocol = "socks5";
 			if (rc == WSB__PX_BAD) {
+				a->reason = req->why;
 				socks_reply(io, req->socks_reply);
 				return WSB__PX_BAD;
 			}
@@ -219,8 +220,9 @@ static int read_request(wsb__px_attempt *a, const wsb__px_io *io, wsb__px_reques
 			continue;
 		a->protocol = req->kind == WSB__PX_CONNECT ? "connect" : "http";
 		if (rc != WSB__PX_DONE) {
-			deny_http(io, req->status ? req->status : 431, "-", 0, req->why ? req->why :
-				"the request head is too large");
+			/* The audit says why, as the answer does. */
+			a->reason = req->why ? req->why : "the request head is too large";
+			deny_http(io, req->status ? req->status : 431, "-", 0, a->reason);
 			return WSB__PX_BAD;
 		}
 		return WSB__PX_DONE;
