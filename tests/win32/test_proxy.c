@@ -266,6 +266,9 @@ static void a_denied_name_gets_403_with_the_reason(void **state)
 	assert_memory_equal(answer, "HTTP/1.1 403 Forbidden\r\n", 24);
 	assert_non_null(strstr(answer, "\r\nX-Wsandbox-Denied: "));
 	assert_non_null(strstr(answer, "\r\n\r\nwsandbox: other.test:443 is not allowed: "));
+	/* A request no parser takes: its own answer, and the audit says why. */
+	ask(port, "GET /relative HTTP/1.1\r\n\r\n", answer, sizeof(answer));
+	assert_memory_equal(answer, "HTTP/1.1 400 Bad Request\r\n", 26);
 	/* Deny wins over the wildcard that allows its parent. */
 	ask(port, "CONNECT deny.evil.test:443 HTTP/1.1\r\n\r\n", answer, sizeof(answer));
 	assert_memory_equal(answer, "HTTP/1.1 403 Forbidden\r\n", 24);
@@ -273,6 +276,7 @@ static void a_denied_name_gets_403_with_the_reason(void **state)
 	assert_non_null(strstr(json, "\"host\":\"other.test\",\"port\":443,\"address\":\"\",\"allowed\":false"));
 	assert_non_null(strstr(json, "\"host\":\"deny.evil.test\",\"port\":443,\"address\":\"\","
 		"\"allowed\":false,\"rule\":\"deny.evil.test:*\""));
+	assert_null(strstr(json, "\"reason\":\"\""));
 	wsb__free(json);
 	wsb__w32_proxy_stop(px);
 }
