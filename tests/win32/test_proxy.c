@@ -666,6 +666,7 @@ static void the_unelevated_allowlist_fails_closed_unless_accepted(void **state)
 	wsb_identity *identity = own_identity();
 	wsb_policy *policy = allowlist_policy();
 	wsb_process *p = (wsb_process *)1;
+	wsb_plan *plan = (wsb_plan *)1;
 
 	(void)state;
 	count_everything(0);
@@ -676,6 +677,15 @@ static void the_unelevated_allowlist_fails_closed_unless_accepted(void **state)
 	assert_non_null(strstr(wsb_error_message(NULL), "network isolation"));
 	assert_non_null(strstr(wsb_error_message(NULL), "wsb_policy_allow_missing"));
 	assert_nothing_left("refused spawn");
+	/* Accepted, but with a loopback relay too: the proxy would take the
+	 * relay's place, so neither plan nor spawn takes the policy. */
+	assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, 47699, up_port), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, policy, identity), WSB_ECONFLICT);
+	assert_null(plan);
+	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_ECONFLICT);
+	assert_null(p);
+	assert_nothing_left("conflicting spawn");
 	wsb_policy_free(policy);
 	wsb_identity_free(identity);
 }
