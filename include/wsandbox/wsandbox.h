@@ -285,7 +285,7 @@ typedef enum wsb_mode {
 typedef enum wsb_network {
 	WSB_NETWORK_OFF = 0, /**< No traffic leaves the sandbox (loopback inside it still works where the backend can). */
 	WSB_NETWORK_ON = 1,  /**< The host's network, and on Linux its UNIX sockets: a service listening on one (a D-Bus bus, an ssh-agent, a container daemon) may act outside the sandbox for the command. */
-	WSB_NETWORK_ALLOWLIST = 2 /**< As WSB_NETWORK_OFF, except that HTTP, HTTPS (CONNECT) and SOCKS5 connections to the hosts wsb_policy_allow_host() and wsb_policy_allow_address() allow go through a filtering proxy the library runs (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY point at it). Linux only for now; elsewhere wsb_spawn() refuses such a policy with WSB_ENOTSUP. Without a network namespace WSB_PROT_NETWORK is missing (fails closed unless accepted). docs/network.md. Since 0.2.0. */
+	WSB_NETWORK_ALLOWLIST = 2 /**< As WSB_NETWORK_OFF, except that HTTP, HTTPS (CONNECT) and SOCKS5 connections to the hosts wsb_policy_allow_host() and wsb_policy_allow_address() allow go through a filtering proxy the library runs (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY point at it). Linux and Windows; elsewhere wsb_spawn() refuses such a policy with WSB_ENOTSUP. WSB_PROT_NETWORK is in force on Linux with a network namespace and on Windows for WSB_IDENTITY_SANDBOX_USER (whose firewall lets it reach only the proxy, on a loopback port setup allowed); otherwise it is missing (fails closed unless accepted) and the proxy variables are advice (WSB_PROT_NETWORK_ADVISORY on Windows). docs/network.md. Since 0.2.0. */
 } wsb_network;
 
 /**

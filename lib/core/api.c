@@ -48,7 +48,7 @@ static int host_path_arg(char **out, const char *path, const char *fn, const cha
 /* The backends that run the allow-list's filtering proxy (docs/network.md). */
 static int allowlist_backend(void)
 {
-	return strcmp(wsb__backend_name, "linux") == 0;
+	return strcmp(wsb__backend_name, "linux") == 0 || strcmp(wsb__backend_name, "win32") == 0;
 }
 
 static int host_policy(const wsb_policy *policy, const char *fn)

@@ -308,6 +308,22 @@ int wsb__plan_loopback_relay(struct wsb_plan *plan, const struct wsb_policy *pol
 	return wsb__plan_set(s, "listen", listen);
 }
 
+int wsb__plan_network_proxy(struct wsb_plan *plan, const struct wsb_policy *policy,
+	const char *where)
+{
+	wsb__plan_step *s;
+	size_t i;
+	int rc;
+
+	if ((rc = wsb__plan_add(plan, &s, "network_proxy", "add", where)) < 0)
+		return rc;
+	for (i = 0; i < policy->net_rule_count; i++)
+		if ((rc = wsb__plan_add(plan, &s, "network_rule", policy->net_rules[i].deny ? "deny" :
+				"allow", policy->net_rules[i].text)) < 0)
+			return rc;
+	return WSB_OK;
+}
+
 int wsb__plan_note(struct wsb_plan *plan, const char *fmt, ...)
 {
 	wsb__buf b = WSB__BUF_INIT;

@@ -77,6 +77,13 @@ const char *wsb__plan_step_get(const wsb__plan_step *step, const char *key);
  * relay. */
 int wsb__plan_loopback_relay(struct wsb_plan *plan, const struct wsb_policy *policy);
 
+/* The allow-list's steps, for a backend that runs its proxy: kind
+ * "network_proxy", action "add", target where (the listener), then one
+ * "network_rule" step per rule, action "allow" or "deny", target the rule's
+ * canonical text. */
+int wsb__plan_network_proxy(struct wsb_plan *plan, const struct wsb_policy *policy,
+	const char *where);
+
 /* JSON of a policy alone (used inside plan and result JSON). Environment
  * values are left out on purpose: they may hold secrets. */
 struct wsb__json;

@@ -201,8 +201,6 @@ static int ns_step(struct wsb_plan *plan, const char *ns, const char *detail)
  * and the proxy variables point straight at the proxy, only advice. */
 static int allowlist_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struct wsb_policy *policy)
 {
-	wsb__plan_step *st;
-	size_t i;
 	int rc;
 
 	if (policy->relay_listen)
@@ -216,13 +214,9 @@ static int allowlist_decide(wsb__lx_setup *s, struct wsb_plan *plan, const struc
 	}
 	if (!plan)
 		return WSB_OK;
-	if ((rc = wsb__lx_add(plan, &st, "network_proxy", "add", s->relay_in_netns ?
+	if ((rc = wsb__plan_network_proxy(plan, policy, s->relay_in_netns ?
 			"127.0.0.1:3128 in the sandbox's network namespace" : "127.0.0.1 on the host")) < 0)
 		return rc;
-	for (i = 0; i < policy->net_rule_count; i++)
-		if ((rc = wsb__lx_add(plan, &st, "network_rule", policy->net_rules[i].deny ? "deny" :
-				"allow", policy->net_rules[i].text)) < 0)
-			return rc;
 	return wsb__plan_note(plan, s->relay_in_netns ?
 		"network allow-list: the command's only way out is the filtering proxy, reached at "
 		"127.0.0.1:3128 in its network namespace (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY); "

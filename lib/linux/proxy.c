@@ -10,6 +10,8 @@
  * Denials are answered in the protocol's own way (HTTP 403 with a reason
  * header, SOCKS5 reply 2). A CONNECT or SOCKS5 tunnel whose first bytes are
  * a TLS ClientHello naming a server (SNI) must name the requested host.
+ * Those decisions are the core's (lib/core/proxyserve.c), shared with the
+ * Windows proxy; this file owns the sockets, threads and splice.
  *
  * One accept thread, and one thread per connection that polls its sockets
  * and the shared wake pipe: a client that sends garbage, half a request or
@@ -19,9 +21,8 @@
  * waits for it.
  */
 #include "proxy.h"
-#include "core/json.h"
 #include "core/policy.h"
-#include "core/proxyparse.h"
+#include "core/proxyserve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,7 +43,6 @@
 #define SPLICE_ROUNDS 16
 #define HEAD_TIMEOUT_MS 60000
 #define CONNECT_TIMEOUT_MS 15000
-#define MAX_ADDRS 16
 
 typedef struct conn {
 	struct conn *next;
@@ -64,25 +64,9 @@ struct wsb__lx_proxy {
 	conn *conns;
 	size_t nconns;
 	int active;                 /* connections not yet reported (atomic) */
-	pthread_mutex_t log_lock;   /* guards log and dropped */
-	wsb__strvec log;            /* each attempt's JSON, at most WSB__LX_PROXY_LOG_MAX */
-	wsb_u64 dropped;
+	pthread_mutex_t log_lock;   /* guards log */
+	wsb__px_log log;
 };
-
-static wsb__lx_proxy_resolve_fn test_resolver;
-
-void wsb__lx_proxy_set_resolver(wsb__lx_proxy_resolve_fn fn)
-{
-	test_resolver = fn;
-}
-
-static wsb_u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (wsb_u64)ts.tv_sec * 1000 + (wsb_u64)ts.tv_nsec / 1000000;
-}
 
 /* Wait for fd to be readable (POLLIN) or writable (POLLOUT): 1 ready, 0
  * timeout, -1 stopping or error. */
@@ -144,202 +128,74 @@ static ssize_t read_more(struct wsb__lx_proxy *px, int fd, char *buf, size_t cap
 	}
 }
 
-typedef struct attempt {
-	const char *protocol;
-	char host[WSB__PX_HOST_MAX + 1];
-	unsigned int port;
-	char address[64];
-	int allowed;
-	const char *rule;          /* the rule that decided on the host */
-	const char *address_rule;  /* the address rule that let a restricted address through */
-	const char *reason;
-	wsb_u64 up, down, start;
-} attempt;
-
-/* Log the attempt and tell the caller's callback. */
-static void report(struct wsb__lx_proxy *px, const attempt *a)
-{
-	wsb__json j;
-	char *text = NULL;
-
-	wsb__json_init(&j);
-	wsb__json_object_begin(&j);
-	wsb__json_kv_string(&j, "protocol", a->protocol);
-	wsb__json_kv_string(&j, "host", a->host);
-	wsb__json_kv_u64(&j, "port", a->port);
-	wsb__json_kv_string(&j, "address", a->address);
-	wsb__json_kv_bool(&j, "allowed", a->allowed);
-	wsb__json_kv_string(&j, "rule", a->rule ? a->rule : "");
-	wsb__json_kv_string(&j, "address_rule", a->address_rule ? a->address_rule : "");
-	wsb__json_kv_string(&j, "reason", a->reason ? a->reason : "");
-	wsb__json_kv_u64(&j, "bytes_up", a->up);
-	wsb__json_kv_u64(&j, "bytes_down", a->down);
-	wsb__json_kv_u64(&j, "duration_ms", now_ms() - a->start);
-	wsb__json_object_end(&j);
-	if (wsb__json_finish(&text, &j) < 0)
-		return;
-	if (px->on_event)
-		px->on_event(text, px->ctx);
-	pthread_mutex_lock(&px->log_lock);
-	if (px->log.count >= WSB__LX_PROXY_LOG_MAX) {
-		px->dropped++;
-		wsb__free(text);
-	} else if (wsb__strvec_push_owned(&px->log, text) < 0) {
-		px->dropped++; /* push_owned freed text */
-	}
-	pthread_mutex_unlock(&px->log_lock);
-}
-
-int wsb__lx_proxy_events_json(char **out, struct wsb__lx_proxy *px, long settle_ms)
-{
-	wsb_u64 deadline = now_ms() + (wsb_u64)(settle_ms > 0 ? settle_ms : 0);
-	wsb__json j;
-	size_t i;
-
-	/* The command's last connections end as its sockets close: give the
-	 * proxy's threads a moment to report them. */
-	while (__atomic_load_n(&px->active, __ATOMIC_ACQUIRE) > 0 && now_ms() < deadline) {
-		struct timespec ts = { 0, 5000000L };
-
-		nanosleep(&ts, NULL);
-	}
-
-	wsb__json_init(&j);
-	wsb__json_object_begin(&j);
-	wsb__json_key(&j, "connections");
-	wsb__json_array_begin(&j);
-	pthread_mutex_lock(&px->log_lock);
-	for (i = 0; i < px->log.count; i++)
-		wsb__json_raw(&j, px->log.items[i]);
-	wsb__json_array_end(&j);
-	wsb__json_kv_u64(&j, "not_kept", px->dropped);
-	pthread_mutex_unlock(&px->log_lock);
-	wsb__json_object_end(&j);
-	return wsb__json_finish(out, &j);
-}
-
-static void deny_http(struct wsb__lx_proxy *px, int fd, int status, const char *host,
-	unsigned int port, const char *reason)
-{
-	char body[512], head[1024];
-	int blen, hlen;
-
-	blen = snprintf(body, sizeof(body), "wsandbox: %s:%u is not allowed: %s\n", host, port, reason);
-	hlen = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nX-Wsandbox-Denied: %s\r\n"
-		"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-		status, status == 403 ? "Forbidden" : status == 502 ? "Bad Gateway" :
-		status == 431 ? "Request Header Fields Too Large" : status == 505 ?
-		"HTTP Version Not Supported" : "Bad Request", reason, blen);
-	if (blen > 0 && hlen > 0 && (size_t)hlen < sizeof(head) && (size_t)blen < sizeof(body)) {
-		send_all(px, fd, head, (size_t)hlen);
-		send_all(px, fd, body, (size_t)blen);
-	}
-}
-
-static void socks_reply(struct wsb__lx_proxy *px, int fd, int code)
-{
-	unsigned char r[10] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
-
-	r[1] = (unsigned char)code;
-	send_all(px, fd, r, sizeof(r));
-}
-
-/* Resolve and check: fills addrs with the addresses the rules allow, in
- * the resolver's order. Returns the count; 0 with a->reason set when none. */
-static size_t resolve(struct wsb__lx_proxy *px, attempt *a, struct sockaddr_storage *addrs,
-	socklen_t *lens)
+/* The core's resolver seam: getaddrinfo(), IPv4 and IPv6 addresses in
+ * its order. */
+static long io_resolve(void *ctx, const char *host, unsigned int port, wsb__px_addr *out,
+	size_t cap)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	const char *name = a->host, *allowed_reason = a->reason;
-	char port[8];
-	size_t n = 0;
+	char service[8];
+	long n = 0;
 
+	(void)ctx;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", a->port);
-	if (test_resolver && !wsb__addr_parse((unsigned char[16]){ 0 }, name, strlen(name))) {
-		name = test_resolver(a->host);
-		if (name == NULL) {
-			a->reason = "the name does not resolve";
-			return 0;
-		}
-		hints.ai_flags |= AI_NUMERICHOST;
-	}
-	if (getaddrinfo(name, port, &hints, &res) != 0 || res == NULL) {
-		a->reason = "the name does not resolve";
-		return 0;
-	}
-	a->reason = "the name resolves to no address";
-	for (ai = res; ai && n < MAX_ADDRS; ai = ai->ai_next) {
-		unsigned char bytes[16];
-		int family;
-		wsb__net_verdict v;
-
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL)
+		return -1;
+	for (ai = res; ai && (size_t)n < cap; ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET) {
-			memcpy(bytes, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-			family = WSB__ADDR_V4;
+			out[n].family = WSB__ADDR_V4;
+			memcpy(out[n++].bytes, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
 		} else if (ai->ai_family == AF_INET6) {
-			memcpy(bytes, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-			family = WSB__ADDR_V6;
-		} else {
-			continue;
+			out[n].family = WSB__ADDR_V6;
+			memcpy(out[n++].bytes, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
 		}
-		wsb__net_decide_addr(&v, px->rules, px->rule_count, family, bytes, a->port);
-		if (!v.allowed) {
-			if (n == 0 && a->address[0] == '\0') {
-				wsb__addr_format(a->address, sizeof(a->address), family, bytes);
-				a->reason = v.reason;
-			}
-			continue;
-		}
-		if (n == 0) {
-			a->address_rule = v.rule ? v.rule->text : NULL;
-			a->reason = allowed_reason;
-		}
-		memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
-		lens[n++] = ai->ai_addrlen;
 	}
 	freeaddrinfo(res);
 	return n;
 }
 
-static void format_sockaddr(char *buf, size_t cap, const struct sockaddr_storage *sa)
+static int io_connect(void *ctx, const wsb__px_addr *addr, unsigned int port)
 {
-	if (sa->ss_family == AF_INET)
-		wsb__addr_format(buf, cap, WSB__ADDR_V4,
-			(const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr);
-	else
-		wsb__addr_format(buf, cap, WSB__ADDR_V6,
-			(const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr);
-}
+	conn *c = ctx;
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int fd, err = 0;
+	socklen_t elen = sizeof(err);
 
-/* Connect to the first address that answers: the socket, or -1. */
-static int connect_any(struct wsb__lx_proxy *px, attempt *a, const struct sockaddr_storage *addrs,
-	const socklen_t *lens, size_t n)
-{
-	size_t i;
+	memset(&sa, 0, sizeof(sa));
+	if (addr->family == WSB__ADDR_V4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
 
-	for (i = 0; i < n; i++) {
-		int fd = socket(addrs[i].ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		int err = 0;
-		socklen_t elen = sizeof(err);
+		in->sin_family = AF_INET;
+		in->sin_port = htons((unsigned short)port);
+		memcpy(&in->sin_addr, addr->bytes, 4);
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
 
-		format_sockaddr(a->address, sizeof(a->address), &addrs[i]);
-		if (fd < 0)
-			continue;
-		if (connect(fd, (const struct sockaddr *)&addrs[i], lens[i]) == 0)
-			return fd;
-		if (errno == EINPROGRESS && wait_fd(px, fd, POLLOUT, CONNECT_TIMEOUT_MS) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0)
-			return fd;
-		close(fd);
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((unsigned short)port);
+		memcpy(&in6->sin6_addr, addr->bytes, 16);
+		len = sizeof(*in6);
 	}
+	fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&sa, len) == 0 ||
+	    (errno == EINPROGRESS && wait_fd(c->px, fd, POLLOUT, CONNECT_TIMEOUT_MS) == 1 &&
+	     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0)) {
+		c->up = fd;
+		return 0;
+	}
+	close(fd);
 	return -1;
 }
 
 /* Count what went out in direction d (0 up, 1 down). */
-static void count(attempt *a, int d, ssize_t n)
+static void count(wsb__px_attempt *a, int d, ssize_t n)
 {
 	if (d == 0)
 		a->up += (wsb_u64)n;
@@ -371,7 +227,7 @@ static int pump_poll(struct wsb__lx_proxy *px, struct pollfd p[3], int cfd, int 
 
 /* Copy both ways through user space until both directions ended (FIN
  * passed on) or an error: used when no pipes can be had for splice. */
-static void pump_copy(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
+static void pump_copy(struct wsb__lx_proxy *px, int cfd, int ufd, wsb__px_attempt *a)
 {
 	char *buf = wsb__malloc(2 * IO_BUF);
 	size_t len[2] = { 0, 0 }, off[2] = { 0, 0 };
@@ -434,7 +290,7 @@ out:
  * what lets a tunnel approach a direct connection's speed. The pipe is the
  * direction's buffer: a slow reader fills it and holds only this thread.
  * 0 if it could not start (no pipes), 1 once it ran. */
-static int pump_splice(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
+static int pump_splice(struct wsb__lx_proxy *px, int cfd, int ufd, wsb__px_attempt *a)
 {
 	int pipes[2][2] = { { -1, -1 }, { -1, -1 } };
 	size_t in[2] = { 0, 0 }, cap[2];
@@ -525,203 +381,102 @@ out:
 }
 
 /* Carry the tunnel both ways until both directions ended or an error. */
-static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, attempt *a)
+static void pump(struct wsb__lx_proxy *px, int cfd, int ufd, wsb__px_attempt *a)
 {
 	if (!pump_splice(px, cfd, ufd, a))
 		pump_copy(px, cfd, ufd, a);
 }
 
-/* Read the client's first bytes of a tunnel; if they are a TLS ClientHello
- * that names a server, it must be the requested host. The bytes read are
- * left in buf for the upstream. A server that speaks first (TLS never
- * does) ends the check. 1 to go on, 0 to close. */
-static int check_sni(struct wsb__lx_proxy *px, int fd, int ufd, attempt *a, char *buf,
-	size_t cap, size_t *len)
+static long io_client_read(void *ctx, char *buf, size_t cap)
 {
-	char sni[WSB__PX_HOST_MAX + 1], *ascii = NULL;
-	int rc, same;
+	conn *c = ctx;
 
-	for (;;) {
-		struct pollfd p[3] = { { fd, POLLIN, 0 }, { ufd, POLLIN, 0 }, { px->wake[0], POLLIN, 0 } };
-		ssize_t n;
-
-		rc = wsb__px_tls_sni(sni, sizeof(sni), (const unsigned char *)buf, *len);
-		if (rc != WSB__PX_MORE)
-			break;
-		if (*len == cap)
-			return 0;
-		if (*len == 0) {
-			n = poll(p, 3, HEAD_TIMEOUT_MS);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0 || p[2].revents)
-				return 0;
-			if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-				return 1; /* the server spoke first: not TLS */
-		}
-		n = read_more(px, fd, buf + *len, cap - *len);
-		if (n <= 0)
-			return n == 0 && *len == 0; /* a client that closes at once */
-		*len += (size_t)n;
-	}
-	if (rc == WSB__PX_BAD) {
-		a->allowed = 0;
-		a->reason = "a malformed TLS ClientHello";
-		return 0;
-	}
-	if (sni[0] == '\0')
-		return 1;
-	if (wsb__host_to_ascii(&ascii, sni, strlen(sni)) < 0) {
-		a->allowed = 0;
-		a->reason = "the TLS server name is not a valid host name";
-		return 0;
-	}
-	same = strcmp(ascii, a->host) == 0;
-	wsb__free(ascii);
-	if (!same) {
-		a->allowed = 0;
-		a->reason = "the TLS server name (SNI) is another host than the tunnel's";
-	}
-	return same;
+	return (long)read_more(c->px, c->fd, buf, cap);
 }
 
-static void serve(struct wsb__lx_proxy *px, int fd)
+static int io_send_all(void *ctx, int to, const void *data, size_t len)
 {
-	char *buf = wsb__malloc(WSB__PX_HEAD_MAX + 16384 + 5);
-	size_t cap = WSB__PX_HEAD_MAX + 16384 + 5, len = 0, naddrs;
-	struct sockaddr_storage addrs[MAX_ADDRS];
-	socklen_t lens[MAX_ADDRS];
-	wsb__px_request req;
-	wsb__net_verdict v;
-	wsb__buf head = WSB__BUF_INIT;
-	attempt a;
-	char *ascii = NULL;
-	int ufd = -1, rc, socks = 0;
-	ssize_t n;
+	conn *c = ctx;
 
-	memset(&a, 0, sizeof(a));
-	a.start = now_ms();
-	if (buf == NULL)
-		return;
-	/* The request: SOCKS5 starts with its version byte, HTTP with a method. */
+	return send_all(c->px, to ? c->up : c->fd, data, len);
+}
+
+static int io_first_bytes(void *ctx)
+{
+	conn *c = ctx;
+
 	for (;;) {
-		n = read_more(px, fd, buf + len, WSB__PX_HEAD_MAX - len);
-		if (n <= 0)
-			goto out;
-		len += (size_t)n;
-		if (buf[0] == 5) {
-			size_t used;
-			int no_auth;
+		struct pollfd p[3] = { { c->fd, POLLIN, 0 }, { c->up, POLLIN, 0 },
+			{ c->px->wake[0], POLLIN, 0 } };
+		int n = poll(p, 3, HEAD_TIMEOUT_MS);
 
-			socks = 1;
-			rc = wsb__px_parse_socks_greeting(&used, &no_auth, (unsigned char *)buf, len);
-			if (rc == WSB__PX_MORE)
-				continue;
-			if (rc == WSB__PX_BAD)
-				goto out;
-			send_all(px, fd, no_auth ? "\x05\x00" : "\x05\xff", 2);
-			if (!no_auth)
-				goto out;
-			memmove(buf, buf + used, len - used);
-			len -= used;
-			for (;;) {
-				rc = wsb__px_parse_socks_request(&req, (unsigned char *)buf, len);
-				if (rc != WSB__PX_MORE)
-					break;
-				n = read_more(px, fd, buf + len, WSB__PX_HEAD_MAX - len);
-				if (n <= 0)
-					goto out;
-				len += (size_t)n;
-			}
-			a.protocol = "socks5";
-			if (rc == WSB__PX_BAD) {
-				socks_reply(px, fd, req.socks_reply);
-				goto out;
-			}
-			break;
-		}
-		rc = wsb__px_parse_http(&req, buf, len);
-		if (rc == WSB__PX_MORE && len < WSB__PX_HEAD_MAX)
+		if (n < 0 && errno == EINTR)
 			continue;
-		a.protocol = req.kind == WSB__PX_CONNECT ? "connect" : "http";
-		if (rc != WSB__PX_DONE) {
-			deny_http(px, fd, req.status ? req.status : 431, "-", 0, req.why ? req.why :
-				"the request head is too large");
-			goto out;
-		}
-		break;
+		if (n <= 0 || p[2].revents)
+			return -1;
+		return (p[0].revents & (POLLIN | POLLHUP | POLLERR)) ? 0 : 1;
 	}
-	a.port = req.port;
-	snprintf(a.host, sizeof(a.host), "%s", req.host);
-	/* The rules see the compared form: an address's text, or A-labels. */
-	if (wsb__addr_parse((unsigned char[16]){ 0 }, req.host, strlen(req.host)) == 0) {
-		if (wsb__host_to_ascii(&ascii, req.host, strlen(req.host)) < 0) {
-			a.reason = "not a valid host name";
-			goto deny;
-		}
-		snprintf(a.host, sizeof(a.host), "%s", ascii);
+}
+
+static void io_pump(void *ctx, wsb__px_attempt *a)
+{
+	conn *c = ctx;
+
+	pump(c->px, c->fd, c->up, a);
+}
+
+int wsb__lx_proxy_events_json(char **out, struct wsb__lx_proxy *px, long settle_ms)
+{
+	wsb_u64 deadline = wsb__now_ms() + (wsb_u64)(settle_ms > 0 ? settle_ms : 0);
+	int rc;
+
+	/* The command's last connections end as its sockets close: give the
+	 * proxy's threads a moment to report them. */
+	while (__atomic_load_n(&px->active, __ATOMIC_ACQUIRE) > 0 && wsb__now_ms() < deadline) {
+		struct timespec ts = { 0, 5000000L };
+
+		nanosleep(&ts, NULL);
 	}
-	wsb__net_decide_host(&v, px->rules, px->rule_count, a.host, a.port);
-	a.rule = v.rule ? v.rule->text : NULL;
-	a.reason = v.reason;
-	if (!v.allowed)
-		goto deny;
-	naddrs = resolve(px, &a, addrs, lens);
-	if (naddrs == 0)
-		goto deny;
-	a.allowed = 1;
-	ufd = connect_any(px, &a, addrs, lens, naddrs);
-	if (ufd < 0) {
-		a.allowed = 0;
-		a.reason = "the connection failed";
-		if (socks)
-			socks_reply(px, fd, 5);
-		else
-			deny_http(px, fd, 502, a.host, a.port, a.reason);
-		goto out;
-	}
-	if (req.kind == WSB__PX_HTTP) {
-		if (wsb__px_http_rewrite(&head, buf, &req) < 0 ||
-		    send_all(px, ufd, head.ptr, head.size) < 0 ||
-		    send_all(px, ufd, buf + req.consumed, len - req.consumed) < 0)
-			goto out;
-		a.up += len - req.consumed;
-	} else {
-		if (socks)
-			socks_reply(px, fd, 0);
-		else if (send_all(px, fd, "HTTP/1.1 200 Connection established\r\n\r\n", 39) < 0)
-			goto out;
-		memmove(buf, buf + req.consumed, len - req.consumed);
-		len -= req.consumed;
-		if (!check_sni(px, fd, ufd, &a, buf, cap, &len))
-			goto out;
-		if (send_all(px, ufd, buf, len) < 0)
-			goto out;
-		a.up += len;
-	}
-	pump(px, fd, ufd, &a);
-	goto out;
-deny:
-	a.allowed = 0;
-	if (socks)
-		socks_reply(px, fd, 2);
-	else
-		deny_http(px, fd, 403, a.host, a.port, a.reason);
-out:
-	if (a.protocol)
-		report(px, &a);
-	if (ufd >= 0)
-		close(ufd);
-	wsb__buf_dispose(&head);
-	wsb__free(ascii);
-	wsb__free(buf);
+	pthread_mutex_lock(&px->log_lock);
+	rc = wsb__px_log_json(out, &px->log);
+	pthread_mutex_unlock(&px->log_lock);
+	return rc;
+}
+
+/* Serve one connection with the core's decisions (lib/core/proxyserve.c),
+ * then log the attempt and tell the caller's callback. */
+static void serve(conn *c)
+{
+	struct wsb__lx_proxy *px = c->px;
+	wsb__px_io io;
+	wsb__px_attempt a;
+	char *text = NULL;
+
+	io.ctx = c;
+	io.client_read = io_client_read;
+	io.send_all = io_send_all;
+	io.first_bytes = io_first_bytes;
+	io.resolve = io_resolve;
+	io.connect = io_connect;
+	io.pump = io_pump;
+	wsb__px_serve(&a, &io, px->rules, px->rule_count);
+	if (c->up >= 0)
+		close(c->up);
+	c->up = -1;
+	if (a.protocol == NULL || wsb__px_attempt_json(&text, &a) < 0)
+		return;
+	if (px->on_event)
+		px->on_event(text, px->ctx);
+	pthread_mutex_lock(&px->log_lock);
+	wsb__px_log_add(&px->log, text);
+	pthread_mutex_unlock(&px->log_lock);
 }
 
 static void *conn_main(void *arg)
 {
 	conn *c = arg;
 
-	serve(c->px, c->fd);
+	serve(c);
 	close(c->fd);
 	c->fd = -1;
 	__atomic_sub_fetch(&c->px->active, 1, __ATOMIC_RELEASE);
@@ -773,6 +528,7 @@ static void *accept_main(void *arg)
 		}
 		c->px = px;
 		c->fd = fd;
+		c->up = -1;
 		__atomic_add_fetch(&px->active, 1, __ATOMIC_RELEASE);
 		if (pthread_create(&c->thread, NULL, conn_main, c) != 0) {
 			__atomic_sub_fetch(&px->active, 1, __ATOMIC_RELEASE);
@@ -805,10 +561,8 @@ void wsb__lx_proxy_stop(struct wsb__lx_proxy *px)
 	for (i = 0; i < 2; i++)
 		if (px->wake[i] >= 0)
 			close(px->wake[i]);
-	for (i = 0; i < px->rule_count; i++)
-		wsb__hostpat_dispose(&px->rules[i]);
-	wsb__free(px->rules);
-	wsb__strvec_dispose(&px->log);
+	wsb__px_rules_free(px->rules, px->rule_count);
+	wsb__px_log_dispose(&px->log);
 	pthread_mutex_destroy(&px->log_lock);
 	wsb__free(px);
 }
@@ -819,7 +573,6 @@ int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
 	struct wsb__lx_proxy *px;
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
-	size_t i;
 	int err, rc;
 
 	*out = NULL;
@@ -834,19 +587,10 @@ int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
 	px->on_event = policy->net_callback;
 	px->ctx = policy->net_callback_ctx;
 	pthread_mutex_init(&px->log_lock, NULL);
-	if (policy->net_rule_count) {
-		px->rules = wsb__calloc(policy->net_rule_count, sizeof(*px->rules));
-		if (px->rules == NULL) {
-			wsb__lx_proxy_stop(px);
-			return wsb__error_nomem();
-		}
-		for (i = 0; i < policy->net_rule_count; i++) {
-			if ((rc = wsb__hostpat_copy(&px->rules[i], &policy->net_rules[i])) < 0) {
-				wsb__lx_proxy_stop(px);
-				return rc;
-			}
-			px->rule_count++;
-		}
+	if ((rc = wsb__px_rules_copy(&px->rules, &px->rule_count, policy->net_rules,
+			policy->net_rule_count)) < 0) {
+		wsb__lx_proxy_stop(px);
+		return rc;
 	}
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;

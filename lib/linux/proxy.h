@@ -7,19 +7,13 @@
 
 #include "core/common.h"
 #include "core/hostpat.h"
+#include "core/proxyserve.h"
 
 struct wsb_policy;
 struct wsb__lx_proxy;
 
-/* Attempts kept for wsb_process_to_json(); later ones are only counted. */
-#define WSB__LX_PROXY_LOG_MAX 10000
-
-/* Test hook, for the tests only: resolve names through fn (an address's
- * text, or NULL for "no such name") instead of getaddrinfo(), so test names
- * such as pypi.test reach local servers. NULL restores getaddrinfo(). Set
- * it before starting a proxy. */
-typedef const char *(*wsb__lx_proxy_resolve_fn)(const char *ascii_host);
-void wsb__lx_proxy_set_resolver(wsb__lx_proxy_resolve_fn fn);
+/* The tests' resolver hook is the core's: wsb__px_set_resolver
+ * (core/proxyserve.h). */
 
 /* Start a proxy enforcing a copy of the policy's rules and calling its
  * network callback (from the proxy's threads) as each attempt ends. It
@@ -31,7 +25,7 @@ void wsb__lx_proxy_set_resolver(wsb__lx_proxy_resolve_fn fn);
 int wsb__lx_proxy_start(struct wsb__lx_proxy **out, unsigned short *out_port,
 	const struct wsb_policy *policy, int listener);
 /* The attempts so far: {"connections": [each as the callback gets it],
- * "not_kept": attempts past WSB__LX_PROXY_LOG_MAX}, after waiting up to
+ * "not_kept": attempts past WSB__PX_LOG_MAX}, after waiting up to
  * settle_ms for the connections under way to end (once the command ended,
  * its last ones are closing). */
 int wsb__lx_proxy_events_json(char **out, struct wsb__lx_proxy *px, long settle_ms);

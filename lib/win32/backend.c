@@ -5,6 +5,7 @@
  */
 #include "win32.h"
 #include "elevated.h"
+#include "proxy.h"
 #include "relay.h"
 #include "core/plan.h"
 #include "core/policy.h"
@@ -69,9 +70,12 @@ int wsb__backend_plan(struct wsb_plan **out, const struct wsb_policy *policy,
 		rc = wsb__plan_note(plan, "the offline user's firewall rules do not verify (%s): spawn refuses "
 			"network off unless the policy accepts it as missing", acct.firewall_why ? acct.firewall_why :
 			"unknown reason");
-	if (rc == WSB_OK && (rc = wsb__relay_env(d, policy)) == WSB_OK &&
+	if (rc == WSB_OK && (rc = wsb__w32_allowlist_check(policy, acct.user8 ? &acct : NULL)) == WSB_OK &&
+			(rc = wsb__relay_env(d, policy)) == WSB_OK &&
 			(rc = wsb__w32_plan_fill(plan, d, policy)) == WSB_OK &&
-			(rc = wsb__plan_loopback_relay(plan, policy)) == WSB_OK) {
+			(rc = wsb__plan_loopback_relay(plan, policy)) == WSB_OK &&
+			(rc = wsb__w32_allowlist_plan(plan, policy, acct.user8 ? &acct : NULL,
+				d->protections)) == WSB_OK) {
 		*out = plan;
 		plan = NULL;
 	}
@@ -173,12 +177,13 @@ int wsb__w32_plan_fill(struct wsb_plan *plan, const wsb__w32_decision *d,
 	for (i = 0; i < d->deny_read_absent.count && rc == WSB_OK; i++)
 		rc = wsb__plan_note(plan, "deny-read path %s does not exist: no ACE for it; if it appears "
 			"while a command runs, it is not denied", d->deny_read_absent.items[i]);
-	if (rc == WSB_OK && (d->protections & WSB_PROT_NETWORK_ADVISORY))
+	if (rc == WSB_OK && (d->protections & WSB_PROT_NETWORK_ADVISORY) &&
+			policy->network == WSB_NETWORK_OFF)
 		rc = wsb__plan_note(plan, "network is advisory only: proxy variables point at a dead port and "
 			"package managers are told to stay offline; a program that ignores them reaches the "
 			"network. Real isolation needs the elevated sandbox (WSB_IDENTITY_SANDBOX_USER) with its "
 			"firewall rules intact");
-	if (rc == WSB_OK && (d->protections & WSB_PROT_NETWORK))
+	if (rc == WSB_OK && (d->protections & WSB_PROT_NETWORK) && policy->network == WSB_NETWORK_OFF)
 		rc = wsb__plan_note(plan, "network off is enforced by the offline user's firewall rules (read "
 			"back and verified just now): no traffic except loopback to the ports setup allowed");
 	if (rc == WSB_OK && d->temp_dir)

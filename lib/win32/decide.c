@@ -452,7 +452,9 @@ int wsb__w32_decide_as(wsb__w32_decision **out, const struct wsb_policy *policy,
 	if (policy->network != WSB_NETWORK_ON) {
 		d->missing |= WSB_PROT_NETWORK;
 		d->protections |= WSB_PROT_NETWORK_ADVISORY;
-		for (i = 0; advisory_env[i] && rc == WSB_OK; i++)
+		/* The allow-list's proxy variables come at spawn (allowlist.c);
+		 * telling package managers to stay offline would defeat it. */
+		for (i = 0; policy->network == WSB_NETWORK_OFF && advisory_env[i] && rc == WSB_OK; i++)
 			rc = wsb__strvec_push(&d->env_extra, advisory_env[i]);
 		if (rc != WSB_OK)
 			goto fail;

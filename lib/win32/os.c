@@ -2,8 +2,10 @@
  * The OS-call seam (see os.h): the table, lookup by name, the fault hook and
  * the per-entry call counters.
  */
-/* Winsock 2's declarations of the relay's entries; before <windows.h>. */
+/* Winsock 2's declarations of the relay's and the proxy's entries; before
+ * <windows.h>. */
 #include <winsock2.h>
+#include <ws2tcpip.h>
 #include "os.h"
 
 #include <string.h>

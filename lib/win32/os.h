@@ -200,7 +200,13 @@
 	X(int, recv, (SOCKET s, char *b, int n, int f), 1, SOCKET_ERROR) \
 	X(int, send, (SOCKET s, const char *b, int n, int f), 1, SOCKET_ERROR) \
 	X(int, shutdown, (SOCKET s, int how), 1, SOCKET_ERROR) \
-	X(int, closesocket, (SOCKET s), 0, SOCKET_ERROR)
+	X(int, closesocket, (SOCKET s), 0, SOCKET_ERROR) \
+	/* The allow-list's proxy (proxy.c) resolves names itself. */ \
+	X(int, getaddrinfo, (const char *n, const char *s, const struct addrinfo *h, struct addrinfo **r), 1, WSAHOST_NOT_FOUND) \
+	X(void, freeaddrinfo, (struct addrinfo *a), 0, )
+
+/* ws2tcpip.h's, declared there; only pointers to it pass the seam. */
+struct addrinfo;
 
 /* Function-pointer types: wsb__os_<Name>_fn. */
 #define WSB__OS_TYPEDEF(ret, name, params, faultable, failval) \

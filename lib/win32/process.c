@@ -5,6 +5,7 @@
  * ended the tree.
  */
 #include "win32.h"
+#include "proxy.h"
 #include "relay.h"
 
 #include <string.h>
@@ -12,18 +13,6 @@
 #define MONITOR_SLICE_MS 50
 #define READ_CHUNK 65536
 #define POLL_MS 10
-
-/* Wait for a handle of ours to be signalled, for cleanup. Such a wait fails
- * only when a test injects a fault; retrying keeps a thread from outliving
- * the process object it uses. */
-static void join(HANDLE h)
-{
-	int tries;
-
-	for (tries = 0; tries < 3; tries++)
-		if (WSB_OS(WaitForSingleObject)(h, INFINITE) != WAIT_FAILED)
-			break;
-}
 
 static void kill_tree(struct wsb_process *p, UINT code)
 {
@@ -118,7 +107,7 @@ static int finish(struct wsb_process *p)
 	kill_tree(p, 1);
 	if (p->monitor) {
 		WSB_OS(SetEvent)(p->stop);
-		join(p->monitor);
+		wsb__w32_join(p->monitor);
 		close_handle(&p->monitor);
 	}
 	if (p->job.port)
@@ -154,15 +143,17 @@ void wsb__proc_free(struct wsb_process *p)
 	if (p->process && !p->ended) {
 		InterlockedExchange(&p->killed, 1);
 		kill_tree(p, 1);
-		join(p->process);
+		wsb__w32_join(p->process);
 		(void)finish(p); /* freeing reports nothing */
 	}
 	if (p->monitor) {
 		WSB_OS(SetEvent)(p->stop);
-		join(p->monitor);
+		wsb__w32_join(p->monitor);
 		close_handle(&p->monitor);
 	}
 	wsb__relay_release(p->relay);
+	/* After the tree: its connections are closing, its threads joined. */
+	wsb__w32_proxy_stop(p->proxy);
 	close_handle(&p->stop);
 	close_handle(&p->in_w);
 	close_handle(&p->out_r[0]);
@@ -341,7 +332,7 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 		 * readers see their pipes close. */
 		InterlockedExchange(&p->killed, 1);
 		kill_tree(p, 1);
-		join(p->process);
+		wsb__w32_join(p->process);
 		if (finish(p) != WSB_OK && rc == WSB_OK)
 			rc = wsb_error_code(NULL);
 	}
@@ -350,7 +341,7 @@ int wsb__proc_communicate(struct wsb_process *p, const void *stdin_data, size_t 
 	for (i = 0; i < 2; i++) {
 		if (!th[i])
 			continue;
-		join(th[i]);
+		wsb__w32_join(th[i]);
 		WSB_OS(CloseHandle)(th[i]);
 		if (p->out[i].oom && rc == WSB_OK)
 			rc = wsb__error_nomem();
@@ -362,8 +353,13 @@ int wsb__proc_exit_kind(const struct wsb_process *p) { return p->ended ? p->exit
 long wsb__proc_exit_code(const struct wsb_process *p) { return p->ended ? p->exit_code : -1; }
 int wsb__proc_limit(const struct wsb_process *p) { return p->ended && p->exit_kind == WSB_EXIT_LIMIT ? (int)p->limit : WSB_LIMIT_NONE; }
 unsigned int wsb__proc_protections(const struct wsb_process *p) { return p->protections; }
-/* The allow-list's proxy does not run on Windows yet. */
-int wsb__proc_network_json(char **out, const struct wsb_process *p) { (void)p; *out = NULL; return WSB_OK; }
+int wsb__proc_network_json(char **out, const struct wsb_process *p)
+{
+	*out = NULL;
+	/* A result rendered after the command ended waits a little for its
+	 * last connections to close, as on Linux. */
+	return p->proxy ? wsb__w32_proxy_events_json(out, p->proxy, p->ended ? 2000 : 0) : WSB_OK;
+}
 long wsb__proc_pid(const struct wsb_process *p) { return (long)p->pid; }
 
 wsb_u64 wsb__proc_duration_ms(const struct wsb_process *p)

@@ -10,6 +10,7 @@
 /* Winsock 2 (WSA_FLAG_NO_HANDLE_INHERIT, SO_EXCLUSIVEADDRUSE); before <windows.h>. */
 #include <winsock2.h>
 #include "relay.h"
+#include "loopsock.h"
 #include "core/envblock.h"
 #include "core/policy.h"
 #include "core/utf.h"
@@ -55,36 +56,6 @@ struct wsb__relay {
 static SRWLOCK lock = SRWLOCK_INIT;
 static struct wsb__relay *relays;
 
-static void close_socket(SOCKET *s)
-{
-	if (*s != INVALID_SOCKET)
-		WSB_OS(closesocket)(*s);
-	*s = INVALID_SOCKET;
-}
-
-/* Not inherited: a child the host program starts would otherwise keep the
- * port bound after the relay closed it. */
-static SOCKET new_socket(int type, int proto)
-{
-	return WSB_OS(WSASocketW)(AF_INET, type, proto, NULL, 0,
-		WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-}
-
-static void loopback(struct sockaddr_in *a, unsigned short port)
-{
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-}
-
-static int nonblocking(SOCKET s)
-{
-	u_long on = 1;
-
-	return WSB_OS(ioctlsocket)(s, FIONBIO, &on);
-}
-
 static void fd_add(relay_fdset *set, SOCKET s)
 {
 	set->fd_array[set->fd_count++] = s;
@@ -104,8 +75,8 @@ static void conn_close(struct wsb__relay *r, size_t i)
 {
 	relay_conn *c = &r->conns[i];
 
-	close_socket(&c->sock[0]);
-	close_socket(&c->sock[1]);
+	wsb__w32_close_socket(&c->sock[0]);
+	wsb__w32_close_socket(&c->sock[1]);
 	wsb__free(c->buf);
 	r->conns[i] = r->conns[--r->nconns];
 }
@@ -133,13 +104,13 @@ static void conn_accept(struct wsb__relay *r)
 	 * handle, and refusing every client for that would be worse. */
 	WSB_OS(SetHandleInformation)((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
 	c->buf = wsb__malloc(2 * WSB__RELAY_BUF);
-	if (!c->buf || nonblocking(s) != 0 ||
-			(c->sock[1] = new_socket(SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET ||
-			nonblocking(c->sock[1]) != 0) {
+	if (!c->buf || wsb__w32_nonblocking(s) != 0 ||
+			(c->sock[1] = wsb__w32_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET ||
+			wsb__w32_nonblocking(c->sock[1]) != 0) {
 		conn_close(r, r->nconns - 1);
 		return;
 	}
-	loopback(&a, r->target_port);
+	wsb__w32_loopback(&a, r->target_port);
 	if (WSB_OS(connect)(c->sock[1], (const struct sockaddr *)&a, sizeof(a)) == 0)
 		return;
 	if (WSAGetLastError() == WSAEWOULDBLOCK)
@@ -267,33 +238,11 @@ static void destroy(struct wsb__relay *r)
 		WSB_OS(WaitForSingleObject)(r->thread, INFINITE);
 		WSB_OS(CloseHandle)(r->thread);
 	}
-	close_socket(&r->listener);
-	close_socket(&r->wake);
+	wsb__w32_close_socket(&r->listener);
+	wsb__w32_close_socket(&r->wake);
 	if (r->wsa)
 		WSB_OS(WSACleanup)();
 	wsb__free(r);
-}
-
-/* The wake socket: UDP bound to an ephemeral loopback port and connected to
- * itself, so send() from release() makes it readable. */
-static int make_wake(struct wsb__relay *r)
-{
-	struct sockaddr_in a;
-	int alen = sizeof(a);
-
-	r->wake = new_socket(SOCK_DGRAM, IPPROTO_UDP);
-	if (r->wake == INVALID_SOCKET)
-		return wsb__w32_fail("WSASocketW", (DWORD)WSAGetLastError(), "the relay's wake socket");
-	loopback(&a, 0);
-	if (WSB_OS(bind)(r->wake, (const struct sockaddr *)&a, sizeof(a)) != 0)
-		return wsb__w32_fail("bind", (DWORD)WSAGetLastError(), "the relay's wake socket");
-	if (WSB_OS(getsockname)(r->wake, (struct sockaddr *)&a, &alen) != 0)
-		return wsb__w32_fail("getsockname", (DWORD)WSAGetLastError(), "the relay's wake socket");
-	if (WSB_OS(connect)(r->wake, (const struct sockaddr *)&a, sizeof(a)) != 0)
-		return wsb__w32_fail("connect", (DWORD)WSAGetLastError(), "the relay's wake socket");
-	if (nonblocking(r->wake) != 0)
-		return wsb__w32_fail("ioctlsocket", (DWORD)WSAGetLastError(), "the relay's wake socket");
-	return WSB_OK;
 }
 
 static int start(struct wsb__relay **out, unsigned short listen_port, unsigned short target_port)
@@ -317,7 +266,7 @@ static int start(struct wsb__relay **out, unsigned short listen_port, unsigned s
 		goto fail;
 	}
 	r->wsa = 1;
-	r->listener = new_socket(SOCK_STREAM, IPPROTO_TCP);
+	r->listener = wsb__w32_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 	if (r->listener == INVALID_SOCKET) {
 		rc = wsb__w32_fail("WSASocketW", (DWORD)WSAGetLastError(), "the relay on 127.0.0.1:%u",
 			(unsigned int)listen_port);
@@ -331,7 +280,7 @@ static int start(struct wsb__relay **out, unsigned short listen_port, unsigned s
 			"the relay on 127.0.0.1:%u", (unsigned int)listen_port);
 		goto fail;
 	}
-	loopback(&a, listen_port);
+	wsb__w32_loopback(&a, listen_port);
 	if (WSB_OS(bind)(r->listener, (const struct sockaddr *)&a, sizeof(a)) != 0) {
 		err = WSAGetLastError();
 		if (err == WSAEADDRINUSE || err == WSAEACCES)
@@ -349,12 +298,12 @@ static int start(struct wsb__relay **out, unsigned short listen_port, unsigned s
 			(unsigned int)listen_port);
 		goto fail;
 	}
-	if (nonblocking(r->listener) != 0) {
+	if (wsb__w32_nonblocking(r->listener) != 0) {
 		rc = wsb__w32_fail("ioctlsocket", (DWORD)WSAGetLastError(), "the relay on 127.0.0.1:%u",
 			(unsigned int)listen_port);
 		goto fail;
 	}
-	if ((rc = make_wake(r)) != WSB_OK)
+	if ((rc = wsb__w32_wake_socket(&r->wake, "the relay's wake socket")) != WSB_OK)
 		goto fail;
 	r->thread = WSB_OS(CreateThread)(NULL, 0, relay_main, r, 0, NULL);
 	if (!r->thread) {

@@ -7,6 +7,7 @@
  */
 #include "win32.h"
 #include "elevated.h"
+#include "proxy.h"
 #include "relay.h"
 #include "core/policy.h"
 #include "core/envblock.h"
@@ -643,9 +644,11 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 	p->protections = d->protections;
 	p->cap = policy->limits[WSB_LIMIT_OUTPUT];
 	p->timeout_ms = policy->limits[WSB_LIMIT_TIMEOUT];
-	/* Loopback relay (relay.c): running before anything changes; freeing p releases it. */
+	/* Loopback relay (relay.c) and the allow-list's proxy (proxy.c):
+	 * running before anything changes; freeing p stops them. */
 	if ((rc = wsb__relay_env(d, policy)) != WSB_OK ||
-			(rc = wsb__relay_acquire(&p->relay, policy->relay_listen, policy->relay_target)) != WSB_OK)
+			(rc = wsb__relay_acquire(&p->relay, policy->relay_listen, policy->relay_target)) != WSB_OK ||
+			(rc = wsb__w32_allowlist_start(p, d, policy, as_user ? &acct : NULL)) != WSB_OK)
 		goto done;
 	if ((rc = prepare(&l, policy, opts, d)) != WSB_OK)
 		goto done;

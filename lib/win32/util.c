@@ -358,3 +358,12 @@ int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, con
 	name_out[name_cap - 1] = 0;
 	return WSB_OK;
 }
+
+void wsb__w32_join(HANDLE h)
+{
+	int tries;
+
+	for (tries = 0; tries < 3; tries++)
+		if (WSB_OS(WaitForSingleObject)(h, INFINITE) != WAIT_FAILED)
+			break;
+}

@@ -182,6 +182,7 @@ struct wsb_process {
 	long exit_code;
 	unsigned int protections;
 	struct wsb__relay *relay;  /* loopback relay reference (relay.c), or NULL */
+	struct wsb__w32_proxy *proxy; /* the allow-list's proxy (proxy.c), or NULL */
 	void *pseudoconsole;      /* HPCON of wsb_spawn_options.terminal, or NULL */
 	HANDLE runner_ctl;        /* the runner's control pipe while its command has a
 	                           * terminal (sizes go there), or NULL */
@@ -209,6 +210,10 @@ int wsb__w32_create_suspended(PROCESS_INFORMATION *pi, HANDLE token, HANDLE stdi
 int wsb__w32_desktop_create(HANDLE *out, wchar_t *name_out, size_t name_cap, const char *sid,
 	const wchar_t *given);
 
+/* Wait for a handle of ours (a thread, a process) to be signalled, for
+ * cleanup. Such a wait fails only when a test injects a fault; retrying
+ * keeps a thread from outliving what it uses. */
+void wsb__w32_join(HANDLE h);
 /* Start the monitor thread of a process (after it was resumed). */
 int wsb__proc_start_monitor(struct wsb_process *p);
 /* Resolve a program the way the sandbox runs it: absolute, existing, with

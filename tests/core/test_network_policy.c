@@ -156,7 +156,7 @@ static void the_allowlist_requires_network_isolation(void **state)
 	wsb_policy_free(p);
 }
 
-/* Backends without the filtering proxy (all but Linux) refuse to spawn
+/* Backends without the filtering proxy (all but Linux and Windows) refuse to spawn
  * such a policy before doing anything, whatever the rules; the plan says
  * why. */
 static void spawning_an_allowlist_policy_fails_closed_elsewhere(void **state)
@@ -169,8 +169,9 @@ static void spawning_an_allowlist_policy_fails_closed_elsewhere(void **state)
 	size_t i, found = 0;
 
 	(void)state;
-	if (strcmp(wsb__backend_name, "linux") == 0) {
-		print_message("skipped: the linux backend runs the proxy (tests/linux/test_sandbox.c)\n");
+	if (strcmp(wsb__backend_name, "linux") == 0 || strcmp(wsb__backend_name, "win32") == 0) {
+		print_message("skipped: the %s backend runs the proxy (tests/linux/test_netproxy.c, "
+			"tests/win32/test_proxy.c)\n", wsb__backend_name);
 		wsb_policy_free(p);
 		skip();
 	}

@@ -621,7 +621,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%d %d %d", &https_port, &http_port, &http6_port), 3);
 	fclose(f);
-	wsb__lx_proxy_set_resolver(test_resolve);
+	wsb__px_set_resolver(test_resolve);
 	return 0;
 }
 
@@ -632,7 +632,7 @@ static int teardown(void **state)
 		kill(server, SIGTERM);
 		waitpid(server, NULL, 0);
 	}
-	wsb__lx_proxy_set_resolver(NULL);
+	wsb__px_set_resolver(NULL);
 	if (dir[0])
 		sh("rm -rf %s", dir);
 	return 0;

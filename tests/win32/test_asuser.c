@@ -8,6 +8,8 @@
  * then admit it as they would admit the sandbox user). Plumbing, errors and
  * cleanup only: nothing here says Windows would deny anything.
  */
+/* Winsock for the allow-list test's client; before <windows.h>. */
+#include <winsock2.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -564,6 +566,80 @@ static void a_relay_on_a_port_the_offline_user_may_not_reach_is_refused(void **s
 	wsb_process_free(p);
 }
 
+/* A socket on 127.0.0.1:port: connected (listen 0) or bound and listening
+ * (listen 1); INVALID_SOCKET if that failed. */
+static SOCKET loopback_socket(unsigned short port, int listen_too)
+{
+	struct sockaddr_in a;
+	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	DWORD ms = 10000;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof(ms));
+	if (listen_too ? bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 1) != 0 :
+			connect(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		closesocket(s);
+		return INVALID_SOCKET;
+	}
+	return s;
+}
+
+/* The offline user may reach only the loopback ports setup allowed: the
+ * allow-list's proxy listens on one, the command is told so, the firewall
+ * keeps network isolation in force (what it refuses is not tested here:
+ * Wine has no firewall), and freeing the process frees the port. */
+static void an_allowlist_proxy_listens_on_the_port_setup_allowed(void **s)
+{
+	const char *argv[] = { "cmd", "/c", "echo %HTTP_PROXY% %PIP_NO_INDEX%", NULL };
+	static const char ask[] = "CONNECT evil.test:443 HTTP/1.1\r\n\r\n";
+	wsb_process *p = NULL;
+	wsb_plan *plan = NULL;
+	char *json = NULL, answer[512];
+	WSADATA wsa;
+	SOCKET c;
+	size_t aces;
+	int n, len = 0;
+
+	(void)s;
+	assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+	assert_int_equal(wsb_policy_set_network(E.policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
+	assert_int_equal(wsb_policy_allow_host(E.policy, "pypi.test"), WSB_OK);
+	assert_int_equal(wsb_plan_create(&plan, E.policy, E.id), WSB_OK);
+	assert_int_equal(wsb_plan_to_json(&json, plan), WSB_OK);
+	assert_non_null(strstr(json, "setup allowed (47613)"));
+	assert_non_null(strstr(json, "the offline user's firewall refuses direct connections"));
+	wsb__free(json);
+	wsb_plan_free(plan);
+	assert_int_equal(run(&p, argv, NULL), WSB_OK);
+	assert_string_equal(wsb_process_output(NULL, NULL, p, WSB_STREAM_STDOUT),
+		"http://127.0.0.1:47613 %PIP_NO_INDEX%\r\n");
+	assert_true(wsb_process_protections(p) & WSB_PROT_NETWORK);
+	assert_false(wsb_process_protections(p) & WSB_PROT_NETWORK_ADVISORY);
+	c = loopback_socket(47613, 0);
+	assert_true(c != INVALID_SOCKET);
+	assert_int_equal(send(c, ask, (int)strlen(ask), 0), (int)strlen(ask));
+	while (len < (int)sizeof(answer) - 1 && (n = recv(c, answer + len, sizeof(answer) - 1 - len, 0)) > 0)
+		len += n;
+	answer[len] = '\0';
+	closesocket(c);
+	assert_memory_equal(answer, "HTTP/1.1 403 Forbidden\r\n", 24);
+	wsb_process_free(p);
+	c = loopback_socket(47613, 1);
+	assert_true(c != INVALID_SOCKET);
+	/* Taken by another program: the spawn fails before anything changes
+	 * (the journal holds the first run's ACEs, kept for the next runs). */
+	aces = outstanding();
+	assert_int_equal(run(&p, argv, NULL), WSB_EEXIST);
+	assert_null(p);
+	assert_int_equal(E.logon.calls, 1);
+	assert_int_equal(outstanding(), aces);
+	closesocket(c);
+	WSACleanup();
+}
+
 /* Fail each faultable call of a spawn in turn: every run errs, leaves no
  * ACE, handle or process behind; then the spawn succeeds. */
 static unsigned long fail_at;
@@ -796,6 +872,7 @@ int main(void)
 		T(the_runner_does_not_use_the_commands_process_allowance),
 		T(a_relay_on_an_allowed_port_reaches_the_command),
 		T(a_relay_on_a_port_the_offline_user_may_not_reach_is_refused),
+		T(an_allowlist_proxy_listens_on_the_port_setup_allowed),
 		T(a_private_desktop_is_made_by_the_library_for_the_user),
 		T(a_terminal_is_made_by_the_runner_and_takes_sizes),
 		T(every_failing_call_of_a_spawn_leaves_nothing_behind),

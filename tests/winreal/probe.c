@@ -26,6 +26,9 @@
  *                      "CHILD=<pid>", then sleep MS
  *   sleep MS           sleep
  *   connect IP PORT    TCP connect (IPv4), 5 s at most
+ *   proxy HOST PORT    HTTP CONNECT HOST:PORT through the proxy that
+ *                      %HTTPS_PROXY% names (http://127.0.0.1:N): allowed
+ *                      on "200", denied on "403"
  *
  * After a refused allocation or process the probe sleeps 30 s before it
  * exits, so that the job's limit message, not the probe's own exit, ends the
@@ -219,6 +222,44 @@ static int tcp_connect(const wchar_t *ip, unsigned long port)
 	return err == WSAEACCES || err == WSAETIMEDOUT ? DENIED : OTHER;
 }
 
+/* The proxy's answer to CONNECT host:port, read from its status line. */
+static int proxy_connect(const wchar_t *host, unsigned long port)
+{
+	wchar_t env[128];
+	char req[512], answer[64] = { 0 };
+	unsigned int pport = 0;
+	WSADATA wsa;
+	SOCKET s;
+	struct sockaddr_in sa;
+	DWORD ms = 10000;
+	int n, len = 0;
+
+	if (!GetEnvironmentVariableW(L"HTTPS_PROXY", env, 128) ||
+			swscanf(env, L"http://127.0.0.1:%u", &pport) != 1)
+		return verdict("proxy", L"(no HTTPS_PROXY)", FALSE, ERROR_ENVVAR_NOT_FOUND);
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		return verdict("proxy", host, FALSE, (DWORD)WSAGetLastError());
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((u_short)pport);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof(ms));
+	snprintf(req, sizeof(req), "CONNECT %ls:%lu HTTP/1.1\r\n\r\n", host, port);
+	if (s == INVALID_SOCKET || connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+			send(s, req, (int)strlen(req), 0) != (int)strlen(req))
+		return verdict("proxy", host, FALSE, (DWORD)WSAGetLastError());
+	while (len < 12 && (n = recv(s, answer + len, (int)sizeof(answer) - 1 - len, 0)) > 0)
+		len += n;
+	closesocket(s);
+	WSACleanup();
+	printf("probe: proxy %ls:%lu via port %u: %.12s\n", host, port, pport, answer);
+	fflush(stdout);
+	if (!strncmp(answer, "HTTP/1.1 200", 12))
+		return ALLOWED;
+	return !strncmp(answer, "HTTP/1.1 403", 12) ? DENIED : OTHER;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
 	const wchar_t *op = argc > 1 ? argv[1] : L"";
@@ -250,7 +291,9 @@ int wmain(int argc, wchar_t **argv)
 	}
 	if (argc == 4 && !wcscmp(op, L"connect"))
 		return tcp_connect(argv[2], wcstoul(argv[3], NULL, 10));
+	if (argc == 4 && !wcscmp(op, L"proxy"))
+		return proxy_connect(argv[2], wcstoul(argv[3], NULL, 10));
 	fprintf(stderr, "usage: probe write|create|read|delete|mkdir PATH | rename FROM TO | tempwrite | "
-		"alloc MB | spawn N | tree MS | sleep MS | connect IP PORT\n");
+		"alloc MB | spawn N | tree MS | sleep MS | connect IP PORT | proxy HOST PORT\n");
 	return OTHER;
 }

@@ -33,6 +33,8 @@
 #include <cmocka.h>
 
 #include <wsandbox/wsandbox.h>
+/* The proxy's test resolver (internal; the static library has it). */
+#include "core/proxyserve.h"
 
 #define SKIP_CODE 77
 #define PATH_CAP 1024
@@ -771,6 +773,66 @@ static void sandbox_user_reaches_a_moved_proxy_only_through_the_relay(void **s)
 	wsb_identity_free(user);
 }
 
+/* The network allow-list: the offline user reaches an allowed name through
+ * the library's proxy, which listens on the port setup allowed; a name no
+ * rule allows gets the proxy's 403; a direct connection to the same
+ * service is refused by the firewall. The test resolver (internal, not in
+ * the public API) sends the test names to a listener of the caller's. */
+static const char *winreal_resolve(const char *host)
+{
+	return strcmp(host, "allowed.test") == 0 || strcmp(host, "denied.test") == 0 ?
+		"127.0.0.1" : NULL;
+}
+
+static void sandbox_user_reaches_only_allowed_hosts_through_the_proxy(void **s)
+{
+	wsb_identity_options io = WSB_IDENTITY_OPTIONS_INIT;
+	wsb_identity *user = NULL;
+	char port[16], rule[64];
+	struct sockaddr_in sa;
+	int len = sizeof(sa);
+	WSADATA wsa;
+	SOCKET ls;
+
+	(void)s;
+	if (!installed) {
+		printf("SKIPPED: the elevated sandbox needs an elevated process and WSB_WINREAL_ELEVATED=1\n");
+		skip();
+	}
+	io.kind = WSB_IDENTITY_SANDBOX_USER;
+	io.state_dir = elev_state;
+	if (wsb_identity_create(&user, &io) != WSB_OK)
+		fail_msg("wsb_identity_create sandbox user: %s", wsb_error_message(NULL));
+	/* The "package host": a listener on a port nobody allowed. */
+	assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+	ls = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	assert_true(ls != INVALID_SOCKET);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 8), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	snprintf(port, sizeof(port), "%u", (unsigned)ntohs(sa.sin_port));
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
+	snprintf(rule, sizeof(rule), "allowed.test:%s", port);
+	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
+	snprintf(rule, sizeof(rule), "127.0.0.1:%s", port);
+	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
+	wsb__px_set_resolver(winreal_resolve);
+
+	assert_int_equal(probe_as(user, "proxy", "allowed.test", port), ALLOWED);
+	assert_int_equal(probe_as(user, "proxy", "denied.test", port), DENIED);
+	/* Ignoring the proxy: the firewall, as with network off. */
+	assert_int_equal(probe_as(user, "connect", "127.0.0.1", port), DENIED);
+
+	wsb__px_set_resolver(NULL);
+	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_OFF), WSB_OK);
+	closesocket(ls);
+	WSACleanup();
+	wsb_identity_free(user);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static int on_wine(void)
@@ -921,6 +983,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sandbox_user_has_no_network_and_no_deny_read_path, elevated_setup,
 			elevated_teardown),
 		cmocka_unit_test_setup_teardown(sandbox_user_reaches_a_moved_proxy_only_through_the_relay,
+			elevated_setup, elevated_teardown),
+		cmocka_unit_test_setup_teardown(sandbox_user_reaches_only_allowed_hosts_through_the_proxy,
 			elevated_setup, elevated_teardown),
 		cmocka_unit_test_setup_teardown(sandbox_user_terminal_runs_on_the_runners_pseudoconsole,
 			elevated_setup, elevated_teardown),
