@@ -251,6 +251,18 @@ static int run_one(char **words, const wsb_policy *policy, const wsb_identity *i
 
 /* ---- --pty: one shell on a terminal for every line ---- */
 
+/* The first marker in the len bytes at data, or NULL (the text is not
+ * terminated there: memmem is not in POSIX 2008). */
+static char *find(char *data, size_t len, const char *marker)
+{
+	size_t m = strlen(marker), i;
+
+	for (i = 0; data && m <= len && i <= len - m; i++)
+		if (memcmp(data + i, marker, m) == 0)
+			return data + i;
+	return NULL;
+}
+
 /* Read the terminal until marker; what came before it goes to out (CRLF
  * shown as LF). 0 when seen, else the interrupting signal or -1 when the
  * shell ended. */
@@ -262,7 +274,8 @@ static int read_until(wsb_process *p, tool_buf *pending, const char *marker, too
 		int rc, sig;
 
 		tool_buf_str(pending);
-		hit = pending->data ? strstr(pending->data, marker) : NULL;
+		/* Only within what is pending: past it are bytes already taken. */
+		hit = find(pending->data, pending->len, marker);
 		if (hit) {
 			size_t before = (size_t)(hit - pending->data), after = before + strlen(marker);
 			for (i = 0; i < before; i++)
@@ -270,6 +283,7 @@ static int read_until(wsb_process *p, tool_buf *pending, const char *marker, too
 					tool_buf_add(out, pending->data + i, 1);
 			memmove(pending->data, pending->data + after, pending->len - after);
 			pending->len -= after;
+			pending->data[pending->len] = '\0';
 			return 0;
 		}
 		if ((sig = tool_interrupted()) != 0)

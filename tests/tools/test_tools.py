@@ -972,6 +972,25 @@ class Examples(Workdir):
         self.assertRegex(r.stdout, r"\$ tty\n/dev/pts/\d+\n-> exit 0\n")
         self.assertIn("ran 6 command(s)", r.stdout)
 
+    def test_agent_loop_pty_many_at_once(self):
+        # A loaded machine splits the terminal's output at any byte; the
+        # status line read after a marker was once searched past what had
+        # arrived, into bytes already taken ("out of memory", exit 125, in
+        # about one run in forty under this load).
+        need_linux(self)
+        lines = "cd /usr\npwd\nsh -c 'exit 3'\ntty\n"
+        for _ in range(6):
+            procs = [subprocess.Popen([tool("agent-loop"), "--pty", "--timeout", "60"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+                     for _ in range(4)]
+            for p in procs:
+                out, err = p.communicate(lines, timeout=120)
+                self.assertEqual(p.returncode, 0, "stdout: %r\nstderr: %r" % (out, err))
+                self.assertIn("$ pwd\n/usr\n-> exit 0\n", out)
+                self.assertIn("-> exit 3\n", out)
+                self.assertIn("ran 4 command(s)", out)
+
     def test_agent_loop_bad_option(self):
         r = run("agent-loop", "--memory", "lots")
         self.assertExit(r, 125)
