@@ -1,3 +1,5 @@
+#include <winsock2.h>
+
 #include "fakefs.h"
 
 #include <stdio.h>
@@ -321,4 +323,77 @@ int fakefs_fail_on_thread(const char *name, unsigned long index, void *ctx)
 	if (GetCurrentThreadId() != f->thread)
 		return 0;
 	return ++f->seen == f->target;
+}
+
+/* ---- Winsock and thread counters ---- */
+
+volatile LONG fakefs_sockets, fakefs_wsa, fakefs_threads;
+
+static SOCKET WINAPI count_socket(int af, int type, int proto, void *info, unsigned int group, DWORD f)
+{
+	SOCKET s = ((wsb__os_WSASocketW_fn)wsb__os_default("WSASocketW"))(af, type, proto, info, group, f);
+
+	if (s != INVALID_SOCKET)
+		InterlockedIncrement(&fakefs_sockets);
+	return s;
+}
+
+static SOCKET WINAPI count_accept(SOCKET l, struct sockaddr *a, int *n)
+{
+	SOCKET s = ((wsb__os_accept_fn)wsb__os_default("accept"))(l, a, n);
+
+	if (s != INVALID_SOCKET)
+		InterlockedIncrement(&fakefs_sockets);
+	return s;
+}
+
+static int WINAPI count_close(SOCKET s)
+{
+	InterlockedDecrement(&fakefs_sockets);
+	return ((wsb__os_closesocket_fn)wsb__os_default("closesocket"))(s);
+}
+
+static int WINAPI count_startup(WORD v, LPWSADATA d)
+{
+	int rc = ((wsb__os_WSAStartup_fn)wsb__os_default("WSAStartup"))(v, d);
+
+	if (rc == 0)
+		InterlockedIncrement(&fakefs_wsa);
+	return rc;
+}
+
+static int WINAPI count_cleanup(void)
+{
+	InterlockedDecrement(&fakefs_wsa);
+	return ((wsb__os_WSACleanup_fn)wsb__os_default("WSACleanup"))();
+}
+
+static HANDLE WINAPI count_thread(LPSECURITY_ATTRIBUTES sa, SIZE_T st, LPTHREAD_START_ROUTINE fn,
+	LPVOID p, DWORD f, LPDWORD id)
+{
+	HANDLE h = ((wsb__os_CreateThread_fn)wsb__os_default("CreateThread"))(sa, st, fn, p, f, id);
+
+	if (h)
+		InterlockedIncrement(&fakefs_threads);
+	return h;
+}
+
+static BOOL WINAPI count_close_handle(HANDLE h)
+{
+	InterlockedDecrement(&fakefs_threads);
+	return ((wsb__os_CloseHandle_fn)wsb__os_default("CloseHandle"))(h);
+}
+
+void fakefs_count_sockets(int flags)
+{
+	fakefs_sockets = fakefs_wsa = fakefs_threads = 0;
+	wsb__os_set("WSASocketW", (wsb__os_fn)count_socket);
+	wsb__os_set("accept", (wsb__os_fn)count_accept);
+	wsb__os_set("closesocket", (wsb__os_fn)count_close);
+	wsb__os_set("WSAStartup", (wsb__os_fn)count_startup);
+	wsb__os_set("WSACleanup", (wsb__os_fn)count_cleanup);
+	if (flags & FAKEFS_COUNT_THREADS)
+		wsb__os_set("CreateThread", (wsb__os_fn)count_thread);
+	if (flags & FAKEFS_COUNT_CLOSES)
+		wsb__os_set("CloseHandle", (wsb__os_fn)count_close_handle);
 }

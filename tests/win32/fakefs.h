@@ -42,4 +42,15 @@ int fakefs_fail_on_thread(const char *name, unsigned long index, void *ctx);
  * GetProcessHandleCount answers 0). */
 unsigned long fakefs_handles(void);
 
+/* Counters of Winsock and threads through the seam, zeroed and swapped in
+ * by fakefs_count_sockets: sockets made (WSASocketW, accept) less those
+ * closed, WSAStartup less WSACleanup calls, and with FAKEFS_COUNT_THREADS
+ * threads made (CreateThread), which with FAKEFS_COUNT_CLOSES every
+ * CloseHandle takes back (only where the code under test closes nothing
+ * but its threads' handles through the seam). */
+#define FAKEFS_COUNT_THREADS 1
+#define FAKEFS_COUNT_CLOSES 2
+extern volatile LONG fakefs_sockets, fakefs_wsa, fakefs_threads;
+void fakefs_count_sockets(int flags);
+
 #endif

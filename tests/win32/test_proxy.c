@@ -370,86 +370,19 @@ static void address_literals_and_the_metadata_address_are_refused(void **state)
 
 /* ---- cleanup ---- */
 
-static volatile LONG sockets_live, wsa_live, threads_live;
-
-static SOCKET WINAPI count_socket(int af, int type, int proto, void *info, unsigned int group, DWORD f)
-{
-	SOCKET s = ((wsb__os_WSASocketW_fn)wsb__os_default("WSASocketW"))(af, type, proto, info, group, f);
-
-	if (s != INVALID_SOCKET)
-		InterlockedIncrement(&sockets_live);
-	return s;
-}
-
-static SOCKET WINAPI count_accept(SOCKET l, struct sockaddr *a, int *n)
-{
-	SOCKET s = ((wsb__os_accept_fn)wsb__os_default("accept"))(l, a, n);
-
-	if (s != INVALID_SOCKET)
-		InterlockedIncrement(&sockets_live);
-	return s;
-}
-
-static int WINAPI count_close(SOCKET s)
-{
-	InterlockedDecrement(&sockets_live);
-	return ((wsb__os_closesocket_fn)wsb__os_default("closesocket"))(s);
-}
-
-static int WINAPI count_startup(WORD v, LPWSADATA d)
-{
-	int rc = ((wsb__os_WSAStartup_fn)wsb__os_default("WSAStartup"))(v, d);
-
-	if (rc == 0)
-		InterlockedIncrement(&wsa_live);
-	return rc;
-}
-
-static int WINAPI count_cleanup(void)
-{
-	InterlockedDecrement(&wsa_live);
-	return ((wsb__os_WSACleanup_fn)wsb__os_default("WSACleanup"))();
-}
-
-static HANDLE WINAPI count_thread(LPSECURITY_ATTRIBUTES sa, SIZE_T st, LPTHREAD_START_ROUTINE fn,
-	LPVOID p, DWORD f, LPDWORD id)
-{
-	HANDLE h = ((wsb__os_CreateThread_fn)wsb__os_default("CreateThread"))(sa, st, fn, p, f, id);
-
-	if (h)
-		InterlockedIncrement(&threads_live);
-	return h;
-}
-
-static BOOL WINAPI count_close_handle(HANDLE h)
-{
-	/* The proxy closes only its threads' handles. */
-	InterlockedDecrement(&threads_live);
-	return ((wsb__os_CloseHandle_fn)wsb__os_default("CloseHandle"))(h);
-}
-
 /* Count sockets and Winsock starts; with threads also thread handles,
  * which only works where the proxy is the seam's only user of CreateThread
  * and CloseHandle (not in a spawn). */
 static void count_everything(int threads)
 {
-	sockets_live = wsa_live = threads_live = 0;
-	wsb__os_set("WSASocketW", (wsb__os_fn)count_socket);
-	wsb__os_set("accept", (wsb__os_fn)count_accept);
-	wsb__os_set("closesocket", (wsb__os_fn)count_close);
-	wsb__os_set("WSAStartup", (wsb__os_fn)count_startup);
-	wsb__os_set("WSACleanup", (wsb__os_fn)count_cleanup);
-	if (!threads)
-		return;
-	wsb__os_set("CreateThread", (wsb__os_fn)count_thread);
-	wsb__os_set("CloseHandle", (wsb__os_fn)count_close_handle);
+	fakefs_count_sockets(threads ? FAKEFS_COUNT_THREADS | FAKEFS_COUNT_CLOSES : 0);
 }
 
 static void assert_nothing_left(const char *when)
 {
-	if (sockets_live != 0 || wsa_live != 0 || threads_live != 0 || wsb__w32_proxy_threads() != 0)
+	if (fakefs_sockets != 0 || fakefs_wsa != 0 || fakefs_threads != 0 || wsb__w32_proxy_threads() != 0)
 		fail_msg("%s: %ld sockets, %ld Winsock starts, %ld thread handles, %ld connection "
-			"threads left", when, (long)sockets_live, (long)wsa_live, (long)threads_live,
+			"threads left", when, (long)fakefs_sockets, (long)fakefs_wsa, (long)fakefs_threads,
 			wsb__w32_proxy_threads());
 }
 

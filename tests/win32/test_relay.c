@@ -364,48 +364,6 @@ static void connections_past_the_bound_are_refused(void **state)
 
 /* ---- every failing call of the start ---- */
 
-static volatile LONG sockets_live, wsa_live, threads_made;
-
-static SOCKET WINAPI count_socket(int af, int type, int proto, void *info, unsigned int group, DWORD f)
-{
-	SOCKET s = ((wsb__os_WSASocketW_fn)wsb__os_default("WSASocketW"))(af, type, proto, info, group, f);
-
-	if (s != INVALID_SOCKET)
-		InterlockedIncrement(&sockets_live);
-	return s;
-}
-
-static int WINAPI count_close(SOCKET s)
-{
-	InterlockedDecrement(&sockets_live);
-	return ((wsb__os_closesocket_fn)wsb__os_default("closesocket"))(s);
-}
-
-static int WINAPI count_startup(WORD v, LPWSADATA d)
-{
-	int rc = ((wsb__os_WSAStartup_fn)wsb__os_default("WSAStartup"))(v, d);
-
-	if (rc == 0)
-		InterlockedIncrement(&wsa_live);
-	return rc;
-}
-
-static int WINAPI count_cleanup(void)
-{
-	InterlockedDecrement(&wsa_live);
-	return ((wsb__os_WSACleanup_fn)wsb__os_default("WSACleanup"))();
-}
-
-static HANDLE WINAPI count_thread(LPSECURITY_ATTRIBUTES sa, SIZE_T st, LPTHREAD_START_ROUTINE fn,
-	LPVOID p, DWORD f, LPDWORD id)
-{
-	HANDLE h = ((wsb__os_CreateThread_fn)wsb__os_default("CreateThread"))(sa, st, fn, p, f, id);
-
-	if (h)
-		InterlockedIncrement(&threads_made);
-	return h;
-}
-
 static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 {
 	unsigned short port = free_port();
@@ -413,11 +371,7 @@ static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 	int done = 0;
 
 	(void)state;
-	wsb__os_set("WSASocketW", (wsb__os_fn)count_socket);
-	wsb__os_set("closesocket", (wsb__os_fn)count_close);
-	wsb__os_set("WSAStartup", (wsb__os_fn)count_startup);
-	wsb__os_set("WSACleanup", (wsb__os_fn)count_cleanup);
-	wsb__os_set("CreateThread", (wsb__os_fn)count_thread);
+	fakefs_count_sockets(FAKEFS_COUNT_THREADS);
 	/* Warm up what Winsock loads lazily, so the handle count is stable. */
 	{
 		struct wsb__relay *r = NULL;
@@ -429,7 +383,7 @@ static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 		fakefs_fault f;
 		int rc;
 
-		sockets_live = wsa_live = threads_made = 0;
+		fakefs_sockets = fakefs_wsa = fakefs_threads = 0;
 		handles = fakefs_handles();
 		f.thread = GetCurrentThreadId();
 		f.target = k;
@@ -440,7 +394,7 @@ static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 		if (f.seen < k) {
 			/* No call was failed: the whole start is covered. */
 			assert_int_equal(rc, WSB_OK);
-			assert_int_equal(threads_made, 1);
+			assert_int_equal(fakefs_threads, 1);
 			wsb__relay_release(r);
 			done = 1;
 		} else {
@@ -450,13 +404,13 @@ static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 			if (!strstr(wsb_error_message(NULL), wsb__os_last_fault()))
 				fail_msg("call %lu (%s) failed but the error does not name it: %s", k,
 					wsb__os_last_fault(), wsb_error_message(NULL));
-			assert_int_equal(threads_made, 0);
+			assert_int_equal(fakefs_threads, 0);
 		}
-		if (sockets_live != 0 || wsa_live != 0 || fakefs_handles() != handles ||
+		if (fakefs_sockets != 0 || fakefs_wsa != 0 || fakefs_handles() != handles ||
 				wsb__relay_count() != 0)
 			fail_msg("call %lu (%s): %ld sockets and %ld Winsock starts left, %lu handles "
-				"before and %lu after, %lu relays", k, wsb__os_last_fault(), (long)sockets_live,
-				(long)wsa_live, handles, fakefs_handles(), (unsigned long)wsb__relay_count());
+				"before and %lu after, %lu relays", k, wsb__os_last_fault(), (long)fakefs_sockets,
+				(long)fakefs_wsa, handles, fakefs_handles(), (unsigned long)wsb__relay_count());
 	}
 	assert_true(done);
 	print_message("relay start: %lu calls failed in turn, each cleaned up\n", faults);
