@@ -16,65 +16,11 @@
 
 #include "win32/proxy.h"
 #include "fakefs.h"
+#include "loopnet.h"
 
 /* ---- the upstream: echoes, then on EOF says "<EOF>" and shuts down ---- */
 
-static SOCKET up_listener;
-static unsigned short up_port;
-static HANDLE up_thread;
-static volatile LONG up_stop;
-
-static int send_all(SOCKET s, const char *b, int n)
-{
-	while (n > 0) {
-		int k = send(s, b, n, 0);
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static DWORD WINAPI up_conn(LPVOID arg)
-{
-	SOCKET s = (SOCKET)arg;
-	char buf[8192];
-	int n;
-
-	while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
-		if (send_all(s, buf, n) != 0)
-			break;
-	if (n == 0 && send_all(s, "<EOF>", 5) == 0)
-		shutdown(s, SD_SEND);
-	closesocket(s);
-	return 0;
-}
-
-static DWORD WINAPI up_main(LPVOID arg)
-{
-	(void)arg;
-	while (!up_stop) {
-		struct timeval t = { 0, 50000 };
-		fd_set rd;
-
-		FD_ZERO(&rd);
-		FD_SET(up_listener, &rd);
-		if (select(0, &rd, NULL, NULL, &t) == 1) {
-			SOCKET c = accept(up_listener, NULL, NULL);
-			HANDLE th;
-
-			if (c == INVALID_SOCKET)
-				continue;
-			th = CreateThread(NULL, 0, up_conn, (LPVOID)c, 0, NULL);
-			if (th)
-				CloseHandle(th);
-			else
-				closesocket(c);
-		}
-	}
-	return 0;
-}
+static loopnet_echo up;
 
 static const char *resolve(const char *host)
 {
@@ -86,36 +32,6 @@ static const char *resolve(const char *host)
 }
 
 /* ---- the client ---- */
-
-/* A client of the proxy; every receive gives up after 10 s. */
-static SOCKET dial(unsigned short port)
-{
-	struct sockaddr_in a;
-	DWORD ms = 10000;
-	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-
-	assert_true(s != INVALID_SOCKET);
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof(ms));
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
-		fail_msg("connect to 127.0.0.1:%u: Winsock error %d", port, WSAGetLastError());
-	return s;
-}
-
-static int recv_all(SOCKET s, char *b, int n)
-{
-	while (n > 0) {
-		int k = recv(s, b, n, 0);
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
 
 /* Everything until the proxy closes (at most cap - 1 bytes), NUL-ended. */
 static int recv_to_eof(SOCKET s, char *b, int cap)
@@ -149,13 +65,13 @@ static struct wsb__w32_proxy *start_proxy(unsigned short *port)
 
 	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
 	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
-	snprintf(rule, sizeof(rule), "pypi.test:%u", up_port);
+	snprintf(rule, sizeof(rule), "pypi.test:%u", up.port);
 	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
-	snprintf(rule, sizeof(rule), "meta.test:%u", up_port);
+	snprintf(rule, sizeof(rule), "meta.test:%u", up.port);
 	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
 	assert_int_equal(wsb_policy_allow_host(policy, "*.evil.test"), WSB_OK);
 	assert_int_equal(wsb_policy_deny_host(policy, "deny.evil.test"), WSB_OK);
-	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up_port);
+	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up.port);
 	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
 	assert_int_equal(wsb_policy_set_network_callback(policy, on_event, NULL), WSB_OK);
 	if (wsb__w32_proxy_start(&px, port, policy, NULL, 0) != WSB_OK)
@@ -170,9 +86,9 @@ static struct wsb__w32_proxy *start_proxy(unsigned short *port)
  * denial). */
 static void ask(unsigned short port, const char *req, char *answer, int cap)
 {
-	SOCKET c = dial(port);
+	SOCKET c = loopnet_dial(port);
 
-	assert_int_equal(send_all(c, req, (int)strlen(req)), 0);
+	assert_int_equal(loopnet_send_all(c, req, (int)strlen(req)), 0);
 	recv_to_eof(c, answer, cap);
 	closesocket(c);
 }
@@ -180,23 +96,10 @@ static void ask(unsigned short port, const char *req, char *answer, int cap)
 static int setup(void **state)
 {
 	WSADATA wsa;
-	struct sockaddr_in a;
-	int alen = sizeof(a);
 
 	(void)state;
 	assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
-	up_listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-	assert_true(up_listener != INVALID_SOCKET);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(up_listener, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(up_listener, SOMAXCONN), 0);
-	assert_int_equal(getsockname(up_listener, (struct sockaddr *)&a, &alen), 0);
-	up_port = ntohs(a.sin_port);
-	up_stop = 0;
-	up_thread = CreateThread(NULL, 0, up_main, NULL, 0, NULL);
-	assert_non_null(up_thread);
+	loopnet_echo_start(&up);
 	wsb__px_set_resolver(resolve);
 	events_seen = 0;
 	return 0;
@@ -206,10 +109,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	wsb__px_set_resolver(NULL);
-	InterlockedExchange(&up_stop, 1);
-	WaitForSingleObject(up_thread, INFINITE);
-	CloseHandle(up_thread);
-	closesocket(up_listener);
+	loopnet_echo_stop(&up);
 	wsb__os_reset();
 	assert_int_equal(wsb__w32_proxy_threads(), 0);
 	WSACleanup();
@@ -224,24 +124,24 @@ static void connect_to_an_allowed_name_carries_bytes_both_ways(void **state)
 	unsigned short port;
 	struct wsb__w32_proxy *px = start_proxy(&port);
 	char req[128], reply[40] = { 0 }, tail[8] = { 0 }, *json = NULL;
-	SOCKET c = dial(port);
+	SOCKET c = loopnet_dial(port);
 	int i;
 
 	(void)state;
 	for (i = 0; i < (int)sizeof(out); i++)
 		out[i] = (char)('a' + i % 26);
 	snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\nHost: pypi.test:%u\r\n\r\n",
-		up_port, up_port);
-	assert_int_equal(send_all(c, req, (int)strlen(req)), 0);
-	assert_int_equal(recv_all(c, reply, 39), 0);
+		up.port, up.port);
+	assert_int_equal(loopnet_send_all(c, req, (int)strlen(req)), 0);
+	assert_int_equal(loopnet_recv_all(c, reply, 39), 0);
 	assert_string_equal(reply, "HTTP/1.1 200 Connection established\r\n\r\n");
 	/* Not TLS: passed on as it is, after the SNI check saw no hello. */
-	assert_int_equal(send_all(c, out, sizeof(out)), 0);
-	assert_int_equal(recv_all(c, in, sizeof(in)), 0);
+	assert_int_equal(loopnet_send_all(c, out, sizeof(out)), 0);
+	assert_int_equal(loopnet_recv_all(c, in, sizeof(in)), 0);
 	assert_memory_equal(in, out, sizeof(out));
 	/* A half-close reaches the upstream, and its answer comes back. */
 	shutdown(c, SD_SEND);
-	assert_int_equal(recv_all(c, tail, 5), 0);
+	assert_int_equal(loopnet_recv_all(c, tail, 5), 0);
 	assert_string_equal(tail, "<EOF>");
 	assert_int_equal(recv_to_eof(c, tail, sizeof(tail)), 0);
 	closesocket(c);
@@ -289,7 +189,7 @@ static void plain_http_is_rewritten_to_origin_form(void **state)
 
 	(void)state;
 	snprintf(req, sizeof(req), "GET http://pypi.test:%u/simple/ HTTP/1.1\r\nHost: pypi.test:%u\r\n"
-		"Proxy-Connection: keep-alive\r\n\r\n", up_port, up_port);
+		"Proxy-Connection: keep-alive\r\n\r\n", up.port, up.port);
 	ask(port, req, answer, sizeof(answer));
 	/* The echo shows what the upstream got. */
 	assert_memory_equal(answer, "GET /simple/ HTTP/1.1\r\n", 23);
@@ -311,33 +211,33 @@ static void socks5_with_a_name(void **state)
 
 	(void)state;
 	/* Allowed: greeting, request by name, then the tunnel. */
-	c = dial(port);
-	assert_int_equal(send_all(c, "\x05\x01\x00", 3), 0);
-	assert_int_equal(recv_all(c, (char *)reply, 2), 0);
+	c = loopnet_dial(port);
+	assert_int_equal(loopnet_send_all(c, "\x05\x01\x00", 3), 0);
+	assert_int_equal(loopnet_recv_all(c, (char *)reply, 2), 0);
 	assert_memory_equal(reply, "\x05\x00", 2);
 	n = 0;
 	req[n++] = 5; req[n++] = 1; req[n++] = 0; req[n++] = 3; req[n++] = 9;
 	memcpy(req + n, "pypi.test", 9);
 	n += 9;
-	req[n++] = (unsigned char)(up_port >> 8);
-	req[n++] = (unsigned char)(up_port & 0xff);
-	assert_int_equal(send_all(c, (char *)req, (int)n), 0);
-	assert_int_equal(recv_all(c, (char *)reply, 10), 0);
+	req[n++] = (unsigned char)(up.port >> 8);
+	req[n++] = (unsigned char)(up.port & 0xff);
+	assert_int_equal(loopnet_send_all(c, (char *)req, (int)n), 0);
+	assert_int_equal(loopnet_recv_all(c, (char *)reply, 10), 0);
 	assert_int_equal(reply[0], 5);
 	assert_int_equal(reply[1], 0);
-	assert_int_equal(send_all(c, "ping", 4), 0);
-	assert_int_equal(recv_all(c, in, 4), 0);
+	assert_int_equal(loopnet_send_all(c, "ping", 4), 0);
+	assert_int_equal(loopnet_recv_all(c, in, 4), 0);
 	assert_string_equal(in, "ping");
 	closesocket(c);
 	/* Refused: reply 2, "connection not allowed by ruleset". */
-	c = dial(port);
-	assert_int_equal(send_all(c, "\x05\x01\x00", 3), 0);
-	assert_int_equal(recv_all(c, (char *)reply, 2), 0);
+	c = loopnet_dial(port);
+	assert_int_equal(loopnet_send_all(c, "\x05\x01\x00", 3), 0);
+	assert_int_equal(loopnet_recv_all(c, (char *)reply, 2), 0);
 	memcpy(req + 5, "evil.test", 9);
 	req[14] = 1;
 	req[15] = 187;
-	assert_int_equal(send_all(c, (char *)req, 16), 0);
-	assert_int_equal(recv_all(c, (char *)reply, 10), 0);
+	assert_int_equal(loopnet_send_all(c, (char *)req, 16), 0);
+	assert_int_equal(loopnet_recv_all(c, (char *)reply, 10), 0);
 	assert_int_equal(reply[1], 2);
 	closesocket(c);
 	wsb__w32_proxy_stop(px);
@@ -356,7 +256,7 @@ static void address_literals_and_the_metadata_address_are_refused(void **state)
 	ask(port, "CONNECT 127.0.0.1:443 HTTP/1.1\r\n\r\n", answer, sizeof(answer));
 	assert_memory_equal(answer, "HTTP/1.1 403 Forbidden\r\n", 24);
 	/* An allowed name that resolves to the metadata address. */
-	snprintf(req, sizeof(req), "CONNECT meta.test:%u HTTP/1.1\r\n\r\n", up_port);
+	snprintf(req, sizeof(req), "CONNECT meta.test:%u HTTP/1.1\r\n\r\n", up.port);
 	ask(port, req, answer, sizeof(answer));
 	assert_memory_equal(answer, "HTTP/1.1 403 Forbidden\r\n", 24);
 	assert_non_null(strstr(answer, "link-local"));
@@ -400,15 +300,15 @@ static void stopping_with_clients_in_every_state_leaves_nothing(void **state)
 	before = fakefs_handles();
 	px = start_proxy(&port);
 	/* Half a request, a tunnel open, a client that never said a thing. */
-	half = dial(port);
-	assert_int_equal(send_all(half, "CONNECT pypi.te", 15), 0);
-	open = dial(port);
-	snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\n", up_port);
-	assert_int_equal(send_all(open, req, (int)strlen(req)), 0);
-	assert_int_equal(recv_all(open, reply, 39), 0);
-	assert_int_equal(send_all(open, "x", 1), 0);
-	assert_int_equal(recv_all(open, reply, 1), 0);
-	idle = dial(port);
+	half = loopnet_dial(port);
+	assert_int_equal(loopnet_send_all(half, "CONNECT pypi.te", 15), 0);
+	open = loopnet_dial(port);
+	snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\n", up.port);
+	assert_int_equal(loopnet_send_all(open, req, (int)strlen(req)), 0);
+	assert_int_equal(loopnet_recv_all(open, reply, 39), 0);
+	assert_int_equal(loopnet_send_all(open, "x", 1), 0);
+	assert_int_equal(loopnet_recv_all(open, reply, 1), 0);
+	idle = loopnet_dial(port);
 	for (i = 0; wsb__w32_proxy_threads() < 3 && i < 1000; i++)
 		Sleep(10);
 	assert_int_equal(wsb__w32_proxy_threads(), 3);
@@ -503,13 +403,13 @@ static void every_failing_call_while_serving_is_clean(void **state)
 		f.test_thread = GetCurrentThreadId();
 		f.target = k;
 		f.seen = 0;
-		c = dial(port);
+		c = loopnet_dial(port);
 		/* A failed shutdown keeps the upstream waiting for our FIN: the
 		 * client gives up after 2 s, then closes. */
 		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof(ms));
 		wsb__os_set_hook(fail_off_thread, &f);
-		snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\nping", up_port);
-		send_all(c, req, (int)strlen(req));
+		snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\nping", up.port);
+		loopnet_send_all(c, req, (int)strlen(req));
 		shutdown(c, SD_SEND);
 		recv_to_eof(c, answer, sizeof(answer));
 		closesocket(c);
@@ -572,9 +472,9 @@ static wsb_policy *allowlist_policy(void)
 
 	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
 	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
-	snprintf(rule, sizeof(rule), "pypi.test:%u", up_port);
+	snprintf(rule, sizeof(rule), "pypi.test:%u", up.port);
 	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
-	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up_port);
+	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up.port);
 	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
 	return policy;
 }
@@ -613,7 +513,7 @@ static void the_unelevated_allowlist_fails_closed_unless_accepted(void **state)
 	/* Accepted, but with a loopback relay too: the proxy would take the
 	 * relay's place, so neither plan nor spawn takes the policy. */
 	assert_int_equal(wsb_policy_allow_missing(policy, WSB_PROT_NETWORK), WSB_OK);
-	assert_int_equal(wsb_policy_set_loopback_relay(policy, 47699, up_port), WSB_OK);
+	assert_int_equal(wsb_policy_set_loopback_relay(policy, 47699, up.port), WSB_OK);
 	assert_int_equal(wsb_plan_create(&plan, policy, identity), WSB_ECONFLICT);
 	assert_null(plan);
 	assert_int_equal(wsb_spawn(&p, policy, identity, &o), WSB_ECONFLICT);
@@ -664,13 +564,13 @@ static void an_accepted_unelevated_allowlist_runs_the_proxy_for_the_process(void
 		"%%PIP_NO_INDEX%%\r\n", port, port, port);
 	assert_string_equal(out, want);
 	/* Until the process is freed, its proxy serves. */
-	c = dial((unsigned short)port);
-	snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\n", up_port);
-	assert_int_equal(send_all(c, req, (int)strlen(req)), 0);
-	assert_int_equal(recv_all(c, reply, 39), 0);
+	c = loopnet_dial((unsigned short)port);
+	snprintf(req, sizeof(req), "CONNECT pypi.test:%u HTTP/1.1\r\n\r\n", up.port);
+	assert_int_equal(loopnet_send_all(c, req, (int)strlen(req)), 0);
+	assert_int_equal(loopnet_recv_all(c, reply, 39), 0);
 	assert_string_equal(reply, "HTTP/1.1 200 Connection established\r\n\r\n");
-	assert_int_equal(send_all(c, "ping", 4), 0);
-	assert_int_equal(recv_all(c, in, 4), 0);
+	assert_int_equal(loopnet_send_all(c, "ping", 4), 0);
+	assert_int_equal(loopnet_recv_all(c, in, 4), 0);
 	assert_string_equal(in, "ping");
 	closesocket(c);
 	assert_int_equal(wsb_process_to_json(&json, p), WSB_OK);

@@ -16,146 +16,7 @@
 
 #include "win32/relay.h"
 #include "fakefs.h"
-
-/* ---- a tiny echo server: echoes, then on EOF says "<EOF>" and shuts down ---- */
-
-typedef struct echo {
-	SOCKET listener;
-	unsigned short port;
-	HANDLE thread;
-	volatile LONG stop;
-} echo;
-
-static int send_all(SOCKET s, const char *b, int n)
-{
-	while (n > 0) {
-		int k = send(s, b, n, 0);
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static DWORD WINAPI echo_conn(LPVOID arg)
-{
-	SOCKET s = (SOCKET)arg;
-	char buf[8192];
-	int n;
-
-	while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
-		if (send_all(s, buf, n) != 0)
-			break;
-	if (n == 0 && send_all(s, "<EOF>", 5) == 0)
-		shutdown(s, SD_SEND);
-	closesocket(s);
-	return 0;
-}
-
-static DWORD WINAPI echo_main(LPVOID arg)
-{
-	echo *e = arg;
-
-	while (!e->stop) {
-		struct timeval t = { 0, 50000 };
-		fd_set rd;
-
-		FD_ZERO(&rd);
-		FD_SET(e->listener, &rd);
-		if (select(0, &rd, NULL, NULL, &t) == 1) {
-			SOCKET c = accept(e->listener, NULL, NULL);
-			HANDLE th;
-
-			if (c == INVALID_SOCKET)
-				continue;
-			th = CreateThread(NULL, 0, echo_conn, (LPVOID)c, 0, NULL);
-			if (th)
-				CloseHandle(th);
-			else
-				closesocket(c);
-		}
-	}
-	return 0;
-}
-
-static void loop_addr(struct sockaddr_in *a, unsigned short port)
-{
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-}
-
-/* A listening socket on an ephemeral loopback port. */
-static SOCKET listen_any(unsigned short *port)
-{
-	struct sockaddr_in a;
-	int alen = sizeof(a);
-	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-
-	assert_true(s != INVALID_SOCKET);
-	loop_addr(&a, 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s, SOMAXCONN), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-	*port = ntohs(a.sin_port);
-	return s;
-}
-
-/* A port nobody listens on (bound, read, released). */
-static unsigned short free_port(void)
-{
-	unsigned short port;
-	SOCKET s = listen_any(&port);
-
-	closesocket(s);
-	return port;
-}
-
-static void echo_start(echo *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->listener = listen_any(&e->port);
-	e->thread = CreateThread(NULL, 0, echo_main, e, 0, NULL);
-	assert_non_null(e->thread);
-}
-
-static void echo_stop(echo *e)
-{
-	InterlockedExchange(&e->stop, 1);
-	WaitForSingleObject(e->thread, INFINITE);
-	CloseHandle(e->thread);
-	closesocket(e->listener);
-}
-
-/* A client of the relay; every receive gives up after 10 s. */
-static SOCKET dial(unsigned short port)
-{
-	struct sockaddr_in a;
-	DWORD ms = 10000;
-	SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-
-	assert_true(s != INVALID_SOCKET);
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof(ms));
-	loop_addr(&a, port);
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
-		fail_msg("connect to 127.0.0.1:%u: Winsock error %d", port, WSAGetLastError());
-	return s;
-}
-
-/* Read exactly n bytes (0) or fail (-1). */
-static int recv_all(SOCKET s, char *b, int n)
-{
-	while (n > 0) {
-		int k = recv(s, b, n, 0);
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
+#include "loopnet.h"
 
 /* 1 if the peer closed cleanly (recv says 0), 0 for anything else. */
 static int at_eof(SOCKET s)
@@ -165,7 +26,7 @@ static int at_eof(SOCKET s)
 	return recv(s, &c, 1, 0) == 0;
 }
 
-static echo srv;
+static loopnet_echo srv;
 
 static int setup(void **state)
 {
@@ -173,14 +34,14 @@ static int setup(void **state)
 
 	(void)state;
 	assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
-	echo_start(&srv);
+	loopnet_echo_start(&srv);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	echo_stop(&srv);
+	loopnet_echo_stop(&srv);
 	wsb__os_reset();
 	assert_int_equal(wsb__relay_count(), 0);
 	WSACleanup();
@@ -192,7 +53,7 @@ static int teardown(void **state)
 static void bytes_go_through_both_ways(void **state)
 {
 	struct wsb__relay *r = NULL;
-	unsigned short port = free_port();
+	unsigned short port = loopnet_free_port();
 	static char out[8192], in[8192];
 	SOCKET c;
 	int i, j;
@@ -201,13 +62,13 @@ static void bytes_go_through_both_ways(void **state)
 	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
 	assert_non_null(r);
 	assert_int_equal(wsb__relay_count(), 1);
-	c = dial(port);
+	c = loopnet_dial(port);
 	/* 1 MiB in all, more than every buffer on the way holds. */
 	for (i = 0; i < 128; i++) {
 		for (j = 0; j < (int)sizeof(out); j++)
 			out[j] = (char)(i * 7 + j * 13);
-		assert_int_equal(send_all(c, out, sizeof(out)), 0);
-		assert_int_equal(recv_all(c, in, sizeof(in)), 0);
+		assert_int_equal(loopnet_send_all(c, out, sizeof(out)), 0);
+		assert_int_equal(loopnet_recv_all(c, in, sizeof(in)), 0);
 		assert_memory_equal(in, out, sizeof(out));
 	}
 	closesocket(c);
@@ -219,7 +80,7 @@ static void many_connections_at_once_each_get_their_own_bytes(void **state)
 {
 	enum { N = 40 };
 	struct wsb__relay *r = NULL;
-	unsigned short port = free_port();
+	unsigned short port = loopnet_free_port();
 	SOCKET c[N];
 	char msg[32], in[32];
 	int i;
@@ -227,15 +88,15 @@ static void many_connections_at_once_each_get_their_own_bytes(void **state)
 	(void)state;
 	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
 	for (i = 0; i < N; i++)
-		c[i] = dial(port);
+		c[i] = loopnet_dial(port);
 	for (i = 0; i < N; i++) {
 		snprintf(msg, sizeof(msg), "connection %02d", i);
-		assert_int_equal(send_all(c[i], msg, (int)strlen(msg)), 0);
+		assert_int_equal(loopnet_send_all(c[i], msg, (int)strlen(msg)), 0);
 	}
 	for (i = N - 1; i >= 0; i--) {
 		snprintf(msg, sizeof(msg), "connection %02d", i);
 		memset(in, 0, sizeof(in));
-		assert_int_equal(recv_all(c[i], in, (int)strlen(msg)), 0);
+		assert_int_equal(loopnet_recv_all(c[i], in, (int)strlen(msg)), 0);
 		assert_string_equal(in, msg);
 		closesocket(c[i]);
 	}
@@ -247,16 +108,16 @@ static void many_connections_at_once_each_get_their_own_bytes(void **state)
 static void a_half_close_is_passed_on_both_ways(void **state)
 {
 	struct wsb__relay *r = NULL;
-	unsigned short port = free_port();
+	unsigned short port = loopnet_free_port();
 	char in[16] = { 0 };
 	SOCKET c;
 
 	(void)state;
 	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_OK);
-	c = dial(port);
-	assert_int_equal(send_all(c, "hello", 5), 0);
+	c = loopnet_dial(port);
+	assert_int_equal(loopnet_send_all(c, "hello", 5), 0);
 	assert_int_equal(shutdown(c, SD_SEND), 0);
-	assert_int_equal(recv_all(c, in, 10), 0);
+	assert_int_equal(loopnet_recv_all(c, in, 10), 0);
 	assert_string_equal(in, "hello<EOF>");
 	assert_true(at_eof(c));
 	closesocket(c);
@@ -266,16 +127,16 @@ static void a_half_close_is_passed_on_both_ways(void **state)
 static void a_refusing_target_closes_the_client_cleanly(void **state)
 {
 	struct wsb__relay *r = NULL;
-	unsigned short port = free_port(), nobody = free_port();
+	unsigned short port = loopnet_free_port(), nobody = loopnet_free_port();
 	SOCKET c;
 
 	(void)state;
 	assert_int_equal(wsb__relay_acquire(&r, port, nobody), WSB_OK);
-	c = dial(port);
+	c = loopnet_dial(port);
 	assert_true(at_eof(c));
 	closesocket(c);
 	/* The relay itself lives on. */
-	c = dial(port);
+	c = loopnet_dial(port);
 	assert_true(at_eof(c));
 	closesocket(c);
 	wsb__relay_release(r);
@@ -285,7 +146,7 @@ static void a_port_another_program_holds_is_eexist(void **state)
 {
 	struct wsb__relay *r = (struct wsb__relay *)1;
 	unsigned short port;
-	SOCKET taken = listen_any(&port);
+	SOCKET taken = loopnet_listen(&port);
 
 	(void)state;
 	assert_int_equal(wsb__relay_acquire(&r, port, srv.port), WSB_EEXIST);
@@ -301,7 +162,7 @@ static void a_port_another_program_holds_is_eexist(void **state)
 static void one_relay_per_port_is_shared_by_reference_count(void **state)
 {
 	struct wsb__relay *a = NULL, *b = NULL, *other = (struct wsb__relay *)1;
-	unsigned short port = free_port();
+	unsigned short port = loopnet_free_port();
 	char in[8] = { 0 };
 	SOCKET c, probe;
 
@@ -314,9 +175,9 @@ static void one_relay_per_port_is_shared_by_reference_count(void **state)
 	assert_null(other);
 	wsb__relay_release(a);
 	/* Still relaying for the second holder. */
-	c = dial(port);
-	assert_int_equal(send_all(c, "ping", 4), 0);
-	assert_int_equal(recv_all(c, in, 4), 0);
+	c = loopnet_dial(port);
+	assert_int_equal(loopnet_send_all(c, "ping", 4), 0);
+	assert_int_equal(loopnet_recv_all(c, in, 4), 0);
 	assert_string_equal(in, "ping");
 	closesocket(c);
 	wsb__relay_release(b);
@@ -325,7 +186,7 @@ static void one_relay_per_port_is_shared_by_reference_count(void **state)
 	{
 		struct sockaddr_in addr;
 		probe = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-		loop_addr(&addr, port);
+		loopnet_addr(&addr, port);
 		assert_int_equal(bind(probe, (struct sockaddr *)&addr, sizeof(addr)), 0);
 		closesocket(probe);
 	}
@@ -337,8 +198,8 @@ static void one_relay_per_port_is_shared_by_reference_count(void **state)
 static void connections_past_the_bound_are_refused(void **state)
 {
 	struct wsb__relay *r = NULL;
-	unsigned short port = free_port(), target;
-	SOCKET sink = listen_any(&target);
+	unsigned short port = loopnet_free_port(), target;
+	SOCKET sink = loopnet_listen(&target);
 	static SOCKET c[WSB__RELAY_MAX_CONNS + 1];
 	struct timeval zero = { 0, 0 };
 	fd_set rd;
@@ -347,7 +208,7 @@ static void connections_past_the_bound_are_refused(void **state)
 	(void)state;
 	assert_int_equal(wsb__relay_acquire(&r, port, target), WSB_OK);
 	for (i = 0; i < WSB__RELAY_MAX_CONNS + 1; i++)
-		c[i] = dial(port);
+		c[i] = loopnet_dial(port);
 	for (waited = 0; wsb__relay_refused(r) == 0 && waited < 200; waited++)
 		Sleep(50);
 	assert_int_equal(wsb__relay_refused(r), 1);
@@ -366,7 +227,7 @@ static void connections_past_the_bound_are_refused(void **state)
 
 static void every_failing_call_of_the_start_leaves_nothing_behind(void **state)
 {
-	unsigned short port = free_port();
+	unsigned short port = loopnet_free_port();
 	unsigned long k, handles, faults = 0;
 	int done = 0;
 
@@ -427,7 +288,7 @@ static void a_spawn_runs_the_relay_and_sets_the_proxy_variables(void **state)
 	wsb_identity *identity = NULL;
 	wsb_policy *policy = NULL;
 	wsb_process *p = NULL;
-	unsigned short port = free_port();
+	unsigned short port = loopnet_free_port();
 	char want[128], in[8] = { 0 };
 	SOCKET c;
 
@@ -445,9 +306,9 @@ static void a_spawn_runs_the_relay_and_sets_the_proxy_variables(void **state)
 		fail_msg("wsb_run: %s", wsb_error_message(NULL));
 	/* Until the process is freed, the relay carries bytes. */
 	assert_int_equal(wsb__relay_count(), 1);
-	c = dial(port);
-	assert_int_equal(send_all(c, "ping", 4), 0);
-	assert_int_equal(recv_all(c, in, 4), 0);
+	c = loopnet_dial(port);
+	assert_int_equal(loopnet_send_all(c, "ping", 4), 0);
+	assert_int_equal(loopnet_recv_all(c, in, 4), 0);
 	assert_string_equal(in, "ping");
 	closesocket(c);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%u http://mine:1 http://127.0.0.1:%u\r\n",
@@ -469,7 +330,7 @@ static void a_spawn_whose_relay_cannot_start_fails_and_leaves_nothing(void **sta
 	wsb_policy *policy = NULL;
 	wsb_process *p = (wsb_process *)1;
 	unsigned short port;
-	SOCKET taken = listen_any(&port);
+	SOCKET taken = loopnet_listen(&port);
 	size_t outstanding = 1;
 
 	(void)state;
