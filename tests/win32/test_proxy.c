@@ -55,11 +55,10 @@ static void on_event(const char *json, void *ctx)
 	InterlockedIncrement((volatile LONG *)&events_seen);
 }
 
-/* allow pypi.test and other.test at the upstream's port, and the
- * upstream's loopback address (a restricted range) by address. */
-static struct wsb__w32_proxy *start_proxy(unsigned short *port)
+/* pypi.test at the upstream's port, and the upstream's loopback address
+ * (a restricted range) by address. */
+static wsb_policy *allowlist_policy(void)
 {
-	struct wsb__w32_proxy *px = NULL;
 	wsb_policy *policy = NULL;
 	char rule[64];
 
@@ -67,12 +66,23 @@ static struct wsb__w32_proxy *start_proxy(unsigned short *port)
 	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
 	snprintf(rule, sizeof(rule), "pypi.test:%u", up.port);
 	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
+	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up.port);
+	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
+	return policy;
+}
+
+/* allowlist_policy's rules, and meta.test, *.evil.test but not
+ * deny.evil.test. */
+static struct wsb__w32_proxy *start_proxy(unsigned short *port)
+{
+	struct wsb__w32_proxy *px = NULL;
+	wsb_policy *policy = allowlist_policy();
+	char rule[64];
+
 	snprintf(rule, sizeof(rule), "meta.test:%u", up.port);
 	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
 	assert_int_equal(wsb_policy_allow_host(policy, "*.evil.test"), WSB_OK);
 	assert_int_equal(wsb_policy_deny_host(policy, "deny.evil.test"), WSB_OK);
-	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up.port);
-	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
 	assert_int_equal(wsb_policy_set_network_callback(policy, on_event, NULL), WSB_OK);
 	if (wsb__w32_proxy_start(&px, port, policy, NULL, 0) != WSB_OK)
 		fail_msg("wsb__w32_proxy_start: %s", wsb_error_message(NULL));
@@ -464,20 +474,6 @@ static void a_taken_port_is_skipped_and_all_taken_is_eexist(void **state)
 }
 
 /* ---- through the public API, as the caller's own user ---- */
-
-static wsb_policy *allowlist_policy(void)
-{
-	wsb_policy *policy = NULL;
-	char rule[64];
-
-	assert_int_equal(wsb_policy_create(&policy, WSB_MODE_READ_ONLY), WSB_OK);
-	assert_int_equal(wsb_policy_set_network(policy, WSB_NETWORK_ALLOWLIST), WSB_OK);
-	snprintf(rule, sizeof(rule), "pypi.test:%u", up.port);
-	assert_int_equal(wsb_policy_allow_host(policy, rule), WSB_OK);
-	snprintf(rule, sizeof(rule), "127.0.0.1:%u", up.port);
-	assert_int_equal(wsb_policy_allow_address(policy, rule), WSB_OK);
-	return policy;
-}
 
 static wsb_identity *own_identity(void)
 {
