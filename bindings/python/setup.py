@@ -61,6 +61,13 @@ class BuildPyWithLibrary(build_py):
             raise RuntimeError(f"wsandbox: CMake built no {LIBRARY} under {build}")
         # copyfile follows the .so.0 symlink: the package holds the file itself.
         shutil.copyfile(found[0], Path(self.build_lib) / "wsandbox" / LIBRARY)
+        # Linux: the init server of a warm policy (docs/linux-backend.md),
+        # where the library looks for it: wsandbox/ next to itself.
+        servers = [p for p in build.rglob("wsb-initd") if p.is_file()]
+        if servers:
+            dest = Path(self.build_lib) / "wsandbox" / "wsandbox"
+            dest.mkdir(exist_ok=True)
+            shutil.copy2(servers[0], dest / "wsb-initd")
 
 
 class BinaryDistribution(Distribution):

@@ -9,6 +9,8 @@
  *   ladder.c    which mechanism gives each protection (docs/linux-backend.md)
  *   relay.c     the loopback relay (docs/relay.md)
  *   spawn.c     clone into the namespaces, the tiny init, exec
+ *   initd.c     the init server of a warm policy (wsb-initd): inits cloned
+ *               from a small program instead of from the caller
  *   pty.c       the pseudo-terminal of wsb_spawn_options.terminal
  *   process.c   struct wsb_process: wait, kill, pipes, status
  *   backend.c   lib/backend.h: decide (plan) and glue
@@ -23,6 +25,7 @@
 
 #include "../backend.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -242,11 +245,14 @@ int wsb__lx_netns_apply(void);
  * made once per policy content (and caller's uid/gid) inside a user
  * namespace of its own that maps the caller's ids to themselves, entered by
  * each command with setns. 0 with both fds (the caller's duplicates,
- * close-on-exec, to close after the clone) and the token of the loan, or
+ * close-on-exec, to close after the clone), a copy of its init server's
+ * socket (initd.c; -1 without one) and the token of the loan, or
  * -1 when reuse is off, it cannot be made or it is lent to a command still
  * running (the spawn then makes a namespace of its own, as without reuse). */
-int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, unsigned long *out_token,
-	const wsb__lx_setup *s, const struct wsb_policy *policy);
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
+	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy);
+/* The policy's init server failed a request: stop it, spawn in-process. */
+void wsb__lx_netns_warm_initd_failed(unsigned long token);
 /* The command it was lent to has no process left (its init was reaped, or
  * never started): it may be lent again. 0 is no loan. */
 void wsb__lx_netns_warm_return(unsigned long token);
@@ -374,6 +380,55 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 int wsb__lx_process_new(struct wsb_process **out, pid_t pid, int status_fd,
 	int fd_in, int fd_out, int fd_err, const wsb__lx_setup *s, wsb__lx_cgroup *cg,
 	wsb_u64 start_ms, struct wsb__lx_relay *relay);
+/* ---- the init server of a warm policy (initd.c) ---- */
+
+/* What a child of the caller inherits and a server started earlier could
+ * not have: sent with each request, set by init before the policy's own
+ * limits. */
+#define WSB__LX_NLIMITS 16
+typedef struct wsb__lx_inherit {
+	unsigned int umask;
+	struct rlimit rlimits[WSB__LX_NLIMITS];
+	sigset_t mask;
+} wsb__lx_inherit;
+
+typedef struct wsb__lx_initd {
+	pid_t pid;        /* -1: none */
+	int sock;         /* the caller's end */
+	dev_t dev;        /* the socket's identity, checked before each use */
+	ino_t ino;
+} wsb__lx_initd;
+
+/* Start the server inside the warm namespaces (the caller's fds to them):
+ * 0, or -1 with d->pid == -1 when there is no usable program, it cannot
+ * run here, or it is not of this build (the spawns then go in-process). */
+int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd);
+/* Close the caller's end (the server ends when no spawn holds a copy) and
+ * reap it when it has ended. */
+void wsb__lx_initd_stop(wsb__lx_initd *d);
+/* A close-on-exec copy of the socket for one spawn, or -1 (none, or the
+ * descriptor no longer is that socket). */
+int wsb__lx_initd_dup(const wsb__lx_initd *d);
+/* Ask for an init (spawn.c's init_main over s and e, with these pipes and
+ * e's standard streams; it waits on sync_r for the caller's go): its pid,
+ * or a negative errno and nothing started, unless *out_unsure is 1 (sent,
+ * but no answer): then an init may have started, and the caller closes the
+ * go pipe's writer, which ends it, before it tries again. */
+long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, const wsb__lx_exec *e,
+	int err_w, int status_w, int sync_r);
+/* wsb-initd's main loop on its socket (descriptor 3): the exit status. */
+int wsb__lx_initd_serve(int sock);
+/* Test hooks: the program to start instead of the one next to the shared
+ * library (NULL: that one); 1 in wsb__lx_initd_off starts none and sends
+ * every warm spawn the in-process way. */
+extern const char *wsb__lx_initd_path;
+extern int wsb__lx_initd_off;
+
+/* The server's side of a request (initd.c): clone init, as the caller's
+ * child, from the server inside the warm namespaces. Its pid or a negative
+ * errno. server_fd is closed in init. */
+long wsb__lx_spawn_served(const wsb__lx_setup *s, const wsb__lx_exec *e, int err_w, int status_w,
+	int sync_r, int server_fd, const wsb__lx_inherit *in);
 /* The warm namespace's loan (netns.c), returned when init is reaped. */
 void wsb__lx_process_set_warm(struct wsb_process *p, unsigned long token);
 

@@ -124,8 +124,13 @@ static struct warm {
 	int user_fd, net_fd;  /* -1: seen once, not made yet */
 	unsigned long used;
 	unsigned long lent;   /* the token of the command in it; 0: free */
+	wsb__lx_initd initd;  /* its init server (initd.c), pid -1: none */
 } warm[WARM_MAX];
 static unsigned long warm_clock, warm_tokens;
+/* The process the servers are children of: after a fork the child's
+ * copies of the table name its parent's servers, which would make inits
+ * the parent's children. */
+static pid_t warm_owner;
 static int warm_broken;
 static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -190,6 +195,8 @@ static int make_warm(struct warm *w, const wsb__lx_setup *s)
 			w->uid = s->uid;
 			w->gid = s->gid;
 			rc = 0;
+			/* without one, its spawns go the in-process way */
+			wsb__lx_initd_start(&w->initd, w->user_fd, w->net_fd);
 		}
 	}
 	close(hold[1]);
@@ -217,6 +224,8 @@ out:
 
 static void warm_drop(struct warm *w)
 {
+	if (w->key)
+		wsb__lx_initd_stop(&w->initd);
 	if (w->user_fd >= 0)
 		close(w->user_fd);
 	if (w->net_fd >= 0)
@@ -225,18 +234,26 @@ static void warm_drop(struct warm *w)
 	memset(w, 0, sizeof(*w));
 }
 
-int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, unsigned long *out_token,
-	const wsb__lx_setup *s, const struct wsb_policy *policy)
+int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
+	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy)
 {
 	struct warm *w = NULL;
 	char *key = NULL;
 	int i, rc = -1, saved = errno;
 
-	*out_user_fd = *out_net_fd = -1;
+	*out_user_fd = *out_net_fd = *out_initd_fd = -1;
 	*out_token = 0;
 	if (wsb__lx_no_reuse || wsb__policy_json_string(&key, policy) < 0)
 		goto done;
 	pthread_mutex_lock(&warm_lock);
+	if (warm_owner != getpid()) {
+		for (i = 0; i < WARM_MAX; i++) {
+			if (warm[i].key && warm[i].initd.sock >= 0)
+				close(warm[i].initd.sock);   /* our copy; not our child */
+			warm[i].initd.sock = warm[i].initd.pid = -1;
+		}
+		warm_owner = getpid();
+	}
 	for (i = 0; i < WARM_MAX && !w; i++)
 		if (warm[i].key && warm[i].uid == s->uid && warm[i].gid == s->gid &&
 		    strcmp(warm[i].key, key) == 0)
@@ -255,6 +272,7 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, unsigned long *out_tok
 		w->uid = s->uid;
 		w->gid = s->gid;
 		w->user_fd = w->net_fd = -1;
+		w->initd.pid = w->initd.sock = -1;
 		w->used = ++warm_clock;
 		w = NULL;
 	} else if (w && (warm_broken || w->lent)) {
@@ -272,6 +290,8 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, unsigned long *out_tok
 		*out_net_fd = fcntl(w->net_fd, F_DUPFD_CLOEXEC, 3);
 		if (*out_user_fd >= 0 && *out_net_fd >= 0) {
 			w->lent = *out_token = ++warm_tokens;
+			if (!wsb__lx_initd_off)
+				*out_initd_fd = wsb__lx_initd_dup(&w->initd);
 			rc = 0;
 		} else {
 			if (*out_user_fd >= 0)
@@ -299,6 +319,19 @@ void wsb__lx_netns_warm_return(unsigned long token)
 	for (i = 0; i < WARM_MAX; i++)
 		if (warm[i].key && warm[i].lent == token)
 			warm[i].lent = 0;
+	pthread_mutex_unlock(&warm_lock);
+}
+
+void wsb__lx_netns_warm_initd_failed(unsigned long token)
+{
+	int i;
+
+	if (!token)
+		return;
+	pthread_mutex_lock(&warm_lock);
+	for (i = 0; i < WARM_MAX; i++)
+		if (warm[i].key && warm[i].lent == token)
+			wsb__lx_initd_stop(&warm[i].initd);
 	pthread_mutex_unlock(&warm_lock);
 }
 

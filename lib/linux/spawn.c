@@ -72,6 +72,9 @@ typedef struct child_ctx {
 	 * else -1, and the caller's signal mask for init to restore. */
 	int warm_user, warm_net;
 	const sigset_t *mask;
+	/* Cloned by the init server (initd.c): in the warm network namespace
+	 * already, and what the caller's child would have inherited. */
+	const wsb__lx_inherit *inherit;
 } child_ctx;
 
 const char *wsb__lx_stage_name(int stage)
@@ -433,6 +436,12 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &dfl, NULL);
+	if (c->inherit) {
+		umask(c->inherit->umask);
+		for (i = 0; i < WSB__LX_NLIMITS; i++)
+			if (setrlimit(i, &c->inherit->rlimits[i]) < 0)
+				fail(c, WSB__LX_STAGE_LIMITS, errno, -1);
+	}
 	if (c->sync_r >= 0) {
 		char go;
 		if (read(c->sync_r, &go, 1) != 1)
@@ -455,7 +464,8 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_MOUNTS, err, index);
 	if (lost)
 		report(c->err_w, WSB__LX_STAGE_LOST, 0, (int)lost);
-	if (s->use_netns && s->net_off && c->warm_net < 0 && (err = wsb__lx_netns_apply()) != 0)
+	if (s->use_netns && s->net_off && c->warm_net < 0 && !c->inherit &&
+	    (err = wsb__lx_netns_apply()) != 0)
 		fail(c, WSB__LX_STAGE_NETNS, err, -1);
 	/* The relay's listener, in the command's namespace (where it must be
 	 * reached) but before Landlock and seccomp (which need not allow it):
@@ -549,6 +559,31 @@ static long __attribute__((noinline)) warm_start(child_ctx *c)
 	return init;
 }
 
+long wsb__lx_spawn_served(const wsb__lx_setup *s, const wsb__lx_exec *e, int err_w, int status_w,
+	int sync_r, int server_fd, const wsb__lx_inherit *in)
+{
+	child_ctx c;
+	long init;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.e = e;
+	c.err_w = err_w;
+	c.status_w = status_w;
+	c.sync_r = sync_r;
+	c.relay_w = -1;
+	c.parent_fds[0] = server_fd;
+	c.parent_fds[1] = c.parent_fds[2] = c.parent_fds[3] = -1;
+	c.warm_user = c.warm_net = -1;
+	c.mask = &in->mask;
+	c.inherit = in;
+	init = syscall(__NR_clone, CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
+		NULL, NULL, NULL, NULL);
+	if (init == 0)
+		init_main(&c);
+	return init < 0 ? -(long)errno : init;
+}
+
 static int map_child_error(const wsb__lx_setup *s, const wsb__lx_exec *e,
 	const struct err_record *r)
 {
@@ -628,7 +663,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 {
 	unsigned long token = 0;
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
-	int relayp[2] = { -1, -1 }, warm_user = -1, warm_net = -1;
+	int relayp[2] = { -1, -1 }, warm_user = -1, warm_net = -1, initd = -1;
 	unsigned long flags = SIGCHLD;
 	child_ctx c;
 	struct err_record rec;
@@ -641,8 +676,16 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	*out_lost = 0;
 	*out_relay_fd = -1;
 	*out_warm = 0;
+	/* Reuse the warm network namespace when the command would get a
+	 * plain empty one; a relay or an allow-list puts listeners in it, so
+	 * those keep one of their own. */
+	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
+	    !s->relay_in_netns && !s->allowlist && reuse_policy)
+		wsb__lx_netns_warm(&warm_user, &warm_net, &initd, &token, s, reuse_policy);
+	/* The go pipe: init waits for it when the caller has a cgroup to put
+	 * it in first, or when the init server makes it (initd.c). */
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||
-	    (cg->dir_count && pipe2(syncp, O_CLOEXEC) < 0)) {
+	    ((cg->dir_count || initd >= 0) && pipe2(syncp, O_CLOEXEC) < 0)) {
 		err = errno;
 		rc = wsb__error_os(WSB_EOS, err, "pipe2 failed: %s", strerror(err));
 		goto out;
@@ -653,12 +696,6 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 			strerror(err));
 		goto out;
 	}
-	/* Reuse the warm network namespace when the command would get a
-	 * plain empty one; a relay or an allow-list puts listeners in it, so
-	 * those keep one of their own. */
-	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
-	    !s->relay_in_netns && !s->allowlist && reuse_policy)
-		wsb__lx_netns_warm(&warm_user, &warm_net, &token, s, reuse_policy);
 	if (warm_net < 0) {
 		if (s->use_userns)
 			flags |= CLONE_NEWUSER;
@@ -682,10 +719,32 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	c.warm_user = warm_user;
 	c.warm_net = warm_net;
 	c.mask = NULL;
+	c.inherit = NULL;
 
 	if (warm_net >= 0) {
-		long warm_pid = warm_start(&c);
+		long warm_pid = -1;
+		int unsure = 0;
 
+		if (initd >= 0) {
+			warm_pid = wsb__lx_initd_clone(initd, &unsure, s, e, errp[1], statp[1], syncp[0]);
+			close_fd(&initd);
+			/* refused (a limit it cannot set, no umask to read): it
+			 * stays; anything else: it is stopped */
+			if (warm_pid < 0 && warm_pid != -EPERM && warm_pid != -ENOTSUP)
+				wsb__lx_netns_warm_initd_failed(token);
+			if (warm_pid < 0 && unsure) {
+				/* An init may have started, waiting for a go that
+				 * closing the pipes refuses: try again cold. */
+				close_fd(&warm_user);
+				close_fd(&warm_net);
+				wsb__lx_netns_warm_return(token);
+				close_pipes(errp, statp, syncp, relayp);
+				return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd,
+					out_warm, s, e, cg, NULL);
+			}
+		}
+		if (warm_pid < 0)
+			warm_pid = warm_start(&c);
 		close_fd(&warm_user);
 		close_fd(&warm_net);
 		if (warm_pid < 0) {
@@ -721,13 +780,13 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	close_fd(&relayp[1]);
 	close_fd(&warm_user);
 	close_fd(&warm_net);
-	if (cg->dir_count) {
-		if ((rc = wsb__lx_cgroup_attach(cg, pid)) < 0) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-			goto out;
-		}
+	if (cg->dir_count && (rc = wsb__lx_cgroup_attach(cg, pid)) < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
+	if (syncp[1] >= 0) {
 		if (write(syncp[1], "g", 1) != 1) {
 			err = errno;
 			kill(pid, SIGKILL);
@@ -780,5 +839,6 @@ out:
 	close_pipes(errp, statp, syncp, relayp);
 	close_fd(&warm_user);
 	close_fd(&warm_net);
+	close_fd(&initd);
 	return rc;
 }
