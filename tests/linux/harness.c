@@ -245,3 +245,40 @@ wsb_policy *workspace(const char *base)
 	}
 	return pol;
 }
+
+/* Copy a file, executable, to a new path (O_EXCL: never over an old file). */
+int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out, rc = 0;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (in < 0 || out < 0)
+		rc = -1;
+	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0)
+		rc = -1;
+	return rc;
+}
+
+int use_initd_in(const char *dir)
+{
+#ifdef WSB_TEST_INITD
+	static char path[4200];
+
+	snprintf(path, sizeof(path), "%s/wsb-initd", dir);
+	if (copy_file(WSB_TEST_INITD, path) < 0)
+		return -1;
+	wsb__lx_initd_path = path;
+#else
+	(void)dir;
+	wsb__lx_initd_off = 1;
+#endif
+	return 0;
+}

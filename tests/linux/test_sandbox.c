@@ -1318,27 +1318,6 @@ static int sc_tmp_cwd_and_git_symlink(const char *base)
 	return 0;
 }
 
-/* Copy a file, executable, to a new path (O_EXCL: never over an old file). */
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	ssize_t n;
-	int in, out, rc = 0;
-
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-	if (in < 0 || out < 0)
-		rc = -1;
-	while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0)
-		if (n < 0 || write(out, buf, (size_t)n) != n)
-			rc = -1;
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) < 0)
-		rc = -1;
-	return rc;
-}
-
 /* A copy of this executable under dir, to run from there. */
 static int copy_self(const char *dst)
 {
@@ -2443,6 +2422,11 @@ static int copy_helpers(void)
 	snprintf(limit_helper_path, sizeof(limit_helper_path), "%s/linux_limit_helper", helper_dir);
 	if (copy_file(self, helper_path) < 0 || copy_file(limit, limit_helper_path) < 0)
 		return -1;
+	/* the init server too, unless the in-process way is under test */
+	if (getenv("WSB_TEST_NO_INITD"))
+		wsb__lx_initd_off = 1;
+	else if (use_initd_in(helper_dir) < 0)
+		return -1;
 	return 0;
 }
 
@@ -2496,6 +2480,7 @@ int main(int argc, char **argv)
 	failed = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(helper_path);
 	unlink(limit_helper_path);
+	unlink(path_of(helper_dir, "wsb-initd"));
 	rmdir(helper_dir);
 	return failed;
 }

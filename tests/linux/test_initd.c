@@ -1,0 +1,384 @@
+/*
+ * The init server of a warm policy (lib/linux/initd.c), on the real
+ * kernel, as root and as uid 65534: it makes the inits once a policy is
+ * warm, a command still gets what a child of the caller would have
+ * inherited, and every way it can be missing, untrusted, killed, copied by
+ * a fork or outlived ends in a spawn that works the in-process way.
+ *
+ * Which way made an init is told by its name: a clone of the server is
+ * called wsb-initd, a clone of the caller by the test's own name.
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "linux/linux.h"
+
+static char server_dir[] = "/var/tmp/wsb-initd-test-XXXXXX";
+
+/* Run sh -c script under pol; its exit code (-1: not run) and stdout. */
+static int sh(const wsb_policy *pol, const char *script, char *out, size_t cap)
+{
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	const char *text;
+	size_t len = 0;
+	int code = -1;
+
+	o.argv = argv;
+	o.stdout_mode = WSB_STDIO_PIPE;
+	o.stderr_mode = WSB_STDIO_INHERIT;
+	if (wsb_run(&p, pol, NULL, &o, NULL, 0) != WSB_OK) {
+		fprintf(stderr, "wsb_run: %s\n", wsb_error_message(NULL));
+		return -1;
+	}
+	if (wsb_process_exit_kind(p) == WSB_EXIT_NORMAL)
+		code = (int)wsb_process_exit_code(p);
+	if (out) {
+		text = wsb_process_output(&len, NULL, p, WSB_STREAM_STDOUT);
+		snprintf(out, cap, "%.*s", text ? (int)len : 0, text ? text : "");
+	}
+	wsb_process_free(p);
+	return code;
+}
+
+/* The name of the init of a command started under pol (read while it
+ * runs), into name: "wsb-initd" when the server made it. */
+static int init_name(const wsb_policy *pol, char *name, size_t cap)
+{
+	const char *argv[] = { "/bin/sleep", "30", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	o.argv = argv;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	if (wsb_spawn(&p, pol, NULL, &o) != WSB_OK)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", wsb_process_pid(p));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, name, cap - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	wsb_process_free(p);
+	if (n <= 0)
+		return -1;
+	name[n] = '\0';
+	if (name[n - 1] == '\n')
+		name[n - 1] = '\0';
+	return 0;
+}
+
+static int served(const wsb_policy *pol)
+{
+	char name[64];
+
+	return init_name(pol, name, sizeof(name)) == 0 && strcmp(name, "wsb-initd") == 0;
+}
+
+/* Our children called wsb-initd: the live ones' pid (the last found), and
+ * how many are zombies. */
+static pid_t server_of_ours(int *zombies)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	*zombies = 0;
+	while (d && (de = readdir(d)) != NULL) {
+		char path[300], buf[512], *close_paren, state;
+		long ppid;
+		ssize_t n;
+		int fd;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (!(close_paren = strrchr(buf, ')')) || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2)
+			continue;
+		if (ppid != (long)getpid() || !strstr(buf, "(wsb-initd)"))
+			continue;
+		if (state == 'Z')
+			(*zombies)++;
+		else
+			found = (pid_t)atol(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int count_fds(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	/* . and .., and in our own list the DIR's descriptor */
+	return d ? n - 2 - (strcmp(dir, "/proc/self/fd") == 0) : -1;
+}
+
+/* A policy that warms up: the first spawn is cold, the second makes the
+ * warm namespace and its server. */
+static wsb_policy *warm_policy(const char *base, const char *root)
+{
+	wsb_policy *pol = NULL;
+
+	mkdir(path_of(base, root), 0755);
+	if (wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) != WSB_OK ||
+	    wsb_policy_allow_write(pol, path_of(base, root)) != WSB_OK ||
+	    sh(pol, "true", NULL, 0) != 0 || sh(pol, "true", NULL, 0) != 0) {
+		wsb_policy_free(pol);
+		return NULL;
+	}
+	return pol;
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+/* Once warm, the server makes the inits; with it off, the caller does. */
+static int sc_server_makes_inits(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root");
+	char out[256], name[64];
+	int zombies;
+
+	CHECK(pol);
+	CHECK(server_of_ours(&zombies) > 0 && zombies == 0);
+	CHECK(served(pol));
+	CHECK(sh(pol, "echo ok", out, sizeof(out)) == 0 && strcmp(out, "ok\n") == 0);
+	wsb__lx_initd_off = 1;
+	CHECK(init_name(pol, name, sizeof(name)) == 0 && strcmp(name, "wsb-initd") != 0);
+	wsb__lx_initd_off = 0;
+	CHECK(served(pol));
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The umask and limits a command gets are the caller's at the spawn, not
+ * the server's from when it started; a hard limit above the server's,
+ * which it could not set, sends the spawn the in-process way (and the
+ * server stays). */
+static int sc_command_inherits_from_the_caller(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root");
+	struct rlimit r, lower;
+	char out[256], want[64];
+	int zombies;
+	pid_t srv;
+
+	CHECK(pol);
+	CHECK(served(pol));
+	umask(027);
+	CHECK(getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_max > 200);
+	r.rlim_cur = 123;
+	CHECK(setrlimit(RLIMIT_NOFILE, &r) == 0);
+	CHECK(sh(pol, "umask; ulimit -n", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "0027\n123\n") == 0);
+	CHECK(served(pol));
+	/* the server's hard limit lowered below the caller's */
+	CHECK((srv = server_of_ours(&zombies)) > 0);
+	lower.rlim_cur = 100;
+	lower.rlim_max = 200;
+	CHECK(prlimit(srv, RLIMIT_NOFILE, &lower, NULL) == 0);
+	snprintf(want, sizeof(want), "%llu\n", (unsigned long long)r.rlim_max);
+	if (r.rlim_max == RLIM_INFINITY)
+		snprintf(want, sizeof(want), "unlimited\n");
+	CHECK(sh(pol, "ulimit -Hn", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, want) == 0);
+	CHECK(!served(pol));
+	CHECK(server_of_ours(&zombies) == srv);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* Killed: the next spawn still runs, in-process, and the dead server is
+ * reaped. */
+static int sc_killed_server(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root");
+	char out[64];
+	pid_t srv;
+	int zombies, i;
+
+	CHECK(pol);
+	CHECK((srv = server_of_ours(&zombies)) > 0);
+	CHECK(kill(srv, SIGKILL) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK(sh(pol, "echo $((6 * 7))", out, sizeof(out)) == 0);
+		CHECK(strcmp(out, "42\n") == 0);
+	}
+	CHECK(!served(pol));
+	CHECK(server_of_ours(&zombies) == 0 && zombies == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A program that others could change, or one that is no server (no
+ * hello), is never used; the spawns work without it. */
+static int sc_untrusted_or_foreign_program(const char *base)
+{
+	char path[4200], out[64];
+	const char *saved = wsb__lx_initd_path;
+	wsb_policy *pol;
+	int zombies;
+
+	snprintf(path, sizeof(path), "%s/writable-initd", base);
+	CHECK(copy_file(saved, path) == 0 && chmod(path, 0777) == 0);
+	wsb__lx_initd_path = path;
+	CHECK((pol = warm_policy(base, "a")) != NULL);
+	CHECK(sh(pol, "echo fine", out, sizeof(out)) == 0 && strcmp(out, "fine\n") == 0);
+	CHECK(!served(pol));
+	wsb_policy_free(pol);
+	wsb__lx_initd_path = "/bin/true";
+	CHECK((pol = warm_policy(base, "b")) != NULL);
+	CHECK(sh(pol, "echo fine", out, sizeof(out)) == 0 && strcmp(out, "fine\n") == 0);
+	CHECK(!served(pol));
+	CHECK(server_of_ours(&zombies) == 0 && zombies == 0);
+	wsb_policy_free(pol);
+	wsb__lx_initd_path = saved;
+	return 0;
+}
+
+/* A child forked after the server started spawns in-process (the server
+ * would make the parent the parent of its inits); the parent keeps it. */
+static int sc_fork_after_start(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root");
+	pid_t child;
+	int st;
+
+	CHECK(pol && served(pol));
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		char out[64];
+		int ok = sh(pol, "echo child", out, sizeof(out)) == 0 && strcmp(out, "child\n") == 0 &&
+			!served(pol);
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(served(pol));
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* 200 served spawns: the caller's descriptors and the server's stay as
+ * they were (the server keeps 0-2 on /dev/null and its socket). An
+ * environment of 1 MiB, inherited from the caller, goes over whole. */
+static int sc_flat_and_large(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root");
+	char dir[64], out[64], name[32], value[256];
+	int before, i, zombies;
+	pid_t srv;
+
+	CHECK(pol && served(pol));
+	CHECK((srv = server_of_ours(&zombies)) > 0);
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)srv);
+	before = count_fds("/proc/self/fd");
+	for (i = 0; i < 200; i++)
+		CHECK(sh(pol, "true", NULL, 0) == 0);
+	CHECK(count_fds("/proc/self/fd") == before);
+	CHECK(count_fds(dir) == 4);
+	CHECK(server_of_ours(&zombies) == srv && zombies == 0);
+	memset(value, 'x', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	for (i = 0; i < 4096; i++) {
+		snprintf(name, sizeof(name), "WSB_BIG_%d", i);
+		CHECK(setenv(name, value, 1) == 0);
+	}
+	CHECK(sh(pol, "env | grep -c '^WSB_BIG_'", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "4096\n") == 0);
+	CHECK(served(pol));
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* The server ends with its caller, even one that exits without freeing
+ * anything (its orphan comes to this process, a sub-reaper). */
+static int sc_ends_with_the_caller(const char *base)
+{
+	int pipefd[2], st, i;
+	pid_t caller, srv = 0, r = 0;
+
+	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+	CHECK(pipe(pipefd) == 0);
+	caller = fork();
+	CHECK(caller >= 0);
+	if (caller == 0) {
+		wsb_policy *pol = warm_policy(base, "root");
+		int zombies;
+		pid_t mine = pol && served(pol) ? server_of_ours(&zombies) : 0;
+		ssize_t w = write(pipefd[1], &mine, sizeof(mine));
+		_exit(w == (ssize_t)sizeof(mine) ? 0 : 1);
+	}
+	close(pipefd[1]);
+	CHECK(read(pipefd[0], &srv, sizeof(srv)) == (ssize_t)sizeof(srv));
+	close(pipefd[0]);
+	CHECK(waitpid(caller, &st, 0) == caller && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(srv > 0);
+	for (i = 0; i < 1000 && (r = waitpid(srv, &st, WNOHANG)) == 0; i++)
+		sleep_ms(10);
+	CHECK(r == srv && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+#define SCENARIO(name) \
+	static void name##_root(void **st) { (void)st; as_root(sc_##name); } \
+	static void name##_user(void **st) { (void)st; as_user(sc_##name); }
+#define BOTH(name) cmocka_unit_test(name##_root), cmocka_unit_test(name##_user)
+
+SCENARIO(server_makes_inits)
+SCENARIO(command_inherits_from_the_caller)
+SCENARIO(killed_server)
+SCENARIO(untrusted_or_foreign_program)
+SCENARIO(fork_after_start)
+SCENARIO(flat_and_large)
+SCENARIO(ends_with_the_caller)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(server_makes_inits), BOTH(command_inherits_from_the_caller), BOTH(killed_server),
+		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start), BOTH(flat_and_large),
+		BOTH(ends_with_the_caller),
+	};
+	int failed;
+
+#ifndef WSB_TEST_INITD
+	printf("skipped: this build makes no init server (a static library)\n");
+	return 77;
+#endif
+	if (!mkdtemp(server_dir) || chmod(server_dir, 0755) < 0 || use_initd_in(server_dir) < 0) {
+		perror("copying the init server to /var/tmp");
+		return 1;
+	}
+	if (getenv("WSB_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("WSB_TEST_FILTER"));
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(path_of(server_dir, "wsb-initd"));
+	rmdir(server_dir);
+	return failed;
+}
