@@ -12,13 +12,17 @@
  *     process prepared once (this program executed again, in new user and
  *     network namespaces), with CLONE_PARENT, a tmpfs on /tmp and the
  *     command's vfork+exec: what a design with such a server could reach.
+ *     Warm is measured both ways: with the policy's init server
+ *     (initd.c, wsb-initd: the inits cloned from it) and in-process (the
+ *     inits cloned from the caller, as without a server).
  *     As the calling user, and as uid 65534 when run as root.
  *  2. 1 GB through stdout with a 10 MB capture cap vs an unsandboxed pipe.
  *  3. Peak RSS and live library allocations over 100 sandboxed runs.
  *  4. Peak RSS, live allocations and open descriptors over many warm spawns.
- *  5. Bare, warm and both floors from a caller holding 256 MiB (an agent
- *     runtime's size): posix_spawn does not copy the caller, a sandbox's
- *     init made per command as a copy of it does, a prepared one does not.
+ *  5. Bare, warm (served and in-process) and both floors from a caller
+ *     holding 256 MiB (an agent runtime's size): posix_spawn does not copy
+ *     the caller, a sandbox's init made per command as a copy of it does,
+ *     one cloned from the init server or a prepared process does not.
  * Usage: linux_spawn_bench [runs [warm_spawns]]   (default 1000, 10000)
  */
 #include <errno.h>
@@ -89,6 +93,30 @@ static int run_ours(const wsb_policy *pol)
 		wsb_process_exit_code(p) == 0;
 	wsb_process_free(p);
 	return ok ? 0 : -1;
+}
+
+/* 1 if the policy's warm init comes from the init server (a clone of it
+ * bears its name). */
+static int served(const wsb_policy *pol)
+{
+	static const char *const argv[] = { "/bin/sleep", "30", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *p = NULL;
+	char path[64], name[32] = "";
+	ssize_t n = -1;
+	int fd;
+
+	o.argv = argv;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	if (wsb_spawn(&p, pol, NULL, &o) != WSB_OK)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", wsb_process_pid(p));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, name, sizeof(name) - 1);
+		close(fd);
+	}
+	wsb_process_free(p);
+	return n > 0 && strncmp(name, "wsb-initd", 9) == 0;
 }
 
 /* A floor's init: the command's vfork+exec, its status as init's. */
@@ -253,6 +281,7 @@ static void spawn_bench(int runs, const char *who)
 	double *s_cold = calloc((size_t)runs, sizeof(double));
 	double *s_floor = calloc((size_t)runs, sizeof(double));
 	double *s_prep = calloc((size_t)runs, sizeof(double));
+	double *s_inproc = calloc((size_t)runs, sizeof(double));
 	double *s_r = calloc((size_t)runs, sizeof(double));
 	wsb_policy *pol = NULL;
 	int i, have_bw = access(bw[0], X_OK) == 0, bw_ok = have_bw, prep_ok;
@@ -267,8 +296,10 @@ static void spawn_bench(int runs, const char *who)
 	/* warm up each */
 	run_plain(bare);
 	prep_ok = run_prepared() == 0;
-	if (run_ours(pol) < 0)
+	if (run_ours(pol) < 0 || run_ours(pol) < 0)
 		goto out;
+	printf("init server (%s): %s\n", wsb__lx_initd_path ? wsb__lx_initd_path : "none",
+		served(pol) ? "makes the warm inits" : "not running: warm is in-process too");
 	if (have_bw && run_plain(bw) < 0) {
 		fprintf(stderr, "bwrap does not run here as %s; skipping it\n", who);
 		bw_ok = 0;
@@ -299,6 +330,12 @@ static void spawn_bench(int runs, const char *who)
 		run_ours(pol);
 		s_same[i] = now_ms() - t0;
 		wsb__lx_fake_missing = 0;
+		/* Warm without the init server: init cloned from the caller. */
+		wsb__lx_initd_off = 1;
+		t0 = now_ms();
+		run_ours(pol);
+		s_inproc[i] = now_ms() - t0;
+		wsb__lx_initd_off = 0;
 		/* Cold: every namespace made for this command alone. */
 		wsb__lx_no_reuse = 1;
 		t0 = now_ms();
@@ -344,13 +381,20 @@ static void spawn_bench(int runs, const char *who)
 	 * median of the ratios of runs measured back to back. */
 	for (i = 0; i < runs; i++)
 		s_r[i] = s_ours_raw[i] / s_bare[i];
-	printf("  warm (reused network namespace): median %.3f ms, median per-run ratio "
+	printf("  warm (reused network namespace, init from the server): median %.3f ms, median per-run ratio "
 		"warm/bare %.2fx (target <= 1.50)", median(s_ours, runs), median(s_r, runs));
 	if (bw_ok) {
 		for (i = 0; i < runs; i++)
 			s_r[i] = s_ours_raw[i] / s_bw_raw[i];
 		printf(", warm/bwrap %.2fx", median(s_r, runs));
 	}
+	for (i = 0; i < runs; i++)
+		s_r[i] = s_inproc[i] / s_bare[i];
+	printf("\n  warm in-process (init from a copy of the caller): median %.3f ms, median per-run ratio "
+		"in-process/bare %.2fx", median(s_inproc, runs), median(s_r, runs));
+	for (i = 0; i < runs; i++)
+		s_r[i] = s_ours_raw[i] / s_inproc[i];
+	printf(", served/in-process %.2fx", median(s_r, runs));
 	for (i = 0; i < runs; i++)
 		s_r[i] = s_cold[i] / s_bare[i];
 	printf("\n  cold (reuse off): median per-run ratio cold/bare %.2fx", median(s_r, runs));
@@ -387,6 +431,7 @@ out:
 	free(s_cold);
 	free(s_floor);
 	free(s_prep);
+	free(s_inproc);
 	free(s_r);
 	prepared_stop();
 	wsb_policy_free(pol);
@@ -399,7 +444,7 @@ static void big_caller_bench(int runs, size_t mib)
 {
 	char root[] = "/var/tmp/wsb-bench-XXXXXX";
 	char *bare[] = { "/bin/true", NULL };
-	double *s[4], t0, r[4];
+	double *s[5], t0, r[5];
 	size_t len = mib << 20;
 	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	wsb_policy *pol = NULL;
@@ -410,10 +455,11 @@ static void big_caller_bench(int runs, size_t mib)
 		return;
 	}
 	memset(mem, 1, len);
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		s[k] = calloc((size_t)runs, sizeof(double));
 	wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE);
 	wsb_policy_allow_write(pol, root);
+	run_ours(pol);
 	run_ours(pol);
 	prepared_start();  /* forked from the big caller, but executed afresh */
 	prep_ok = run_prepared() == 0;
@@ -432,17 +478,22 @@ static void big_caller_bench(int runs, size_t mib)
 			run_prepared();
 			s[3][i] = now_ms() - t0;
 		}
+		wsb__lx_initd_off = 1;
+		t0 = now_ms();
+		run_ours(pol);
+		s[4][i] = now_ms() - t0;
+		wsb__lx_initd_off = 0;
 	}
 	prepared_stop();
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		r[k] = median(s[k], runs);
 	printf("a caller of %lu MiB, %d interleaved runs: medians bare %.3f ms, warm %.3f ms (%.2fx bare), "
-		"floor %.3f ms (%.2fx bare)", (unsigned long)mib, runs, r[0], r[1], r[1] / r[0], r[2],
-		r[2] / r[0]);
+		"warm in-process %.3f ms (%.2fx bare), floor %.3f ms (%.2fx bare)", (unsigned long)mib, runs,
+		r[0], r[1], r[1] / r[0], r[4], r[4] / r[0], r[2], r[2] / r[0]);
 	if (prep_ok)
 		printf(", prepared floor %.3f ms (%.2fx bare)", r[3], r[3] / r[0]);
 	printf("\n");
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		free(s[k]);
 	wsb_policy_free(pol);
 	rmdir(root);
@@ -588,6 +639,10 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--prepared") == 0)
 		return prepared_serve();
 	self_exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+#ifdef WSB_BENCH_INITD
+	/* linked statically: the server is the one this build made */
+	wsb__lx_initd_path = WSB_BENCH_INITD;
+#endif
 	if (runs <= 0)
 		runs = 1000;
 	signal(SIGPIPE, SIG_IGN);
