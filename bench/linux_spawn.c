@@ -12,9 +12,9 @@
  *     process prepared once (this program executed again, in new user and
  *     network namespaces), with CLONE_PARENT, a tmpfs on /tmp and the
  *     command's vfork+exec: what a design with such a server could reach.
- *     Warm is measured both ways: with the policy's init server
- *     (initd.c, wsb-initd: the inits cloned from it) and in-process (the
- *     inits cloned from the caller, as without a server).
+ *     Warm is measured the way the library picks for this caller (a small
+ *     one: in-process, the inits cloned from the caller) and through the
+ *     policy's init server (initd.c, wsb-initd: the inits cloned from it).
  *     As the calling user, and as uid 65534 when run as root.
  *  2. 1 GB through stdout with a 10 MB capture cap vs an unsandboxed pipe.
  *  3. Peak RSS and live library allocations over 100 sandboxed runs.
@@ -94,6 +94,9 @@ static int run_ours(const wsb_policy *pol)
 	wsb_process_free(p);
 	return ok ? 0 : -1;
 }
+
+/* The library's threshold for the init server (initd.c), as built. */
+static unsigned long min_anon_default;
 
 /* 1 if the policy's warm init comes from the init server (a clone of it
  * bears its name). */
@@ -281,7 +284,7 @@ static void spawn_bench(int runs, const char *who)
 	double *s_cold = calloc((size_t)runs, sizeof(double));
 	double *s_floor = calloc((size_t)runs, sizeof(double));
 	double *s_prep = calloc((size_t)runs, sizeof(double));
-	double *s_inproc = calloc((size_t)runs, sizeof(double));
+	double *s_served = calloc((size_t)runs, sizeof(double));
 	double *s_r = calloc((size_t)runs, sizeof(double));
 	wsb_policy *pol = NULL;
 	int i, have_bw = access(bw[0], X_OK) == 0, bw_ok = have_bw, prep_ok;
@@ -298,8 +301,15 @@ static void spawn_bench(int runs, const char *who)
 	prep_ok = run_prepared() == 0;
 	if (run_ours(pol) < 0 || run_ours(pol) < 0)
 		goto out;
-	printf("init server (%s): %s\n", wsb__lx_initd_path ? wsb__lx_initd_path : "none",
-		served(pol) ? "makes the warm inits" : "not running: warm is in-process too");
+	{
+		int ok;
+		wsb__lx_initd_min_anon = 0;
+		ok = served(pol);
+		wsb__lx_initd_min_anon = min_anon_default;
+		printf("init server (%s): %s; this caller's warm spawns go %s\n",
+			wsb__lx_initd_path ? wsb__lx_initd_path : "none", ok ? "runs" : "does not run here",
+			wsb__lx_initd_wanted() ? "through it" : "in-process");
+	}
 	if (have_bw && run_plain(bw) < 0) {
 		fprintf(stderr, "bwrap does not run here as %s; skipping it\n", who);
 		bw_ok = 0;
@@ -330,12 +340,12 @@ static void spawn_bench(int runs, const char *who)
 		run_ours(pol);
 		s_same[i] = now_ms() - t0;
 		wsb__lx_fake_missing = 0;
-		/* Warm without the init server: init cloned from the caller. */
-		wsb__lx_initd_off = 1;
+		/* Warm through the init server, whatever the caller's size. */
+		wsb__lx_initd_min_anon = 0;
 		t0 = now_ms();
 		run_ours(pol);
-		s_inproc[i] = now_ms() - t0;
-		wsb__lx_initd_off = 0;
+		s_served[i] = now_ms() - t0;
+		wsb__lx_initd_min_anon = min_anon_default;
 		/* Cold: every namespace made for this command alone. */
 		wsb__lx_no_reuse = 1;
 		t0 = now_ms();
@@ -381,7 +391,7 @@ static void spawn_bench(int runs, const char *who)
 	 * median of the ratios of runs measured back to back. */
 	for (i = 0; i < runs; i++)
 		s_r[i] = s_ours_raw[i] / s_bare[i];
-	printf("  warm (reused network namespace, init from the server): median %.3f ms, median per-run ratio "
+	printf("  warm (reused network namespace, the way the library picks): median %.3f ms, median per-run ratio "
 		"warm/bare %.2fx (target <= 1.50)", median(s_ours, runs), median(s_r, runs));
 	if (bw_ok) {
 		for (i = 0; i < runs; i++)
@@ -389,12 +399,12 @@ static void spawn_bench(int runs, const char *who)
 		printf(", warm/bwrap %.2fx", median(s_r, runs));
 	}
 	for (i = 0; i < runs; i++)
-		s_r[i] = s_inproc[i] / s_bare[i];
-	printf("\n  warm in-process (init from a copy of the caller): median %.3f ms, median per-run ratio "
-		"in-process/bare %.2fx", median(s_inproc, runs), median(s_r, runs));
+		s_r[i] = s_served[i] / s_bare[i];
+	printf("\n  warm through the init server: median %.3f ms, median per-run ratio "
+		"served/bare %.2fx", median(s_served, runs), median(s_r, runs));
 	for (i = 0; i < runs; i++)
-		s_r[i] = s_ours_raw[i] / s_inproc[i];
-	printf(", served/in-process %.2fx", median(s_r, runs));
+		s_r[i] = s_served[i] / s_ours_raw[i];
+	printf(", served/warm %.2fx", median(s_r, runs));
 	for (i = 0; i < runs; i++)
 		s_r[i] = s_cold[i] / s_bare[i];
 	printf("\n  cold (reuse off): median per-run ratio cold/bare %.2fx", median(s_r, runs));
@@ -431,7 +441,7 @@ out:
 	free(s_cold);
 	free(s_floor);
 	free(s_prep);
-	free(s_inproc);
+	free(s_served);
 	free(s_r);
 	prepared_stop();
 	wsb_policy_free(pol);
@@ -487,9 +497,10 @@ static void big_caller_bench(int runs, size_t mib)
 	prepared_stop();
 	for (k = 0; k < 5; k++)
 		r[k] = median(s[k], runs);
-	printf("a caller of %lu MiB, %d interleaved runs: medians bare %.3f ms, warm %.3f ms (%.2fx bare), "
+	printf("a caller of %lu MiB, %d interleaved runs: medians bare %.3f ms, warm (%s) %.3f ms (%.2fx bare), "
 		"warm in-process %.3f ms (%.2fx bare), floor %.3f ms (%.2fx bare)", (unsigned long)mib, runs,
-		r[0], r[1], r[1] / r[0], r[4], r[4] / r[0], r[2], r[2] / r[0]);
+		r[0], wsb__lx_initd_wanted() ? "through the init server" : "in-process", r[1], r[1] / r[0],
+		r[4], r[4] / r[0], r[2], r[2] / r[0]);
 	if (prep_ok)
 		printf(", prepared floor %.3f ms (%.2fx bare)", r[3], r[3] / r[0]);
 	printf("\n");
@@ -639,6 +650,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--prepared") == 0)
 		return prepared_serve();
 	self_exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	min_anon_default = wsb__lx_initd_min_anon;
 #ifdef WSB_BENCH_INITD
 	/* linked statically: the server is the one this build made */
 	wsb__lx_initd_path = WSB_BENCH_INITD;

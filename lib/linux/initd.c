@@ -61,6 +61,7 @@
 
 const char *wsb__lx_initd_path;
 int wsb__lx_initd_off;
+unsigned long wsb__lx_initd_min_anon = 16ul << 20;
 
 #define WIRE_MAGIC 0x57534249u    /* "WSBI" */
 /* Any change to what visit() carries changes this: a server from another
@@ -344,6 +345,29 @@ static void retire(pid_t pid)
 			retired[i] = pid;
 		pthread_mutex_unlock(&retired_lock);
 	}
+}
+
+int wsb__lx_initd_wanted(void)
+{
+	unsigned long size, resident, shared;
+	char buf[128];
+	ssize_t n;
+	int fd;
+
+	if (wsb__lx_initd_off)
+		return 0;
+	if (!wsb__lx_initd_min_anon)
+		return 1;
+	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || resident < shared)
+		return 0;
+	return (resident - shared) >= wsb__lx_initd_min_anon / (unsigned long)sysconf(_SC_PAGESIZE);
 }
 
 /* The program, opened: the hook's path, else wsandbox/wsb-initd in the

@@ -245,8 +245,9 @@ int wsb__lx_netns_apply(void);
  * made once per policy content (and caller's uid/gid) inside a user
  * namespace of its own that maps the caller's ids to themselves, entered by
  * each command with setns. 0 with both fds (the caller's duplicates,
- * close-on-exec, to close after the clone), a copy of its init server's
- * socket (initd.c; -1 without one) and the token of the loan, or
+ * close-on-exec, to close after the clone), if out_initd_fd is not NULL a
+ * copy of its init server's socket (initd.c; started at the first such
+ * call; -1 without one) and the token of the loan, or
  * -1 when reuse is off, it cannot be made or it is lent to a command still
  * running (the spawn then makes a namespace of its own, as without reuse). */
 int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
@@ -399,6 +400,11 @@ typedef struct wsb__lx_initd {
 	ino_t ino;
 } wsb__lx_initd;
 
+/* 1 when a warm spawn should go through the server: the caller's private
+ * resident memory (whose page tables an in-process init copies) is at
+ * least wsb__lx_initd_min_anon bytes. Below that the request's round trip
+ * costs more than the copy (measured: the two meet near 16 MiB). */
+int wsb__lx_initd_wanted(void);
 /* Start the server inside the warm namespaces (the caller's fds to them):
  * 0, or -1 with d->pid == -1 when there is no usable program, it cannot
  * run here, or it is not of this build (the spawns then go in-process). */
@@ -423,6 +429,8 @@ int wsb__lx_initd_serve(int sock);
  * every warm spawn the in-process way. */
 extern const char *wsb__lx_initd_path;
 extern int wsb__lx_initd_off;
+/* Test hook: the threshold of wsb__lx_initd_wanted (0: always). */
+extern unsigned long wsb__lx_initd_min_anon;
 
 /* The server's side of a request (initd.c): clone init, as the caller's
  * child, from the server inside the warm namespaces. Its pid or a negative

@@ -125,11 +125,12 @@ static struct warm {
 	unsigned long used;
 	unsigned long lent;   /* the token of the command in it; 0: free */
 	wsb__lx_initd initd;  /* its init server (initd.c), pid -1: none */
+	int initd_tried;      /* started once (a server that failed is not restarted) */
 } warm[WARM_MAX];
 static unsigned long warm_clock, warm_tokens;
 /* The process the servers are children of: after a fork the child's
  * copies of the table name its parent's servers, which would make inits
- * the parent's children. */
+ * the parent's children; it forgets them and starts its own. */
 static pid_t warm_owner;
 static int warm_broken;
 static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -195,8 +196,6 @@ static int make_warm(struct warm *w, const wsb__lx_setup *s)
 			w->uid = s->uid;
 			w->gid = s->gid;
 			rc = 0;
-			/* without one, its spawns go the in-process way */
-			wsb__lx_initd_start(&w->initd, w->user_fd, w->net_fd);
 		}
 	}
 	close(hold[1]);
@@ -241,7 +240,9 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 	char *key = NULL;
 	int i, rc = -1, saved = errno;
 
-	*out_user_fd = *out_net_fd = *out_initd_fd = -1;
+	*out_user_fd = *out_net_fd = -1;
+	if (out_initd_fd)
+		*out_initd_fd = -1;
 	*out_token = 0;
 	if (wsb__lx_no_reuse || wsb__policy_json_string(&key, policy) < 0)
 		goto done;
@@ -251,6 +252,7 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 			if (warm[i].key && warm[i].initd.sock >= 0)
 				close(warm[i].initd.sock);   /* our copy; not our child */
 			warm[i].initd.sock = warm[i].initd.pid = -1;
+			warm[i].initd_tried = 0;         /* it may start its own */
 		}
 		warm_owner = getpid();
 	}
@@ -290,7 +292,12 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 		*out_net_fd = fcntl(w->net_fd, F_DUPFD_CLOEXEC, 3);
 		if (*out_user_fd >= 0 && *out_net_fd >= 0) {
 			w->lent = *out_token = ++warm_tokens;
-			if (!wsb__lx_initd_off)
+			if (out_initd_fd && !w->initd_tried) {
+				/* without one, its spawns go the in-process way */
+				w->initd_tried = 1;
+				wsb__lx_initd_start(&w->initd, w->user_fd, w->net_fd);
+			}
+			if (out_initd_fd)
 				*out_initd_fd = wsb__lx_initd_dup(&w->initd);
 			rc = 0;
 		} else {

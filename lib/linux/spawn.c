@@ -681,7 +681,8 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	 * those keep one of their own. */
 	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
 	    !s->relay_in_netns && !s->allowlist && reuse_policy)
-		wsb__lx_netns_warm(&warm_user, &warm_net, &initd, &token, s, reuse_policy);
+		wsb__lx_netns_warm(&warm_user, &warm_net, wsb__lx_initd_wanted() ? &initd : NULL, &token,
+			s, reuse_policy);
 	/* The go pipe: init waits for it when the caller has a cgroup to put
 	 * it in first, or when the init server makes it (initd.c). */
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||

@@ -276,6 +276,7 @@ int use_initd_in(const char *dir)
 	if (copy_file(WSB_TEST_INITD, path) < 0)
 		return -1;
 	wsb__lx_initd_path = path;
+	wsb__lx_initd_min_anon = 0;   /* small as the tests are */
 #else
 	(void)dir;
 	wsb__lx_initd_off = 1;

@@ -51,8 +51,9 @@ wsb_policy *workspace(const char *base);
 /* Copy a file, executable, to a new path (O_EXCL: never over an old file). */
 int copy_file(const char *from, const char *to);
 /* Copy the init server this build made (WSB_TEST_INITD) into dir, which
- * uid 65534 can reach wherever the build tree is, and have warm spawns
- * start that copy; without one (a static build) they go in-process. */
+ * uid 65534 can reach wherever the build tree is, and have every warm
+ * spawn go through that copy, however small the test process is; without
+ * one (a static build) they go in-process. */
 int use_initd_in(const char *dir);
 
 #endif

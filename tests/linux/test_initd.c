@@ -261,25 +261,54 @@ static int sc_untrusted_or_foreign_program(const char *base)
 	return 0;
 }
 
-/* A child forked after the server started spawns in-process (the server
- * would make the parent the parent of its inits); the parent keeps it. */
+/* A child forked after the server started does not use its parent's
+ * (the inits would be its parent's children): it starts a server of its
+ * own; the parent keeps its own. */
 static int sc_fork_after_start(const char *base)
 {
 	wsb_policy *pol = warm_policy(base, "root");
-	pid_t child;
-	int st;
+	int zombies, st;
+	pid_t child, srv;
 
 	CHECK(pol && served(pol));
+	CHECK((srv = server_of_ours(&zombies)) > 0);
 	child = fork();
 	CHECK(child >= 0);
 	if (child == 0) {
 		char out[64];
+		pid_t mine;
 		int ok = sh(pol, "echo child", out, sizeof(out)) == 0 && strcmp(out, "child\n") == 0 &&
-			!served(pol);
+			served(pol) && (mine = server_of_ours(&zombies)) > 0 && mine != srv;
 		_exit(ok ? 0 : 1);
 	}
 	CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CHECK(served(pol));
+	CHECK(server_of_ours(&zombies) == srv);
+	wsb_policy_free(pol);
+	return 0;
+}
+
+/* With the library's own threshold, a caller with little private memory
+ * (whose page tables copy faster than a request's round trip) spawns
+ * in-process and starts no server; once it holds more, the server makes
+ * its inits. */
+static int sc_server_only_for_a_large_caller(const char *base)
+{
+	const unsigned long mib = 1ul << 20;
+	wsb_policy *pol;
+	char *heap;
+	int zombies;
+
+	wsb__lx_initd_min_anon = 64 * mib;
+	CHECK((pol = warm_policy(base, "root")) != NULL);
+	CHECK(!served(pol));
+	CHECK(server_of_ours(&zombies) == 0);
+	CHECK((heap = malloc(96 * mib)) != NULL);
+	memset(heap, 1, 96 * mib);
+	CHECK(served(pol));
+	CHECK(server_of_ours(&zombies) > 0);
+	free(heap);
+	wsb__lx_initd_min_anon = 0;
 	wsb_policy_free(pol);
 	return 0;
 }
@@ -355,6 +384,7 @@ SCENARIO(command_inherits_from_the_caller)
 SCENARIO(killed_server)
 SCENARIO(untrusted_or_foreign_program)
 SCENARIO(fork_after_start)
+SCENARIO(server_only_for_a_large_caller)
 SCENARIO(flat_and_large)
 SCENARIO(ends_with_the_caller)
 
@@ -362,7 +392,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(server_makes_inits), BOTH(command_inherits_from_the_caller), BOTH(killed_server),
-		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start), BOTH(flat_and_large),
+		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start),
+		BOTH(server_only_for_a_large_caller), BOTH(flat_and_large),
 		BOTH(ends_with_the_caller),
 	};
 	int failed;
