@@ -44,6 +44,8 @@ int wsb__backend_spawn(struct wsb_process **out, const struct wsb_policy *policy
 
 /* Undo journaled changes of an identity. */
 int wsb__backend_revert(struct wsb_identity *identity);
+/* wsb_reuse_release: drop every cache kept between spawns. */
+void wsb__backend_reuse_release(void);
 
 /* Process operations: the backend defines struct wsb_process; the core's
  * api.c calls these after checking arguments. */

@@ -992,6 +992,21 @@ WSB_API int wsb_run(wsb_process **out, const wsb_policy *policy,
 	const void *stdin_data, size_t stdin_len);
 
 /**
+ * Release what the library keeps between spawns to make later spawns under
+ * the same policy faster (docs/linux-backend.md, "Reuse"): on Linux the
+ * warm network namespaces and the init servers (small child processes of
+ * the caller, which this ends and reaps before it returns); on Windows
+ * the restricted-token templates. Commands still running are not
+ * affected, and later spawns make what they need again. Call it before
+ * waiting for every child of the process (wait(), waitpid(-1)), which
+ * would otherwise wait for an init server too, or when the process goes
+ * idle. Safe to call from any thread, at any time.
+ * @return WSB_OK.
+ * @since 0.2.0
+ */
+WSB_API int wsb_reuse_release(void);
+
+/**
  * Free a process handle. If the tree is still running it is killed first and
  * reaped; nothing of it outlives the handle.
  * @param process the process, or NULL.

@@ -342,6 +342,12 @@ int wsb_spawn(wsb_process **out, const wsb_policy *policy,
 	return rc;
 }
 
+int wsb_reuse_release(void)
+{
+	wsb__backend_reuse_release();
+	return WSB_OK;
+}
+
 int wsb_run(wsb_process **out, const wsb_policy *policy,
 	const wsb_identity *identity, const wsb_spawn_options *opts,
 	const void *stdin_data, size_t stdin_len)

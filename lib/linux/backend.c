@@ -627,6 +627,11 @@ int wsb__backend_revert(struct wsb_identity *identity)
 	return WSB_OK; /* nothing lasting is changed on Linux */
 }
 
+void wsb__backend_reuse_release(void)
+{
+	wsb__lx_netns_warm_release();
+}
+
 static int not_linux(const char *what)
 {
 	return wsb__error(WSB_ENOTSUP, "%s exists only on Windows; the Linux backend needs no %s",

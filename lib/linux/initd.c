@@ -121,7 +121,9 @@ static void wire_count(wire *w, size_t *n, size_t max)
 	wire_raw(w, &v, sizeof(v));
 	if (w->reading && !w->err && v > max)
 		w->err = EPROTO;
-	*n = (size_t)v;
+	/* read: nothing counted that was not read (the dispose functions
+	 * walk what the counts say) */
+	*n = w->reading && w->err ? 0 : (size_t)v;
 }
 
 /* Read: an array of n zeroed elements, or NULL for none. */
@@ -190,8 +192,11 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 	WIRE(w, s->timeout_ms);
 
 	wire_count(w, &m->count, 1u << 20);
-	if (w->reading)
-		m->cap = m->count, m->items = wire_alloc(w, m->count, sizeof(*m->items));
+	if (w->reading) {
+		if (!(m->items = wire_alloc(w, m->count, sizeof(*m->items))))
+			m->count = 0;
+		m->cap = m->count;
+	}
 	for (i = 0; i < m->count && !w->err; i++) {
 		WIRE(w, m->items[i].kind);
 		wire_str(w, &m->items[i].target);
@@ -212,8 +217,11 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 	WIRE(w, l->scoped);
 	WIRE(w, l->command_scoped);
 	wire_count(w, &l->rule_count, 1u << 20);
-	if (w->reading)
-		l->rule_cap = l->rule_count, l->rules = wire_alloc(w, l->rule_count, sizeof(*l->rules));
+	if (w->reading) {
+		if (!(l->rules = wire_alloc(w, l->rule_count, sizeof(*l->rules))))
+			l->rule_count = 0;
+		l->rule_cap = l->rule_count;
+	}
 	for (i = 0; i < l->rule_count && !w->err; i++) {
 		wire_str(w, &l->rules[i].path);
 		WIRE(w, l->rules[i].access);
@@ -224,9 +232,9 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 	n = s->seccomp.len;
 	wire_count(w, &n, 0xffff);
 	s->seccomp.len = (unsigned short)n;
-	if (w->reading)
-		s->seccomp.prog = wire_alloc(w, n, sizeof(struct sock_filter));
-	if (n)
+	if (w->reading && !(s->seccomp.prog = wire_alloc(w, n, sizeof(struct sock_filter))))
+		s->seccomp.len = 0;
+	if (n && s->seccomp.prog)
 		wire_raw(w, s->seccomp.prog, n * sizeof(struct sock_filter));
 
 	wire_str(w, &e->path);
@@ -284,6 +292,21 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
+/* 0 once sock has something to read (or its end), ETIMEDOUT after
+ * HELLO_MS: a server stopped or starved that long is given up. */
+static int wait_readable(int sock)
+{
+	struct pollfd p;
+	int r;
+
+	p.fd = sock;
+	p.events = POLLIN;
+	do
+		r = poll(&p, 1, HELLO_MS);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : r == 0 ? ETIMEDOUT : errno;
+}
+
 static void hello_init(wire_hello *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -300,7 +323,8 @@ static void hello_init(wire_hello *h)
 static pid_t retired[RETIRED_MAX];
 static pthread_mutex_t retired_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void reap_retired(int block_oldest)
+/* block: wait for the first one still there to end. */
+static void reap_retired(int block)
 {
 	int i, st;
 
@@ -310,13 +334,25 @@ static void reap_retired(int block_oldest)
 		if (retired[i] <= 0)
 			continue;
 		do
-			r = waitpid(retired[i], &st, block_oldest && i == 0 ? 0 : WNOHANG);
+			r = waitpid(retired[i], &st, block ? 0 : WNOHANG);
 		while (r < 0 && errno == EINTR);
+		block = 0;
 		/* ended, or reaped by a caller's waitpid(-1): gone either way */
 		if (r != 0)
 			retired[i] = 0;
 	}
 	pthread_mutex_unlock(&retired_lock);
+}
+
+static int retired_count(void)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&retired_lock);
+	for (i = 0; i < RETIRED_MAX; i++)
+		n += retired[i] > 0;
+	pthread_mutex_unlock(&retired_lock);
+	return n;
 }
 
 static void retire(pid_t pid)
@@ -428,7 +464,9 @@ static void __attribute__((noreturn)) start_child(int exe, int sock, int user_fd
 		goto fail;
 	if (sock == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sock, 3) < 0)
 		goto fail;
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+	/* not close-on-exec: it may itself be one of 0-2 (above 3 the range
+	 * below marks it) */
+	if ((null = open("/dev/null", O_RDWR)) < 0)
 		goto fail;
 	for (i = 0; i < 3; i++)
 		if (null != i && dup2(null, i) < 0)
@@ -470,9 +508,8 @@ static long __attribute__((noinline)) start_server(int exe, int sock, int user_f
 int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd)
 {
 	wire_hello want, got;
-	struct pollfd p;
 	struct stat st;
-	int sv[2], exe, r;
+	int sv[2], exe;
 	long pid;
 
 	d->pid = -1;
@@ -493,12 +530,8 @@ int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd)
 	}
 	/* Its hello says it is a server of this very build. */
 	hello_init(&want);
-	p.fd = sv[0];
-	p.events = POLLIN;
-	do
-		r = poll(&p, 1, HELLO_MS);
-	while (r < 0 && errno == EINTR);
-	if (r != 1 || read_all(sv[0], &got, sizeof(got)) != 0 || memcmp(&got, &want, sizeof(got)) != 0 ||
+	if (wait_readable(sv[0]) != 0 || read_all(sv[0], &got, sizeof(got)) != 0 ||
+	    memcmp(&got, &want, sizeof(got)) != 0 ||
 	    fstat(sv[0], &st) < 0) {
 		/* not a server of ours: it ends now, and is reaped */
 		int status;
@@ -515,11 +548,22 @@ int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd)
 	return 0;
 }
 
-void wsb__lx_initd_stop(wsb__lx_initd *d)
+void wsb__lx_initd_stop(wsb__lx_initd *d, int wait)
 {
+	int st;
+
 	if (d->sock >= 0)
 		close(d->sock);
+	if (wait && d->pid > 0) {
+		/* it ends at end of file, once no spawn holds a copy */
+		while (waitpid(d->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		d->pid = -1;
+	}
 	retire(d->pid);
+	if (wait)
+		while (retired_count() > 0)
+			reap_retired(1);
 	d->sock = -1;
 	d->pid = -1;
 }
@@ -528,6 +572,7 @@ int wsb__lx_initd_dup(const wsb__lx_initd *d)
 {
 	struct stat st;
 
+	reap_retired(0);
 	/* A caller that closed descriptors it did not open may have our
 	 * number on a file of its own now: never write a request there. */
 	if (d->sock < 0 || fstat(d->sock, &st) < 0 || !S_ISSOCK(st.st_mode) ||
@@ -609,9 +654,16 @@ long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, cons
 	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
 	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
 	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(int) * (size_t)nfds);
-	/* The header goes whole or not at all on a stream this empty. */
-	while ((err = sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(h) ? 0 : errno) == EINTR)
-		;
+	for (;;) {
+		ssize_t k = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		err = k < 0 ? errno : 0;
+		/* the descriptors went with the first byte; the rest follows */
+		if (k >= 0 && (size_t)k < sizeof(h))
+			err = write_all(sock, (const char *)&h + k, sizeof(h) - (size_t)k);
+		break;
+	}
 	if (!err)
 		err = write_all(sock, w.buf, w.len);
 	wsb__free(w.buf);
@@ -619,7 +671,7 @@ long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, cons
 		return -(long)err;
 	/* Without the answer, an init may exist whose pid the caller never
 	 * learns. */
-	if ((err = read_all(sock, &answer, sizeof(answer))) != 0) {
+	if ((err = wait_readable(sock)) != 0 || (err = read_all(sock, &answer, sizeof(answer))) != 0) {
 		*out_unsure = 1;
 		return -(long)err;
 	}

@@ -252,6 +252,8 @@ int wsb__lx_netns_apply(void);
  * running (the spawn then makes a namespace of its own, as without reuse). */
 int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy);
+/* wsb_reuse_release: every entry closed, its init server ended and reaped. */
+void wsb__lx_netns_warm_release(void);
 /* The policy's init server failed a request: stop it, spawn in-process. */
 void wsb__lx_netns_warm_initd_failed(unsigned long token);
 /* The command it was lent to has no process left (its init was reaped, or
@@ -410,8 +412,9 @@ int wsb__lx_initd_wanted(void);
  * run here, or it is not of this build (the spawns then go in-process). */
 int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd);
 /* Close the caller's end (the server ends when no spawn holds a copy) and
- * reap it when it has ended. */
-void wsb__lx_initd_stop(wsb__lx_initd *d);
+ * reap it when it has ended; wait: reap it now, and every server stopped
+ * before. */
+void wsb__lx_initd_stop(wsb__lx_initd *d, int wait);
 /* A close-on-exec copy of the socket for one spawn, or -1 (none, or the
  * descriptor no longer is that socket). */
 int wsb__lx_initd_dup(const wsb__lx_initd *d);

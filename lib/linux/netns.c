@@ -224,7 +224,7 @@ out:
 static void warm_drop(struct warm *w)
 {
 	if (w->key)
-		wsb__lx_initd_stop(&w->initd);
+		wsb__lx_initd_stop(&w->initd, 0);
 	if (w->user_fd >= 0)
 		close(w->user_fd);
 	if (w->net_fd >= 0)
@@ -329,6 +329,22 @@ void wsb__lx_netns_warm_return(unsigned long token)
 	pthread_mutex_unlock(&warm_lock);
 }
 
+void wsb__lx_netns_warm_release(void)
+{
+	int i;
+
+	pthread_mutex_lock(&warm_lock);
+	for (i = 0; i < WARM_MAX; i++) {
+		if (!warm[i].key)
+			continue;
+		if (warm_owner == getpid())
+			wsb__lx_initd_stop(&warm[i].initd, 1);
+		warm[i].initd.pid = -1;   /* a forked child's copy: not its child */
+		warm_drop(&warm[i]);
+	}
+	pthread_mutex_unlock(&warm_lock);
+}
+
 void wsb__lx_netns_warm_initd_failed(unsigned long token)
 {
 	int i;
@@ -338,7 +354,7 @@ void wsb__lx_netns_warm_initd_failed(unsigned long token)
 	pthread_mutex_lock(&warm_lock);
 	for (i = 0; i < WARM_MAX; i++)
 		if (warm[i].key && warm[i].lent == token)
-			wsb__lx_initd_stop(&warm[i].initd);
+			wsb__lx_initd_stop(&warm[i].initd, 0);
 	pthread_mutex_unlock(&warm_lock);
 }
 

@@ -159,6 +159,11 @@ int wsb__backend_revert(struct wsb_identity *identity)
 	return missing("reverting journaled changes");
 }
 
+void wsb__backend_reuse_release(void)
+{
+	/* nothing is kept */
+}
+
 void wsb__proc_free(struct wsb_process *p) { wsb__free(p); }
 int wsb__proc_wait(struct wsb_process *p, long t) { (void)p; (void)t; return missing("waiting"); }
 int wsb__proc_kill(struct wsb_process *p) { (void)p; return missing("killing"); }

@@ -91,6 +91,11 @@ int wsb__backend_read_small_file(char **out, size_t *out_len, const char *path, 
 	return wsb__w32_read_prefix(out, out_len, path, max);
 }
 
+void wsb__backend_reuse_release(void)
+{
+	wsb__token_cache_drop(NULL);
+}
+
 int wsb__backend_revert(struct wsb_identity *identity)
 {
 	/* Its grants go: so do the token templates that use them (warm.c). */

@@ -607,6 +607,7 @@ static const char *const total_functions[] = {
 	"wsb_version", "wsb_version_number", "wsb_error_last", "wsb_error_message",
 	"wsb_error_code", "wsb_error_os", "wsb_error_clear", "wsb_strerror", "wsb_free",
 	"wsb_policy_free", "wsb_identity_free", "wsb_plan_free", "wsb_process_free",
+	"wsb_reuse_release",
 };
 
 static void total_functions_accept_null(void **state)
@@ -625,6 +626,7 @@ static void total_functions_accept_null(void **state)
 	wsb_identity_free(NULL);
 	wsb_plan_free(NULL);
 	wsb_process_free(NULL);
+	assert_int_equal(wsb_reuse_release(), WSB_OK);
 }
 
 /* The policy's JSON and its environment values. */

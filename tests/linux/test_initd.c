@@ -374,6 +374,27 @@ static int sc_ends_with_the_caller(const char *base)
 	return 0;
 }
 
+/* wsb_reuse_release ends and reaps every server before it returns (a
+ * caller may then wait for all of its children); spawns go on, and make
+ * a server again. */
+static int sc_release(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root"), *other = warm_policy(base, "other");
+	int zombies;
+
+	CHECK(pol && other && served(pol) && served(other));
+	CHECK(wsb_reuse_release() == WSB_OK);
+	CHECK(server_of_ours(&zombies) == 0 && zombies == 0);
+	CHECK(sh(pol, "true", NULL, 0) == 0);   /* cold again: the first spawn */
+	CHECK(served(pol));
+	CHECK(server_of_ours(&zombies) > 0);
+	CHECK(wsb_reuse_release() == WSB_OK);
+	CHECK(server_of_ours(&zombies) == 0 && zombies == 0);
+	wsb_policy_free(pol);
+	wsb_policy_free(other);
+	return 0;
+}
+
 #define SCENARIO(name) \
 	static void name##_root(void **st) { (void)st; as_root(sc_##name); } \
 	static void name##_user(void **st) { (void)st; as_user(sc_##name); }
@@ -387,6 +408,7 @@ SCENARIO(fork_after_start)
 SCENARIO(server_only_for_a_large_caller)
 SCENARIO(flat_and_large)
 SCENARIO(ends_with_the_caller)
+SCENARIO(release)
 
 int main(void)
 {
@@ -394,7 +416,7 @@ int main(void)
 		BOTH(server_makes_inits), BOTH(command_inherits_from_the_caller), BOTH(killed_server),
 		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start),
 		BOTH(server_only_for_a_large_caller), BOTH(flat_and_large),
-		BOTH(ends_with_the_caller),
+		BOTH(ends_with_the_caller), BOTH(release),
 	};
 	int failed;
 

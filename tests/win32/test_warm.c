@@ -380,6 +380,25 @@ static void with_reuse_off_nothing_is_kept(void **s)
 	wsb_policy_free(policy);
 }
 
+/* wsb_reuse_release drops every template (their handles closed: the
+ * teardown counts them); the next spawn makes a token again. */
+static void release_drops_every_template(void **s)
+{
+	wsb_policy *a = policy_of(0), *c = policy_of(1);
+
+	(void)s;
+	spawn(a);
+	spawn(c);
+	assert_int_equal(wsb__token_cache_count(), 2);
+	assert_int_equal(wsb_reuse_release(), WSB_OK);
+	assert_int_equal(wsb__token_cache_count(), 0);
+	spawn(a);
+	assert_int_equal(wsb__os_calls("CreateRestrictedToken"), 1);
+	assert_int_equal(wsb__token_cache_count(), 1);
+	wsb_policy_free(a);
+	wsb_policy_free(c);
+}
+
 /* Each test with its own identity, reverted and checked after. */
 #define WARM_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
@@ -393,6 +412,7 @@ int main(void)
 		WARM_TEST(a_failing_call_of_a_warm_spawn_leaves_nothing),
 		WARM_TEST(a_failing_call_of_a_cold_spawn_keeps_no_template),
 		WARM_TEST(with_reuse_off_nothing_is_kept),
+		WARM_TEST(release_drops_every_template),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

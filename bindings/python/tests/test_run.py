@@ -146,3 +146,35 @@ def test_allowlist_refuses_other_hosts_through_the_proxy():
     except wsandbox.Unavailable:
         pytest.skip("no network namespace on this machine")
     assert result.stdout.decode().splitlines() == ["HTTP/1.1 403 Forbidden", "http://127.0.0.1:3128"]
+
+
+def _init_servers():
+    """Live children of this process named wsb-initd (the init servers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = pathlib.Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if "(wsb-initd)" in stat and int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def test_reuse_release_ends_the_init_server(tmp_path):
+    # A caller holding more than the library's 16 MiB threshold warms a
+    # policy up (docs/linux-backend.md, "The init server").
+    # Earlier tests may have left servers of their own policies.
+    heap = b"x" * (64 << 20)
+    before = set(_init_servers())
+    policy = Policy(Mode.WORKSPACE_WRITE, writable=[tmp_path])
+    for _ in range(3):
+        assert wsandbox.run(["true"], policy).returncode == 0
+    assert len(set(_init_servers()) - before) == 1
+    wsandbox.reuse_release()
+    assert _init_servers() == []
+    assert wsandbox.run(["sh", "-c", "echo again"], policy).stdout == b"again\n"
+    del heap

@@ -32,7 +32,7 @@ __all__ = [
     "IdentityKind", "Stdio", "Stream", "ExitKind", "Policy", "Identity", "Plan", "Process",
     "CompletedProcess", "PathCheck", "spawn", "run", "version", "audit_world_writable",
     "setup_plan", "setup_install", "setup_status", "setup_uninstall", "WsbError",
-    "self_test", "self_test_probe",
+    "self_test", "self_test_probe", "reuse_release",
 ]
 
 
@@ -132,6 +132,14 @@ class ExitKind(enum.IntEnum):
 def version() -> str:
     """The version of the loaded C library, "MAJOR.MINOR.PATCH"."""
     return _lib.wsb_version().decode()
+
+
+def reuse_release() -> None:
+    """Release what the library keeps between spawns (wsb_reuse_release):
+    on Linux the warm network namespaces and the init servers, child
+    processes of this one, ended and reaped before it returns; on Windows
+    the token templates. Running commands are not affected."""
+    _lib.wsb_reuse_release()
 
 
 def _text(value, what: str) -> Optional[bytes]:

@@ -165,6 +165,7 @@ wsb_spawn = _fn("wsb_spawn", c_int, P(c_void_p), c_void_p, c_void_p, P(SpawnOpti
 wsb_run = _fn("wsb_run", c_int, P(c_void_p), c_void_p, c_void_p, P(SpawnOptions),
               c_void_p, c_size)
 wsb_process_free = _fn("wsb_process_free", None, c_void_p)
+wsb_reuse_release = _fn("wsb_reuse_release", c_int)
 wsb_process_wait = _fn("wsb_process_wait", c_int, c_void_p, c_long)
 wsb_process_kill = _fn("wsb_process_kill", c_int, c_void_p)
 wsb_process_write = _fn("wsb_process_write", c_int, P(c_size), c_void_p, c_void_p, c_size)

@@ -308,6 +308,7 @@ extern "C" {
         stdin_len: usize,
     ) -> c_int;
     pub fn wsb_process_free(process: *mut wsb_process);
+    pub fn wsb_reuse_release() -> c_int;
     pub fn wsb_process_wait(process: *mut wsb_process, timeout_ms: c_long) -> c_int;
     pub fn wsb_process_kill(process: *mut wsb_process) -> c_int;
     pub fn wsb_process_write(
