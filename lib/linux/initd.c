@@ -458,7 +458,7 @@ static void __attribute__((noreturn)) start_child(int exe, int sock, int user_fd
 	char *const envp[] = { NULL };
 	int null, i;
 
-	if (setns(user_fd, CLONE_NEWUSER) < 0 || setns(net_fd, CLONE_NEWNET) < 0)
+	if (user_fd >= 0 && (setns(user_fd, CLONE_NEWUSER) < 0 || setns(net_fd, CLONE_NEWNET) < 0))
 		goto fail;
 	if (exe <= 3 && (exe = fcntl(exe, F_DUPFD_CLOEXEC, 4)) < 0)
 		goto fail;

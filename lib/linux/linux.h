@@ -249,9 +249,12 @@ int wsb__lx_netns_apply(void);
  * copy of its init server's socket (initd.c; started at the first such
  * call; -1 without one) and the token of the loan, or
  * -1 when reuse is off, it cannot be made or it is lent to a command still
- * running (the spawn then makes a namespace of its own, as without reuse). */
+ * running (the spawn then makes a namespace of its own, as without reuse).
+ * netns 0 (the command's network is the caller's): no namespace, only the
+ * server, lent for one request (the spawn returns the token after it); -1
+ * without one. */
 int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
-	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy);
+	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy, int netns);
 /* wsb_reuse_release: every entry closed, its init server ended and reaped. */
 void wsb__lx_netns_warm_release(void);
 /* The policy's init server failed a request: stop it, spawn in-process. */
@@ -407,7 +410,8 @@ typedef struct wsb__lx_initd {
  * least wsb__lx_initd_min_anon bytes. Below that the request's round trip
  * costs more than the copy (measured: the two meet near 16 MiB). */
 int wsb__lx_initd_wanted(void);
-/* Start the server inside the warm namespaces (the caller's fds to them):
+/* Start the server inside the warm namespaces (the caller's fds to them;
+ * -1 and -1: in the caller's own, for a command with the network on):
  * 0, or -1 with d->pid == -1 when there is no usable program, it cannot
  * run here, or it is not of this build (the spawns then go in-process). */
 int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd);

@@ -234,7 +234,7 @@ static void warm_drop(struct warm *w)
 }
 
 int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
-	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy)
+	unsigned long *out_token, const wsb__lx_setup *s, const struct wsb_policy *policy, int netns)
 {
 	struct warm *w = NULL;
 	char *key = NULL;
@@ -244,7 +244,8 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 	if (out_initd_fd)
 		*out_initd_fd = -1;
 	*out_token = 0;
-	if (wsb__lx_no_reuse || wsb__policy_json_string(&key, policy) < 0)
+	/* without a namespace to reuse, only a server is worth keeping */
+	if (wsb__lx_no_reuse || (!netns && !out_initd_fd) || wsb__policy_json_string(&key, policy) < 0)
 		goto done;
 	pthread_mutex_lock(&warm_lock);
 	if (warm_owner != getpid()) {
@@ -260,7 +261,7 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 		if (warm[i].key && warm[i].uid == s->uid && warm[i].gid == s->gid &&
 		    strcmp(warm[i].key, key) == 0)
 			w = &warm[i];
-	if (!w && !warm_broken) {
+	if (!w && (!warm_broken || !netns)) {
 		/* First sight: a free slot, else the least recently used one,
 		 * holds the key; this spawn goes the cold way. */
 		w = &warm[0];
@@ -277,20 +278,22 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 		w->initd.pid = w->initd.sock = -1;
 		w->used = ++warm_clock;
 		w = NULL;
-	} else if (w && (warm_broken || w->lent)) {
+	} else if (w && ((warm_broken && netns) || w->lent)) {
 		/* once it failed, every spawn goes the cold way; and one lent
 		 * to a running command is not lent again */
 		w = NULL;
-	} else if (w && w->net_fd < 0 && make_warm(w, s) < 0) {
+	} else if (w && netns && w->net_fd < 0 && make_warm(w, s) < 0) {
 		/* make_warm closed what it opened; the key stays, unmade */
 		warm_broken = 1;
 		w = NULL;
 	}
 	if (w) {
 		w->used = ++warm_clock;
-		*out_user_fd = fcntl(w->user_fd, F_DUPFD_CLOEXEC, 3);
-		*out_net_fd = fcntl(w->net_fd, F_DUPFD_CLOEXEC, 3);
-		if (*out_user_fd >= 0 && *out_net_fd >= 0) {
+		if (netns) {
+			*out_user_fd = fcntl(w->user_fd, F_DUPFD_CLOEXEC, 3);
+			*out_net_fd = fcntl(w->net_fd, F_DUPFD_CLOEXEC, 3);
+		}
+		if (!netns || (*out_user_fd >= 0 && *out_net_fd >= 0)) {
 			w->lent = *out_token = ++warm_tokens;
 			if (out_initd_fd && !w->initd_tried) {
 				/* without one, its spawns go the in-process way */
@@ -300,6 +303,10 @@ int wsb__lx_netns_warm(int *out_user_fd, int *out_net_fd, int *out_initd_fd,
 			if (out_initd_fd)
 				*out_initd_fd = wsb__lx_initd_dup(&w->initd);
 			rc = 0;
+			if (!netns && *out_initd_fd < 0) {
+				w->lent = *out_token = 0;
+				rc = -1;
+			}
 		} else {
 			if (*out_user_fd >= 0)
 				close(*out_user_fd);

@@ -663,7 +663,7 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 {
 	unsigned long token = 0;
 	int errp[2] = { -1, -1 }, statp[2] = { -1, -1 }, syncp[2] = { -1, -1 };
-	int relayp[2] = { -1, -1 }, warm_user = -1, warm_net = -1, initd = -1;
+	int relayp[2] = { -1, -1 }, warm_user = -1, warm_net = -1, initd = -1, netns_lent;
 	unsigned long flags = SIGCHLD;
 	child_ctx c;
 	struct err_record rec;
@@ -678,11 +678,16 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	*out_warm = 0;
 	/* Reuse the warm network namespace when the command would get a
 	 * plain empty one; a relay or an allow-list puts listeners in it, so
-	 * those keep one of their own. */
-	if (s->use_userns && s->use_mountns && s->use_pidns && s->use_netns && s->net_off &&
-	    !s->relay_in_netns && !s->allowlist && reuse_policy)
-		wsb__lx_netns_warm(&warm_user, &warm_net, wsb__lx_initd_wanted() ? &initd : NULL, &token,
-			s, reuse_policy);
+	 * those keep one of their own. With the network on there is no
+	 * namespace to reuse, only the init server for a large caller. */
+	if (s->use_userns && s->use_mountns && s->use_pidns && !s->relay_in_netns && !s->allowlist &&
+	    reuse_policy) {
+		int netns = s->use_netns && s->net_off, wanted = wsb__lx_initd_wanted();
+		if (netns || wanted)
+			wsb__lx_netns_warm(&warm_user, &warm_net, wanted ? &initd : NULL, &token, s,
+				reuse_policy, netns);
+	}
+	netns_lent = warm_net >= 0;
 	/* The go pipe: init waits for it when the caller has a cgroup to put
 	 * it in first, or when the init server makes it (initd.c). */
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statp, O_CLOEXEC) < 0 ||
@@ -722,30 +727,31 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	c.mask = NULL;
 	c.inherit = NULL;
 
-	if (warm_net >= 0) {
-		long warm_pid = -1;
+	pid = -1;
+	if (initd >= 0) {
 		int unsure = 0;
+		long served = wsb__lx_initd_clone(initd, &unsure, s, e, errp[1], statp[1], syncp[0]);
 
-		if (initd >= 0) {
-			warm_pid = wsb__lx_initd_clone(initd, &unsure, s, e, errp[1], statp[1], syncp[0]);
-			close_fd(&initd);
-			/* refused (a limit it cannot set, no umask to read): it
-			 * stays; anything else: it is stopped */
-			if (warm_pid < 0 && warm_pid != -EPERM && warm_pid != -ENOTSUP)
-				wsb__lx_netns_warm_initd_failed(token);
-			if (warm_pid < 0 && unsure) {
-				/* An init may have started, waiting for a go that
-				 * closing the pipes refuses: try again cold. */
-				close_fd(&warm_user);
-				close_fd(&warm_net);
-				wsb__lx_netns_warm_return(token);
-				close_pipes(errp, statp, syncp, relayp);
-				return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd,
-					out_warm, s, e, cg, NULL);
-			}
+		close_fd(&initd);
+		/* refused (a limit it cannot set, no umask to read): it stays;
+		 * anything else: it is stopped */
+		if (served < 0 && served != -EPERM && served != -ENOTSUP)
+			wsb__lx_netns_warm_initd_failed(token);
+		if (served < 0 && unsure) {
+			/* An init may have started, waiting for a go that closing
+			 * the pipes refuses: try again cold. */
+			close_fd(&warm_user);
+			close_fd(&warm_net);
+			wsb__lx_netns_warm_return(token);
+			close_pipes(errp, statp, syncp, relayp);
+			return wsb__lx_spawn_tree(out_pid, out_status_fd, out_lost, out_relay_fd,
+				out_warm, s, e, cg, NULL);
 		}
-		if (warm_pid < 0)
-			warm_pid = warm_start(&c);
+		pid = served < 0 ? -1 : (pid_t)served;
+	}
+	if (pid < 0 && warm_net >= 0) {
+		long warm_pid = warm_start(&c);
+
 		close_fd(&warm_user);
 		close_fd(&warm_net);
 		if (warm_pid < 0) {
@@ -758,10 +764,16 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 				s, e, cg, NULL);
 		}
 		pid = (pid_t)warm_pid;
-	} else {
+	} else if (pid < 0) {
 		pid = (pid_t)syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
 		if (pid == 0)
 			init_main(&c);
+	}
+	/* Without a network namespace to keep, the loan held the server for
+	 * the request alone: other commands of the policy may use it now. */
+	if (!netns_lent && token) {
+		wsb__lx_netns_warm_return(token);
+		token = 0;
 	}
 	if (pid < 0) {
 		err = errno;

@@ -16,7 +16,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -374,6 +377,57 @@ static int sc_ends_with_the_caller(const char *base)
 	return 0;
 }
 
+/* With the network on there is no namespace to reuse, but a server all
+ * the same: the command reaches the host's loopback (the caller's network),
+ * and two commands running at once are both served (the server is lent
+ * for one request, not for a command's life). */
+static int sc_network_on(const char *base)
+{
+	const char *argv[] = { "/bin/sleep", "30", NULL };
+	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
+	wsb_process *a = NULL, *b = NULL;
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+	char script[128], path[64], name[2][32];
+	wsb_policy *pol = NULL;
+	int l, i;
+
+	mkdir(path_of(base, "root"), 0755);
+	CHECK(wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) == WSB_OK);
+	CHECK(wsb_policy_allow_write(pol, path_of(base, "root")) == WSB_OK);
+	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
+	CHECK(sh(pol, "true", NULL, 0) == 0 && sh(pol, "true", NULL, 0) == 0);
+	CHECK(served(pol));
+	CHECK((l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(bind(l, (struct sockaddr *)&addr, sizeof(addr)) == 0 && listen(l, 4) == 0);
+	CHECK(getsockname(l, (struct sockaddr *)&addr, &len) == 0);
+	snprintf(script, sizeof(script), "exec bash -c 'echo > /dev/tcp/127.0.0.1/%d'",
+		(int)ntohs(addr.sin_port));
+	CHECK(sh(pol, script, NULL, 0) == 0);
+	close(l);
+	o.argv = argv;
+	o.stdout_mode = o.stderr_mode = WSB_STDIO_NULL;
+	CHECK(wsb_spawn(&a, pol, NULL, &o) == WSB_OK && wsb_spawn(&b, pol, NULL, &o) == WSB_OK);
+	for (i = 0; i < 2; i++) {
+		ssize_t n;
+		int fd;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", wsb_process_pid(i ? b : a));
+		CHECK((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+		n = read(fd, name[i], sizeof(name[i]) - 1);
+		close(fd);
+		CHECK(n > 0);
+		name[i][n] = '\0';
+		CHECK(strcmp(name[i], "wsb-initd\n") == 0);
+	}
+	wsb_process_free(a);
+	wsb_process_free(b);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 /* wsb_reuse_release ends and reaps every server before it returns (a
  * caller may then wait for all of its children); spawns go on, and make
  * a server again. */
@@ -409,6 +463,7 @@ SCENARIO(server_only_for_a_large_caller)
 SCENARIO(flat_and_large)
 SCENARIO(ends_with_the_caller)
 SCENARIO(release)
+SCENARIO(network_on)
 
 int main(void)
 {
@@ -416,7 +471,7 @@ int main(void)
 		BOTH(server_makes_inits), BOTH(command_inherits_from_the_caller), BOTH(killed_server),
 		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start),
 		BOTH(server_only_for_a_large_caller), BOTH(flat_and_large),
-		BOTH(ends_with_the_caller), BOTH(release),
+		BOTH(ends_with_the_caller), BOTH(release), BOTH(network_on),
 	};
 	int failed;
 
