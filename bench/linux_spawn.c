@@ -259,10 +259,30 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+/* The median of v, left as it is: the samples stay paired by round for
+ * the ratios taken after (sorting them in place had paired warm with
+ * another round's floor). */
+static double median(const double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double *c = malloc((size_t)n * sizeof(*v)), m;
+
+	if (!c)
+		return 0;
+	memcpy(c, v, (size_t)n * sizeof(*v));
+	qsort(c, (size_t)n, sizeof(*c), cmp_double);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
+/* The median of the per-round ratios a[i] / b[i] (tmp: runs doubles). */
+static double median_ratio(const double *a, const double *b, int runs, double *tmp)
+{
+	int i;
+
+	for (i = 0; i < runs; i++)
+		tmp[i] = a[i] / b[i];
+	return median(tmp, runs);
 }
 
 static void spawn_bench(int runs, const char *who)
@@ -276,11 +296,7 @@ static void spawn_bench(int runs, const char *who)
 	double *s_bare = calloc((size_t)runs, sizeof(double));
 	double *s_ours = calloc((size_t)runs, sizeof(double));
 	double *s_bw = calloc((size_t)runs, sizeof(double));
-	double *s_ours_raw = calloc((size_t)runs, sizeof(double));
-	double *s_bw_raw = calloc((size_t)runs, sizeof(double));
-	double *s_pair = calloc((size_t)runs, sizeof(double));
 	double *s_same = calloc((size_t)runs, sizeof(double));
-	double *s_same_pair = calloc((size_t)runs, sizeof(double));
 	double *s_cold = calloc((size_t)runs, sizeof(double));
 	double *s_floor = calloc((size_t)runs, sizeof(double));
 	double *s_prep = calloc((size_t)runs, sizeof(double));
@@ -324,13 +340,13 @@ static void spawn_bench(int runs, const char *who)
 		run_ours(pol);
 		d = now_ms() - t0;
 		t_ours += d;
-		s_ours[i] = s_ours_raw[i] = d;
+		s_ours[i] = d;
 		if (bw_ok) {
 			t0 = now_ms();
 			run_plain(bw);
 			d = now_ms() - t0;
 			t_bw += d;
-			s_bw[i] = s_bw_raw[i] = d;
+			s_bw[i] = d;
 		}
 		/* The same /tmp as bwrap's --tmpfs /tmp: an empty tmpfs instead of
 		 * the overlay that shows the host's files (the path a kernel
@@ -378,66 +394,39 @@ static void spawn_bench(int runs, const char *who)
 		/* Each run's ours/bwrap pair is measured back to back, so the
 		 * median of the pair ratios follows the load from other work
 		 * least of all. */
-		for (i = 0; i < runs; i++)
-			s_pair[i] = s_ours_raw[i] / s_bw_raw[i];
-		printf("  median of the %d per-run ratios ours/bwrap %.2fx\n", runs, median(s_pair, runs));
-		for (i = 0; i < runs; i++)
-			s_same_pair[i] = s_same[i] / s_bw_raw[i];
+		printf("  median of the %d per-run ratios ours/bwrap %.2fx\n", runs,
+			median_ratio(s_ours, s_bw, runs, s_r));
 		printf("  same /tmp as bwrap (empty tmpfs, no overlay): ours median %.3f ms, "
 			"median per-run ratio ours/bwrap %.2fx (target <= 0.50)\n",
-			median(s_same, runs), median(s_same_pair, runs));
+			median(s_same, runs), median_ratio(s_same, s_bw, runs, s_r));
 	}
 	/* Warm against cold, each against bare fork+exec and bwrap, as the
 	 * median of the ratios of runs measured back to back. */
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_ours_raw[i] / s_bare[i];
 	printf("  warm (reused network namespace, the way the library picks): median %.3f ms, median per-run ratio "
-		"warm/bare %.2fx (target <= 1.50)", median(s_ours, runs), median(s_r, runs));
+		"warm/bare %.2fx (target <= 1.50)", median(s_ours, runs), median_ratio(s_ours, s_bare, runs, s_r));
 	if (bw_ok) {
-		for (i = 0; i < runs; i++)
-			s_r[i] = s_ours_raw[i] / s_bw_raw[i];
-		printf(", warm/bwrap %.2fx", median(s_r, runs));
+		printf(", warm/bwrap %.2fx", median_ratio(s_ours, s_bw, runs, s_r));
 	}
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_served[i] / s_bare[i];
 	printf("\n  warm through the init server: median %.3f ms, median per-run ratio "
-		"served/bare %.2fx", median(s_served, runs), median(s_r, runs));
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_served[i] / s_ours_raw[i];
-	printf(", served/warm %.2fx", median(s_r, runs));
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_cold[i] / s_bare[i];
-	printf("\n  cold (reuse off): median per-run ratio cold/bare %.2fx", median(s_r, runs));
+		"served/bare %.2fx", median(s_served, runs), median_ratio(s_served, s_bare, runs, s_r));
+	printf(", served/warm %.2fx", median_ratio(s_served, s_ours, runs, s_r));
+	printf("\n  cold (reuse off): median per-run ratio cold/bare %.2fx", median_ratio(s_cold, s_bare, runs, s_r));
 	if (bw_ok) {
-		for (i = 0; i < runs; i++)
-			s_r[i] = s_cold[i] / s_bw_raw[i];
-		printf(", cold/bwrap %.2fx (target <= 0.50)", median(s_r, runs));
+		printf(", cold/bwrap %.2fx (target <= 0.50)", median_ratio(s_cold, s_bw, runs, s_r));
 	}
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_ours_raw[i] / s_cold[i];
-	printf(", warm/cold %.2fx; cold median %.3f ms\n", median(s_r, runs), median(s_cold, runs));
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_floor[i] / s_bare[i];
+	printf(", warm/cold %.2fx; cold median %.3f ms\n", median_ratio(s_ours, s_cold, runs, s_r), median(s_cold, runs));
 	printf("  floor (namespaces + vfork+exec from a copy of the caller, nothing else): median %.3f ms, "
-		"median per-run ratio floor/bare %.2fx", median(s_floor, runs), median(s_r, runs));
-	for (i = 0; i < runs; i++)
-		s_r[i] = s_ours_raw[i] / s_floor[i];
-	printf(", warm/floor %.2fx\n", median(s_r, runs));
+		"median per-run ratio floor/bare %.2fx", median(s_floor, runs), median_ratio(s_floor, s_bare, runs, s_r));
+	printf(", warm/floor %.2fx\n", median_ratio(s_ours, s_floor, runs, s_r));
 	if (prep_ok) {
-		for (i = 0; i < runs; i++)
-			s_r[i] = s_prep[i] / s_bare[i];
 		printf("  prepared floor (init made by a small prepared process): median %.3f ms, "
-			"median per-run ratio prepared/bare %.2fx\n", median(s_prep, runs), median(s_r, runs));
+			"median per-run ratio prepared/bare %.2fx\n", median(s_prep, runs), median_ratio(s_prep, s_bare, runs, s_r));
 	}
 out:
 	free(s_bare);
 	free(s_ours);
 	free(s_bw);
-	free(s_ours_raw);
-	free(s_bw_raw);
-	free(s_pair);
 	free(s_same);
-	free(s_same_pair);
 	free(s_cold);
 	free(s_floor);
 	free(s_prep);

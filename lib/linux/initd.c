@@ -52,12 +52,6 @@
 #    define __NR_execveat 281
 #  endif
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#  define CLOSE_RANGE_CLOEXEC (1u << 2)
-#endif
-#ifndef __NR_close_range
-#  define __NR_close_range 436
-#endif
 
 const char *wsb__lx_initd_path;
 int wsb__lx_initd_off;
@@ -138,6 +132,19 @@ static void *wire_alloc(wire *w, size_t n, size_t size)
 	return p;
 }
 
+/* A counted array of elements of size: items, or read, a new zeroed
+ * array (*count is 0 unless it could be made; *cap follows *count). */
+static void *wire_array(wire *w, void *items, size_t *count, size_t *cap, size_t size, size_t max)
+{
+	wire_count(w, count, max);
+	if (!w->reading)
+		return items;
+	if (!(items = wire_alloc(w, *count, size)))
+		*count = 0;
+	*cap = *count;
+	return items;
+}
+
 static void wire_str(wire *w, char **s)
 {
 	size_t n = *s ? strlen(*s) + 1 : 0;   /* 0: NULL */
@@ -191,12 +198,7 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 	WIRE(w, s->gid_map);
 	WIRE(w, s->timeout_ms);
 
-	wire_count(w, &m->count, 1u << 20);
-	if (w->reading) {
-		if (!(m->items = wire_alloc(w, m->count, sizeof(*m->items))))
-			m->count = 0;
-		m->cap = m->count;
-	}
+	m->items = wire_array(w, m->items, &m->count, &m->cap, sizeof(*m->items), 1u << 20);
 	for (i = 0; i < m->count && !w->err; i++) {
 		WIRE(w, m->items[i].kind);
 		wire_str(w, &m->items[i].target);
@@ -216,12 +218,7 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 	WIRE(w, l->handled_net);
 	WIRE(w, l->scoped);
 	WIRE(w, l->command_scoped);
-	wire_count(w, &l->rule_count, 1u << 20);
-	if (w->reading) {
-		if (!(l->rules = wire_alloc(w, l->rule_count, sizeof(*l->rules))))
-			l->rule_count = 0;
-		l->rule_cap = l->rule_count;
-	}
+	l->rules = wire_array(w, l->rules, &l->rule_count, &l->rule_cap, sizeof(*l->rules), 1u << 20);
 	for (i = 0; i < l->rule_count && !w->err; i++) {
 		wire_str(w, &l->rules[i].path);
 		WIRE(w, l->rules[i].access);
@@ -471,7 +468,7 @@ static void __attribute__((noreturn)) start_child(int exe, int sock, int user_fd
 	for (i = 0; i < 3; i++)
 		if (null != i && dup2(null, i) < 0)
 			goto fail;
-	syscall(__NR_close_range, 4u, ~0u, CLOSE_RANGE_CLOEXEC);
+	wsb__lx_cloexec_from(4);
 	setsid();
 	*out = 0;
 	syscall(__NR_execveat, exe, "", argv, envp, AT_EMPTY_PATH);

@@ -439,6 +439,9 @@ extern int wsb__lx_initd_off;
 /* Test hook: the threshold of wsb__lx_initd_wanted (0: always). */
 extern unsigned long wsb__lx_initd_min_anon;
 
+/* Mark every descriptor from `from` up close-on-exec (close_range, else
+ * one by one on kernels before 5.11). System calls only. */
+void wsb__lx_cloexec_from(unsigned int from);
 /* The server's side of a request (initd.c): clone init, as the caller's
  * child, from the server inside the warm namespaces. Its pid or a negative
  * errno. server_fd is closed in init. */

@@ -322,17 +322,25 @@ done:
 	return rc;
 }
 
-void wsb__lx_netns_warm_return(unsigned long token)
+/* The entry lent with token (locked), or NULL: its slot was evicted and
+ * holds another policy now. */
+static struct warm *lent_to(unsigned long token)
 {
 	int i;
 
-	if (!token)
-		return;
-	pthread_mutex_lock(&warm_lock);
-	/* Not found: its slot was evicted and holds another policy now. */
-	for (i = 0; i < WARM_MAX; i++)
+	for (i = 0; token && i < WARM_MAX; i++)
 		if (warm[i].key && warm[i].lent == token)
-			warm[i].lent = 0;
+			return &warm[i];
+	return NULL;
+}
+
+void wsb__lx_netns_warm_return(unsigned long token)
+{
+	struct warm *w;
+
+	pthread_mutex_lock(&warm_lock);
+	if ((w = lent_to(token)) != NULL)
+		w->lent = 0;
 	pthread_mutex_unlock(&warm_lock);
 }
 
@@ -354,14 +362,11 @@ void wsb__lx_netns_warm_release(void)
 
 void wsb__lx_netns_warm_initd_failed(unsigned long token)
 {
-	int i;
+	struct warm *w;
 
-	if (!token)
-		return;
 	pthread_mutex_lock(&warm_lock);
-	for (i = 0; i < WARM_MAX; i++)
-		if (warm[i].key && warm[i].lent == token)
-			wsb__lx_initd_stop(&warm[i].initd, 0);
+	if ((w = lent_to(token)) != NULL)
+		wsb__lx_initd_stop(&w->initd, 0);
 	pthread_mutex_unlock(&warm_lock);
 }
 

@@ -228,6 +228,16 @@ static int drop_caps(void)
 	return 0;
 }
 
+void wsb__lx_cloexec_from(unsigned int from)
+{
+	if (syscall(__NR_close_range, from, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
+		int fd;
+		/* before 5.11: one by one */
+		for (fd = (int)from; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+}
+
 static void __attribute__((noreturn)) run_command(const child_ctx *c)
 {
 	const wsb__lx_exec *e = c->e;
@@ -254,11 +264,7 @@ static void __attribute__((noreturn)) run_command(const child_ctx *c)
 	if (e->ctty && ioctl(0, TIOCSCTTY, 0) < 0)
 		fail(c, WSB__LX_STAGE_STDIO, errno, 0);
 	/* Only 0-2 reach the program, CLOEXEC or not; the error pipe closes at exec. */
-	if (syscall(__NR_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) < 0) {
-		int fd;
-		for (fd = 3; fd < 65536; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
+	wsb__lx_cloexec_from(3);
 	if (e->cwd && chdir(e->cwd) < 0)
 		fail(c, WSB__LX_STAGE_CWD, errno, -1);
 	if ((i = wsb__lx_landlock_scope_command(&c->s->landlock)) != 0)
