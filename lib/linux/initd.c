@@ -154,7 +154,8 @@ static void wire_str(wire *w, char **s)
 		*s = wire_alloc(w, n, 1);
 		if (*s)
 			wire_raw(w, *s, n);
-		if (*s && !w->err && (*s)[n - 1] != '\0')
+		/* one string, NUL-terminated, no NUL inside (one encoding) */
+		if (*s && !w->err && ((*s)[n - 1] != '\0' || memchr(*s, '\0', n - 1)))
 			w->err = EPROTO;
 	} else if (n) {
 		wire_raw(w, *s, n);
@@ -695,6 +696,48 @@ static void free_request(wsb__lx_setup *s, wsb__lx_exec *e)
 	wsb__free(e->envp);
 }
 
+/* Read a payload (w->buf, w->len) whole into s, e and in: 0, or the
+ * errno that refused it (what was read is still to be freed). */
+static int unpack(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *in)
+{
+	w->reading = 1;
+	w->at = 0;
+	visit(w, s, e, in);
+	if (!w->err && w->at != w->len)
+		w->err = EPROTO;
+	return w->err;
+}
+
+int wsb__lx_initd_wire_check(const void *buf, size_t len, unsigned char **out_again,
+	size_t *out_again_len)
+{
+	wsb__lx_setup s;
+	wsb__lx_exec e;
+	wsb__lx_inherit in;
+	wire r, w;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	memset(&e, 0, sizeof(e));
+	memset(&r, 0, sizeof(r));
+	memset(&w, 0, sizeof(w));
+	*out_again = NULL;
+	*out_again_len = 0;
+	r.buf = (unsigned char *)buf;
+	r.len = len;
+	if ((err = unpack(&r, &s, &e, &in)) == 0) {
+		visit(&w, &s, &e, &in);
+		if ((err = w.err) == 0) {
+			*out_again = w.buf;
+			*out_again_len = w.len;
+			w.buf = NULL;
+		}
+		wsb__free(w.buf);
+	}
+	free_request(&s, &e);
+	return err;
+}
+
 /* One request: init's pid, or a negative errno (nothing started). */
 static long serve_one(int sock, const wire_head *h, const int *fds, int nfds)
 {
@@ -717,12 +760,8 @@ static long serve_one(int sock, const wire_head *h, const int *fds, int nfds)
 		return -(long)err;
 	}
 	w.len = (size_t)h->len;
-	w.reading = 1;
-	visit(&w, &s, &e, &in);
-	if (!w.err && w.at != w.len)
-		w.err = EPROTO;
-	if (w.err) {
-		pid = -(long)w.err;
+	if ((err = unpack(&w, &s, &e, &in)) != 0) {
+		pid = -(long)err;
 		goto out;
 	}
 	/* A hard limit the caller raised after this server started cannot

@@ -429,6 +429,11 @@ int wsb__lx_initd_dup(const wsb__lx_initd *d);
  * go pipe's writer, which ends it, before it tries again. */
 long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, const wsb__lx_exec *e,
 	int err_w, int status_w, int sync_r);
+/* Fuzzing (fuzz/fuzz_initdwire.c): read a request's payload as the server
+ * does; 0 and, in *out_again (wsb__free), the payload written back from
+ * what was read, or the errno that refused it. */
+int wsb__lx_initd_wire_check(const void *buf, size_t len, unsigned char **out_again,
+	size_t *out_again_len);
 /* wsb-initd's main loop on its socket (descriptor 3): the exit status. */
 int wsb__lx_initd_serve(int sock);
 /* Test hooks: the program to start instead of the one next to the shared
