@@ -3,8 +3,9 @@
  * spawn's init was a copy of the caller, and copying the caller's page
  * tables is most of a spawn once the caller is large (an agent runtime
  * holding hundreds of MiB: measured 6.8x a bare spawn from a 256 MiB
- * caller). So for each warm policy a small program of its own, wsb-initd,
- * is started once inside the policy's warm user and network namespaces,
+ * caller). So for each warm policy of a large caller (wsb__lx_initd_wanted)
+ * a small program of its own, wsb-initd, is started once, inside the
+ * policy's warm user and network namespaces (network on: in the caller's),
  * and each command's init is cloned from it with CLONE_PARENT: init is
  * still the caller's child, so the rest (process.c, cgroups, the error and
  * status pipes) is as before.
@@ -44,14 +45,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef __NR_execveat
-#  if defined(__x86_64__)
-#    define __NR_execveat 322
-#  elif defined(__aarch64__)
-#    define __NR_execveat 281
-#  endif
-#endif
 
 const char *wsb__lx_initd_path;
 int wsb__lx_initd_off;
@@ -472,7 +465,7 @@ static void __attribute__((noreturn)) start_child(int exe, int sock, int user_fd
 	wsb__lx_cloexec_from(4);
 	setsid();
 	*out = 0;
-	syscall(__NR_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
+	fexecve(exe, argv, envp);   /* execveat(AT_EMPTY_PATH): works on O_PATH */
 fail:
 	*out = -(long)errno;
 	_exit(127);
