@@ -53,9 +53,12 @@ unsigned long wsb__lx_initd_min_anon = 16ul << 20;
 #define WIRE_MAGIC 0x57534249u    /* "WSBI" */
 /* Any change to what visit() carries changes this: a server from another
  * build of the library is refused at its hello. */
-#define WIRE_VERSION 1u
+#define WIRE_VERSION 2u
 #define WIRE_MAX (64u << 20)
-#define WIRE_FDS 6                /* err, status, sync, stdin, stdout, stderr */
+#define WIRE_FDS 7                /* err, status, [sync], [relay], stdin, stdout, stderr */
+#define WIRE_SYNC 1u              /* wire_head.flags: a go pipe is sent */
+#define WIRE_RELAY 2u             /* the relay's socket is sent */
+#define WIRE_NEWNET 4u            /* init makes the command's network namespace */
 #define HELLO_MS 10000            /* a loaded machine's exec, with margin */
 
 /* ---- the wire: one visit() both writes and reads, so the two sides
@@ -188,6 +191,7 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 	WIRE(w, s->net_off);
 	WIRE(w, s->tree_by_subreaper);
 	WIRE(w, s->relay_in_netns);
+	WIRE(w, s->relay_listen);
 	WIRE(w, s->uid_map);
 	WIRE(w, s->gid_map);
 	WIRE(w, s->timeout_ms);
@@ -241,7 +245,7 @@ static void visit(wire *w, wsb__lx_setup *s, wsb__lx_exec *e, wsb__lx_inherit *i
 
 typedef struct wire_head {
 	unsigned int magic;
-	unsigned int has_sync;
+	unsigned int flags;       /* WIRE_SYNC, WIRE_RELAY, WIRE_NEWNET */
 	wsb_u64 len;
 } wire_head;
 
@@ -600,7 +604,7 @@ static int inherit_read(wsb__lx_inherit *in)
 }
 
 long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, const wsb__lx_exec *e,
-	int err_w, int status_w, int sync_r)
+	int err_w, int status_w, int sync_r, int relay_w, int new_netns)
 {
 	wsb__lx_inherit in;
 	wire w;
@@ -627,11 +631,14 @@ long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, cons
 	fds[nfds++] = status_w;
 	if (sync_r >= 0)
 		fds[nfds++] = sync_r;
+	if (relay_w >= 0)
+		fds[nfds++] = relay_w;
 	fds[nfds++] = e->stdio_fd[0];
 	fds[nfds++] = e->stdio_fd[1];
 	fds[nfds++] = e->stdio_fd[2];
 	h.magic = WIRE_MAGIC;
-	h.has_sync = sync_r >= 0;
+	h.flags = (sync_r >= 0 ? WIRE_SYNC : 0) | (relay_w >= 0 ? WIRE_RELAY : 0) |
+		(new_netns ? WIRE_NEWNET : 0);
 	h.len = w.len;
 	memset(&mh, 0, sizeof(mh));
 	memset(&cm, 0, sizeof(cm));
@@ -739,7 +746,8 @@ static long serve_one(int sock, const wire_head *h, const int *fds, int nfds)
 	wsb__lx_inherit in;
 	wire w;
 	long pid = -EPROTO;
-	int i, want = h->has_sync ? 6 : 5, err;
+	int sync = !!(h->flags & WIRE_SYNC), relay = !!(h->flags & WIRE_RELAY);
+	int i, want = 5 + sync + relay, err;
 
 	memset(&s, 0, sizeof(s));
 	memset(&e, 0, sizeof(e));
@@ -769,7 +777,8 @@ static long serve_one(int sock, const wire_head *h, const int *fds, int nfds)
 	}
 	for (i = 0; i < 3; i++)
 		e.stdio_fd[i] = fds[want - 3 + i];
-	pid = wsb__lx_spawn_served(&s, &e, fds[0], fds[1], h->has_sync ? fds[2] : -1, sock, &in);
+	pid = wsb__lx_spawn_served(&s, &e, fds[0], fds[1], sync ? fds[2] : -1,
+		relay ? fds[2 + sync] : -1, !!(h->flags & WIRE_NEWNET), sock, &in);
 out:
 	wsb__free(w.buf);
 	free_request(&s, &e);

@@ -422,13 +422,14 @@ void wsb__lx_initd_stop(wsb__lx_initd *d, int wait);
 /* A close-on-exec copy of the socket for one spawn, or -1 (none, or the
  * descriptor no longer is that socket). */
 int wsb__lx_initd_dup(const wsb__lx_initd *d);
-/* Ask for an init (spawn.c's init_main over s and e, with these pipes and
- * e's standard streams; it waits on sync_r for the caller's go): its pid,
+/* Ask for an init (spawn.c's init_main over s and e, with these pipes, the
+ * relay's socket (or -1) and e's standard streams, in a network namespace
+ * of its own if new_netns; it waits on sync_r for the caller's go): its pid,
  * or a negative errno and nothing started, unless *out_unsure is 1 (sent,
  * but no answer): then an init may have started, and the caller closes the
  * go pipe's writer, which ends it, before it tries again. */
 long wsb__lx_initd_clone(int sock, int *out_unsure, const wsb__lx_setup *s, const wsb__lx_exec *e,
-	int err_w, int status_w, int sync_r);
+	int err_w, int status_w, int sync_r, int relay_w, int new_netns);
 /* Fuzzing (fuzz/fuzz_initdwire.c): read a request's payload as the server
  * does; 0 and, in *out_again (wsb__free), the payload written back from
  * what was read, or the errno that refused it. */
@@ -451,7 +452,7 @@ void wsb__lx_cloexec_from(unsigned int from);
  * child, from the server inside the warm namespaces. Its pid or a negative
  * errno. server_fd is closed in init. */
 long wsb__lx_spawn_served(const wsb__lx_setup *s, const wsb__lx_exec *e, int err_w, int status_w,
-	int sync_r, int server_fd, const wsb__lx_inherit *in);
+	int sync_r, int relay_w, int new_netns, int server_fd, const wsb__lx_inherit *in);
 /* The warm namespace's loan (netns.c), returned when init is reaped. */
 void wsb__lx_process_set_warm(struct wsb_process *p, unsigned long token);
 

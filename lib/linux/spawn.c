@@ -72,9 +72,10 @@ typedef struct child_ctx {
 	 * else -1, and the caller's signal mask for init to restore. */
 	int warm_user, warm_net;
 	const sigset_t *mask;
-	/* Cloned by the init server (initd.c): in the warm network namespace
-	 * already, and what the caller's child would have inherited. */
+	/* Cloned by the init server (initd.c): what the caller's child would
+	 * have inherited. */
 	const wsb__lx_inherit *inherit;
+	int netns_ready;     /* in the warm network namespace: loopback is up */
 } child_ctx;
 
 const char *wsb__lx_stage_name(int stage)
@@ -470,8 +471,7 @@ static void __attribute__((noreturn)) init_main(const child_ctx *c)
 		fail(c, WSB__LX_STAGE_MOUNTS, err, index);
 	if (lost)
 		report(c->err_w, WSB__LX_STAGE_LOST, 0, (int)lost);
-	if (s->use_netns && s->net_off && c->warm_net < 0 && !c->inherit &&
-	    (err = wsb__lx_netns_apply()) != 0)
+	if (s->use_netns && s->net_off && !c->netns_ready && (err = wsb__lx_netns_apply()) != 0)
 		fail(c, WSB__LX_STAGE_NETNS, err, -1);
 	/* The relay's listener, in the command's namespace (where it must be
 	 * reached) but before Landlock and seccomp (which need not allow it):
@@ -566,8 +566,9 @@ static long __attribute__((noinline)) warm_start(child_ctx *c)
 }
 
 long wsb__lx_spawn_served(const wsb__lx_setup *s, const wsb__lx_exec *e, int err_w, int status_w,
-	int sync_r, int server_fd, const wsb__lx_inherit *in)
+	int sync_r, int relay_w, int new_netns, int server_fd, const wsb__lx_inherit *in)
 {
+	unsigned long flags = CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD;
 	child_ctx c;
 	long init;
 
@@ -577,14 +578,16 @@ long wsb__lx_spawn_served(const wsb__lx_setup *s, const wsb__lx_exec *e, int err
 	c.err_w = err_w;
 	c.status_w = status_w;
 	c.sync_r = sync_r;
-	c.relay_w = -1;
+	c.relay_w = relay_w;
 	c.parent_fds[0] = server_fd;
 	c.parent_fds[1] = c.parent_fds[2] = c.parent_fds[3] = -1;
 	c.warm_user = c.warm_net = -1;
 	c.mask = &in->mask;
 	c.inherit = in;
-	init = syscall(__NR_clone, CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD,
-		NULL, NULL, NULL, NULL);
+	c.netns_ready = !new_netns;
+	if (new_netns)
+		flags |= CLONE_NEWNET;
+	init = syscall(__NR_clone, flags, NULL, NULL, NULL, NULL);
 	if (init == 0)
 		init_main(&c);
 	return init < 0 ? -(long)errno : init;
@@ -684,11 +687,12 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	*out_warm = 0;
 	/* Reuse the warm network namespace when the command would get a
 	 * plain empty one; a relay or an allow-list puts listeners in it, so
-	 * those keep one of their own. With the network on there is no
-	 * namespace to reuse, only the init server for a large caller. */
-	if (s->use_userns && s->use_mountns && s->use_pidns && !s->relay_in_netns && !s->allowlist &&
-	    reuse_policy) {
-		int netns = s->use_netns && s->net_off, wanted = wsb__lx_initd_wanted();
+	 * those keep one of their own. With the network on, or one of those,
+	 * there is no namespace to reuse, only the init server for a large
+	 * caller. */
+	if (s->use_userns && s->use_mountns && s->use_pidns && reuse_policy) {
+		int netns = s->use_netns && s->net_off && !s->relay_in_netns && !s->allowlist;
+		int wanted = wsb__lx_initd_wanted();
 		if (netns || wanted)
 			wsb__lx_netns_warm(&warm_user, &warm_net, wanted ? &initd : NULL, &token, s,
 				reuse_policy, netns);
@@ -732,11 +736,13 @@ int wsb__lx_spawn_tree(pid_t *out_pid, int *out_status_fd, unsigned int *out_los
 	c.warm_net = warm_net;
 	c.mask = NULL;
 	c.inherit = NULL;
+	c.netns_ready = warm_net >= 0;
 
 	pid = -1;
 	if (initd >= 0) {
 		int unsure = 0;
-		long served = wsb__lx_initd_clone(initd, &unsure, s, e, errp[1], statp[1], syncp[0]);
+		long served = wsb__lx_initd_clone(initd, &unsure, s, e, errp[1], statp[1], syncp[0],
+			relayp[1], s->use_netns && s->net_off && warm_net < 0);
 
 		close_fd(&initd);
 		/* refused (a limit it cannot set, no umask to read): it stays;

@@ -142,6 +142,30 @@ static int count_fds(const char *dir)
 	return d ? n - 2 - (strcmp(dir, "/proc/self/fd") == 0) : -1;
 }
 
+/* A free loopback TCP port: listening (its fd) or just found (closed). */
+static int loopback_port(int *port, int keep)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(l, 4) < 0 ||
+	    getsockname(l, (struct sockaddr *)&addr, &len) < 0) {
+		if (l >= 0)
+			close(l);
+		return -1;
+	}
+	*port = ntohs(addr.sin_port);
+	if (!keep) {
+		close(l);
+		return 0;
+	}
+	return l;
+}
+
 /* A policy that warms up: the first spawn is cold, the second makes the
  * warm namespace and its server. */
 static wsb_policy *warm_policy(const char *base, const char *root)
@@ -386,11 +410,9 @@ static int sc_network_on(const char *base)
 	const char *argv[] = { "/bin/sleep", "30", NULL };
 	wsb_spawn_options o = WSB_SPAWN_OPTIONS_INIT;
 	wsb_process *a = NULL, *b = NULL;
-	struct sockaddr_in addr;
-	socklen_t len = sizeof(addr);
 	char script[128], path[64], name[2][32];
 	wsb_policy *pol = NULL;
-	int l, i;
+	int l, i, port;
 
 	mkdir(path_of(base, "root"), 0755);
 	CHECK(wsb_policy_create(&pol, WSB_MODE_WORKSPACE_WRITE) == WSB_OK);
@@ -398,14 +420,8 @@ static int sc_network_on(const char *base)
 	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
 	CHECK(sh(pol, "true", NULL, 0) == 0 && sh(pol, "true", NULL, 0) == 0);
 	CHECK(served(pol));
-	CHECK((l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CHECK(bind(l, (struct sockaddr *)&addr, sizeof(addr)) == 0 && listen(l, 4) == 0);
-	CHECK(getsockname(l, (struct sockaddr *)&addr, &len) == 0);
-	snprintf(script, sizeof(script), "exec bash -c 'echo > /dev/tcp/127.0.0.1/%d'",
-		(int)ntohs(addr.sin_port));
+	CHECK((l = loopback_port(&port, 1)) >= 0);
+	snprintf(script, sizeof(script), "exec bash -c 'echo > /dev/tcp/127.0.0.1/%d'", port);
 	CHECK(sh(pol, script, NULL, 0) == 0);
 	close(l);
 	o.argv = argv;
@@ -425,6 +441,50 @@ static int sc_network_on(const char *base)
 	wsb_process_free(a);
 	wsb_process_free(b);
 	wsb_policy_free(pol);
+	return 0;
+}
+
+/* A relay or an allow-list puts a listener in the command's own network
+ * namespace, which init makes: the server clones such inits into a new
+ * one, and the relay's listener comes back to the caller through it. */
+static int sc_relay_and_allowlist(const char *base)
+{
+	wsb_policy *relay = warm_policy(base, "r"), *allow = NULL;
+	char script[160], host[64], out[2][64], got[8];
+	int target, listen_port, l, c, i;
+	ssize_t n;
+
+	CHECK(relay);
+	CHECK((l = loopback_port(&target, 1)) >= 0 && loopback_port(&listen_port, 0) == 0);
+	CHECK(wsb_policy_set_loopback_relay(relay, (unsigned short)listen_port,
+		(unsigned short)target) == WSB_OK);
+	CHECK(sh(relay, "true", NULL, 0) == 0 && sh(relay, "true", NULL, 0) == 0);
+	CHECK(served(relay));
+	snprintf(script, sizeof(script), "exec bash -c 'echo hi > /dev/tcp/127.0.0.1/%d'", listen_port);
+	CHECK(sh(relay, script, NULL, 0) == 0);
+	CHECK((c = accept(l, NULL, NULL)) >= 0);
+	n = read(c, got, sizeof(got) - 1);
+	CHECK(n == 3 && memcmp(got, "hi\n", 3) == 0);
+	close(c);
+	close(l);
+
+	mkdir(path_of(base, "a"), 0755);
+	CHECK(wsb_policy_create(&allow, WSB_MODE_WORKSPACE_WRITE) == WSB_OK);
+	CHECK(wsb_policy_allow_write(allow, path_of(base, "a")) == WSB_OK);
+	CHECK(wsb_policy_set_network(allow, WSB_NETWORK_ALLOWLIST) == WSB_OK);
+	CHECK(wsb_policy_allow_host(allow, "example.invalid") == WSB_OK);
+	CHECK(sh(allow, "true", NULL, 0) == 0 && sh(allow, "true", NULL, 0) == 0);
+	CHECK(served(allow));
+	CHECK((n = readlink("/proc/self/ns/net", host, sizeof(host) - 1)) > 0);
+	host[n] = '\0';
+	for (i = 0; i < 2; i++) {
+		CHECK(sh(allow, "readlink /proc/self/ns/net; test -n \"$HTTPS_PROXY\"", out[i],
+			sizeof(out[i])) == 0);
+		CHECK(strncmp(out[i], host, strlen(host)) != 0);
+	}
+	CHECK(strcmp(out[0], out[1]) != 0);   /* one of its own each */
+	wsb_policy_free(relay);
+	wsb_policy_free(allow);
 	return 0;
 }
 
@@ -464,6 +524,7 @@ SCENARIO(flat_and_large)
 SCENARIO(ends_with_the_caller)
 SCENARIO(release)
 SCENARIO(network_on)
+SCENARIO(relay_and_allowlist)
 
 int main(void)
 {
@@ -471,7 +532,7 @@ int main(void)
 		BOTH(server_makes_inits), BOTH(command_inherits_from_the_caller), BOTH(killed_server),
 		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start),
 		BOTH(server_only_for_a_large_caller), BOTH(flat_and_large),
-		BOTH(ends_with_the_caller), BOTH(release), BOTH(network_on),
+		BOTH(ends_with_the_caller), BOTH(release), BOTH(network_on), BOTH(relay_and_allowlist),
 	};
 	int failed;
 
