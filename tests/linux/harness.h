@@ -55,5 +55,8 @@ int copy_file(const char *from, const char *to);
  * spawn go through that copy, however small the test process is; without
  * one (a static build) they go in-process. */
 int use_initd_in(const char *dir);
+/* A loopback socket on a free port, listening if it is a stream one (its
+ * fd, -1 on failure). */
+int loopback_socket(int type, int *port);
 
 #endif

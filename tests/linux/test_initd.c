@@ -142,30 +142,6 @@ static int count_fds(const char *dir)
 	return d ? n - 2 - (strcmp(dir, "/proc/self/fd") == 0) : -1;
 }
 
-/* A free loopback TCP port: listening (its fd) or just found (closed). */
-static int loopback_port(int *port, int keep)
-{
-	struct sockaddr_in addr;
-	socklen_t len = sizeof(addr);
-	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (l < 0 || bind(l, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(l, 4) < 0 ||
-	    getsockname(l, (struct sockaddr *)&addr, &len) < 0) {
-		if (l >= 0)
-			close(l);
-		return -1;
-	}
-	*port = ntohs(addr.sin_port);
-	if (!keep) {
-		close(l);
-		return 0;
-	}
-	return l;
-}
-
 /* A policy that warms up: the first spawn is cold, the second makes the
  * warm namespace and its server. */
 static wsb_policy *warm_policy(const char *base, const char *root)
@@ -420,7 +396,7 @@ static int sc_network_on(const char *base)
 	CHECK(wsb_policy_set_network(pol, WSB_NETWORK_ON) == WSB_OK);
 	CHECK(sh(pol, "true", NULL, 0) == 0 && sh(pol, "true", NULL, 0) == 0);
 	CHECK(served(pol));
-	CHECK((l = loopback_port(&port, 1)) >= 0);
+	CHECK((l = loopback_socket(SOCK_STREAM, &port)) >= 0);
 	snprintf(script, sizeof(script), "exec bash -c 'echo > /dev/tcp/127.0.0.1/%d'", port);
 	CHECK(sh(pol, script, NULL, 0) == 0);
 	close(l);
@@ -455,7 +431,9 @@ static int sc_relay_and_allowlist(const char *base)
 	ssize_t n;
 
 	CHECK(relay);
-	CHECK((l = loopback_port(&target, 1)) >= 0 && loopback_port(&listen_port, 0) == 0);
+	CHECK((l = loopback_socket(SOCK_STREAM, &target)) >= 0);
+	CHECK((c = loopback_socket(SOCK_STREAM, &listen_port)) >= 0);
+	close(c);   /* a free port for the relay to listen on inside */
 	CHECK(wsb_policy_set_loopback_relay(relay, (unsigned short)listen_port,
 		(unsigned short)target) == WSB_OK);
 	CHECK(sh(relay, "true", NULL, 0) == 0 && sh(relay, "true", NULL, 0) == 0);

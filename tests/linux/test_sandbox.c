@@ -60,24 +60,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A loopback socket on a free port, listening if it is a stream one (its
- * fd, -1 on failure). */
-static int loopback_socket(int type, int *port)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    (type == SOCK_STREAM && listen(s, 16) < 0) ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		return -1;
-	*port = ntohs(a.sin_port);
-	return s;
-}
 
 static int tcp_listener(int *port)
 {
