@@ -563,16 +563,23 @@ void wsb__lx_initd_stop(wsb__lx_initd *d, int wait)
 	d->pid = -1;
 }
 
-int wsb__lx_initd_dup(const wsb__lx_initd *d)
+int wsb__lx_initd_dup(wsb__lx_initd *d)
 {
 	struct stat st;
 
 	reap_retired(0);
-	/* A caller that closed descriptors it did not open may have our
-	 * number on a file of its own now: never write a request there. */
-	if (d->sock < 0 || fstat(d->sock, &st) < 0 || !S_ISSOCK(st.st_mode) ||
-	    st.st_dev != d->dev || st.st_ino != d->ino)
+	if (d->sock < 0)
 		return -1;
+	/* A caller that closed descriptors it did not open may have our
+	 * number on a file of its own now: never write a request there, nor
+	 * close it. The server saw its socket close and ends: reap it. */
+	if (fstat(d->sock, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_dev != d->dev ||
+	    st.st_ino != d->ino) {
+		d->sock = -1;
+		retire(d->pid);
+		d->pid = -1;
+		return -1;
+	}
 	return fcntl(d->sock, F_DUPFD_CLOEXEC, 3);
 }
 

@@ -420,8 +420,9 @@ int wsb__lx_initd_start(wsb__lx_initd *d, int user_fd, int net_fd);
  * before. */
 void wsb__lx_initd_stop(wsb__lx_initd *d, int wait);
 /* A close-on-exec copy of the socket for one spawn, or -1 (none, or the
- * descriptor no longer is that socket). */
-int wsb__lx_initd_dup(const wsb__lx_initd *d);
+ * descriptor no longer is that socket: then the server is forgotten, its
+ * number left alone, and reaped once it has ended). */
+int wsb__lx_initd_dup(wsb__lx_initd *d);
 /* Ask for an init (spawn.c's init_main over s and e, with these pipes, the
  * relay's socket (or -1) and e's standard streams, in a network namespace
  * of its own if new_netns; it waits on sync_r for the caller's go): its pid,

@@ -264,6 +264,47 @@ static int sc_untrusted_or_foreign_program(const char *base)
 	return 0;
 }
 
+/* A caller that closes descriptors it did not open, and gets the server
+ * socket's number back on a file of its own: no request is written into
+ * that file, the spawn goes in-process, and the file is left as it was. */
+static int sc_socket_number_reused(const char *base)
+{
+	wsb_policy *pol = warm_policy(base, "root");
+	char link[64], path[300], out[64];
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int sock = -1, file, zombies, i;
+
+	CHECK(pol && served(pol));
+	/* the scenario's one socket is the caller's end of the server's */
+	CHECK((d = opendir("/proc/self/fd")) != NULL);
+	while ((de = readdir(d)) != NULL) {
+		ssize_t n;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0 && (link[n] = '\0', strncmp(link, "socket:", 7) == 0))
+			sock = atoi(de->d_name);
+	}
+	closedir(d);
+	CHECK(sock >= 0);
+	CHECK((file = open(path_of(base, "mine"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0);
+	CHECK(dup3(file, sock, O_CLOEXEC) == sock);
+	close(file);
+	CHECK(sh(pol, "echo fine", out, sizeof(out)) == 0 && strcmp(out, "fine\n") == 0);
+	CHECK(!served(pol));
+	CHECK(fstat(sock, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+	close(sock);
+	/* the server, whose socket closed, ended and was reaped */
+	for (i = 0; i < 500 && (server_of_ours(&zombies) != 0 || zombies != 0); i++) {
+		CHECK(sh(pol, "true", NULL, 0) == 0);
+		sleep_ms(10);
+	}
+	CHECK(server_of_ours(&zombies) == 0 && zombies == 0);
+	wsb_policy_free(pol);
+	return 0;
+}
+
 /* A child forked after the server started does not use its parent's
  * (the inits would be its parent's children): it starts a server of its
  * own; the parent keeps its own. */
@@ -497,6 +538,7 @@ SCENARIO(command_inherits_from_the_caller)
 SCENARIO(killed_server)
 SCENARIO(untrusted_or_foreign_program)
 SCENARIO(fork_after_start)
+SCENARIO(socket_number_reused)
 SCENARIO(server_only_for_a_large_caller)
 SCENARIO(flat_and_large)
 SCENARIO(ends_with_the_caller)
@@ -508,7 +550,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(server_makes_inits), BOTH(command_inherits_from_the_caller), BOTH(killed_server),
-		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start),
+		BOTH(untrusted_or_foreign_program), BOTH(fork_after_start), BOTH(socket_number_reused),
 		BOTH(server_only_for_a_large_caller), BOTH(flat_and_large),
 		BOTH(ends_with_the_caller), BOTH(release), BOTH(network_on), BOTH(relay_and_allowlist),
 	};
