@@ -3,6 +3,7 @@
  * child, as root or dropped to uid 65534, in the environment WSB_TEST_ENV
  * names, made for real in that child before it uses the API.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -304,4 +305,19 @@ int loopback_socket(int type, int *port)
 	}
 	*port = ntohs(a.sin_port);
 	return s;
+}
+
+int count_fds(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	/* in our own list, the DIR's descriptor */
+	return n - (strcmp(dir, "/proc/self/fd") == 0);
 }

@@ -58,5 +58,8 @@ int use_initd_in(const char *dir);
 /* A loopback socket on a free port, listening if it is a stream one (its
  * fd, -1 on failure). */
 int loopback_socket(int type, int *port);
+/* Open descriptors listed in dir (/proc/<pid>/fd; our own without the
+ * one reading it), or -1. */
+int count_fds(const char *dir);
 
 #endif

@@ -129,19 +129,6 @@ static pid_t server_of_ours(int *zombies)
 	return found;
 }
 
-static int count_fds(const char *dir)
-{
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	/* . and .., and in our own list the DIR's descriptor */
-	return d ? n - 2 - (strcmp(dir, "/proc/self/fd") == 0) : -1;
-}
-
 /* A policy that warms up: the first spawn is cold, the second makes the
  * warm namespace and its server. */
 static wsb_policy *warm_policy(const char *base, const char *root)

@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -370,20 +369,6 @@ static int sc_terminal_confined(const char *base)
 	return 0;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /* 1,000 cycles with a terminal: half freed while running, half after the
  * end with every handle asked for; the descriptor count is unchanged. */
 static int sc_thousand_cycles_leak_nothing(const char *base)
@@ -401,7 +386,7 @@ static int sc_thousand_cycles_leak_nothing(const char *base)
 		CHECK(spawn_tty(&first, pol, argv, 0, 0) == WSB_OK);
 		wsb_process_free(first);
 	}
-	before = count_fds();
+	before = count_fds("/proc/self/fd");
 	for (i = 0; i < 1000; i++) {
 		wsb_process *p = NULL;
 		wsb_os_handle h;
@@ -416,7 +401,7 @@ static int sc_thousand_cycles_leak_nothing(const char *base)
 		wsb_process_free(p);
 	}
 	/* No delay: wsb_process_free returns once init is reaped. */
-	after = count_fds();
+	after = count_fds("/proc/self/fd");
 	if (before != after)
 		fprintf(stderr, "descriptors: %d before, %d after\n", before, after);
 	CHECK(before == after && before > 0);
